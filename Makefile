@@ -1,0 +1,67 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+RUN_PORT ?= 8000
+WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core
+
+.PHONY: run test lint format bench venv system-check migrate seed clean e2e
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# WeasyPrint needs these Debian packages; without libharfbuzz-subset0 it is 7x slower.
+system-check:
+	@missing=""; for p in $(WEASYPRINT_DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Missing system packages for PDF rendering:$$missing"; \
+	  echo "Install them with: sudo apt-get update && sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi
+
+migrate: venv
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: system-check seed
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py sync_schedules
+	@echo ""
+	@echo "  KAP Practice is starting on http://127.0.0.1:$(RUN_PORT)/"
+	@$(PY) manage.py demo_logins
+	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
+	@echo ""
+	PORT=$(RUN_PORT) $(VENV)/bin/honcho -f Procfile.dev start
+
+test: system-check venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+e2e: venv
+	$(PY) -m pytest tests/e2e -m browser $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: venv
+	$(PY) -m bench
+
+clean:
+	rm -rf var/broker var/beat-schedule* var/outbox

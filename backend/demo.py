@@ -1,0 +1,22 @@
+"""The demo clinic, built app by app. Each app's `demo.seed(ctx)` is idempotent."""
+
+from django.db import transaction
+
+from practice import demo as practice_demo
+
+SEEDS = [practice_demo.seed]
+
+LOGINS = [
+    ("Clinic admin", "admin"),
+    ("Therapist", "therapist"),
+    ("Medical staff", "medical"),
+    ("Patient", "patient"),
+]
+
+
+@transaction.atomic
+def seed_demo() -> dict:
+    ctx: dict = {}
+    for seed in SEEDS:
+        seed(ctx)
+    return ctx

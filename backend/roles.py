@@ -1,0 +1,71 @@
+"""Who is asking: the role of a signed-in user, resolved once per request.
+
+A user is either a staff member of one clinic (admin, therapist, medical) or a patient
+with a portal login. Superusers without a staff record are back-office operators: they use
+the Django admin and see no patient data through the API or the pages.
+"""
+
+from dataclasses import dataclass
+
+ADMIN = "admin"
+THERAPIST = "therapist"
+MEDICAL = "medical"
+PATIENT = "patient"
+STAFF_ROLES = frozenset({ADMIN, THERAPIST, MEDICAL})
+CLINICIAN_ROLES = frozenset({THERAPIST, MEDICAL})
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    role: str
+    clinic_id: int
+    staff_id: int | None = None
+    patient_id: int | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role in CLINICIAN_ROLES
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == PATIENT
+
+
+def actor_for(user) -> Actor | None:
+    """The Actor for `user`, cached on the user object; None for anonymous or unlinked users."""
+    if user is None or not user.is_authenticated:
+        return None
+    cached = getattr(user, "_kap_actor", False)
+    if cached is not False:
+        return cached
+    actor = None
+    staff = getattr(user, "staff_member", None) if _has(user, "staff_member") else None
+    if staff is not None and staff.is_active:
+        actor = Actor(
+            user_id=user.pk, role=staff.role, clinic_id=staff.clinic_id, staff_id=staff.pk
+        )
+    elif _has(user, "patient"):
+        patient = user.patient
+        actor = Actor(
+            user_id=user.pk, role=PATIENT, clinic_id=patient.clinic_id, patient_id=patient.pk
+        )
+    user._kap_actor = actor
+    return actor
+
+
+def _has(user, attr: str) -> bool:
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return getattr(user, attr) is not None
+    except ObjectDoesNotExist:
+        return False

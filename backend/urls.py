@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from backend import views
+from billing.api import register_routes as billing_routes
+from integration_notes.api import register_routes as notes_routes
+from practice.api import register_routes as practice_routes
+from scheduling.api import register_routes as scheduling_routes
+
+router = DefaultRouter()
+for register in (practice_routes, scheduling_routes, notes_routes, billing_routes):
+    register(router)
+
+api_patterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_patterns, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("practice.urls")),
+    path("", include("scheduling.urls")),
+    path("", include("integration_notes.urls")),
+    path("", include("billing.urls")),
+]

@@ -1,0 +1,70 @@
+"""The base every web page builds on, and the pages that belong to no single app."""
+
+from auditlog.registry import auditlog
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+
+from backend.audit import audit_access
+from backend.errors import DomainError
+from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    """Only the listed roles may open the page; others get 403 (anonymous: the login page)."""
+
+    allowed_roles = STAFF_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.actor = actor_for(request.user)
+        if self.actor is None or self.actor.role not in self.allowed_roles:
+            raise PermissionDenied("Your role does not allow this page.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ScopedObjectMixin(RoleRequiredMixin):
+    """For DetailView/UpdateView: the object comes from `visible_to(user)` (else 404) and
+    viewing it is an audited access."""
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        if self.request.method == "GET" and auditlog.contains(obj.__class__):
+            audit_access(obj)
+        return obj
+
+
+def run_service(request, fn, *, success: str | None = None, **kwargs):
+    """Call a service from a view; a DomainError becomes a message on the page.
+
+    Returns (result, None) on success or (None, error) when the rule refused.
+    """
+    try:
+        result = fn(**kwargs)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return None, error
+    if success:
+        messages.success(request, success)
+    return result, None
+
+
+def home(request):
+    """Send each role to its own home page."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    actor = actor_for(request.user)
+    if actor is None:
+        if request.user.is_superuser:
+            return redirect("admin:index")
+        return render(request, "no_role.html", status=403)
+    if actor.role == PATIENT:
+        return redirect("practice:portal")
+    if actor.role == ADMIN:
+        return redirect("practice:patient-list")
+    return redirect("practice:dashboard")

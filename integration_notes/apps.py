@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IntegrationNotesConfig(AppConfig):
+    name = "integration_notes"
+    verbose_name = "Integration notes"

@@ -1,0 +1,3 @@
+app_name = "integration_notes"
+
+urlpatterns: list = []

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class PracticeConfig(AppConfig):
+    name = "practice"
+    verbose_name = "Practice"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from practice import models
+
+        # Every create, update and delete of patient data is in the audit log.
+        for model in (
+            models.Patient,
+            models.Diagnosis,
+            models.CareTeam,
+            models.TreatmentPlan,
+            models.Session,
+            models.DosingRecord,
+        ):
+            auditlog.register(model)

@@ -1,0 +1,42 @@
+from django import forms
+
+from practice.models import Patient
+
+PATIENT_FORM_FIELDS = [
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "insurance_payer",
+    "insurance_member_id",
+    "insurance_group_number",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "escort_name",
+    "escort_phone",
+]
+
+
+class PatientForm(forms.ModelForm):
+    """Validates input for the patient services; never saves on its own."""
+
+    class Meta:
+        model = Patient
+        fields = PATIENT_FORM_FIELDS
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+
+    def save(self, commit=True):  # pragma: no cover - guard against accidental use
+        raise NotImplementedError("Use practice.services to write patients.")
+
+
+class DiagnosisForm(forms.Form):
+    code = forms.CharField(label="ICD-10-CM code", max_length=8)

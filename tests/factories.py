@@ -1,0 +1,155 @@
+"""factory_boy factories for the whole suite. Fictional people only."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from practice.choices import Route, SessionKind, StaffRole
+from practice.models import (
+    CareTeam,
+    Clinic,
+    Diagnosis,
+    DosingRecord,
+    Patient,
+    Session,
+    StaffMember,
+    TreatmentPlan,
+)
+from scheduling.models import Room
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clearwater Ketamine Clinic {n}")
+    address_line1 = "1450 Pearl Street, Suite 200"
+    city = "Boulder"
+    state = "CO"
+    postal_code = "80302"
+    phone = "+13035550142"
+    timezone = "America/Denver"
+    npi = "1000000020"
+    tax_id = "84-1234567"
+    place_of_service = "11"
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffMember
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SubFactory(ClinicFactory)
+    role = StaffRole.THERAPIST
+    credentials = "LCSW"
+    npi = "1234567893"
+    license_number = factory.Sequence(lambda n: f"LIC-{n:05d}")
+    license_state = "CO"
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    clinic = factory.SubFactory(ClinicFactory)
+    legal_first_name = factory.Faker("first_name")
+    legal_last_name = factory.Faker("last_name")
+    date_of_birth = datetime.date(1986, 4, 12)
+    sex = "F"
+    phone = "+13035550177"
+    email = factory.Sequence(lambda n: f"patient{n}@example.com")
+    address_line1 = "22 Mapleton Avenue"
+    city = "Boulder"
+    state = "CO"
+    postal_code = "80304"
+    insurance_payer = "Aetna"
+    insurance_member_id = factory.Sequence(lambda n: f"W{100000000 + n}")
+    insurance_group_number = "GRP-4471"
+    escort_name = "Sam Rivera"
+    escort_phone = "+13035550190"
+
+
+class CareTeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CareTeam
+
+    patient = factory.SubFactory(PatientFactory)
+    staff = factory.SubFactory(StaffFactory, clinic=factory.SelfAttribute("..patient.clinic"))
+
+
+class DiagnosisFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Diagnosis
+
+    patient = factory.SubFactory(PatientFactory)
+    code = "F41.1"
+    description = "Generalized anxiety disorder"
+    rank = factory.Sequence(lambda n: (n % 12) + 1)
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"Room {n}")
+    capacity = 1
+    dosing_capable = True
+
+
+class TreatmentPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TreatmentPlan
+
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.SelfAttribute("patient.clinic")
+    route = Route.INTRAMUSCULAR
+    starting_dose_mg_per_kg = Decimal("0.50")
+    status = "active"
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.SelfAttribute("patient.clinic")
+    clinician = factory.SubFactory(StaffFactory, clinic=factory.SelfAttribute("..patient.clinic"))
+    kind = SessionKind.INTEGRATION
+    starts_at = factory.LazyFunction(
+        lambda: timezone.now().replace(microsecond=0) + datetime.timedelta(days=1)
+    )
+    ends_at = factory.LazyAttribute(lambda s: s.starts_at + datetime.timedelta(minutes=60))
+
+
+class DosingRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DosingRecord
+
+    session = factory.SubFactory(SessionFactory, kind=SessionKind.DOSING)
+    route = Route.INTRAMUSCULAR
+    dose_mg = Decimal("35.00")
+    weight_kg = Decimal("70.0")
+    administered_by = factory.SubFactory(
+        StaffFactory,
+        clinic=factory.SelfAttribute("..session.clinic"),
+        role=StaffRole.MEDICAL,
+        credentials="MD",
+    )
