@@ -223,3 +223,12 @@ LOGGING = {
         "weasyprint": {"level": "ERROR"},
     },
 }
+
+# Sections other apps add to pages that `practice` owns (see backend/templatetags/panels.py).
+# Slots: "dashboard" (staff home), "patient_detail", "session_detail", "portal".
+KAP_PANELS: dict[str, list[str]] = {
+    "dashboard": [],
+    "patient_detail": [],
+    "session_detail": [],
+    "portal": [],
+}

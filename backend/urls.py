@@ -3,15 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
-from rest_framework.routers import DefaultRouter
 
 from backend import views
+from backend.routers import LayeredRouter
 from billing.api import register_routes as billing_routes
 from integration_notes.api import register_routes as notes_routes
 from practice.api import register_routes as practice_routes
 from scheduling.api import register_routes as scheduling_routes
 
-router = DefaultRouter()
+router = LayeredRouter()
 for register in (practice_routes, scheduling_routes, notes_routes, billing_routes):
     register(router)
 

@@ -1,0 +1,1 @@
+"""Scheduling services, split by sub-domain (booking, availability, retreats, reminders)."""
