@@ -1,0 +1,128 @@
+"""Every view and every change of a patient's record leaves an audit entry: who, what, when,
+from where. Admins read the trail on the patient page; clinicians do not."""
+
+import pytest
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+
+from practice.models import Diagnosis, Patient
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = "203.0.113.7"
+
+
+def entries_for(obj, action=None):
+    qs = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj.__class__), object_id=obj.pk
+    )
+    if action is not None:
+        qs = qs.filter(action=action)
+    return list(qs.order_by("timestamp"))
+
+
+def test_opening_a_patient_page_is_logged_with_who_and_from_where(people, web_as):
+    response = web_as(people.therapist).get(f"/patients/{people.patient.pk}/", REMOTE_ADDR=ADDRESS)
+    assert response.status_code == 200
+    [entry] = entries_for(people.patient, LogEntry.Action.ACCESS)
+    assert entry.actor == people.therapist.user
+    assert entry.remote_addr == ADDRESS
+    assert entry.timestamp is not None
+
+
+def test_reading_a_patient_through_the_api_with_a_token_is_logged_as_the_tokens_user(
+    people, api_as
+):
+    # Token authentication happens after auditlog's middleware ran; the actor must still be
+    # the token's user, not anonymous.
+    response = api_as(people.medical).get(
+        f"/api/v1/patients/{people.patient.pk}/", REMOTE_ADDR=ADDRESS
+    )
+    assert response.status_code == 200
+    [entry] = entries_for(people.patient, LogEntry.Action.ACCESS)
+    assert entry.actor == people.medical.user
+    assert entry.remote_addr == ADDRESS
+
+
+def test_the_portal_view_of_a_patients_own_record_is_logged(people, web_as):
+    web_as(people.patient).get("/portal/", REMOTE_ADDR=ADDRESS)
+    [entry] = entries_for(people.patient, LogEntry.Action.ACCESS)
+    assert entry.actor == people.patient.user
+
+
+def test_a_refused_read_is_not_logged_as_an_access(people, api_as):
+    api_as(people.outsider).get(f"/api/v1/patients/{people.patient.pk}/")
+    assert entries_for(people.patient, LogEntry.Action.ACCESS) == []
+
+
+def test_an_update_through_the_api_is_logged_with_the_change(people, api_as):
+    response = api_as(people.admin).patch(
+        f"/api/v1/patients/{people.patient.pk}/",
+        {"insurance_payer": "Cigna"},
+        format="json",
+        REMOTE_ADDR=ADDRESS,
+    )
+    assert response.status_code == 200
+    [entry] = entries_for(people.patient, LogEntry.Action.UPDATE)
+    assert entry.actor == people.admin.user
+    assert entry.remote_addr == ADDRESS
+    assert entry.changes_dict["insurance_payer"] == ["Aetna", "Cigna"]
+
+
+def test_an_update_through_the_form_is_logged(people, web_as):
+    client = web_as(people.admin)
+    url = f"/patients/{people.patient.pk}/edit/"
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    client.post(url, {**data, "escort_name": "Casey Patient"}, REMOTE_ADDR=ADDRESS)
+    [entry] = entries_for(people.patient, LogEntry.Action.UPDATE)
+    assert entry.actor == people.admin.user
+    assert entry.changes_dict["escort_name"] == ["Sam Rivera", "Casey Patient"]
+
+
+def test_creating_a_patient_and_adding_a_diagnosis_are_logged(people, api_as):
+    response = api_as(people.admin).post(
+        "/api/v1/patients/",
+        {"legal_first_name": "Iris", "legal_last_name": "New", "date_of_birth": "1979-02-03"},
+        format="json",
+    )
+    patient = Patient.objects.get(pk=response.json()["id"])
+    [created] = entries_for(patient, LogEntry.Action.CREATE)
+    assert created.actor == people.admin.user
+
+    api_as(people.therapist).post(
+        f"/api/v1/patients/{people.patient.pk}/diagnoses/", {"code": "F43.10"}, format="json"
+    )
+    diagnosis = Diagnosis.objects.get(patient=people.patient, code="F43.10")
+    [added] = entries_for(diagnosis, LogEntry.Action.CREATE)
+    assert added.actor == people.therapist.user
+
+
+def test_a_bad_update_leaves_no_change_entry(people, api_as):
+    api_as(people.admin).patch(
+        f"/api/v1/patients/{people.patient.pk}/", {"escort_phone": "12"}, format="json"
+    )
+    assert entries_for(people.patient, LogEntry.Action.UPDATE) == []
+
+
+def test_admins_read_the_audit_trail_on_the_patient_page(people, web_as, api_as):
+    api_as(people.therapist).get(f"/api/v1/patients/{people.patient.pk}/", REMOTE_ADDR=ADDRESS)
+    response = web_as(people.admin).get(f"/patients/{people.patient.pk}/")
+    page = response.content.decode()
+    assert 'id="audit-trail"' in page
+    trail = list(response.context["audit_trail"])
+    # Newest first: the admin's own view, then the therapist's API read.
+    assert [(e.actor, e.action) for e in trail[:2]] == [
+        (people.admin.user, LogEntry.Action.ACCESS),
+        (people.therapist.user, LogEntry.Action.ACCESS),
+    ]
+    assert "Bob Therapist" in page
+    assert ADDRESS in page
+
+
+@pytest.mark.parametrize("who", ["therapist", "medical"])
+def test_clinicians_do_not_see_the_audit_trail(people, web_as, who):
+    response = web_as(getattr(people, who)).get(f"/patients/{people.patient.pk}/")
+    assert response.status_code == 200
+    assert "audit_trail" not in response.context
+    assert 'id="audit-trail"' not in response.content.decode()
