@@ -158,6 +158,9 @@ FIELD_ENCRYPTION_KEYS = env.list(
     default=["q0Pn3Yw2bN0mJ9kSx7b3fT4cV8eR1uA6zL5hG2dK9pI="] if DEBUG else None,
 )
 
+# A session's progress note is due this many hours after the session ends.
+NOTES_DUE_AFTER_HOURS = env.int("NOTES_DUE_AFTER_HOURS", default=72)
+
 # Celery. Embedded default: kombu's filesystem transport under var/ (no Redis needed).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -234,8 +237,8 @@ LOGGING = {
 # Sections other apps add to pages that `practice` owns (see backend/templatetags/panels.py).
 # Slots: "dashboard" (staff home), "patient_detail", "session_detail", "portal".
 KAP_PANELS: dict[str, list[str]] = {
-    "dashboard": [],
+    "dashboard": ["integration_notes/panels/worklist.html"],
     "patient_detail": [],
-    "session_detail": [],
-    "portal": [],
+    "session_detail": ["integration_notes/panels/session_note.html"],
+    "portal": ["integration_notes/panels/portal_summaries.html"],
 }

@@ -1,1 +1,254 @@
+"""Reads of notes, scoped to who is asking, with their joins done once here."""
 
+import datetime
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from backend.roles import Actor, actor_for
+from integration_notes.choices import NoteStatus
+from integration_notes.models import (
+    Addendum,
+    IntegrationSummary,
+    Note,
+    NoteTemplate,
+    PsychotherapyNote,
+)
+from practice.choices import SessionStatus
+from practice.models import Session
+
+SEARCH_CONFIG = "english"
+
+
+def due_after() -> datetime.timedelta:
+    return datetime.timedelta(hours=settings.NOTES_DUE_AFTER_HOURS)
+
+
+def note_due_at(session: Session) -> datetime.datetime:
+    """When the session's progress note must be signed by."""
+    return session.ends_at + due_after()
+
+
+def note_list(
+    *,
+    user,
+    search: str = "",
+    status: str | None = None,
+    patient_id: int | None = None,
+    author_id: int | None = None,
+) -> QuerySet[Note]:
+    """Notes `user` may see (their care team's patients; a clinic admin: the clinic's),
+    with patient, session, template and people joined and the addenda counted."""
+    qs = (
+        Note.objects.visible_to(user)
+        .select_related(
+            "patient", "session", "template", "author__user", "signed_by__user", "session__clinic"
+        )
+        .annotate(addenda_count=Count("addenda"))
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if patient_id:
+        qs = qs.filter(patient_id=patient_id)
+    if author_id:
+        qs = qs.filter(author_id=author_id)
+    return note_search(qs, search)
+
+
+def note_search(qs: QuerySet[Note], text: str) -> QuerySet[Note]:
+    """Full-text search on PostgreSQL (ranked, using the GIN index); on SQLite every word
+    must appear somewhere in the note (icontains)."""
+    text = (text or "").strip()
+    if not text:
+        return qs
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = SearchVector("search_text", config=SEARCH_CONFIG)
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        return (
+            qs.annotate(rank=SearchRank(vector, query))
+            .alias(document=vector)
+            .filter(document=query)
+            .order_by("-rank", "-created_at")
+        )
+    condition = Q()
+    for word in text.split():
+        condition &= Q(search_text__icontains=word)
+    return qs.filter(condition)
+
+
+def note_get_queryset(*, user) -> QuerySet[Note]:
+    """Notes `user` may see, each with its addenda in signing order."""
+    addenda = Addendum.objects.select_related("author__user").order_by("signed_at", "id")
+    return note_list(user=user).prefetch_related(Prefetch("addenda", queryset=addenda))
+
+
+def note_get(*, user, pk) -> Note:
+    """One note `user` may see with its addenda in signing order, or Note.DoesNotExist."""
+    return note_get_queryset(user=user).get(pk=pk)
+
+
+def template_choices(*, clinic_id: int, session_kind: str | None = None) -> list[NoteTemplate]:
+    """The clinic's current templates, those made for `session_kind` first."""
+    templates = list(NoteTemplate.objects.for_clinic(clinic_id).filter(is_current=True))
+    if session_kind:
+        suited = [t for t in templates if session_kind in t.session_kinds]
+        general = [t for t in templates if not t.session_kinds]
+        return suited + general
+    return templates
+
+
+@dataclass
+class AlongsideField:
+    label: str
+    value: object
+    template_name: str
+    session_starts_at: datetime.datetime
+    note_id: int
+    signed: bool
+
+
+def alongside(note_or_template: Note | NoteTemplate, *, session: Session) -> list[AlongsideField]:
+    """Fields of the patient's latest earlier notes a template asks to show while writing
+    (the integration note shows the preparation note's intentions)."""
+    template = note_or_template.template if isinstance(note_or_template, Note) else note_or_template
+    wanted = template.show_alongside or []
+    if not wanted:
+        return []
+    keys = {item["template"] for item in wanted}
+    earlier = (
+        Note.objects.filter(
+            patient_id=session.patient_id,
+            template__key__in=keys,
+            session__starts_at__lt=session.starts_at,
+        )
+        .exclude(session_id=session.pk)
+        .select_related("template", "session")
+        .order_by("-session__starts_at")
+    )
+    latest: dict[str, Note] = {}
+    for earlier_note in earlier:
+        latest.setdefault(earlier_note.template.key, earlier_note)
+    found = []
+    for item in wanted:
+        source = latest.get(item["template"])
+        if source is None:
+            continue
+        spec = source.template.field(item["field"])
+        if spec is None:
+            continue
+        found.append(
+            AlongsideField(
+                label=item.get("label") or spec["label"],
+                value=source.content.get(item["field"]),
+                template_name=source.template.name,
+                session_starts_at=source.session.starts_at,
+                note_id=source.pk,
+                signed=source.is_signed,
+            )
+        )
+    return found
+
+
+def psychotherapy_note_list(*, user, patient_id: int | None = None) -> QuerySet[PsychotherapyNote]:
+    qs = PsychotherapyNote.objects.visible_to(user).select_related("patient", "session")
+    if patient_id:
+        qs = qs.filter(patient_id=patient_id)
+    return qs
+
+
+def portal_summaries(*, user) -> QuerySet[IntegrationSummary]:
+    """The summaries a patient has been given (shared ones only), newest first."""
+    actor = actor_for(user)
+    if actor is None or not actor.is_patient:
+        return IntegrationSummary.objects.none()
+    return (
+        IntegrationSummary.objects.visible_to(user)
+        .filter(shared_at__isnull=False)
+        .select_related("session", "author__user")
+    )
+
+
+@dataclass
+class Worklist:
+    today: list = field(default_factory=list)
+    drafts: list = field(default_factory=list)
+    overdue: list = field(default_factory=list)
+    safety_alerts: list | None = None  # None: this installation has no safety alerts
+    tz: str = "UTC"
+
+
+def _safety_alert_model():
+    try:
+        return apps.get_model("practice", "SafetyAlert")
+    except LookupError:
+        return None
+
+
+def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
+    """A clinician's day: today's sessions (in the clinic's timezone) with their note,
+    the drafts they have open, their sessions past due without a signed note, and the open
+    safety alerts of their care team's patients."""
+    actor: Actor | None = actor_for(user)
+    if actor is None or not actor.is_clinician:
+        return Worklist()
+    now = now or timezone.now()
+    from practice.models import Clinic
+
+    tz_name = Clinic.objects.only("timezone").get(pk=actor.clinic_id).timezone
+    tz = zoneinfo.ZoneInfo(tz_name)
+    local_day = now.astimezone(tz).date()
+    day_start = datetime.datetime.combine(local_day, datetime.time.min, tzinfo=tz)
+    day_end = day_start + datetime.timedelta(days=1)
+
+    signed_note = Note.objects.filter(session_id=OuterRef("pk"), status=NoteStatus.SIGNED)
+    mine = (
+        Session.objects.visible_to(user)
+        .filter(clinician_id=actor.staff_id)
+        .select_related("patient", "note", "note__template")
+    )
+    today = list(
+        mine.filter(starts_at__gte=day_start, starts_at__lt=day_end)
+        .exclude(status=SessionStatus.CANCELLED)
+        .order_by("starts_at")
+    )
+    overdue = list(
+        mine.filter(ends_at__lte=now - due_after())
+        .exclude(status__in=[SessionStatus.CANCELLED, SessionStatus.NO_SHOW])
+        .filter(~Exists(signed_note))
+        .order_by("ends_at")[:50]
+    )
+    drafts = list(
+        Note.objects.visible_to(user)
+        .filter(author_id=actor.staff_id, status=NoteStatus.DRAFT)
+        .select_related("patient", "session", "template")
+        .order_by("session__starts_at")[:50]
+    )
+    for session in [*today, *overdue]:
+        session.note_due_at = note_due_at(session)
+    for note in drafts:
+        note.due_at = note_due_at(note.session)
+        note.is_overdue = note.due_at <= now
+    result = Worklist(today=today, drafts=drafts, overdue=overdue, tz=tz_name)
+    SafetyAlert = _safety_alert_model()
+    if SafetyAlert is not None:
+        result.safety_alerts = list(_open_safety_alerts(SafetyAlert, user))
+    return result
+
+
+def _open_safety_alerts(SafetyAlert, user):
+    qs = SafetyAlert.objects.visible_to(user)
+    field_names = {f.name for f in SafetyAlert._meta.get_fields()}
+    if "status" in field_names:
+        qs = qs.filter(status="open")
+    elif "resolved_at" in field_names:
+        qs = qs.filter(resolved_at__isnull=True)
+    if "patient" in field_names:
+        qs = qs.select_related("patient")
+    return qs[:50]

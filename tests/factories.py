@@ -153,3 +153,40 @@ class DosingRecordFactory(factory.django.DjangoModelFactory):
         role=StaffRole.MEDICAL,
         credentials="MD",
     )
+
+
+# --- integration_notes ---------------------------------------------------------------------
+
+
+def note_template(clinic, key="kap-integration"):
+    """The clinic's current version of a built-in template (installing them if needed)."""
+    from integration_notes import services
+    from integration_notes.models import NoteTemplate
+
+    services.note_templates_install(clinic=clinic)
+    return NoteTemplate.objects.get(clinic=clinic, key=key, is_current=True)
+
+
+INTEGRATION_CONTENT = {
+    "experience": "I floated above the lake and saw my father's house from far away.",
+    "insights": "The anger is old; it belongs to a younger me.",
+    "emotions": "Grief, then relief.",
+    "body": "Warmth in the chest.",
+    "practices": "Morning walk without the phone; journal the dream images.",
+    "risk_level": "No current risk",
+    "risk_notes": "Denies ideation; strong support from partner.",
+    "next_plan": "Revisit the father imagery; check sleep.",
+}
+
+
+def signed_note(session, content=None, key="kap-integration"):
+    """A note for `session`, written and signed by its clinician."""
+    from integration_notes import services
+
+    note = services.note_start(
+        session=session,
+        author=session.clinician,
+        template=note_template(session.clinic, key),
+        content=content or INTEGRATION_CONTENT,
+    )
+    return services.note_sign(note=note, signer=session.clinician)
