@@ -151,6 +151,23 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="clinic@kap.example")
 # SMS: the outbox backend writes messages under var/outbox/sms.
 SMS_BACKEND = env.str("SMS_BACKEND", default="scheduling.sms.OutboxSmsBackend")
 SMS_OUTBOX_PATH = VAR_DIR / "outbox" / "sms"
+# scheduling.sms.RestSmsBackend: a provider speaking the Accounts/{sid}/Messages.json API.
+SMS_REST_BASE_URL = env.str("SMS_REST_BASE_URL", default="")
+SMS_REST_ACCOUNT_SID = env.str("SMS_REST_ACCOUNT_SID", default="")
+SMS_REST_AUTH_TOKEN = env.str("SMS_REST_AUTH_TOKEN", default="")
+SMS_REST_FROM = env.str("SMS_REST_FROM", default="")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+
+# Absolute links in messages (confirm/cancel, portal) start with this.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Reminders (scheduling.services.outbox). A send holds its row for REMINDER_SEND_LEASE_SECONDS;
+# after that the sweep presumes the worker dead and hands the row out again, so the lease
+# must outlast the slowest send (EMAIL_TIMEOUT, the SMS timeout).
+REMINDER_SEND_LEASE_SECONDS = env.int("REMINDER_SEND_LEASE_SECONDS", default=120)
+REMINDER_CLAIM_LEASE_SECONDS = env.int("REMINDER_CLAIM_LEASE_SECONDS", default=600)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_SWEEP_BATCH = env.int("REMINDER_SWEEP_BATCH", default=1000)
 
 # Encryption keys for psychotherapy notes (MultiFernet: first key encrypts, all decrypt).
 FIELD_ENCRYPTION_KEYS = env.list(
@@ -178,7 +195,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
             Path(_folder).mkdir(parents=True, exist_ok=True)
 else:
     # Longer than any task we run; reminders are never ETA tasks (see scheduling.tasks).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Short socket timeouts: publishing from a web request gives up fast when Redis is down.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
+    }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

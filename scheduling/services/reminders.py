@@ -1,9 +1,351 @@
-"""Reminders for sessions and enrollments (issue: reminders with Celery).
+"""Reminders around sessions, retreats and questionnaires, built on the outbox.
 
-The booking services call `session_reminders_sync` after every booking, reschedule and
-cancellation, inside their transaction; it (re)computes the session's reminder rows.
+The booking services call `session_reminders_sync(session=…)` after every booking,
+reschedule and cancellation, inside their transaction: it creates, re-times or cancels the
+session's reminder rows from the clinic's rules. The patient answers a session reminder
+through a signed link (`session_response_link`, `session_respond`).
 """
 
+from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+
+from scheduling.choices import ConfirmationStatus, MessageKind
+from scheduling.errors import CancellationWindowClosed, ResponseLinkInvalid
+from scheduling.models import ReminderRule, SessionConfirmation
+from scheduling.services.outbox import (
+    QuietHours,
+    clinic_settings,
+    message_enqueue,
+    messages_cancel,
+    patient_messaging,
+)
+
+SESSION_TARGET = "session"
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    offset_minutes: int
+    enabled: bool = True
+
+    @property
+    def before(self) -> bool:
+        return self.offset_minutes <= 0
+
+
+# Built-in rules; a clinic overrides any of them with a ReminderRule row.
+DEFAULT_RULES: dict[str, Rule] = {
+    MessageKind.SESSION_48H: Rule(MessageKind.SESSION_48H, -48 * 60),
+    MessageKind.SESSION_2H: Rule(MessageKind.SESSION_2H, -2 * 60),
+    MessageKind.DOSING_PREPARATION: Rule(MessageKind.DOSING_PREPARATION, -24 * 60),
+    MessageKind.INTEGRATION_FOLLOWUP: Rule(MessageKind.INTEGRATION_FOLLOWUP, 24 * 60),
+    MessageKind.QUESTIONNAIRE_INVITATION: Rule(MessageKind.QUESTIONNAIRE_INVITATION, 0),
+    MessageKind.RETREAT_WELCOME: Rule(MessageKind.RETREAT_WELCOME, -7 * 24 * 60),
+}
+# Which session kinds each session message applies to.
+SESSION_RULE_KINDS: dict[str, frozenset[str]] = {
+    MessageKind.SESSION_48H: frozenset({"preparation", "dosing", "integration"}),
+    MessageKind.SESSION_2H: frozenset({"preparation", "dosing", "integration"}),
+    MessageKind.DOSING_PREPARATION: frozenset({"dosing"}),
+    MessageKind.INTEGRATION_FOLLOWUP: frozenset({"dosing"}),
+}
+# A reminder that would reach the patient less than this before the session is not sent.
+MIN_LEAD = datetime.timedelta(minutes=15)
+SESSION_LABELS = {
+    "preparation": "preparation session",
+    "dosing": "dosing session",
+    "integration": "integration session",
+}
+LINK_SALT = "scheduling.session-response"
+
+
+def rules_for(clinic) -> dict[str, Rule]:
+    """The clinic's rules: built-in defaults overridden by its ReminderRule rows."""
+    rules = dict(DEFAULT_RULES)
+    for row in ReminderRule.objects.filter(clinic=clinic):
+        rules[row.kind] = Rule(row.kind, row.offset_minutes, row.enabled)
+    return rules
+
+
+def _local(at: datetime.datetime, tz: str) -> datetime.datetime:
+    return at.astimezone(ZoneInfo(tz))
+
+
+def session_context(*, session, link: bool) -> dict:
+    """What a session message may say: date, time, place, and the kind of session only if
+    the patient agreed to it; never the dose, diagnosis or clinician's notes."""
+    clinic = session.patient.clinic
+    starts = _local(session.starts_at, clinic.timezone)
+    shares = patient_messaging(session.patient).share_session_type
+    cfg = clinic_settings(clinic)
+    context = {
+        "session_label": SESSION_LABELS.get(session.kind, "appointment")
+        if shares
+        else "appointment",
+        "session_date": f"{starts:%A, %B} {starts.day}",
+        "session_time": starts.strftime("%I:%M %p").lstrip("0") + f" {starts.tzname()}",
+        "fasting_hours": cfg.fasting_hours,
+        "cancellation_window_hours": cfg.cancellation_window_hours,
+        "escort_on_file": bool(session.patient.escort_name),
+    }
+    if link:
+        context["response_url"] = session_response_link(session=session)
+    return context
+
+
+def _plan_send_at(*, rule: Rule, session, now, quiet: QuietHours) -> datetime.datetime | None:
+    """When the message of `rule` for `session` goes out, or None when it should not."""
+    if rule.before:
+        latest = session.starts_at - MIN_LEAD
+        at = session.starts_at + datetime.timedelta(minutes=rule.offset_minutes)
+        if latest <= now:
+            return None
+        # Booked late: a reminder whose time has passed goes out now.
+        at = max(at, now)
+        return quiet.fit(at, prefer_earlier=True, not_before=now, not_after=latest)
+    at = session.ends_at + datetime.timedelta(minutes=rule.offset_minutes)
+    return quiet.fit(max(at, now), prefer_earlier=False, not_before=now)
+
+
+@transaction.atomic
 def session_reminders_sync(*, session) -> None:
-    """Create, move or cancel the reminder rows of `session`. Filled in by the reminders work."""
+    """Create, re-time or cancel the reminder rows of `session` from the clinic's rules.
+
+    Called by booking, reschedule and cancel inside their transaction. A scheduled session
+    gets one row per applicable rule and channel the patient wants (an opted-out kind gets
+    none); a moved session's unsent rows follow it and carry the new time; a cancelled or
+    no-show session's unsent rows are cancelled. Sent rows are never touched. A reminder
+    whose time has passed when booked goes out right away (only the latest of 48 h / 2 h),
+    and none is timed into the patient's quiet hours. Locks the session's reminder rows.
+    """
+    target_id = str(session.pk)
+    if session.status in ("cancelled", "no_show"):
+        messages_cancel(
+            target_type=SESSION_TARGET, target_id=target_id, reason="The session was cancelled."
+        )
+        return
+    now = timezone.now()
+    rules = rules_for(session.patient.clinic)
+    quiet = QuietHours.for_patient(session.patient)
+    plan: dict[str, datetime.datetime | None] = {}
+    for kind, session_kinds in SESSION_RULE_KINDS.items():
+        rule = rules[kind]
+        if not rule.enabled or session.kind not in session_kinds:
+            plan[kind] = None
+        elif session.status != "scheduled" and rule.before:
+            plan[kind] = None  # checked in or completed: nothing to remind of
+        else:
+            plan[kind] = _plan_send_at(rule=rule, session=session, now=now, quiet=quiet)
+    # Booked less than 48 h ahead: the 2 h reminder is enough if both are already due.
+    two_hours = plan[MessageKind.SESSION_2H]
+    if plan[MessageKind.SESSION_48H] and two_hours and two_hours <= now:
+        plan[MessageKind.SESSION_48H] = None
+    for kind, send_at in plan.items():
+        if send_at is None:
+            messages_cancel(
+                target_type=SESSION_TARGET,
+                target_id=target_id,
+                kinds=[kind],
+                reason="Not applicable to this session any more.",
+            )
+            continue
+        message_enqueue(
+            patient=session.patient,
+            kind=kind,
+            target_type=SESSION_TARGET,
+            target_id=target_id,
+            send_at=send_at,
+            session=session,
+            context=session_context(session=session, link=kind in _LINKED),
+        )
+
+
+_LINKED = frozenset({MessageKind.SESSION_48H, MessageKind.SESSION_2H})
+
+
+# ---------------------------------------------------------------------------------------
+# Confirm or cancel from the reminder
+# ---------------------------------------------------------------------------------------
+
+
+def session_response_link(*, session) -> str:
+    """An absolute, signed link for the patient to confirm or cancel `session`. It names the
+    session and its start time; it stops working when the session starts or is moved."""
+    token = signing.dumps(
+        {"s": session.pk, "t": int(session.starts_at.timestamp())}, salt=LINK_SALT, compress=True
+    )
+    return f"{settings.SITE_URL}/r/{token}/"
+
+
+def session_from_link(*, token: str):
+    """The session a response link names. Raises ResponseLinkInvalid when the link was
+    tampered with, the session moved or was cancelled, or it has started."""
+    from practice.models import Session
+
+    try:
+        data = signing.loads(token, salt=LINK_SALT)
+    except signing.BadSignature as error:
+        raise ResponseLinkInvalid("This link is not valid. Please contact the clinic.") from error
+    session = (
+        Session.objects.select_related("patient__clinic", "confirmation")
+        .filter(pk=data.get("s"))
+        .first()
+    )
+    if session is None:
+        raise ResponseLinkInvalid("This link is not valid. Please contact the clinic.")
+    if int(session.starts_at.timestamp()) != data.get("t"):
+        raise ResponseLinkInvalid(
+            "This appointment has been moved since this message was sent; "
+            "please use the link in the most recent reminder."
+        )
+    if session.status == "cancelled":
+        raise ResponseLinkInvalid("This appointment has been cancelled.")
+    if session.starts_at <= timezone.now():
+        raise ResponseLinkInvalid("This link has expired: the appointment time has passed.")
+    return session
+
+
+def cancellation_window_open(*, session, now=None) -> bool:
+    """Whether the patient may still cancel online (outside the clinic's window)."""
+    now = now or timezone.now()
+    hours = clinic_settings(session.patient.clinic).cancellation_window_hours
+    return session.starts_at - now >= datetime.timedelta(hours=hours)
+
+
+@transaction.atomic
+def session_respond(*, token: str, answer: str) -> SessionConfirmation:
+    """Record the patient's answer to a session reminder: "confirmed" or "cancelled".
+
+    Cancelling cancels the session (and through it its reminders) unless the clinic's
+    cancellation window has begun: then CancellationWindowClosed explains the policy and
+    nothing changes. Locks the session row. Raises ResponseLinkInvalid for a bad link.
+    """
+    from practice.models import Session
+
+    session = session_from_link(token=token)
+    session = (
+        Session.objects.select_for_update().select_related("patient__clinic").get(pk=session.pk)
+    )
+    if answer not in ConfirmationStatus.values:
+        raise ResponseLinkInvalid("Choose to confirm or to cancel the appointment.")
+    if answer == ConfirmationStatus.CANCELLED:
+        if not cancellation_window_open(session=session):
+            raise CancellationWindowClosed(cancellation_policy(session=session))
+        _cancel_session(session)
+    confirmation, _ = SessionConfirmation.objects.update_or_create(
+        session=session,
+        defaults={
+            "status": answer,
+            "responded_at": timezone.now(),
+            "starts_at": session.starts_at,
+        },
+    )
+    return confirmation
+
+
+def cancellation_policy(*, session) -> str:
+    clinic = session.patient.clinic
+    hours = clinic_settings(clinic).cancellation_window_hours
+    phone = f" on {clinic.phone.as_national}" if clinic.phone else ""
+    return (
+        f"Appointments can be cancelled online up to {hours} hours before they start. "
+        f"To cancel now, please call {clinic.name}{phone}."
+    )
+
+
+def _cancel_session(session) -> None:
+    """Cancel the session on the patient's behalf, through the booking service when it
+    exists (it frees the slot and promotes the waitlist), else directly."""
+    try:
+        from scheduling.services.booking import session_cancel
+    except ImportError:
+        session_cancel = None
+    reason = "Cancelled by the patient from a reminder."
+    if session_cancel is not None:
+        session_cancel(session=session, reason=reason)
+        return
+    session.status = "cancelled"
+    session.cancelled_at = timezone.now()
+    session.cancel_reason = reason
+    session.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+    session_reminders_sync(session=session)
+
+
+# ---------------------------------------------------------------------------------------
+# Questionnaires and retreats
+# ---------------------------------------------------------------------------------------
+
+
+def questionnaire_invitations_enqueue(*, now=None) -> int:
+    """Invite every patient in induction to this week's GAD-7 and PHQ-9, once per ISO week.
+
+    Finds who is due through `practice.selectors.measures_due(now=…)` when that selector
+    exists (a queryset or list of patients), otherwise every patient with an active plan
+    in induction. Returns how many patients were invited (rows already there are kept).
+    """
+    from practice import selectors as practice_selectors
+    from practice.models import Patient
+
+    now = now or timezone.now()
+    measures_due = getattr(practice_selectors, "measures_due", None)
+    if measures_due is not None:
+        patients = list(measures_due(now=now))
+    else:
+        patients = list(
+            Patient.objects.filter(plans__status="active").select_related("clinic").distinct()
+        )
+    week = now.isocalendar()
+    invited = 0
+    for patient in patients:
+        rule = rules_for(patient.clinic)[MessageKind.QUESTIONNAIRE_INVITATION]
+        if not rule.enabled:
+            continue
+        quiet = QuietHours.for_patient(patient)
+        rows = message_enqueue(
+            patient=patient,
+            kind=MessageKind.QUESTIONNAIRE_INVITATION,
+            target_type="questionnaire",
+            target_id=f"{patient.pk}:{week.year}-W{week.week:02d}",
+            send_at=quiet.fit(now, prefer_earlier=False, not_before=now),
+            context={"instruments": "GAD-7 and PHQ-9"},
+        )
+        invited += bool(rows)
+    return invited
+
+
+@transaction.atomic
+def enrollment_reminders_sync(
+    *, enrollment_id, patient, retreat_name: str, starts_at, timetable: str, active: bool
+) -> None:
+    """The retreat welcome (a week before, with the timetable) for one enrollment;
+    cancelled when the enrollment is not active. For the retreat services to call."""
+    target_id = str(enrollment_id)
+    rule = rules_for(patient.clinic)[MessageKind.RETREAT_WELCOME]
+    if not active or not rule.enabled or starts_at <= timezone.now():
+        messages_cancel(target_type="enrollment", target_id=target_id)
+        return
+    now = timezone.now()
+    quiet = QuietHours.for_patient(patient)
+    at = max(starts_at + datetime.timedelta(minutes=rule.offset_minutes), now)
+    local = _local(starts_at, patient.clinic.timezone)
+    message_enqueue(
+        patient=patient,
+        kind=MessageKind.RETREAT_WELCOME,
+        target_type="enrollment",
+        target_id=target_id,
+        send_at=quiet.fit(at, prefer_earlier=True, not_before=now) or now,
+        context={
+            "retreat_name": retreat_name,
+            "retreat_date": f"{local:%A, %B} {local.day}",
+            "timetable": timetable,
+        },
+    )
