@@ -11,6 +11,7 @@ LOGINS = [
     ("Therapist", "therapist"),
     ("Medical staff", "medical"),
     ("Patient", "patient"),
+    ("Back office", "backoffice"),
 ]
 
 

@@ -151,6 +151,12 @@ def seed(ctx: dict) -> dict:
                 "license_state": "CO" if license_number else "",
             },
         )
+    # A platform operator for the Django admin (back-office configuration): no clinic role,
+    # so no patient data through the product's pages or API.
+    operator = _user("backoffice", "Back", "Office")
+    if not operator.is_superuser:
+        operator.is_staff = operator.is_superuser = True
+        operator.save(update_fields=["is_staff", "is_superuser"])
     patients = {}
     for username, first, last, preferred, dob, sex, payer, member, group, codes, team in PATIENTS:
         patient = Patient.objects.filter(

@@ -39,4 +39,22 @@ class PatientForm(forms.ModelForm):
 
 
 class DiagnosisForm(forms.Form):
-    code = forms.CharField(label="ICD-10-CM code", max_length=8)
+    code = forms.CharField(
+        label="ICD-10-CM code",
+        max_length=8,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. F41.1", "autocomplete": "off"}),
+    )
+
+
+class CareTeamForm(forms.Form):
+    """Choose a staff member of the patient's clinic who is not on the care team yet."""
+
+    staff = forms.ModelChoiceField(queryset=None, label="Staff member", empty_label="Choose…")
+    is_primary = forms.BooleanField(label="Primary clinician", required=False)
+
+    def __init__(self, *args, staff_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff_queryset
+        self.fields["staff"].label_from_instance = lambda s: (
+            f"{s.display_name} ({s.get_role_display()})"
+        )

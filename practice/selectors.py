@@ -1,8 +1,8 @@
 """Reads of patients and their record, scoped to who is asking."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from practice.models import CareTeam, Patient, StaffMember
+from practice.models import CareTeam, Clinic, Patient, StaffMember
 
 
 def patient_list(*, user, search: str = "") -> QuerySet[Patient]:
@@ -25,3 +25,31 @@ def staff_list(*, clinic_id, roles=None) -> QuerySet[StaffMember]:
     if roles:
         qs = qs.filter(role__in=roles)
     return qs
+
+
+def care_team_candidates(*, patient: Patient) -> QuerySet[StaffMember]:
+    """Active staff of the patient's clinic who are not on their care team yet."""
+    return staff_list(clinic_id=patient.clinic_id).exclude(care_teams__patient=patient)
+
+
+def clinic_overview(*, clinic_id) -> dict:
+    """What a clinic admin checks first: the clinic, its staff with caseloads, and patients
+    who have nobody on their care team (no clinician can see them)."""
+    patients = Patient.objects.filter(clinic_id=clinic_id)
+    staff = (
+        StaffMember.objects.for_clinic(clinic_id)
+        .select_related("user")
+        .annotate(caseload=Count("care_teams", distinct=True))
+        .order_by("-is_active", "role", "user__last_name")
+    )
+    unassigned = patients.filter(~Exists(CareTeam.objects.filter(patient=OuterRef("pk"))))
+    counts = patients.aggregate(
+        total=Count("pk"), with_portal=Count("pk", filter=Q(user__isnull=False))
+    )
+    return {
+        "clinic": Clinic.objects.get(pk=clinic_id),
+        "staff": staff,
+        "patient_count": counts["total"],
+        "portal_count": counts["with_portal"],
+        "unassigned_patients": unassigned.order_by("legal_last_name", "legal_first_name"),
+    }

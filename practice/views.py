@@ -1,20 +1,22 @@
 """Practice pages: patient list and record, patient forms, clinician dashboard, portal."""
 
 from auditlog.models import LogEntry
+from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from backend.audit import audit_access
 from backend.roles import ADMIN, PATIENT, STAFF_ROLES
 from backend.views import RoleRequiredMixin, run_service
 from practice import services
-from practice.forms import PatientForm
-from practice.models import Patient
-from practice.selectors import patient_list
+from practice.forms import CareTeamForm, DiagnosisForm, PatientForm
+from practice.models import Diagnosis, Patient
+from practice.selectors import care_team_candidates, clinic_overview, patient_list
 
 
 class PatientListView(RoleRequiredMixin, ListView):
@@ -47,7 +49,11 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["diagnosis_form"] = DiagnosisForm()
         if self.actor.role == ADMIN:
+            context["care_team_form"] = CareTeamForm(
+                staff_queryset=care_team_candidates(patient=self.object)
+            )
             context["audit_trail"] = (
                 LogEntry.objects.filter(
                     content_type=ContentType.objects.get_for_model(Patient),
@@ -104,6 +110,110 @@ class PatientFormView(RoleRequiredMixin, FormView):
         if error:
             return self.form_invalid(form)
         return redirect(reverse("practice:patient-detail", args=[patient.pk]))
+
+
+class PatientActionView(RoleRequiredMixin, View):
+    """A POST from the patient page that calls one service, then returns to the page.
+
+    The patient comes from `patient_list(user=...)`, so one out of reach answers 404.
+    A refusal (ValidationError or DomainError) is shown as a message on the page.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk, **kwargs):
+        self.patient = get_object_or_404(patient_list(user=request.user), pk=pk)
+        try:
+            self.act(request, **kwargs)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect(reverse("practice:patient-detail", args=[self.patient.pk]))
+
+    def act(self, request, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class DiagnosisAddView(PatientActionView):
+    """Clinicians on the care team (and admins) record an ICD-10-CM diagnosis."""
+
+    allowed_roles = STAFF_ROLES
+
+    def act(self, request):
+        form = DiagnosisForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(form.errors["code"])
+        diagnosis, _ = run_service(
+            request, services.diagnosis_add, patient=self.patient, code=form.cleaned_data["code"]
+        )
+        if diagnosis:
+            messages.success(request, f"Diagnosis {diagnosis.code} {diagnosis.description} added.")
+
+
+class DiagnosisRemoveView(PatientActionView):
+    allowed_roles = STAFF_ROLES
+
+    def act(self, request, diagnosis_pk):
+        diagnosis = get_object_or_404(
+            Diagnosis.objects.visible_to(request.user), pk=diagnosis_pk, patient=self.patient
+        )
+        run_service(
+            request,
+            services.diagnosis_remove,
+            diagnosis=diagnosis,
+            success=f"Diagnosis {diagnosis.code} removed.",
+        )
+
+
+class CareTeamAddView(PatientActionView):
+    """Admins put a staff member of the clinic on the patient's care team."""
+
+    allowed_roles = frozenset({ADMIN})
+
+    def act(self, request):
+        form = CareTeamForm(request.POST, staff_queryset=care_team_candidates(patient=self.patient))
+        if not form.is_valid():
+            raise ValidationError(
+                "Choose a staff member of this clinic who is not on the care team yet."
+            )
+        staff = form.cleaned_data["staff"]
+        run_service(
+            request,
+            services.care_team_add,
+            patient=self.patient,
+            staff=staff,
+            is_primary=form.cleaned_data["is_primary"],
+            success=f"{staff.display_name} joined the care team.",
+        )
+
+
+class CareTeamRemoveView(PatientActionView):
+    allowed_roles = frozenset({ADMIN})
+
+    def act(self, request, staff_pk):
+        member = get_object_or_404(
+            self.patient.care_team.select_related("staff__user"), staff_id=staff_pk
+        )
+        run_service(
+            request,
+            services.care_team_remove,
+            patient=self.patient,
+            staff=member.staff,
+            success=f"{member.staff.display_name} left the care team.",
+        )
+
+
+class ClinicOverviewView(RoleRequiredMixin, TemplateView):
+    """A clinic admin's overview: the clinic's identity, its staff and their caseloads, and
+    the patients who still need a care team."""
+
+    allowed_roles = frozenset({ADMIN})
+    template_name = "practice/clinic_overview.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(clinic_overview(clinic_id=self.actor.clinic_id))
+        return context
 
 
 class DashboardView(RoleRequiredMixin, TemplateView):
