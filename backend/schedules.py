@@ -18,4 +18,14 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "scheduling.tasks.questionnaire_invitations",
         "every_seconds": 3600,
     },
+    # Billing: suggest charges for newly completed sessions (practice cannot call billing).
+    "billing-suggest-charges": {
+        "task": "billing.tasks.suggest_pending_charges",
+        "every_seconds": 600,
+    },
+    # Billing: remind patients of payment-plan instalments due within three days.
+    "billing-instalment-reminders": {
+        "task": "billing.tasks.queue_instalment_reminders",
+        "every_seconds": 3600,
+    },
 }

@@ -238,6 +238,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ChargeStatusEnum": "billing.choices.ChargeStatus",
+        "SuperbillStatusEnum": "billing.choices.SuperbillStatus",
+        "NoteStatusEnum": "integration_notes.choices.NoteStatus",
+    },
 }
 
 # Phone numbers typed without a country code are US numbers (stored in E.164).
@@ -262,7 +267,13 @@ LOGGING = {
 # Slots: "dashboard" (staff home), "patient_detail", "session_detail", "portal".
 KAP_PANELS: dict[str, list[str]] = {
     "dashboard": ["integration_notes/panels/worklist.html"],
-    "patient_detail": [],
-    "session_detail": ["integration_notes/panels/session_note.html"],
-    "portal": ["integration_notes/panels/portal_summaries.html"],
+    "patient_detail": ["billing/panels/patient.html"],
+    "session_detail": [
+        "integration_notes/panels/session_note.html",
+        "billing/panels/session.html",
+    ],
+    "portal": [
+        "integration_notes/panels/portal_summaries.html",
+        "billing/panels/portal.html",
+    ],
 }

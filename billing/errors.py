@@ -1,1 +1,46 @@
+"""Billing's domain errors: a rule refused the request and nothing was changed."""
 
+from backend.errors import DomainError, InvalidInput
+
+
+class BillingError(DomainError):
+    code = "billing_rule"
+
+
+class ChargeLocked(BillingError):
+    """The charge is on an issued superbill (void the superbill first) or already void."""
+
+    code = "charge_locked"
+
+
+class AddOnWithoutEM(BillingError):
+    code = "addon_without_em"
+
+
+class InvalidCharge(InvalidInput):
+    code = "invalid_charge"
+
+
+class OverAllocation(BillingError):
+    code = "over_allocation"
+
+
+class SuperbillIncomplete(BillingError):
+    """Issuing was refused; `extra["missing"]` lists every item to fix."""
+
+    code = "superbill_incomplete"
+
+    def __init__(self, missing: list[str]):
+        super().__init__(
+            "The superbill cannot be issued until this is fixed: " + "; ".join(missing) + ".",
+            extra={"missing": missing},
+        )
+        self.missing = missing
+
+
+class SuperbillImmutable(BillingError):
+    code = "superbill_immutable"
+
+
+class SuperbillTampered(BillingError):
+    code = "superbill_tampered"

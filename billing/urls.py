@@ -1,3 +1,14 @@
+from django.urls import path
+
+from billing import views
+
 app_name = "billing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("billing/", views.BillingHomeView.as_view(), name="home"),
+    path("billing/patients/<int:pk>/", views.LedgerView.as_view(), name="ledger"),
+    path(
+        "billing/superbills/<int:pk>/pdf/", views.SuperbillPdfView.as_view(), name="superbill-pdf"
+    ),
+    path("portal/superbills/", views.PortalSuperbillsView.as_view(), name="portal-superbills"),
+]

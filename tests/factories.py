@@ -190,3 +190,21 @@ def signed_note(session, content=None, key="kap-integration"):
         content=content or INTEGRATION_CONTENT,
     )
     return services.note_sign(note=note, signer=session.clinician)
+
+
+# ---------------------------------------------------------------- billing
+
+
+def completed_session(*, patient, clinician, starts_at, minutes: int, kind=SessionKind.INTEGRATION):
+    """A session that took place and was completed, lasting `minutes` (check-in to end)."""
+    ends_at = starts_at + datetime.timedelta(minutes=minutes)
+    return SessionFactory(
+        patient=patient,
+        clinician=clinician,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status="completed",
+        checked_in_at=starts_at,
+        completed_at=ends_at,
+    )

@@ -1,0 +1,37 @@
+from django.db import models
+
+
+class ChargeStatus(models.TextChoices):
+    # Suggested from a completed session; an admin reviews it before it is billed.
+    SUGGESTED = "suggested", "Suggested (to review)"
+    APPROVED = "approved", "Approved"
+    VOID = "void", "Void"
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", "Card"
+    CASH = "cash", "Cash"
+    CHECK = "check", "Check"
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    OTHER = "other", "Other"
+
+
+class PackageKind(models.TextChoices):
+    PREPAID = "prepaid", "Prepaid package"
+    RETREAT = "retreat", "Retreat package"
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class SuperbillStatus(models.TextChoices):
+    ISSUED = "issued", "Issued"
+    VOID = "void", "Void"
+
+
+class BulkRunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"

@@ -1,0 +1,91 @@
+"""Web forms of the billing pages: they validate input; the services hold the rules."""
+
+import datetime
+from decimal import Decimal
+
+from django import forms
+
+from billing.choices import PaymentMethod
+
+
+def _last_month() -> tuple[datetime.date, datetime.date]:
+    first_this = datetime.date.today().replace(day=1)
+    last = first_this - datetime.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+class PaymentForm(forms.Form):
+    method = forms.ChoiceField(choices=PaymentMethod.choices)
+    amount = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    received_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(max_length=80, required=False)
+    note = forms.CharField(max_length=200, required=False)
+
+
+class PlanForm(forms.Form):
+    total = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    instalments = forms.IntegerField(min_value=1, max_value=36, initial=3)
+    first_due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(max_length=200, required=False)
+
+
+class PeriodForm(forms.Form):
+    period_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        start, end = _last_month()
+        self.fields["period_start"].initial = start
+        self.fields["period_end"].initial = end
+
+
+class MonthForm(forms.Form):
+    month = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        help_text="Superbills for every patient with paid charges in this month.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].initial = _last_month()[0]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=200)
+
+
+def _codes(value: str) -> list[str]:
+    return [part.strip().upper() for part in value.replace(",", " ").split() if part.strip()]
+
+
+class ChargeForm(forms.Form):
+    code = forms.CharField(max_length=5)
+    date_of_service = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    units = forms.IntegerField(min_value=1, initial=1)
+    modifiers = forms.CharField(required=False, help_text="Up to 4, e.g. 25 59")
+    diagnosis_pointers = forms.CharField(initial="1", help_text="Diagnosis ranks, e.g. 1 2")
+    rendering_provider = forms.ModelChoiceField(queryset=None)
+
+    def __init__(self, *args, providers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rendering_provider"].queryset = providers
+
+    def clean_modifiers(self):
+        return _codes(self.cleaned_data["modifiers"])
+
+    def clean_diagnosis_pointers(self):
+        try:
+            return [int(p) for p in _codes(self.cleaned_data["diagnosis_pointers"])]
+        except ValueError as exc:
+            raise forms.ValidationError("Pointers are diagnosis ranks: numbers 1–12.") from exc
+
+
+class ChargeEditForm(forms.Form):
+    units = forms.IntegerField(min_value=1)
+    modifiers = forms.CharField(required=False)
+    diagnosis_pointers = forms.CharField()
+
+    clean_modifiers = ChargeForm.clean_modifiers
+    clean_diagnosis_pointers = ChargeForm.clean_diagnosis_pointers

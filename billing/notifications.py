@@ -1,0 +1,69 @@
+"""Messages billing sends to patients, through the one patient outbox
+(`scheduling.services.outbox`): "superbill issued" and payment-plan instalment reminders.
+
+The outbox renders each kind from its own templates and sends it once per target, kind and
+channel. Instalment reminders use the outbox's `payment_plan_instalment` kind when it has
+one; until then they are emailed after commit (the instalment row's conditional claim still
+guarantees one reminder per instalment).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+
+from scheduling.choices import MessageKind
+from scheduling.services import outbox
+
+log = logging.getLogger(__name__)
+INSTALMENT_KIND = "payment_plan_instalment"
+
+
+def notify_superbill_issued(*, superbill) -> None:
+    """Queue "your superbill is ready" for the patient, inside the issuing transaction."""
+    period = f"{superbill.period_start:%b %-d} – {superbill.period_end:%b %-d, %Y}"
+    outbox.message_enqueue(
+        patient=superbill.patient,
+        kind=MessageKind.SUPERBILL_ISSUED,
+        target_type="superbill",
+        target_id=superbill.pk,
+        context={
+            "superbill_period": period,
+            "superbill_number": superbill.number,
+            "superbill_url": settings.SITE_URL + reverse("billing:portal-superbills"),
+        },
+    )
+
+
+def notify_instalment_due(*, instalment) -> None:
+    """Queue the reminder of one payment-plan instalment."""
+    patient = instalment.plan.patient
+    if INSTALMENT_KIND in MessageKind.values:
+        outbox.message_enqueue(
+            patient=patient,
+            kind=INSTALMENT_KIND,
+            target_type="instalment",
+            target_id=instalment.pk,
+            context={
+                "instalment_amount": f"${instalment.amount}",
+                "instalment_due": f"{instalment.due_on:%B %-d, %Y}",
+                "instalment_number": instalment.sequence,
+            },
+        )
+        return
+    if not patient.email:
+        log.info(
+            "No email for patient %s: instalment %s reminder not sent", patient.pk, instalment.pk
+        )
+        return
+    subject = f"Payment of ${instalment.amount} due {instalment.due_on:%b %-d}"
+    body = (
+        f"Hello {patient.preferred_name or patient.legal_first_name},\n\n"
+        f"Instalment {instalment.sequence} of your payment plan with {patient.clinic.name}, "
+        f"${instalment.amount}, is due on {instalment.due_on:%B %-d, %Y}. Thank you."
+    )
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email])
+    )

@@ -1,0 +1,247 @@
+"""Payments, their allocation to charges, balances, and payment plans with instalments."""
+
+import datetime
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from billing.choices import ChargeStatus, PaymentMethod, PlanStatus
+from billing.errors import InvalidCharge, OverAllocation
+from billing.models import Charge, Instalment, Payment, PaymentAllocation, PaymentPlan
+from billing.services.charges import money
+from practice.models import Patient
+
+log = logging.getLogger(__name__)
+ZERO = Decimal("0.00")
+
+
+def _sum(qs, field="amount") -> Decimal:
+    return qs.aggregate(s=Sum(field))["s"] or ZERO
+
+
+def _applied_subquery(outer: str, filter_field: str):
+    return Coalesce(
+        Subquery(
+            PaymentAllocation.objects.filter(**{filter_field: OuterRef(outer)})
+            .values(filter_field)
+            .annotate(s=Sum("amount"))
+            .values("s")
+        ),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=10, decimal_places=2),
+    )
+
+
+def charges_with_open_balance(*, patient_id):
+    """Approved charges with what is still owed on each (`open`), oldest first."""
+    return (
+        Charge.objects.filter(patient_id=patient_id, status=ChargeStatus.APPROVED)
+        .annotate(applied=_applied_subquery("pk", "charge_id"))
+        .order_by("date_of_service", "id")
+    )
+
+
+def payments_with_credit(*, patient_id):
+    """Payments with the part not yet applied to a charge (`unapplied`), oldest first."""
+    return (
+        Payment.objects.filter(patient_id=patient_id)
+        .annotate(applied=_applied_subquery("pk", "payment_id"))
+        .order_by("received_on", "id")
+    )
+
+
+@transaction.atomic
+def payments_apply_credit(*, patient: Patient) -> int:
+    """Apply every unapplied payment to the oldest open charges (first in, first out).
+
+    Locks the patient row so two recordings never apply the same money twice. Returns
+    the number of allocations made."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    charges = [c for c in charges_with_open_balance(patient_id=patient.pk) if c.amount > c.applied]
+    made = 0
+    for payment in payments_with_credit(patient_id=patient.pk):
+        credit = payment.amount - payment.applied
+        for charge in charges:
+            if credit <= 0:
+                break
+            owed = charge.amount - charge.applied
+            if owed <= 0:
+                continue
+            take = min(owed, credit)
+            allocation = PaymentAllocation.objects.filter(payment=payment, charge=charge).first()
+            if allocation:
+                allocation.amount += take
+                allocation.save(update_fields=["amount"])
+            else:
+                PaymentAllocation.objects.create(payment=payment, charge=charge, amount=take)
+            charge.applied += take
+            credit -= take
+            made += 1
+    return made
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    patient: Patient,
+    method: str,
+    amount: Decimal,
+    received_on: datetime.date,
+    reference: str = "",
+    note: str = "",
+    recorded_by=None,
+    instalment: Instalment | None = None,
+    apply: bool = True,
+) -> Payment:
+    """Record money received and (by default) apply it to the oldest open charges; what is
+    left stays as credit for later charges (e.g. a prepaid package)."""
+    if method not in PaymentMethod.values:
+        raise InvalidCharge(f"Unknown payment method {method!r}.")
+    if instalment is not None and instalment.plan.patient_id != patient.pk:
+        raise InvalidCharge("That instalment belongs to another patient's plan.")
+    payment = Payment(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        method=method,
+        amount=money(amount),
+        received_on=received_on,
+        reference=reference,
+        note=note,
+        recorded_by=recorded_by,
+        instalment=instalment,
+    )
+    payment.full_clean()
+    payment.save()
+    if apply:
+        payments_apply_credit(patient=patient)
+    return payment
+
+
+@transaction.atomic
+def payment_allocate(*, payment: Payment, charge: Charge, amount: Decimal) -> PaymentAllocation:
+    """Apply part of a payment to a chosen charge. Refused (OverAllocation) beyond the
+    payment's unapplied amount or the charge's open balance."""
+    Patient.objects.select_for_update().filter(pk=payment.patient_id).first()
+    amount = money(amount)
+    if charge.patient_id != payment.patient_id:
+        raise InvalidCharge("The payment and the charge belong to different patients.")
+    if charge.status != ChargeStatus.APPROVED:
+        raise InvalidCharge("Payments apply only to approved charges.")
+    if amount <= 0:
+        raise InvalidCharge("Allocate a positive amount.")
+    unapplied = payment.amount - _sum(payment.allocations.all())
+    owed = charge.amount - _sum(charge.allocations.all())
+    if amount > unapplied:
+        raise OverAllocation(f"Only ${unapplied} of this payment is not yet applied.")
+    if amount > owed:
+        raise OverAllocation(f"Only ${owed} is still owed on this charge.")
+    allocation, created = PaymentAllocation.objects.get_or_create(
+        payment=payment, charge=charge, defaults={"amount": amount}
+    )
+    if not created:
+        allocation.amount += amount
+        allocation.save(update_fields=["amount"])
+    return allocation
+
+
+def patient_balance(*, patient_id) -> dict:
+    """Charged (approved), paid (applied), balance owed, and unapplied credit."""
+    charged = _sum(Charge.objects.filter(patient_id=patient_id, status=ChargeStatus.APPROVED))
+    paid = _sum(
+        PaymentAllocation.objects.filter(
+            charge__patient_id=patient_id, charge__status=ChargeStatus.APPROVED
+        )
+    )
+    received = _sum(Payment.objects.filter(patient_id=patient_id))
+    applied = _sum(PaymentAllocation.objects.filter(payment__patient_id=patient_id))
+    return {
+        "charged": charged,
+        "paid": paid,
+        "balance": charged - paid,
+        "credit": received - applied,
+    }
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    import calendar
+
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+@transaction.atomic
+def payment_plan_create(
+    *,
+    patient: Patient,
+    total: Decimal,
+    instalments: int,
+    first_due_on: datetime.date,
+    created_by=None,
+    note: str = "",
+) -> PaymentPlan:
+    """Split `total` into monthly instalments (equal to the cent, the remainder on the
+    last). A reminder for each goes out through the outbox before it is due."""
+    total = money(total)
+    if instalments < 1 or instalments > 36:
+        raise InvalidCharge("A plan has 1 to 36 instalments.")
+    if total <= 0:
+        raise InvalidCharge("A plan's total must be positive.")
+    plan = PaymentPlan(
+        clinic_id=patient.clinic_id, patient=patient, total=total, created_by=created_by, note=note
+    )
+    plan.full_clean()
+    plan.save()
+    share = money(total / instalments)
+    if share * (instalments - 1) >= total:
+        raise InvalidCharge("The total is too small for that many instalments.")
+    for sequence in range(1, instalments + 1):
+        amount = share if sequence < instalments else total - share * (instalments - 1)
+        Instalment.objects.create(
+            plan=plan,
+            sequence=sequence,
+            due_on=add_months(first_due_on, sequence - 1),
+            amount=amount,
+        )
+    return plan
+
+
+def instalment_paid(instalment: Instalment) -> Decimal:
+    return _sum(instalment.payments.all())
+
+
+REMINDER_DAYS_AHEAD = 3
+
+
+def instalment_reminders_queue(*, today: datetime.date | None = None) -> int:
+    """Queue one reminder through the outbox for each unpaid instalment of an active plan
+    due within the next days. Each instalment is claimed by a conditional UPDATE of
+    `reminder_queued_at`, so two workers never remind twice. Returns how many were queued."""
+    from billing.notifications import notify_instalment_due
+
+    today = today or timezone.localdate()
+    due = Instalment.objects.filter(
+        plan__status=PlanStatus.ACTIVE,
+        reminder_queued_at__isnull=True,
+        due_on__gte=today,
+        due_on__lte=today + datetime.timedelta(days=REMINDER_DAYS_AHEAD),
+    ).select_related("plan__patient__clinic")
+    queued = 0
+    for instalment in due:
+        if instalment_paid(instalment) >= instalment.amount:
+            continue
+        with transaction.atomic():
+            claimed = Instalment.objects.filter(
+                pk=instalment.pk, reminder_queued_at__isnull=True
+            ).update(reminder_queued_at=timezone.now())
+            if not claimed:
+                continue
+            notify_instalment_due(instalment=instalment)
+            queued += 1
+    return queued

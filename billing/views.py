@@ -1,0 +1,241 @@
+"""Billing pages: the admin's review queue and month-end, a patient's ledger, superbill
+downloads (admins and the patient themself), and the patient portal's superbill list."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from backend.audit import audit_access
+from backend.roles import ADMIN, PATIENT
+from backend.views import RoleRequiredMixin, run_service
+from billing import forms, selectors
+from billing.models import BulkIssueRun, Charge, Superbill
+from billing.services import charges as charge_services
+from billing.services import payments as payment_services
+from billing.services import superbills as superbill_services
+from practice.models import Patient
+from practice.selectors import staff_list
+
+ADMINS = frozenset({ADMIN})
+
+
+class BillingHomeView(RoleRequiredMixin, TemplateView):
+    """The admin's billing desk: charges to review, sessions nothing could be suggested
+    for, month-end superbills."""
+
+    allowed_roles = ADMINS
+    template_name = "billing/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            queue=selectors.review_queue(user=user).select_related("patient")[:200],
+            uncharged=selectors.sessions_without_charges(clinic_id=self.actor.clinic_id)[:50],
+            month_form=forms.MonthForm(),
+            runs=BulkIssueRun.objects.visible_to(user).prefetch_related("items__patient")[:5],
+            superbills=selectors.superbill_list(user=user)[:20],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        if action == "suggest":
+            count = charge_services.charges_suggest_pending(clinic_id=self.actor.clinic_id)
+            messages.success(request, f"{count} charge(s) suggested from completed sessions.")
+        elif action == "month":
+            form = forms.MonthForm(request.POST)
+            if form.is_valid():
+                run_service(
+                    request,
+                    superbill_services.bulk_issue_start,
+                    clinic=request.user.staff_member.clinic,
+                    month=form.cleaned_data["month"],
+                    started_by=request.user.staff_member,
+                    success="Month-end superbills are being issued; refresh to see progress.",
+                )
+            else:
+                messages.error(request, "Choose a month.")
+        elif action in ("approve", "void"):
+            charge = get_object_or_404(
+                Charge.objects.visible_to(request.user), pk=request.POST["charge"]
+            )
+            if action == "approve":
+                run_service(
+                    request,
+                    charge_services.charge_approve,
+                    charge=charge,
+                    approved_by=request.user.staff_member,
+                    success=f"{charge.code} for {charge.patient} approved.",
+                )
+            else:
+                run_service(
+                    request,
+                    charge_services.charge_void,
+                    charge=charge,
+                    reason=request.POST.get("reason") or "Not billable",
+                    success=f"{charge.code} for {charge.patient} withdrawn.",
+                )
+        return redirect(request.POST.get("next") or reverse("billing:home"))
+
+
+class LedgerView(RoleRequiredMixin, TemplateView):
+    """A patient's account: balance, charges, payments, plans, superbills, and the forms
+    that change them."""
+
+    allowed_roles = ADMINS
+    template_name = "billing/ledger.html"
+
+    def get_patient(self) -> Patient:
+        patient = get_object_or_404(
+            Patient.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
+        )
+        return patient
+
+    def providers(self):
+        return staff_list(clinic_id=self.actor.clinic_id).exclude(npi="")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        patient = kwargs.get("patient") or self.get_patient()
+        if self.request.method == "GET":
+            audit_access(patient)
+        context.update(selectors.patient_ledger(patient=patient))
+        context.update(
+            patient=patient,
+            payment_form=kwargs.get("payment_form") or forms.PaymentForm(),
+            plan_form=kwargs.get("plan_form") or forms.PlanForm(),
+            period_form=kwargs.get("period_form") or forms.PeriodForm(),
+            charge_form=kwargs.get("charge_form") or forms.ChargeForm(providers=self.providers()),
+            missing=kwargs.get("missing"),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        staff = request.user.staff_member
+        action = request.POST.get("action")
+        extra = {}
+        if action == "payment":
+            form = forms.PaymentForm(request.POST)
+            if form.is_valid():
+                run_service(
+                    request,
+                    payment_services.payment_record,
+                    patient=patient,
+                    recorded_by=staff,
+                    success="Payment recorded and applied to the oldest open charges.",
+                    **form.cleaned_data,
+                )
+            else:
+                extra["payment_form"] = form
+        elif action == "plan":
+            form = forms.PlanForm(request.POST)
+            if form.is_valid():
+                run_service(
+                    request,
+                    payment_services.payment_plan_create,
+                    patient=patient,
+                    created_by=staff,
+                    success="Payment plan created.",
+                    **form.cleaned_data,
+                )
+            else:
+                extra["plan_form"] = form
+        elif action == "charge":
+            form = forms.ChargeForm(request.POST, providers=self.providers())
+            if form.is_valid():
+                run_service(
+                    request,
+                    charge_services.charge_create,
+                    patient=patient,
+                    approved_by=staff,
+                    success="Charge added.",
+                    **form.cleaned_data,
+                )
+            else:
+                extra["charge_form"] = form
+        elif action == "issue":
+            form = forms.PeriodForm(request.POST)
+            if form.is_valid():
+                superbill, error = run_service(
+                    request,
+                    superbill_services.superbill_issue,
+                    patient=patient,
+                    issued_by=staff,
+                    **form.cleaned_data,
+                )
+                if superbill:
+                    messages.success(request, f"Superbill {superbill.number} issued.")
+                elif getattr(error, "missing", None):
+                    extra["missing"] = error.missing
+            else:
+                extra["period_form"] = form
+        elif action in ("void", "correct"):
+            superbill = get_object_or_404(
+                Superbill.objects.filter(patient=patient), pk=request.POST["superbill"]
+            )
+            reason = request.POST.get("reason", "")
+            if action == "void":
+                run_service(
+                    request,
+                    superbill_services.superbill_void,
+                    superbill=superbill,
+                    voided_by=staff,
+                    reason=reason,
+                    success=f"{superbill.number} is void.",
+                )
+            else:
+                new, error = run_service(
+                    request,
+                    superbill_services.superbill_correct,
+                    superbill=superbill,
+                    corrected_by=staff,
+                    reason=reason,
+                )
+                if new:
+                    messages.success(request, f"{superbill.number} is void; {new.number} issued.")
+                elif getattr(error, "missing", None):
+                    extra["missing"] = error.missing
+        if extra:
+            return self.render_to_response(self.get_context_data(patient=patient, **extra))
+        return redirect(reverse("billing:ledger", args=[patient.pk]))
+
+
+class SuperbillPdfView(RoleRequiredMixin, View):
+    """The issued PDF, byte for byte (checked against its SHA-256); an audited access.
+    Admins of the clinic and the patient themself; anyone else gets 404."""
+
+    allowed_roles = frozenset({ADMIN, PATIENT})
+
+    def get(self, request, pk):
+        try:
+            superbill = selectors.superbill_get(user=request.user, pk=pk)
+        except Superbill.DoesNotExist as exc:
+            raise Http404 from exc
+        data, error = run_service(
+            request, superbill_services.superbill_pdf_bytes, superbill=superbill
+        )
+        if error:
+            return HttpResponse(error.message, status=409, content_type="text/plain")
+        audit_access(superbill)
+        response = HttpResponse(data, content_type="application/pdf")
+        disposition = "inline" if request.GET.get("inline") else "attachment"
+        response["Content-Disposition"] = f'{disposition}; filename="{superbill.number}.pdf"'
+        return response
+
+
+class PortalSuperbillsView(RoleRequiredMixin, TemplateView):
+    """A patient's superbills, to download and send to their insurer."""
+
+    allowed_roles = frozenset({PATIENT})
+    template_name = "billing/portal_superbills.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["superbills"] = selectors.superbill_list(user=self.request.user)
+        context["balance"] = payment_services.patient_balance(patient_id=self.actor.patient_id)
+        return context
