@@ -43,7 +43,8 @@ run: system-check seed
 	@$(PY) manage.py demo_logins
 	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
 	@echo ""
-	PORT=$(RUN_PORT) $(VENV)/bin/honcho -f Procfile.dev start
+	@# Ctrl-C makes honcho stop all three and exit with 130: a normal end, not an error.
+	PORT=$(RUN_PORT) $(VENV)/bin/honcho -f Procfile.dev start || [ $$? -eq 130 ]
 
 test: system-check venv
 	$(PY) -m pytest $(PYTEST_ARGS)
