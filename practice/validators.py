@@ -7,7 +7,6 @@ import datetime
 import re
 import zoneinfo
 
-import simple_icd_10_cm as icd
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from stdnum import luhn
@@ -31,6 +30,14 @@ def validate_ein(value: str) -> None:
         raise ValidationError("Enter a valid EIN (tax id) in the form 12-3456789.", code="ein")
 
 
+def _icd():
+    # The official code set is large (seconds to load, ~600k objects): load it on first use,
+    # not in every process that imports the models (web, worker, beat, manage.py commands).
+    import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
 def normalize_icd10(code: str) -> str:
     code = (code or "").strip().upper()
     if len(code) > 3 and "." not in code:
@@ -41,6 +48,7 @@ def normalize_icd10(code: str) -> str:
 def validate_icd10cm(value: str) -> None:
     """A billable ICD-10-CM code from the official US code set."""
     code = normalize_icd10(value)
+    icd = _icd()
     if not icd.is_valid_item(code):
         raise ValidationError(
             f"{code or 'This'} is not an ICD-10-CM code in the US code set.", code="icd10_unknown"
@@ -53,7 +61,7 @@ def validate_icd10cm(value: str) -> None:
 
 
 def icd10_description(code: str) -> str:
-    return icd.get_description(normalize_icd10(code))
+    return _icd().get_description(normalize_icd10(code))
 
 
 def validate_not_future(value: datetime.date) -> None:
