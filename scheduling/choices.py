@@ -56,3 +56,24 @@ class ReminderStatus(models.TextChoices):
 class ConfirmationStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed by patient"
     CANCELLED = "cancelled", "Cancelled by patient"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class ExceptionKind(models.TextChoices):
+    TIME_OFF = "time_off", "Time off"
+    EXTRA_HOURS = "extra_hours", "Extra hours"
+
+
+class EnrollmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", "Enrolled"
+    WAITLISTED = "waitlisted", "Waitlisted"
+    CANCELLED = "cancelled", "Cancelled"

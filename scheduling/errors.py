@@ -1,4 +1,52 @@
+"""Errors the scheduling services raise (409 for a conflict or rule, 400 for bad input)."""
+
 from backend.errors import DomainError, InvalidInput
+
+__all__ = [
+    "BookingConflict",
+    "CancellationWindowClosed",
+    "CapacityReached",
+    "DomainError",
+    "InvalidInput",
+    "NotCleared",
+    "OutsideWorkingHours",
+    "ReminderNotResendable",
+    "ResponseLinkInvalid",
+    "RoomNotSuitable",
+    "TimetableImpossible",
+    "WrongState",
+]
+
+
+class BookingConflict(DomainError):
+    """A clinician, room or patient is already booked at that time."""
+
+    code = "slot_taken"
+
+
+class OutsideWorkingHours(DomainError):
+    code = "outside_working_hours"
+
+
+class RoomNotSuitable(DomainError):
+    code = "room_not_suitable"
+
+
+class CapacityReached(DomainError):
+    code = "capacity_reached"
+
+
+class NotCleared(DomainError):
+    code = "screening_not_cleared"
+
+
+class WrongState(DomainError):
+    code = "wrong_state"
+
+
+class TimetableImpossible(DomainError):
+    code = "timetable_impossible"
+
 
 # ---------------------------------------------------------------------------
 # Reminders and the patient message outbox

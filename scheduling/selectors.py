@@ -1,1 +1,224 @@
+"""Reads of the clinic's calendar, scoped to who is asking.
 
+Time-range reads filter on `starts_at >= … AND starts_at < …` so they use the
+(clinic|clinician|patient|room, starts_at) indexes; a range containment on the column would
+skip them (see TOOLCHAIN.md).
+"""
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from backend.roles import THERAPIST
+from practice.choices import SessionStatus
+from practice.models import Patient, Session, StaffMember
+from scheduling.choices import EnrollmentStatus
+from scheduling.models import CalendarFeed, Enrollment, Retreat, Room
+from scheduling.services.availability import merge, subtract, working_intervals
+
+MAX_SESSION = dt.timedelta(hours=12)
+
+
+def room_list(*, user) -> QuerySet[Room]:
+    return Room.objects.visible_to(user)
+
+
+def session_range(*, user, start: dt.datetime, end: dt.datetime) -> QuerySet[Session]:
+    """Sessions `user` may see that start in [start, end), with their joins done."""
+    return (
+        Session.objects.visible_to(user)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("patient", "clinician__user", "room", "booking")
+        .order_by("starts_at", "pk")
+    )
+
+
+def clinician_day(*, staff: StaffMember, start: dt.datetime, end: dt.datetime):
+    """A clinician's own sessions starting in [start, end) (their "my day")."""
+    return (
+        Session.objects.filter(clinician=staff, starts_at__gte=start, starts_at__lt=end)
+        .select_related("patient", "room")
+        .order_by("starts_at", "pk")
+    )
+
+
+def patient_upcoming(*, patient: Patient, limit: int = 10) -> QuerySet[Session]:
+    return (
+        Session.objects.filter(
+            patient=patient, starts_at__gte=timezone.now(), status=SessionStatus.SCHEDULED
+        )
+        .select_related("room", "clinician__user")
+        .order_by("starts_at")[:limit]
+    )
+
+
+def patient_enrollments(*, patient: Patient) -> QuerySet[Enrollment]:
+    return (
+        Enrollment.objects.filter(patient=patient, retreat__ends_on__gte=timezone.localdate())
+        .exclude(status=EnrollmentStatus.CANCELLED)
+        .select_related("retreat")
+    )
+
+
+def retreat_list(*, user) -> QuerySet[Retreat]:
+    """Retreats with their enrolled and waitlisted counts (one query)."""
+    return Retreat.objects.visible_to(user).annotate(
+        enrolled_count=Count(
+            "enrollments", filter=Q(enrollments__status=EnrollmentStatus.ENROLLED)
+        ),
+        waitlisted_count=Count(
+            "enrollments", filter=Q(enrollments__status=EnrollmentStatus.WAITLISTED)
+        ),
+    )
+
+
+def retreat_get(*, user, pk) -> Retreat:
+    return (
+        retreat_list(user=user)
+        .prefetch_related(
+            Prefetch("staff", queryset=StaffMember.objects.select_related("user")),
+            "rooms",
+            "template",
+        )
+        .get(pk=pk)
+    )
+
+
+def enrollment_list(*, user, retreat: Retreat) -> QuerySet[Enrollment]:
+    return (
+        Enrollment.objects.visible_to(user)
+        .filter(retreat=retreat)
+        .select_related("patient")
+        .order_by("status", "position", "created_at", "pk")
+    )
+
+
+def live_feed(*, staff: StaffMember | None = None, patient: Patient | None = None):
+    owner = {"staff": staff} if staff is not None else {"patient": patient}
+    return CalendarFeed.objects.filter(revoked_at__isnull=True, **owner).first()
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    clinician: StaffMember
+    room: Room | None
+
+
+def _busy(field: str, ids, start, end) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    rows = (
+        Session.objects.filter(
+            ~Q(status=SessionStatus.CANCELLED),
+            **{f"{field}__in": ids},
+            starts_at__gte=start - MAX_SESSION,
+            starts_at__lt=end,
+        )
+        .values_list(field, "starts_at", "ends_at")
+        .order_by()
+    )
+    busy = defaultdict(list)
+    for key, s, e in rows:
+        busy[key].append((s, e))
+    return busy
+
+
+def _fits(free: list[tuple[dt.datetime, dt.datetime]], starts, start: dt.datetime, end) -> bool:
+    i = bisect.bisect_right(starts, start) - 1
+    return i >= 0 and free[i][1] >= end
+
+
+def free_slots(
+    *,
+    clinic,
+    start: dt.datetime,
+    end: dt.datetime,
+    length: dt.timedelta,
+    count: int = 10,
+    clinicians: list[StaffMember] | None = None,
+    room_needed: str | None = "dosing",
+    patient: Patient | None = None,
+    step: dt.timedelta | None = None,
+) -> list[Slot]:
+    """The next `count` start times in [start, end) when a clinician (one of `clinicians`,
+    or any active therapist) is working and free, a room is free (`room_needed`: "dosing"
+    for a dosing-capable room, "any", or None), and the patient (if given) is free.
+
+    Works a week at a time and stops as soon as it has enough, so a wide range costs only
+    what it reads: per week, two queries for hours and one each for the busy times of the
+    clinicians, rooms and patient.
+    """
+    from scheduling.models import SchedulingPolicy
+
+    if clinicians is None:
+        clinicians = list(
+            StaffMember.objects.filter(clinic=clinic, role=THERAPIST, is_active=True)
+            .select_related("user")
+            .order_by("pk")
+        )
+    if step is None:
+        policy = SchedulingPolicy.objects.filter(clinic=clinic).first()
+        step = dt.timedelta(minutes=policy.slot_step_minutes if policy else 15)
+    rooms: list[Room] = []
+    if room_needed:
+        rooms = list(Room.objects.filter(clinic=clinic, is_active=True).order_by("name", "pk"))
+        if room_needed == "dosing":
+            rooms = [r for r in rooms if r.dosing_capable]
+        if not rooms:
+            return []
+    by_id = {c.pk: c for c in clinicians}
+    step_s = int(step.total_seconds())
+    start = max(start, timezone.now())
+    slots: list[Slot] = []
+    chunk_start = start
+    while chunk_start < end and len(slots) < count:
+        chunk_end = min(chunk_start + dt.timedelta(days=7), end)
+        hours = working_intervals(
+            clinic=clinic, clinician_ids=list(by_id), start=chunk_start, end=chunk_end
+        )
+        busy_c = _busy("clinician_id", list(by_id), chunk_start, chunk_end)
+        whole = [(chunk_start, chunk_end + MAX_SESSION)]
+        room_free = {}
+        if rooms:
+            busy_r = _busy("room_id", [r.pk for r in rooms], chunk_start, chunk_end)
+            for r in rooms:
+                free = subtract(whole, busy_r[r.pk])
+                room_free[r.pk] = (free, [s for s, _ in free])
+        patient_free = None
+        if patient is not None:
+            free = subtract(
+                whole, _busy("patient_id", [patient.pk], chunk_start, chunk_end)[patient.pk]
+            )
+            patient_free = (free, [s for s, _ in free])
+
+        candidates: dict[dt.datetime, Slot] = {}
+        for clinician_id, clinician in by_id.items():
+            for w_start, w_end in subtract(merge(hours[clinician_id]), busy_c[clinician_id]):
+                epoch = int(w_start.timestamp())
+                t = dt.datetime.fromtimestamp(-(-epoch // step_s) * step_s, tz=dt.UTC)
+                while t + length <= w_end and t < chunk_end:
+                    if t in candidates or (
+                        patient_free and not _fits(*patient_free, t, t + length)
+                    ):
+                        t += step
+                        continue
+                    room = None
+                    if rooms:
+                        room = next(
+                            (r for r in rooms if _fits(*room_free[r.pk], t, t + length)), None
+                        )
+                        if room is None:
+                            t += step
+                            continue
+                    candidates[t] = Slot(t, t + length, clinician, room)
+                    t += step
+        for t in sorted(candidates):
+            slots.append(candidates[t])
+            if len(slots) == count:
+                break
+        chunk_start = chunk_end
+    return slots

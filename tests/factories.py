@@ -208,3 +208,31 @@ def completed_session(*, patient, clinician, starts_at, minutes: int, kind=Sessi
         checked_in_at=starts_at,
         completed_at=ends_at,
     )
+
+
+# --- scheduling -------------------------------------------------------------------------
+
+
+def working_hours_every_day(staff, start=datetime.time(8), end=datetime.time(18)):
+    """Give `staff` the same hours on all seven weekdays (clinic-local wall-clock)."""
+    from scheduling.models import WorkingHours
+
+    return [
+        WorkingHours.objects.create(
+            clinic_id=staff.clinic_id, clinician=staff, weekday=d, start_time=start, end_time=end
+        )
+        for d in range(7)
+    ]
+
+
+class RetreatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scheduling.Retreat"
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"Five-day intensive {n}")
+    starts_on = datetime.date(2027, 3, 1)
+    ends_on = datetime.date(2027, 3, 5)
+    location = "Clearwater retreat house"
+    capacity = 8
+    price = Decimal("4800.00")

@@ -1,0 +1,38 @@
+import datetime as dt
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from tests.factories import RoomFactory, TreatmentPlanFactory, working_hours_every_day
+
+DENVER = ZoneInfo("America/Denver")
+
+
+def local(y, m, d, h, minute=0):
+    """An aware datetime at clinic-local wall-clock time (America/Denver)."""
+    return dt.datetime(y, m, d, h, minute, tzinfo=DENVER)
+
+
+@pytest.fixture
+def frozen():
+    # Monday 1 February 2027, 08:00 in Denver: every booking below is in the future.
+    with time_machine.travel(local(2027, 2, 1, 8), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def cal(people, frozen):
+    """The personas' clinic with two dosing rooms, a group room and clinicians' hours 8–18."""
+    for staff in (people.therapist, people.outsider, people.medical):
+        working_hours_every_day(staff)
+    return SimpleNamespace(
+        people=people,
+        dosing_a=RoomFactory(clinic=people.clinic, name="Dosing A", dosing_capable=True),
+        dosing_b=RoomFactory(clinic=people.clinic, name="Dosing B", dosing_capable=True),
+        circle=RoomFactory(
+            clinic=people.clinic, name="Circle room", capacity=8, dosing_capable=False
+        ),
+        plan=TreatmentPlanFactory(patient=people.patient),
+    )
