@@ -3,8 +3,9 @@
 from django.db import transaction
 
 from practice import demo as practice_demo
+from practice.controlled import demo as controlled_demo
 
-SEEDS = [practice_demo.seed]
+SEEDS = [practice_demo.seed, controlled_demo.seed]
 
 LOGINS = [
     ("Clinic admin", "admin"),

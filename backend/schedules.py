@@ -28,4 +28,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "billing.tasks.queue_instalment_reminders",
         "every_seconds": 3600,
     },
+    "controlled-discrepancy-alerts": {
+        "task": "practice.controlled.tasks.discrepancy_alerts_sweep",
+        "every_seconds": 600,
+    },
 }

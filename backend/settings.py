@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "backend",
     "practice",
+    "practice.controlled",
     "scheduling",
     "integration_notes",
     "billing",
@@ -248,6 +249,15 @@ SPECTACULAR_SETTINGS = {
 # Phone numbers typed without a country code are US numbers (stored in E.164).
 PHONENUMBER_DEFAULT_REGION = "US"
 
+# The ledger's choice sets share field names ("kind") with other apps' enums.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "ControlledEntryKindEnum": "practice.controlled.choices.EntryKind",
+        "ControlledManualEntryKindEnum": "practice.controlled.choices.MANUAL_KIND_CHOICES",
+        "ControlledInventoryKindEnum": "practice.controlled.choices.InventoryKind",
+    }
+)
+
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
@@ -266,11 +276,12 @@ LOGGING = {
 # Sections other apps add to pages that `practice` owns (see backend/templatetags/panels.py).
 # Slots: "dashboard" (staff home), "patient_detail", "session_detail", "portal".
 KAP_PANELS: dict[str, list[str]] = {
-    "dashboard": ["integration_notes/panels/worklist.html"],
+    "dashboard": ["integration_notes/panels/worklist.html", "controlled/panels/dashboard.html"],
     "patient_detail": ["billing/panels/patient.html"],
     "session_detail": [
         "integration_notes/panels/session_note.html",
         "billing/panels/session.html",
+        "controlled/panels/session_detail.html",
     ],
     "portal": [
         "integration_notes/panels/portal_summaries.html",

@@ -9,10 +9,17 @@ from backend.routers import LayeredRouter
 from billing.api import register_routes as billing_routes
 from integration_notes.api import register_routes as notes_routes
 from practice.api import register_routes as practice_routes
+from practice.controlled.api import register_routes as controlled_routes
 from scheduling.api import register_routes as scheduling_routes
 
 router = LayeredRouter()
-for register in (practice_routes, scheduling_routes, notes_routes, billing_routes):
+for register in (
+    practice_routes,
+    controlled_routes,
+    scheduling_routes,
+    notes_routes,
+    billing_routes,
+):
     register(router)
 
 api_patterns = [
@@ -29,6 +36,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("practice.urls")),
+    path("", include("practice.controlled.urls")),
     path("", include("scheduling.urls")),
     path("", include("integration_notes.urls")),
     path("", include("billing.urls")),

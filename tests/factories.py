@@ -236,3 +236,60 @@ class RetreatFactory(factory.django.DjangoModelFactory):
     location = "Clearwater retreat house"
     capacity = 8
     price = Decimal("4800.00")
+
+
+# --- Controlled-substance ledger (practice.controlled) ---
+
+from practice.controlled.models import Product, Registration  # noqa: E402
+
+CLINIC_DEA_NUMBER = "FC7654329"
+SUPPLIER_DEA_NUMBER = "RM2233447"
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    clinic = factory.SubFactory(ClinicFactory)
+    registrant_name = factory.SelfAttribute("clinic.name")
+    dea_number = CLINIC_DEA_NUMBER
+    expires_on = datetime.date(2028, 6, 30)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """Ketamine 50 mg/mL in a 10 mL vial: 500 mg per container."""
+
+    class Meta:
+        model = Product
+
+    clinic = factory.SubFactory(ClinicFactory)
+    substance = "Ketamine hydrochloride"
+    name = factory.Sequence(lambda n: f"Ketamine 50 mg/mL, 10 mL vial #{n}")
+    form = "vial"
+    strength_mg = Decimal("50")
+    units_per_container = Decimal("10")
+    schedule = "III"
+    ndc = "42023-0113-10"
+
+
+def receive_lot(*, product, received_by, containers=1, lot_number=None, expires_on=None, **kw):
+    """A lot received through the service, so it has its receipt entry."""
+    from practice.controlled.services import lot_receive
+
+    return lot_receive(
+        product=product,
+        lot_number=lot_number or f"K{_next_lot_number()}",
+        expires_on=expires_on or (timezone.localdate() + datetime.timedelta(days=365)),
+        supplier_name="Front Range Medical Supply",
+        supplier_address="4100 Brighton Blvd, Denver, CO 80216",
+        containers_received=containers,
+        received_by=received_by,
+        **{"supplier_dea_number": SUPPLIER_DEA_NUMBER, "invoice_number": "INV-2026-0142", **kw},
+    )
+
+
+_lot_numbers = iter(range(1000, 10**6))
+
+
+def _next_lot_number() -> int:
+    return next(_lot_numbers)

@@ -1,0 +1,71 @@
+from django.db import models
+
+
+class ProductForm(models.TextChoices):
+    VIAL = "vial", "Vial (injectable solution)"
+    TROCHE = "troche", "Troche / lozenge"
+    OTHER = "other", "Other"
+
+
+class Schedule(models.TextChoices):
+    II = "II", "Schedule II"
+    IIN = "IIN", "Schedule IIN"
+    III = "III", "Schedule III"
+    IIIN = "IIIN", "Schedule IIIN"
+    IV = "IV", "Schedule IV"
+    V = "V", "Schedule V"
+
+
+class EntryKind(models.TextChoices):
+    RECEIPT = "receipt", "Receipt"
+    ADMINISTRATION = "administration", "Administration"
+    WASTE = "waste", "Waste (unused remainder)"
+    LOSS = "loss", "Loss / breakage"
+    RETURN = "return", "Return to supplier"
+    TRANSFER = "transfer", "Transfer to another registrant"
+    DESTRUCTION = "destruction", "Destruction"
+    ADJUSTMENT = "adjustment", "Adjustment"
+    REVERSAL = "reversal", "Reversal"
+
+
+# Entries that take stock out of the lot.
+OUTGOING_KINDS = frozenset(
+    {
+        EntryKind.ADMINISTRATION,
+        EntryKind.WASTE,
+        EntryKind.LOSS,
+        EntryKind.RETURN,
+        EntryKind.TRANSFER,
+        EntryKind.DESTRUCTION,
+    }
+)
+# Entries recorded by hand on a lot's page (receipt comes with the lot, administration from
+# a dosing record, reversal from the entry it corrects).
+MANUAL_KINDS = (
+    EntryKind.WASTE,
+    EntryKind.LOSS,
+    EntryKind.RETURN,
+    EntryKind.TRANSFER,
+    EntryKind.DESTRUCTION,
+    EntryKind.ADJUSTMENT,
+)
+
+
+class CountStatus(models.TextChoices):
+    RECONCILED = "reconciled", "Matches the ledger"
+    OPEN = "open", "Discrepancy – open"
+    EXPLAINED = "explained", "Discrepancy – explained"
+
+
+class InventoryKind(models.TextChoices):
+    INITIAL = "initial", "Initial inventory"
+    BIENNIAL = "biennial", "Biennial inventory"
+    OTHER = "other", "Other inventory (e.g. change of registrant)"
+
+
+class TimeOfDay(models.TextChoices):
+    OPENING = "opening", "Opening of business"
+    CLOSE = "close", "Close of business"
+
+
+MANUAL_KIND_CHOICES = [(kind.value, kind.label) for kind in MANUAL_KINDS]

@@ -1,0 +1,185 @@
+"""The demo clinic's controlled-substance stock (fictional): its DEA registration, two
+products, three lots, administrations from its dosing sessions, a witnessed waste, an
+initial inventory and a reconciled count. Idempotent: safe to run twice.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from practice.controlled import services
+from practice.controlled.choices import EntryKind
+from practice.controlled.models import (
+    Inventory,
+    LedgerEntry,
+    Lot,
+    PhysicalCount,
+    Product,
+    Registration,
+)
+from practice.models import DosingRecord, Session, StaffMember
+
+SUPPLIER = {
+    "supplier_name": "Front Range Medical Supply, Inc.",
+    "supplier_address": "4100 Brighton Blvd, Denver, CO 80216",
+    "supplier_dea_number": "RM2233447",
+}
+PRODUCTS = [
+    # name, form, mg per mL/unit, units per container, ndc
+    ("Ketamine HCl 50 mg/mL, 10 mL multi-dose vial", "vial", "50", "10", "42023-0113-10"),
+    ("Ketamine 100 mg troche (compounded)", "troche", "100", "30", ""),
+]
+LOTS = [
+    # product index, lot number, days until expiry, containers, days ago received, invoice
+    (0, "KV24A117", 420, 10, 40, "FRMS-118204"),
+    (0, "KV24B031", 45, 2, 38, "FRMS-118204"),
+    (1, "TR-2611-07", 180, 4, 30, "CP-55102"),
+]
+
+
+def _nurse(clinic, password) -> StaffMember:
+    """A second medical staff member, so doses can be witnessed by a nurse."""
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(
+        username="nurse",
+        defaults={"first_name": "Sam", "last_name": "Ortiz", "email": "nurse@clearwater.example"},
+    )
+    if created:
+        user.set_password(password)
+        user.save()
+    staff, _ = StaffMember.objects.get_or_create(
+        user=user,
+        defaults={"clinic": clinic, "role": "medical", "credentials": "RN"},
+    )
+    return staff
+
+
+def _dosing_records(clinic, medical, patients) -> list[DosingRecord]:
+    """The clinic's past dosing records; if no clinical data was seeded, two of our own."""
+    records = list(
+        DosingRecord.objects.filter(session__clinic=clinic, administered_at__isnull=False)
+        .select_related("session")
+        .order_by("administered_at")
+    )
+    if records or DosingRecord.objects.filter(session__clinic=clinic).exists():
+        return records
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    for days_ago, patient_key, dose, weight in [
+        (21, "eleanor", "35", "70.0"),
+        (7, "marcus", "42", "84.0"),
+    ]:
+        starts = now - datetime.timedelta(days=days_ago, hours=2)
+        session = Session.objects.create(
+            clinic=clinic,
+            patient=patients[patient_key],
+            kind="dosing",
+            clinician=medical,
+            starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=2),
+            status="completed",
+            completed_at=starts + datetime.timedelta(hours=2),
+        )
+        records.append(
+            DosingRecord.objects.create(
+                session=session,
+                route="im",
+                dose_mg=Decimal(dose),
+                weight_kg=Decimal(weight),
+                administered_at=starts + datetime.timedelta(minutes=20),
+                administered_by=medical,
+            )
+        )
+    return records
+
+
+def seed(ctx: dict) -> dict:
+    clinic, staff, password = ctx["clinic"], ctx["staff"], ctx["password"]
+    medical, admin = staff["medical"], staff["admin"]
+    nurse = _nurse(clinic, password)
+    if not Registration.objects.filter(clinic=clinic).exists():
+        services.registration_set(
+            clinic=clinic,
+            registrant_name=clinic.name,
+            dea_number="FC7654329",
+            schedules="2, 2N, 3, 3N, 4, 5",
+            expires_on=timezone.localdate() + datetime.timedelta(days=500),
+        )
+    products = []
+    for name, form, strength, units, ndc in PRODUCTS:
+        product = Product.objects.filter(clinic=clinic, name=name).first()
+        if product is None:
+            product = services.product_create(
+                clinic=clinic,
+                name=name,
+                form=form,
+                strength_mg=Decimal(strength),
+                units_per_container=Decimal(units),
+                ndc=ndc,
+            )
+        products.append(product)
+
+    today = timezone.localdate()
+    if not Inventory.objects.filter(clinic=clinic).exists():
+        # Opening inventory before the first receipt: nothing on hand.
+        services.inventory_take(
+            clinic=clinic,
+            kind="initial",
+            taken_on=today - datetime.timedelta(days=41),
+            time_of_day="opening",
+            counts={},
+            taken_by=admin,
+            second_counter=medical,
+            second_counter_password=password,
+            notes="Opening inventory of the registration: no controlled substances on hand.",
+        )
+
+    lots = []
+    for index, number, expires_in, containers, days_ago, invoice in LOTS:
+        lot = Lot.objects.filter(clinic=clinic, lot_number=number).first()
+        if lot is None:
+            lot = services.lot_receive(
+                product=products[index],
+                lot_number=number,
+                expires_on=today + datetime.timedelta(days=expires_in),
+                containers_received=containers,
+                invoice_number=invoice,
+                received_by=medical,
+                received_at=timezone.now() - datetime.timedelta(days=days_ago),
+                **SUPPLIER,
+            )
+        lots.append(lot)
+
+    vial_lot = lots[0]
+    records = _dosing_records(clinic, medical, ctx["patients"])
+    for record in records:
+        if services.active_administration(record) is None:
+            services.administration_record(dosing_record=record, lot=vial_lot, recorded_by=medical)
+    wasted = LedgerEntry.objects.filter(lot=vial_lot, kind=EntryKind.WASTE).exists()
+    if records and not wasted:
+        services.entry_record(
+            lot=vial_lot,
+            kind=EntryKind.WASTE,
+            quantity_mg="5",
+            staff=records[-1].administered_by,
+            witness=nurse if records[-1].administered_by_id != nurse.pk else medical,
+            witness_password=password,
+            dosing_record=records[-1],
+            reason="Unused remainder of the drawn dose (0.1 mL)",
+        )
+    if not PhysicalCount.objects.filter(lot=vial_lot, inventory__isnull=True).exists():
+        balance = LedgerEntry.objects.filter(lot=vial_lot).values_list(
+            "balance_after_mg", flat=True
+        )
+        on_shelf = vial_lot.product.units_for(list(balance)[-1])
+        services.count_record(
+            lot=vial_lot,
+            counted_units=on_shelf,
+            counted_by=medical,
+            second_counter=nurse,
+            second_counter_password=password,
+            note="Weekly count at close of business.",
+        )
+    ctx.update(controlled_lots=lots)
+    return ctx

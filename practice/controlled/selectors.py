@@ -1,0 +1,175 @@
+"""Reads of the ledger, scoped to who is asking (admins and medical staff of the clinic)."""
+
+import datetime
+import zoneinfo
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from practice.controlled.choices import CountStatus, InventoryKind
+from practice.controlled.models import (
+    Inventory,
+    LedgerEntry,
+    Lot,
+    PhysicalCount,
+    Product,
+    Registration,
+)
+
+EXPIRING_SOON_DAYS = 60
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
+
+ENTRY_RELATED = (
+    "lot__product",
+    "staff__user",
+    "witness__user",
+    "second_witness__user",
+    "recorded_by__user",
+    "patient",
+    "reverses",
+    "reversed_by",
+)
+
+
+def _balance_subquery():
+    # A correlated subquery rather than a join + GROUP BY, so the annotation composes with
+    # any other filter or join on lots.
+    return Coalesce(
+        Subquery(
+            LedgerEntry.objects.filter(lot=OuterRef("pk"))
+            .order_by()
+            .values("lot")
+            .annotate(total=Sum("quantity_mg"))
+            .values("total")[:1]
+        ),
+        ZERO,
+    )
+
+
+def with_balance(lots: QuerySet[Lot]) -> QuerySet[Lot]:
+    """Annotate each lot with `balance_mg`: the sum of its ledger entries."""
+    return lots.annotate(balance_mg=_balance_subquery())
+
+
+def lot_list(*, user, in_stock_only: bool = False) -> QuerySet[Lot]:
+    """Lots `user` may see with their balance and product, soonest expiry first."""
+    lots = with_balance(Lot.objects.visible_to(user).select_related("product"))
+    if in_stock_only:
+        lots = lots.filter(balance_mg__gt=0)
+    return lots.order_by("expires_on", "lot_number")
+
+
+def lot_get(*, user, pk) -> Lot:
+    return lot_list(user=user).get(pk=pk)
+
+
+def lot_balance(lot: Lot) -> Decimal:
+    """The balance of a lot: the sum of its entries (no stored balance is trusted)."""
+    return LedgerEntry.objects.filter(lot=lot).aggregate(total=Sum("quantity_mg"))[
+        "total"
+    ] or Decimal("0")
+
+
+def lots_for_dosing(*, clinic_id: int, on: datetime.date | None = None) -> QuerySet[Lot]:
+    """Lots a dose may be drawn from: in stock and not expired (on `on`, default today)."""
+    on = on or timezone.localdate()
+    return with_balance(
+        Lot.objects.for_clinic(clinic_id).filter(expires_on__gte=on).select_related("product")
+    ).filter(balance_mg__gt=0)
+
+
+def entry_list(*, user, lot: Lot | None = None) -> QuerySet[LedgerEntry]:
+    entries = LedgerEntry.objects.visible_to(user).select_related(*ENTRY_RELATED)
+    if lot is not None:
+        entries = entries.filter(lot=lot)
+    return entries
+
+
+def entries_for_dosing(*, user, dosing_record) -> QuerySet[LedgerEntry]:
+    return entry_list(user=user).filter(dosing_record=dosing_record).order_by("occurred_at", "pk")
+
+
+def product_list(*, user) -> QuerySet[Product]:
+    return Product.objects.visible_to(user)
+
+
+def count_list(*, user, status: str | None = None) -> QuerySet[PhysicalCount]:
+    counts = PhysicalCount.objects.visible_to(user).select_related(
+        "lot__product",
+        "counted_by__user",
+        "second_counter__user",
+        "resolved_by__user",
+        "adjustment",
+    )
+    if status:
+        counts = counts.filter(status=status)
+    return counts
+
+
+def open_discrepancies(*, user) -> QuerySet[PhysicalCount]:
+    return count_list(user=user, status=CountStatus.OPEN)
+
+
+def inventory_list(*, user) -> QuerySet[Inventory]:
+    return Inventory.objects.visible_to(user).select_related(
+        "taken_by__user", "second_counter__user"
+    )
+
+
+def inventory_get(*, user, pk) -> Inventory:
+    return inventory_list(user=user).get(pk=pk)
+
+
+def inventory_lines(inventory: Inventory) -> QuerySet[PhysicalCount]:
+    return inventory.counts.select_related("lot__product").order_by(
+        "lot__product__name", "lot__expires_on", "lot__lot_number"
+    )
+
+
+def biennial_due(*, clinic_id: int) -> datetime.date | None:
+    """The date by which the next inventory is due: two years after the last one."""
+    last = (
+        Inventory.objects.for_clinic(clinic_id)
+        .filter(kind__in=[InventoryKind.INITIAL, InventoryKind.BIENNIAL])
+        .order_by("-taken_on")
+        .first()
+    )
+    if last is None:
+        return None
+    try:
+        return last.taken_on.replace(year=last.taken_on.year + 2)
+    except ValueError:  # 29 February
+        return last.taken_on.replace(year=last.taken_on.year + 2, day=28)
+
+
+def registration_for(clinic_id: int) -> Registration | None:
+    return Registration.objects.filter(clinic_id=clinic_id).first()
+
+
+def local_day_bounds(clinic, start: datetime.date, end: datetime.date):
+    """[start 00:00, end+1 00:00) in the clinic's time zone, as aware datetimes."""
+    zone = zoneinfo.ZoneInfo(clinic.timezone)
+    low = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
+    high = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, zone)
+    return low, high
+
+
+def stock_summary(*, user) -> dict:
+    """What the stock page and the dashboard panel show at a glance."""
+    today = timezone.localdate()
+    lots = list(lot_list(user=user))
+    on_hand = [lot for lot in lots if lot.balance_mg > 0]
+    for lot in lots:
+        lot.balance_units = lot.product.units_for(lot.balance_mg)
+        lot.balance_containers = lot.product.containers_for(lot.balance_mg)
+        lot.expired = lot.expires_on < today
+        lot.expiring_soon = not lot.expired and (lot.expires_on - today).days <= EXPIRING_SOON_DAYS
+    return {
+        "lots": lots,
+        "on_hand": on_hand,
+        "expiring": [lot for lot in on_hand if lot.expiring_soon],
+        "expired_on_hand": [lot for lot in on_hand if lot.expired],
+        "open_counts": list(open_discrepancies(user=user)),
+    }

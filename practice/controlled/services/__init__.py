@@ -1,0 +1,25 @@
+"""Writes to the controlled-substance ledger (see ledger.py and counts.py)."""
+
+from practice.controlled.services.counts import count_record, count_resolve, inventory_take
+from practice.controlled.services.ledger import (
+    active_administration,
+    administration_record,
+    entry_record,
+    entry_reverse,
+    lot_receive,
+    product_create,
+    registration_set,
+)
+
+__all__ = [
+    "active_administration",
+    "administration_record",
+    "count_record",
+    "count_resolve",
+    "entry_record",
+    "entry_reverse",
+    "inventory_take",
+    "lot_receive",
+    "product_create",
+    "registration_set",
+]

@@ -1,0 +1,67 @@
+"""Data for the ledger's panels on pages other apps own (dashboard, session page)."""
+
+from django import template
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
+
+from backend.roles import actor_for
+from practice.controlled import selectors
+from practice.controlled.models import LEDGER_ROLES
+
+register = template.Library()
+
+
+def _user(context):
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+@register.simple_tag(takes_context=True)
+def controlled_alerts(context):
+    """Open count discrepancies, expiring lots and the inventory due date, for admins and
+    medical staff; None for anyone else (the panel then renders nothing)."""
+    user = _user(context)
+    actor = actor_for(user)
+    if actor is None or actor.role not in LEDGER_ROLES:
+        return None
+    today = timezone.localdate()
+    due = selectors.biennial_due(clinic_id=actor.clinic_id)
+    expiring = [
+        lot
+        for lot in selectors.lots_for_dosing(clinic_id=actor.clinic_id)
+        if (lot.expires_on - today).days <= selectors.EXPIRING_SOON_DAYS
+    ]
+    return {
+        "open_counts": list(selectors.open_discrepancies(user=user)),
+        "expiring": expiring,
+        "biennial_due": due,
+        "biennial_overdue": due is not None and due <= today,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def controlled_for_session(context, session):
+    """The ledger entries of a dosing session's dose (administration, waste, reversals)."""
+    user = _user(context)
+    actor = actor_for(user)
+    if actor is None or actor.role not in LEDGER_ROLES or session is None:
+        return None
+    try:
+        dosing = session.dosing
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+    entries = list(selectors.entries_for_dosing(user=user, dosing_record=dosing))
+    return {
+        "dosing": dosing,
+        "entries": entries,
+        "administration": next(
+            (e for e in entries if e.kind == "administration" and not _is_reversed(e)), None
+        ),
+    }
+
+
+def _is_reversed(entry) -> bool:
+    try:
+        return entry.reversed_by is not None
+    except ObjectDoesNotExist:
+        return False
