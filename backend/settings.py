@@ -249,12 +249,18 @@ SPECTACULAR_SETTINGS = {
 # Phone numbers typed without a country code are US numbers (stored in E.164).
 PHONENUMBER_DEFAULT_REGION = "US"
 
-# The ledger's choice sets share field names ("kind") with other apps' enums.
+# The ledger's choice sets share field names ("kind", "status") with other apps' enums.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "ControlledEntryKindEnum": "practice.controlled.choices.EntryKind",
         "ControlledManualEntryKindEnum": "practice.controlled.choices.MANUAL_KIND_CHOICES",
         "ControlledInventoryKindEnum": "practice.controlled.choices.InventoryKind",
+        "ControlledCountStatusEnum": "practice.controlled.choices.CountStatus",
+        "ControlledProductFormEnum": "practice.controlled.choices.ProductForm",
+        "ControlledScheduleEnum": "practice.controlled.choices.Schedule",
+        "ControlledTimeOfDayEnum": "practice.controlled.choices.TimeOfDay",
+        # Used by two note components, so a second "status" set elsewhere needs its name fixed.
+        "NoteStatusEnum": "integration_notes.choices.NoteStatus",
     }
 )
 
