@@ -5,8 +5,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
       fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# Dependencies first, in their own layer, so code changes do not reinstall them.
 COPY pyproject.toml ./
-RUN pip install --no-cache-dir . || true
+RUN pip install --no-cache-dir .
 COPY . .
 RUN pip install --no-cache-dir -e . && DEBUG=false SECRET_KEY=build FIELD_ENCRYPTION_KEYS=build \
       python manage.py collectstatic --noinput -v0
