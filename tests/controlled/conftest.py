@@ -42,15 +42,26 @@ def lot(product, people):
 def dose(people):
     """dose(mg) → a dosing record of the patient, given by the medical staff member."""
 
+    made = []
+    base = []  # fixed at the first dose, so it follows a test's time travel
+
     def make(mg, **kwargs):
-        kwargs.setdefault("administered_at", timezone.now() - datetime.timedelta(minutes=5))
-        return DosingRecordFactory(
+        # Each dose in its own earlier two-hour slot: a clinician is never double-booked.
+        if not base:
+            base.append(timezone.now().replace(second=0, microsecond=0))
+        starts_at = base[0] - datetime.timedelta(hours=2 * (len(made) + 1))
+        kwargs.setdefault("administered_at", starts_at + datetime.timedelta(minutes=20))
+        record = DosingRecordFactory(
             session__patient=people.patient,
             session__clinician=people.medical,
+            session__starts_at=starts_at,
+            session__ends_at=starts_at + datetime.timedelta(hours=2),
             administered_by=people.medical,
             dose_mg=Decimal(mg),
             **kwargs,
         )
+        made.append(record)
+        return record
 
     return make
 
