@@ -100,7 +100,9 @@ def test_another_clinics_admin_cannot_edit_our_patient(people, web_as):
 def test_the_patient_list_searches_by_name_and_pages(people, web_as):
     from tests.factories import PatientFactory
 
-    PatientFactory.create_batch(30, clinic=people.clinic, legal_last_name="Zimmer")
+    PatientFactory.create_batch(
+        30, clinic=people.clinic, legal_first_name="Sam", legal_last_name="Zimmer"
+    )
     client = web_as(people.admin)
     page_one = client.get("/patients/")
     assert page_one.context["page_obj"].paginator.count == 32
