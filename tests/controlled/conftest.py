@@ -1,4 +1,5 @@
 import datetime
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -42,9 +43,16 @@ def lot(product, people):
 def dose(people):
     """dose(mg) → a dosing record of the patient, given by the medical staff member."""
 
+    hours = itertools.count()
+
     def make(mg, **kwargs):
         kwargs.setdefault("administered_at", timezone.now() - datetime.timedelta(minutes=5))
+        # Each dose in its own slot: PostgreSQL refuses a double-booked clinician or patient.
+        starts_at = timezone.now().replace(microsecond=0) + datetime.timedelta(
+            days=1, hours=3 * next(hours)
+        )
         return DosingRecordFactory(
+            session__starts_at=starts_at,
             session__patient=people.patient,
             session__clinician=people.medical,
             administered_by=people.medical,
