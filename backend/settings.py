@@ -243,6 +243,14 @@ SPECTACULAR_SETTINGS = {
         "ChargeStatusEnum": "billing.choices.ChargeStatus",
         "SuperbillStatusEnum": "billing.choices.SuperbillStatus",
         "NoteStatusEnum": "integration_notes.choices.NoteStatus",
+        "SessionKindEnum": "practice.choices.SessionKind",
+        "SessionStatusEnum": "practice.choices.SessionStatus",
+        "PlanStatusEnum": "practice.choices.PlanStatus",
+        "AdverseEventKindEnum": "practice.choices.AdverseEventKind",
+        "AdverseEventSeverityEnum": "practice.choices.AdverseEventSeverity",
+        "AlertKindEnum": "practice.choices.AlertKind",
+        "AlertSeverityEnum": "practice.choices.AlertSeverity",
+        "ContraindicationSeverityEnum": "practice.choices.ContraindicationSeverity",
     },
 }
 

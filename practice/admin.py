@@ -9,7 +9,15 @@ from django import forms
 from django.contrib import admin
 
 from backend.audit import audit_access
-from practice.models import CareTeam, Clinic, Diagnosis, Patient, StaffMember
+from practice.models import (
+    CareTeam,
+    Clinic,
+    ClinicalSettings,
+    Contraindication,
+    Diagnosis,
+    Patient,
+    StaffMember,
+)
 from practice.validators import icd10_description, normalize_icd10
 
 
@@ -189,3 +197,24 @@ class PatientAdmin(admin.ModelAdmin):
             if patient is not None:
                 audit_access(patient)
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+# Clinical configuration (clinic admins also change these on the clinical settings page).
+
+
+@admin.register(ClinicalSettings)
+class ClinicalSettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "clinic",
+        "predose_systolic_refuse_at",
+        "predose_diastolic_refuse_at",
+        "fasting_hours",
+        "screening_valid_months",
+        "integration_within_days",
+    ]
+
+
+@admin.register(Contraindication)
+class ContraindicationAdmin(admin.ModelAdmin):
+    list_display = ["name", "clinic", "severity", "position", "is_active"]
+    list_filter = ["clinic", "severity", "is_active"]

@@ -18,5 +18,13 @@ class PracticeConfig(AppConfig):
             models.TreatmentPlan,
             models.Session,
             models.DosingRecord,
+            models.Screening,
+            models.ScreeningFinding,
+            models.VitalSigns,
+            models.AdverseEvent,
+            models.MeasureResponse,
+            models.SafetyAlert,
+            models.ClinicalSettings,
+            models.Contraindication,
         ):
             auditlog.register(model)

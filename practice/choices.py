@@ -42,3 +42,45 @@ class PlanStatus(models.TextChoices):
     MAINTENANCE = "maintenance", "Maintenance"
     COMPLETED = "completed", "Completed"
     DISCONTINUED = "discontinued", "Discontinued"
+
+
+class ContraindicationSeverity(models.TextChoices):
+    ABSOLUTE = "absolute", "Absolute (rules treatment out)"
+    RELATIVE = "relative", "Relative (needs a medical sign-off)"
+
+
+class ScreeningResult(models.TextChoices):
+    CLEARED = "cleared", "Cleared"
+    NOT_CLEARED = "not_cleared", "Not cleared"
+    NEEDS_REVIEW = "needs_review", "Needs medical review"
+
+
+class AdverseEventKind(models.TextChoices):
+    NAUSEA = "nausea", "Nausea"
+    VOMITING = "vomiting", "Vomiting"
+    DIZZINESS = "dizziness", "Dizziness"
+    BP_RISE = "bp_rise", "Blood pressure rise"
+    EMERGENCE = "emergence", "Emergence reaction"
+    ANXIETY = "anxiety", "Anxiety"
+    OTHER = "other", "Other"
+
+
+class AdverseEventSeverity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+class Instrument(models.TextChoices):
+    GAD7 = "gad7", "GAD-7"
+    PHQ9 = "phq9", "PHQ-9"
+
+
+class AlertKind(models.TextChoices):
+    VITALS = "vitals", "Vital signs out of range"
+    SUICIDAL_IDEATION = "phq9_item9", "PHQ-9 item 9 (thoughts of self-harm)"
+
+
+class AlertSeverity(models.TextChoices):
+    URGENT = "urgent", "Urgent"
+    WARNING = "warning", "Warning"

@@ -1,6 +1,20 @@
+from rest_framework import status
+
 from backend.errors import DomainError, InvalidInput
 
-__all__ = ["AlreadyOnCareTeam", "DomainError", "InvalidInput", "NotInClinic"]
+__all__ = [
+    "AlertAlreadyAcknowledged",
+    "AlreadyOnCareTeam",
+    "DomainError",
+    "DosingGateRefused",
+    "DosingNotAllowed",
+    "InvalidInput",
+    "NotInClinic",
+    "PlanTransitionRefused",
+    "ScreeningRefused",
+    "SessionRefused",
+    "SessionTransitionRefused",
+]
 
 
 class NotInClinic(InvalidInput):
@@ -9,3 +23,50 @@ class NotInClinic(InvalidInput):
 
 class AlreadyOnCareTeam(DomainError):
     code = "already_on_care_team"
+
+
+class RoleNotAllowed(DomainError):
+    """The person's role may not do this (e.g. only medical staff record a dose)."""
+
+    code = "role_not_allowed"
+    status_code = status.HTTP_403_FORBIDDEN
+
+
+class DosingNotAllowed(RoleNotAllowed):
+    code = "dosing_medical_only"
+
+
+class ScreeningRefused(DomainError):
+    code = "screening_refused"
+
+
+class PlanTransitionRefused(DomainError):
+    code = "plan_transition_refused"
+
+
+class SessionRefused(DomainError):
+    """A session cannot be created as asked (wrong clinic, no active plan, not cleared...)."""
+
+    code = "session_refused"
+
+
+class SessionTransitionRefused(DomainError):
+    code = "session_transition_refused"
+
+
+class DosingGateRefused(DomainError):
+    """The pre-dose safety gate refused; `extra["reasons"]` lists every failed check."""
+
+    code = "dosing_gate_refused"
+
+
+class DosingRecordRefused(DomainError):
+    code = "dosing_record_refused"
+
+
+class MeasureRefused(InvalidInput):
+    code = "measure_invalid"
+
+
+class AlertAlreadyAcknowledged(DomainError):
+    code = "alert_already_acknowledged"

@@ -1,5 +1,6 @@
 from django import forms
 
+from practice.choices import AdverseEventKind, AdverseEventSeverity, Route, SessionKind
 from practice.models import Patient
 
 PATIENT_FORM_FIELDS = [
@@ -58,3 +59,195 @@ class CareTeamForm(forms.Form):
         self.fields["staff"].label_from_instance = lambda s: (
             f"{s.display_name} ({s.get_role_display()})"
         )
+
+
+# Clinical forms: they validate input for the services and never save on their own.
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class SessionForm(forms.Form):
+    kind = forms.ChoiceField(choices=[])
+    clinician = forms.ModelChoiceField(queryset=None)
+    plan = forms.ModelChoiceField(queryset=None, required=False)
+    starts_at = forms.DateTimeField(label="Starts", widget=DateTimeLocalInput())
+    ends_at = forms.DateTimeField(label="Ends", widget=DateTimeLocalInput())
+
+    def __init__(self, *args, clinicians, plans, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = SessionKind.choices
+        self.fields["clinician"].queryset = clinicians
+        self.fields["plan"].queryset = plans
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", "The session must end after it starts.")
+        return data
+
+
+class DosingForm(forms.Form):
+    """The pre-dose gate and the dose. No field is pre-filled with a dose: never prescribe."""
+
+    escort_confirmed = forms.BooleanField(
+        required=False, label="Escort / driver confirmed for the ride home"
+    )
+    fasting_confirmed = forms.BooleanField(required=False, label="Fasting confirmed")
+    predose_systolic = forms.IntegerField(label="Pre-dose systolic", min_value=50, max_value=300)
+    predose_diastolic = forms.IntegerField(label="Pre-dose diastolic", min_value=20, max_value=200)
+    predose_heart_rate = forms.IntegerField(
+        label="Pre-dose heart rate", min_value=20, max_value=250, required=False
+    )
+    predose_spo2 = forms.IntegerField(
+        label="Pre-dose SpO2 %", min_value=50, max_value=100, required=False
+    )
+    route = forms.ChoiceField(choices=Route.choices)
+    weight_kg = forms.DecimalField(
+        label="Weight (kg)", max_digits=5, decimal_places=1, min_value=20
+    )
+    dose_mg = forms.DecimalField(label="Dose (mg)", max_digits=7, decimal_places=2, min_value=0.01)
+    lot_number = forms.CharField(label="Lot number", max_length=40, required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class VitalsForm(forms.Form):
+    taken_at = forms.TimeField(
+        label="Time", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    systolic = forms.IntegerField(
+        min_value=50, max_value=300, widget=forms.NumberInput(attrs={"placeholder": "SYS"})
+    )
+    diastolic = forms.IntegerField(
+        min_value=20, max_value=200, widget=forms.NumberInput(attrs={"placeholder": "DIA"})
+    )
+    heart_rate = forms.IntegerField(
+        min_value=20, max_value=250, widget=forms.NumberInput(attrs={"placeholder": "HR"})
+    )
+    spo2 = forms.IntegerField(
+        min_value=50,
+        max_value=100,
+        label="SpO2",
+        widget=forms.NumberInput(attrs={"placeholder": "SpO2"}),
+    )
+
+
+class AdverseEventForm(forms.Form):
+    kind = forms.ChoiceField(choices=AdverseEventKind.choices)
+    severity = forms.ChoiceField(choices=AdverseEventSeverity.choices)
+    description = forms.CharField(max_length=300, required=False)
+    action_taken = forms.CharField(max_length=300, required=False)
+
+
+class ObservationsForm(forms.Form):
+    dissociation_score = forms.IntegerField(
+        label="Peak dissociation (0–10)", min_value=0, max_value=10, required=False
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class DischargeForm(forms.Form):
+    vitals_near_baseline = forms.BooleanField(
+        required=False, label="Vital signs back near baseline"
+    )
+    alert_and_oriented = forms.BooleanField(required=False, label="Alert and oriented")
+    escort_present = forms.BooleanField(
+        required=False, label="Escort present to take the patient home"
+    )
+
+
+class ScreeningForm(forms.Form):
+    screened_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    baseline_systolic = forms.IntegerField(label="Baseline systolic", min_value=50, max_value=300)
+    baseline_diastolic = forms.IntegerField(label="Baseline diastolic", min_value=20, max_value=200)
+    baseline_heart_rate = forms.IntegerField(
+        label="Baseline heart rate", min_value=20, max_value=250
+    )
+    weight_kg = forms.DecimalField(
+        label="Weight (kg)", max_digits=5, decimal_places=1, min_value=20
+    )
+    medications = forms.CharField(
+        label="Current medications", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, checklist, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checklist = list(checklist)
+        for item in self.checklist:
+            self.fields[f"ci_{item.pk}"] = forms.BooleanField(required=False, label=item.name)
+            self.fields[f"ci_{item.pk}_note"] = forms.CharField(required=False, max_length=300)
+
+    def checklist_rows(self):
+        return [
+            (item, self[f"ci_{item.pk}"], self[f"ci_{item.pk}_note"]) for item in self.checklist
+        ]
+
+    def findings(self) -> list[dict]:
+        return [
+            {
+                "contraindication_id": item.pk,
+                "note": self.cleaned_data.get(f"ci_{item.pk}_note", ""),
+            }
+            for item in self.checklist
+            if self.cleaned_data.get(f"ci_{item.pk}")
+        ]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PlanForm(forms.Form):
+    route = forms.ChoiceField(choices=Route.choices)
+    starting_dose_mg_per_kg = forms.DecimalField(
+        label="Starting dose (mg/kg)", max_digits=5, decimal_places=3, min_value=0.01, max_value=10
+    )
+    induction_target_sessions = forms.IntegerField(
+        label="Induction dosing sessions", min_value=1, max_value=20, initial=6
+    )
+    induction_weeks = forms.IntegerField(
+        label="Over about (weeks)", min_value=1, max_value=26, initial=3
+    )
+    maintenance_interval_days = forms.IntegerField(
+        label="Maintenance every (days)", min_value=7, max_value=365, initial=30
+    )
+    diagnoses = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, diagnoses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["diagnoses"].queryset = diagnoses
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What you did")
+
+
+class QuestionnaireForm(forms.Form):
+    """One radio choice (0–3) per item of a GAD-7 or PHQ-9."""
+
+    def __init__(self, *args, instrument: str, **kwargs):
+        from practice import instruments
+
+        super().__init__(*args, **kwargs)
+        self.spec = instruments.spec(instrument)
+        for number, text in enumerate(self.spec.items, start=1):
+            self.fields[f"item_{number}"] = forms.TypedChoiceField(
+                label=f"{number}. {text}",
+                choices=instruments.OPTIONS,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose an answer."},
+            )
+
+    def answers(self) -> list[int]:
+        return [self.cleaned_data[f"item_{n}"] for n in range(1, len(self.spec.items) + 1)]

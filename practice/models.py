@@ -12,7 +12,21 @@ from django.db import models
 from django.db.models import F, Q
 from phonenumber_field.modelfields import PhoneNumberField
 
-from practice.choices import PlanStatus, Route, SessionKind, SessionStatus, Sex, StaffRole
+from practice.choices import (
+    AdverseEventKind,
+    AdverseEventSeverity,
+    AlertKind,
+    AlertSeverity,
+    ContraindicationSeverity,
+    Instrument,
+    PlanStatus,
+    Route,
+    ScreeningResult,
+    SessionKind,
+    SessionStatus,
+    Sex,
+    StaffRole,
+)
 from practice.querysets import ClinicScopedQuerySet, PatientQuerySet, PatientScopedQuerySet
 from practice.validators import (
     validate_ein,
@@ -207,8 +221,34 @@ class TreatmentPlan(models.Model):
         decimal_places=3,
         validators=[MinValueValidator(0), MaxValueValidator(10)],
     )
-    induction_target_sessions = models.PositiveSmallIntegerField(default=6)
+    induction_target_sessions = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    induction_weeks = models.PositiveSmallIntegerField(
+        "induction length (weeks)",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(26)],
+        help_text="About how long the induction doses should take.",
+    )
+    maintenance_interval_days = models.PositiveSmallIntegerField(
+        "maintenance interval (days)",
+        default=30,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+    )
+    goals = models.TextField(blank=True, help_text="What the patient hopes to change.")
     status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    screening = models.ForeignKey(
+        "Screening",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The cleared screening the plan was activated on.",
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    maintenance_started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         StaffMember, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -219,9 +259,21 @@ class TreatmentPlan(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=PlanStatus.DISCONTINUED) | ~Q(end_reason=""),
+                name="plan_discontinued_has_reason",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.patient} – {self.get_route_display()} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        """Doses may be given under this plan (induction or maintenance)."""
+        return self.status in (PlanStatus.ACTIVE, PlanStatus.MAINTENANCE)
 
 
 class Session(models.Model):
@@ -287,14 +339,451 @@ class DosingRecord(models.Model):
     weight_kg = models.DecimalField(
         max_digits=5, decimal_places=1, validators=[MinValueValidator(1)]
     )
+    dose_mg_per_kg = models.DecimalField(
+        "dose (mg/kg)", max_digits=6, decimal_places=3, null=True, blank=True, editable=False
+    )
     lot_number = models.CharField(max_length=40, blank=True)
     administered_at = models.DateTimeField(null=True, blank=True)
     administered_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    # The pre-dose gate's inputs, kept as they were when the dose was allowed.
+    escort_confirmed = models.BooleanField(
+        "escort / driver confirmed", default=False, help_text="Someone will take the patient home."
+    )
+    fasting_confirmed = models.BooleanField(default=False)
+    predose_systolic = models.PositiveSmallIntegerField(
+        "pre-dose systolic (mmHg)",
+        null=True,
+        validators=[MinValueValidator(50), MaxValueValidator(300)],
+    )
+    predose_diastolic = models.PositiveSmallIntegerField(
+        "pre-dose diastolic (mmHg)",
+        null=True,
+        validators=[MinValueValidator(20), MaxValueValidator(200)],
+    )
+    predose_heart_rate = models.PositiveSmallIntegerField(
+        "pre-dose heart rate (bpm)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(20), MaxValueValidator(250)],
+    )
+    predose_spo2 = models.PositiveSmallIntegerField(
+        "pre-dose SpO2 (%)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(50), MaxValueValidator(100)],
+    )
+    dissociation_score = models.PositiveSmallIntegerField(
+        "peak dissociation (0–10)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10)],
+        help_text="Clinician's rating: 0 none, 10 complete (unresponsive to surroundings).",
+    )
+    notes = models.TextField(blank=True)
+    # The discharge checklist: all three before the patient leaves and the session completes.
+    discharge_vitals_near_baseline = models.BooleanField(default=False)
+    discharge_alert_and_oriented = models.BooleanField(default=False)
+    discharge_escort_present = models.BooleanField(default=False)
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    discharged_by = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PatientScopedQuerySet.scoped(
         patient_path="session__patient", clinic_path="session__clinic"
     )
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(dose_mg__gt=0), name="dosing_dose_positive"),
+            models.CheckConstraint(
+                condition=Q(discharged_at__isnull=True)
+                | Q(
+                    discharge_vitals_near_baseline=True,
+                    discharge_alert_and_oriented=True,
+                    discharge_escort_present=True,
+                ),
+                name="dosing_discharge_checklist_complete",
+            ),
+        ]
+
     def __str__(self):
         return f"{self.dose_mg} mg {self.get_route_display()} – {self.session}"
+
+    @property
+    def discharge_complete(self) -> bool:
+        return self.discharged_at is not None
+
+
+def _default_instruments() -> list[str]:
+    return [Instrument.GAD7.value, Instrument.PHQ9.value]
+
+
+def _default_after_dose_hours() -> list[int]:
+    return [24, 168]
+
+
+class ClinicalSettings(models.Model):
+    """A clinic's clinical thresholds and schedules: what the safety rules compare against.
+
+    One row per clinic, created with the defaults on first use
+    (`practice.selectors.clinical_settings_for`). Changed by a clinic admin.
+    """
+
+    clinic = models.OneToOneField(
+        Clinic, on_delete=models.CASCADE, related_name="clinical_settings"
+    )
+    # Pre-dose gate: dosing is refused at or above either number.
+    predose_systolic_refuse_at = models.PositiveSmallIntegerField(
+        "refuse dosing at systolic ≥ (mmHg)", default=160
+    )
+    predose_diastolic_refuse_at = models.PositiveSmallIntegerField(
+        "refuse dosing at diastolic ≥ (mmHg)", default=100
+    )
+    fasting_hours = models.PositiveSmallIntegerField(
+        "fasting before dosing (hours)", default=4, validators=[MaxValueValidator(24)]
+    )
+    # Vital signs during a session: a reading past any of these raises an alert.
+    alert_systolic_at = models.PositiveSmallIntegerField("alert at systolic ≥", default=180)
+    alert_diastolic_at = models.PositiveSmallIntegerField("alert at diastolic ≥", default=110)
+    alert_heart_rate_above = models.PositiveSmallIntegerField("alert at heart rate >", default=120)
+    alert_heart_rate_below = models.PositiveSmallIntegerField("alert at heart rate <", default=50)
+    alert_spo2_below = models.PositiveSmallIntegerField("alert at SpO2 < (%)", default=92)
+    screening_valid_months = models.PositiveSmallIntegerField(
+        "screening valid for (months)", default=12, validators=[MinValueValidator(1)]
+    )
+    integration_within_days = models.PositiveSmallIntegerField(
+        "integration session within (days) of a dose",
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    # Outcome measures are tied to dosing, not to the calendar.
+    measure_instruments = models.JSONField(
+        default=_default_instruments, help_text='Instruments to collect, e.g. ["gad7", "phq9"].'
+    )
+    measure_baseline_before_first_dose = models.BooleanField(default=True)
+    measure_after_dose_hours = models.JSONField(
+        default=_default_after_dose_hours,
+        help_text="Hours after each induction dose when questionnaires are due, e.g. [24, 168].",
+    )
+    measure_maintenance_days = models.PositiveSmallIntegerField(
+        "questionnaires every (days) in maintenance", default=30, validators=[MinValueValidator(1)]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "clinical settings"
+        verbose_name_plural = "clinical settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(predose_systolic_refuse_at__gt=F("predose_diastolic_refuse_at")),
+                name="settings_predose_systolic_above_diastolic",
+            ),
+            models.CheckConstraint(
+                condition=Q(alert_heart_rate_above__gt=F("alert_heart_rate_below")),
+                name="settings_heart_rate_band",
+            ),
+            models.CheckConstraint(
+                condition=Q(alert_spo2_below__lte=100), name="settings_spo2_percent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Clinical settings of {self.clinic}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        known = set(Instrument.values)
+        if (
+            not isinstance(self.measure_instruments, list)
+            or not set(self.measure_instruments) <= known
+        ):
+            raise ValidationError(
+                {"measure_instruments": f"Choose among {', '.join(sorted(known))}."}
+            )
+        hours = self.measure_after_dose_hours
+        if not isinstance(hours, list) or not all(
+            isinstance(h, int) and 0 < h <= 24 * 90 for h in hours
+        ):
+            raise ValidationError(
+                {"measure_after_dose_hours": "A list of whole hours, e.g. [24, 168]."}
+            )
+
+
+class Contraindication(models.Model):
+    """One item of a clinic's screening checklist, absolute (rules out) or relative."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="contraindications")
+    name = models.CharField(max_length=120)
+    severity = models.CharField(max_length=8, choices=ContraindicationSeverity.choices)
+    guidance = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["clinic", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "name"], name="contraindication_name_once_per_clinic"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_severity_display()})"
+
+
+class Screening(models.Model):
+    """A patient's medical and psychological screening before (and between) KAP courses.
+
+    Result: any absolute contraindication → not cleared; a relative one → needs review
+    until a medical staff member signs it off with a reason; none → cleared. A cleared
+    screening is valid from `screened_on` to `expires_on` inclusive.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
+    screened_on = models.DateField()
+    screened_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    medications = models.TextField("current medications", blank=True)
+    baseline_systolic = models.PositiveSmallIntegerField(
+        "baseline systolic (mmHg)", validators=[MinValueValidator(50), MaxValueValidator(300)]
+    )
+    baseline_diastolic = models.PositiveSmallIntegerField(
+        "baseline diastolic (mmHg)", validators=[MinValueValidator(20), MaxValueValidator(200)]
+    )
+    baseline_heart_rate = models.PositiveSmallIntegerField(
+        "baseline heart rate (bpm)", validators=[MinValueValidator(20), MaxValueValidator(250)]
+    )
+    weight_kg = models.DecimalField(
+        "weight (kg)",
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(20), MaxValueValidator(400)],
+    )
+    notes = models.TextField(blank=True)
+    result = models.CharField(max_length=16, choices=ScreeningResult.choices)
+    expires_on = models.DateField()
+    signed_off_by = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    sign_off_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PatientScopedQuerySet.scoped()
+
+    class Meta:
+        ordering = ["-screened_on", "-id"]
+        indexes = [models.Index(fields=["patient", "result", "expires_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=F("screened_on")), name="screening_expires_after"
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_systolic__gt=F("baseline_diastolic")),
+                name="screening_systolic_above_diastolic",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_off_by__isnull=True)
+                | (Q(signed_off_at__isnull=False) & ~Q(sign_off_reason="")),
+                name="screening_sign_off_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Screening of {self.patient} on {self.screened_on} – {self.get_result_display()}"
+
+    def is_valid_on(self, day) -> bool:
+        return self.result == ScreeningResult.CLEARED and self.screened_on <= day <= self.expires_on
+
+
+class ScreeningFinding(models.Model):
+    """A contraindication found at a screening, copied so later checklist edits don't alter it."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="findings")
+    contraindication = models.ForeignKey(
+        Contraindication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(max_length=120)
+    severity = models.CharField(max_length=8, choices=ContraindicationSeverity.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    objects = PatientScopedQuerySet.scoped(
+        patient_path="screening__patient", clinic_path="screening__clinic"
+    )
+
+    class Meta:
+        ordering = ["screening", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "name"], name="screening_finding_once")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.severity})"
+
+
+class VitalSigns(models.Model):
+    """One reading during a dosing session (typically every 10–15 minutes)."""
+
+    dosing_record = models.ForeignKey(DosingRecord, on_delete=models.PROTECT, related_name="vitals")
+    taken_at = models.DateTimeField()
+    systolic = models.PositiveSmallIntegerField(
+        "systolic (mmHg)", validators=[MinValueValidator(50), MaxValueValidator(300)]
+    )
+    diastolic = models.PositiveSmallIntegerField(
+        "diastolic (mmHg)", validators=[MinValueValidator(20), MaxValueValidator(200)]
+    )
+    heart_rate = models.PositiveSmallIntegerField(
+        "heart rate (bpm)", validators=[MinValueValidator(20), MaxValueValidator(250)]
+    )
+    spo2 = models.PositiveSmallIntegerField(
+        "SpO2 (%)", validators=[MinValueValidator(50), MaxValueValidator(100)]
+    )
+    out_of_range = models.BooleanField(default=False, editable=False)
+    recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PatientScopedQuerySet.scoped(
+        patient_path="dosing_record__session__patient",
+        clinic_path="dosing_record__session__clinic",
+    )
+
+    class Meta:
+        ordering = ["dosing_record", "taken_at", "id"]
+        verbose_name_plural = "vital signs"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(systolic__gt=F("diastolic")), name="vitals_systolic_above_diastolic"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.systolic}/{self.diastolic} HR {self.heart_rate} SpO2 {self.spo2}%"
+
+
+class AdverseEvent(models.Model):
+    """Something unwanted that happened during or after a dose."""
+
+    dosing_record = models.ForeignKey(
+        DosingRecord, on_delete=models.PROTECT, related_name="adverse_events"
+    )
+    kind = models.CharField(max_length=16, choices=AdverseEventKind.choices)
+    description = models.CharField(
+        max_length=300, blank=True, help_text="Required for 'Other'; otherwise optional detail."
+    )
+    severity = models.CharField(
+        max_length=8, choices=AdverseEventSeverity.choices, default=AdverseEventSeverity.MILD
+    )
+    action_taken = models.CharField(max_length=300, blank=True)
+    occurred_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PatientScopedQuerySet.scoped(
+        patient_path="dosing_record__session__patient",
+        clinic_path="dosing_record__session__clinic",
+    )
+
+    class Meta:
+        ordering = ["dosing_record", "occurred_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=AdverseEventKind.OTHER) | ~Q(description=""),
+                name="adverse_event_other_is_described",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description or self.get_kind_display()
+
+
+class MeasureResponse(models.Model):
+    """A completed questionnaire (GAD-7, PHQ-9): item answers, total score, severity band.
+
+    Score and severity are computed by `practice.instruments` when the response is recorded
+    and never edited; a correction is a new response.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="measures")
+    instrument = models.CharField(max_length=8, choices=Instrument.choices)
+    answers = models.JSONField(help_text="Item answers in order, each 0–3.")
+    score = models.PositiveSmallIntegerField()
+    severity = models.CharField(max_length=24)
+    answered_at = models.DateTimeField()
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_on_behalf = models.BooleanField(
+        default=False, help_text="Staff entered the patient's answers (e.g. read out by phone)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PatientScopedQuerySet.scoped()
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+        indexes = [models.Index(fields=["patient", "instrument", "answered_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__lte=27), name="measure_score_in_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_instrument_display()} {self.score} ({self.severity}) – {self.patient}"
+
+
+class SafetyAlert(models.Model):
+    """Something the care team must see now: out-of-range vitals, PHQ-9 item 9 above 0.
+
+    Shown on the care team's dashboards until a clinician acknowledges it with a note.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="safety_alerts")
+    kind = models.CharField(max_length=16, choices=AlertKind.choices)
+    severity = models.CharField(max_length=8, choices=AlertSeverity.choices)
+    message = models.CharField(max_length=300)
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.PROTECT, related_name="safety_alerts"
+    )
+    vital_signs = models.ForeignKey(
+        VitalSigns, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    measure = models.ForeignKey(
+        MeasureResponse, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    raised_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledgement_note = models.TextField(blank=True)
+    notified_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the care team was emailed."
+    )
+
+    objects = PatientScopedQuerySet.scoped()
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["clinic", "acknowledged_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True)
+                | (Q(acknowledged_by__isnull=False) & ~Q(acknowledgement_note="")),
+                name="alert_acknowledged_with_note",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_severity_display()}: {self.message}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None

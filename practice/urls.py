@@ -22,6 +22,32 @@ urlpatterns = [
         name="care-team-remove",
     ),
     path("clinic/", views.ClinicOverviewView.as_view(), name="clinic-overview"),
+    path(
+        "patients/<int:pk>/screenings/new/",
+        views.ScreeningCreateView.as_view(),
+        name="screening-create",
+    ),
+    path("patients/<int:pk>/plans/new/", views.PlanCreateView.as_view(), name="plan-create"),
+    path(
+        "patients/<int:pk>/sessions/new/",
+        views.SessionCreateView.as_view(),
+        name="session-create",
+    ),
+    path(
+        "patients/<int:pk>/measures/new/",
+        views.StaffQuestionnaireView.as_view(),
+        name="measure-enter",
+    ),
+    path(
+        "portal/questionnaires/<str:instrument>/",
+        views.PortalQuestionnaireView.as_view(),
+        name="portal-questionnaire",
+    ),
+    path("screenings/<int:pk>/", views.ScreeningDetailView.as_view(), name="screening-detail"),
+    path("plans/<int:pk>/", views.PlanDetailView.as_view(), name="plan-detail"),
+    path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session-detail"),
+    path("alerts/", views.AlertListView.as_view(), name="alert-list"),
+    path("worklist/kap-cycle/", views.CycleWorklistView.as_view(), name="cycle-worklist"),
     path("today/", views.DashboardView.as_view(), name="dashboard"),
     path("portal/", views.PortalView.as_view(), name="portal"),
 ]

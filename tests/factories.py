@@ -293,3 +293,55 @@ _lot_numbers = iter(range(1000, 10**6))
 
 def _next_lot_number() -> int:
     return next(_lot_numbers)
+
+
+# --- clinical core (screening, measures, alerts) ---------------------------------------
+
+from practice.models import MeasureResponse, Screening, VitalSigns  # noqa: E402
+
+
+class ScreeningFactory(factory.django.DjangoModelFactory):
+    """A cleared screening taken today and valid for a year."""
+
+    class Meta:
+        model = Screening
+
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.SelfAttribute("patient.clinic")
+    screened_on = factory.LazyFunction(timezone.localdate)
+    screened_by = factory.SubFactory(
+        StaffFactory, clinic=factory.SelfAttribute("..patient.clinic"), role=StaffRole.MEDICAL
+    )
+    baseline_systolic = 122
+    baseline_diastolic = 78
+    baseline_heart_rate = 72
+    weight_kg = Decimal("70.0")
+    result = "cleared"
+    expires_on = factory.LazyAttribute(lambda s: s.screened_on + datetime.timedelta(days=365))
+
+
+class VitalSignsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VitalSigns
+
+    dosing_record = factory.SubFactory(DosingRecordFactory)
+    taken_at = factory.LazyFunction(timezone.now)
+    systolic = 128
+    diastolic = 82
+    heart_rate = 78
+    spo2 = 98
+    recorded_by = factory.SelfAttribute("dosing_record.administered_by")
+
+
+class MeasureResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MeasureResponse
+
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.SelfAttribute("patient.clinic")
+    instrument = "gad7"
+    answers = factory.LazyFunction(lambda: [2, 2, 2, 2, 1, 1, 1])
+    score = factory.LazyAttribute(lambda m: sum(m.answers))
+    severity = "moderate"
+    answered_at = factory.LazyFunction(timezone.now)
+    entered_by = factory.LazyAttribute(lambda m: m.patient.user or UserFactory())

@@ -288,17 +288,18 @@ def _cancel_session(session) -> None:
 def questionnaire_invitations_enqueue(*, now=None) -> int:
     """Invite every patient in induction to this week's GAD-7 and PHQ-9, once per ISO week.
 
-    Finds who is due through `practice.selectors.measures_due(now=…)` when that selector
-    exists (a queryset or list of patients), otherwise every patient with an active plan
-    in induction. Returns how many patients were invited (rows already there are kept).
+    Finds who is due through `practice.selectors.patients_with_measures_due(now=…)`
+    (questionnaires are due by the dosing schedule: baseline, after each induction dose,
+    monthly in maintenance); `practice.selectors.measures_due(patient=…)` says which.
+    Returns how many patients were invited (rows already there are kept).
     """
     from practice import selectors as practice_selectors
     from practice.models import Patient
 
     now = now or timezone.now()
-    measures_due = getattr(practice_selectors, "measures_due", None)
-    if measures_due is not None:
-        patients = list(measures_due(now=now))
+    patients_due = getattr(practice_selectors, "patients_with_measures_due", None)
+    if patients_due is not None:
+        patients = list(patients_due(now=now))
     else:
         patients = list(
             Patient.objects.filter(plans__status="active").select_related("clinic").distinct()

@@ -151,7 +151,3 @@ class PatientViewSet(
             patient=patient, staff=staff, is_primary=payload.validated_data["is_primary"]
         )
         return Response(CareTeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
-
-
-def register_routes(router) -> None:
-    router.register("patients", PatientViewSet, basename="patient")

@@ -1,5 +1,8 @@
 """Practice pages: patient list and record, patient forms, clinician dashboard, portal."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
@@ -7,16 +10,32 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from backend.audit import audit_access
-from backend.roles import ADMIN, PATIENT, STAFF_ROLES
+from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES
 from backend.views import RoleRequiredMixin, run_service
 from practice import services
+from practice.choices import SessionStatus
 from practice.forms import CareTeamForm, DiagnosisForm, PatientForm
 from practice.models import Diagnosis, Patient
-from practice.selectors import care_team_candidates, clinic_overview, patient_list
+from practice.selectors import (
+    alert_list,
+    care_team_candidates,
+    clinic_overview,
+    clinical_settings_for,
+    kap_cycle_gaps,
+    measure_summaries,
+    measures_due,
+    patient_list,
+    plan_list,
+    plan_progress,
+    screening_current,
+    screening_list,
+    session_list,
+)
 
 
 class PatientListView(RoleRequiredMixin, ListView):
@@ -50,6 +69,8 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["diagnosis_form"] = DiagnosisForm()
+        context.update(patient_clinical_context(user=self.request.user, patient=self.object))
+        context["is_clinician"] = self.actor.role in CLINICIAN_ROLES
         if self.actor.role == ADMIN:
             context["care_team_form"] = CareTeamForm(
                 staff_queryset=care_team_candidates(patient=self.object)
@@ -63,6 +84,32 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
                 .order_by("-timestamp")[:50]
             )
         return context
+
+
+def patient_clinical_context(*, user, patient) -> dict:
+    """Screenings, plans, sessions, measures and charts of a patient, for their page."""
+    from practice.charts import measure_trend_svg
+
+    sessions = session_list(user=user).filter(patient=patient).select_related("patient__clinic")
+    summaries = measure_summaries(patient=patient)
+    dose_times = [
+        s.dosing.administered_at
+        for s in sessions
+        if s.kind == "dosing" and getattr(s, "dosing", None) and s.dosing.administered_at
+    ]
+    return {
+        "screenings": screening_list(user=user).filter(patient=patient)[:5],
+        "current_screening": screening_current(patient=patient, on=timezone.localdate()),
+        "plans": plan_list(user=user).filter(patient=patient),
+        "upcoming_sessions": [s for s in sessions if s.starts_at >= timezone.now()][:10],
+        "past_sessions": [s for s in sessions if s.starts_at < timezone.now()][::-1][:10],
+        "summaries": [
+            (summary, measure_trend_svg(summary, dose_times, patient.clinic))
+            for summary in summaries
+        ],
+        "measures_due": measures_due(patient=patient),
+        "open_alerts": alert_list(user=user).filter(patient=patient),
+    }
 
 
 class PatientFormView(RoleRequiredMixin, FormView):
@@ -224,7 +271,21 @@ class DashboardView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["patients"] = patient_list(user=self.request.user)[:50]
+        user = self.request.user
+        context["patients"] = patient_list(user=user)[:50]
+        context["alerts"] = list(alert_list(user=user))
+        context["can_acknowledge"] = self.actor.role in CLINICIAN_ROLES
+        zone = ZoneInfo(self.request.user.staff_member.clinic.timezone)
+        start = timezone.localtime(timezone.now(), zone).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        context["today_sessions"] = (
+            session_list(user=user)
+            .filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
+            .exclude(status=SessionStatus.CANCELLED)
+            .select_related("patient__clinic")
+        )
+        context["gap_count"] = len(kap_cycle_gaps(user=user))
         return context
 
 
@@ -242,4 +303,30 @@ class PortalView(RoleRequiredMixin, TemplateView):
             raise Http404 from exc
         audit_access(patient)
         context["patient"] = patient
+        context.update(portal_clinical_context(patient=patient, user=self.request.user))
         return context
+
+
+def portal_clinical_context(*, patient, user) -> dict:
+    """The patient's plan in plain language, upcoming sessions with what to prepare, and the
+    questionnaires due now."""
+    from practice.instructions import plan_in_plain_language, preparation_instructions
+
+    settings = clinical_settings_for(patient.clinic_id)
+    plan = plan_list(user=user).exclude(status__in=["completed", "discontinued"]).first()
+    upcoming = (
+        session_list(user=user)
+        .filter(starts_at__gte=timezone.now())
+        .exclude(status__in=[SessionStatus.CANCELLED, SessionStatus.NO_SHOW])
+        .select_related("patient__clinic")[:6]
+    )
+    return {
+        "plan": plan,
+        "plan_lines": plan_in_plain_language(plan, plan_progress(plan)) if plan else [],
+        "upcoming": [
+            (s, preparation_instructions(kind=s.kind, settings=settings, patient=patient))
+            for s in upcoming
+        ],
+        "due": measures_due(patient=patient),
+        "summaries": measure_summaries(patient=patient),
+    }

@@ -1,0 +1,28 @@
+"""Practice API: patients, screenings, treatment plans, sessions (dosing, vitals), measures,
+safety alerts. Split by sub-domain; `register_routes` puts them on the project's router."""
+
+from practice.api.clinical import ScreeningViewSet, TreatmentPlanViewSet
+from practice.api.measures import MeasureViewSet, SafetyAlertViewSet
+from practice.api.patients import PatientViewSet
+from practice.api.sessions import SessionSerializer, SessionViewSet
+
+__all__ = [
+    "MeasureViewSet",
+    "PatientViewSet",
+    "SafetyAlertViewSet",
+    "ScreeningViewSet",
+    "SessionSerializer",
+    "SessionViewSet",
+    "TreatmentPlanViewSet",
+    "register_routes",
+]
+
+
+def register_routes(router) -> None:
+    router.register("patients", PatientViewSet, basename="patient")
+    router.register("screenings", ScreeningViewSet, basename="screening")
+    router.register("treatment-plans", TreatmentPlanViewSet, basename="treatment-plan")
+    # scheduling registers a subclass under the same prefix to add booking, cancel, reschedule.
+    router.register("sessions", SessionViewSet, basename="session")
+    router.register("measures", MeasureViewSet, basename="measure")
+    router.register("safety-alerts", SafetyAlertViewSet, basename="safety-alert")

@@ -1,0 +1,383 @@
+"""Sessions API: list, retrieve, create (through `session_create`), lifecycle actions, and
+the dosing record with its vitals, adverse events and discharge.
+
+`SessionViewSet` is built to be extended: scheduling registers a subclass under the same
+`sessions` prefix that books through its own service (override `create_session`) and adds
+`cancel` and `reschedule`. The queryset comes from `practice.selectors.session_list`.
+"""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from backend.api import ScopedViewSet
+from backend.roles import MEDICAL, PATIENT, STAFF_ROLES, actor_for
+from practice import services
+from practice.api.common import VisiblePatientField, staff_of
+from practice.choices import AdverseEventKind, AdverseEventSeverity, Route, SessionKind
+from practice.models import (
+    AdverseEvent,
+    DosingRecord,
+    Session,
+    StaffMember,
+    TreatmentPlan,
+    VitalSigns,
+)
+from practice.selectors import session_list
+
+MEDICAL_ONLY = frozenset({MEDICAL})
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    clinician_name = serializers.CharField(source="clinician.display_name", read_only=True)
+    room_name = serializers.CharField(source="room.name", read_only=True, default=None)
+    has_dosing_record = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "patient",
+            "patient_name",
+            "plan",
+            "kind",
+            "clinician",
+            "clinician_name",
+            "room",
+            "room_name",
+            "starts_at",
+            "ends_at",
+            "status",
+            "booking_key",
+            "checked_in_at",
+            "completed_at",
+            "cancelled_at",
+            "cancel_reason",
+            "has_dosing_record",
+        ]
+        read_only_fields = fields
+
+    def get_has_dosing_record(self, session) -> bool:
+        return hasattr(session, "dosing")
+
+
+class SessionCreateSerializer(serializers.Serializer):
+    patient = VisiblePatientField()
+    clinician = serializers.PrimaryKeyRelatedField(queryset=StaffMember.objects.all())
+    kind = serializers.ChoiceField(choices=SessionKind.choices)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    plan = serializers.PrimaryKeyRelatedField(
+        queryset=TreatmentPlan.objects.all(), required=False, allow_null=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        actor = actor_for(getattr(request, "user", None))
+        if actor is not None:
+            self.fields["clinician"].queryset = StaffMember.objects.for_clinic(actor.clinic_id)
+            self.fields["plan"].queryset = TreatmentPlan.objects.visible_to(request.user)
+
+    def validate(self, attrs):
+        if attrs["ends_at"] <= attrs["starts_at"]:
+            raise serializers.ValidationError({"ends_at": "The session must end after it starts."})
+        return attrs
+
+
+class SessionFilter(django_filters.FilterSet):
+    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+
+    class Meta:
+        model = Session
+        fields = ["patient", "plan", "kind", "status", "clinician", "starts_after", "starts_before"]
+
+
+class VitalSignsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VitalSigns
+        fields = [
+            "id",
+            "taken_at",
+            "systolic",
+            "diastolic",
+            "heart_rate",
+            "spo2",
+            "out_of_range",
+            "recorded_by",
+        ]
+        read_only_fields = ["id", "out_of_range", "recorded_by"]
+        extra_kwargs = {"taken_at": {"required": False}}
+
+
+class AdverseEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AdverseEvent
+        fields = [
+            "id",
+            "kind",
+            "severity",
+            "description",
+            "action_taken",
+            "occurred_at",
+            "recorded_by",
+        ]
+        read_only_fields = ["id", "recorded_by"]
+        extra_kwargs = {"occurred_at": {"required": False}}
+
+
+class DosingRecordSerializer(serializers.ModelSerializer):
+    vitals = VitalSignsSerializer(many=True, read_only=True)
+    adverse_events = AdverseEventSerializer(many=True, read_only=True)
+    administered_by_name = serializers.CharField(
+        source="administered_by.display_name", read_only=True
+    )
+
+    class Meta:
+        model = DosingRecord
+        fields = [
+            "id",
+            "session",
+            "route",
+            "dose_mg",
+            "weight_kg",
+            "dose_mg_per_kg",
+            "lot_number",
+            "administered_at",
+            "administered_by",
+            "administered_by_name",
+            "escort_confirmed",
+            "fasting_confirmed",
+            "predose_systolic",
+            "predose_diastolic",
+            "predose_heart_rate",
+            "predose_spo2",
+            "dissociation_score",
+            "notes",
+            "discharge_vitals_near_baseline",
+            "discharge_alert_and_oriented",
+            "discharge_escort_present",
+            "discharged_at",
+            "discharged_by",
+            "vitals",
+            "adverse_events",
+        ]
+        read_only_fields = fields
+
+
+class DosingRecordCreateSerializer(serializers.Serializer):
+    dose_mg = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0)
+    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=1)
+    route = serializers.ChoiceField(choices=Route.choices, required=False)
+    lot_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    administered_at = serializers.DateTimeField(required=False)
+    escort_confirmed = serializers.BooleanField()
+    fasting_confirmed = serializers.BooleanField()
+    predose_systolic = serializers.IntegerField(min_value=50, max_value=300)
+    predose_diastolic = serializers.IntegerField(min_value=20, max_value=200)
+    predose_heart_rate = serializers.IntegerField(
+        min_value=20, max_value=250, required=False, allow_null=True
+    )
+    predose_spo2 = serializers.IntegerField(
+        min_value=50, max_value=100, required=False, allow_null=True
+    )
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class AdverseEventCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AdverseEventKind.choices)
+    severity = serializers.ChoiceField(
+        choices=AdverseEventSeverity.choices, default=AdverseEventSeverity.MILD
+    )
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    action_taken = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    occurred_at = serializers.DateTimeField(required=False)
+
+
+class ObservationsSerializer(serializers.Serializer):
+    dissociation_score = serializers.IntegerField(
+        min_value=0, max_value=10, required=False, allow_null=True
+    )
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class DischargeSerializer(serializers.Serializer):
+    vitals_near_baseline = serializers.BooleanField()
+    alert_and_oriented = serializers.BooleanField()
+    escort_present = serializers.BooleanField()
+
+
+class SessionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
+):
+    """KAP sessions: a patient sees their own; clinicians their care team's; admins the clinic's."""
+
+    serializer_class = SessionSerializer
+    filterset_class = SessionFilter
+    ordering_fields = ["starts_at", "status"]
+    ordering = ["starts_at"]
+    read_roles = STAFF_ROLES | {PATIENT}
+    write_roles = STAFF_ROLES
+    action_roles = {
+        "dosing": MEDICAL_ONLY,
+        "vitals": MEDICAL_ONLY,
+        "adverse_events": MEDICAL_ONLY,
+        "observations": MEDICAL_ONLY,
+        "discharge": MEDICAL_ONLY,
+    }
+
+    def get_queryset(self):
+        # session_list applies visible_to and joins patient, clinician, plan, room and dose.
+        return session_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return SessionCreateSerializer
+        return super().get_serializer_class()
+
+    def create_session(self, data: dict) -> Session:
+        """The write behind POST /sessions/; scheduling overrides it to book with its checks."""
+        return services.session_create(**data)
+
+    def create(self, request, *args, **kwargs):
+        payload = self.get_serializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        session = self.create_session(dict(payload.validated_data))
+        return Response(self._session_data(session), status=status.HTTP_201_CREATED)
+
+    def _session_data(self, session: Session) -> dict:
+        session = session_list(user=self.request.user).get(pk=session.pk)
+        return SessionSerializer(session, context=self.get_serializer_context()).data
+
+    # Lifecycle -----------------------------------------------------------------------------
+
+    @extend_schema(request=None, responses=SessionSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        """The patient has arrived (scheduled → checked in)."""
+        session = services.session_check_in(session=self.get_object())
+        return Response(self._session_data(session))
+
+    @extend_schema(request=None, responses=SessionSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """The session took place (checked in → completed); a dose needs its discharge."""
+        session = services.session_complete(session=self.get_object())
+        return Response(self._session_data(session))
+
+    @extend_schema(request=None, responses=SessionSerializer)
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request, pk=None):
+        """The patient did not come (scheduled → no-show, after the start time)."""
+        session = services.session_mark_no_show(session=self.get_object())
+        return Response(self._session_data(session))
+
+    # Dosing ------------------------------------------------------------------------------
+
+    def _record(self) -> DosingRecord:
+        session = self.get_object()
+        record = getattr(session, "dosing", None)
+        if record is None:
+            raise NotFound("No dose is recorded for this session yet.")
+        return record
+
+    def _record_data(self, record: DosingRecord) -> dict:
+        record = (
+            DosingRecord.objects.select_related("administered_by__user")
+            .prefetch_related("vitals", "adverse_events")
+            .get(pk=record.pk)
+        )
+        return DosingRecordSerializer(record).data
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses=DosingRecordSerializer,
+        operation_id="session_dosing_retrieve",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=DosingRecordCreateSerializer,
+        responses={201: DosingRecordSerializer},
+        operation_id="session_dosing_create",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def dosing(self, request, pk=None):
+        """GET the dose with vitals and adverse events; POST records the dose behind the
+        pre-dose gate (medical staff; a refusal is 409 with every failed check)."""
+        if request.method == "GET":
+            return Response(self._record_data(self._record()))
+        session = self.get_object()
+        payload = DosingRecordCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        record = services.dosing_record_create(
+            session=session, by=staff_of(request), **payload.validated_data
+        )
+        return Response(self._record_data(record), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses=VitalSignsSerializer(many=True),
+        operation_id="session_vitals_list",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=VitalSignsSerializer,
+        responses={201: VitalSignsSerializer},
+        operation_id="session_vitals_create",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def vitals(self, request, pk=None):
+        """GET the vital-signs series; POST adds a reading (medical staff). A reading past the
+        clinic's thresholds is flagged and raises a safety alert."""
+        record = self._record()
+        if request.method == "GET":
+            return Response(VitalSignsSerializer(record.vitals.all(), many=True).data)
+        payload = VitalSignsSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        vitals = services.vitals_record(
+            record=record, by=staff_of(request), **payload.validated_data
+        )
+        return Response(VitalSignsSerializer(vitals).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AdverseEventCreateSerializer, responses={201: AdverseEventSerializer})
+    @action(detail=True, methods=["post"], url_path="dosing/adverse-events")
+    def adverse_events(self, request, pk=None):
+        """Note an adverse event on the dose (medical staff)."""
+        record = self._record()
+        payload = AdverseEventCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        event = services.adverse_event_record(
+            record=record, by=staff_of(request), **payload.validated_data
+        )
+        return Response(AdverseEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ObservationsSerializer, responses=DosingRecordSerializer)
+    @action(detail=True, methods=["post"], url_path="dosing/observations")
+    def observations(self, request, pk=None):
+        """Rate the peak dissociation (0–10) and keep notes on the dose (medical staff)."""
+        record = self._record()
+        payload = ObservationsSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        record = services.dosing_observations_update(
+            record=record, by=staff_of(request), **payload.validated_data
+        )
+        return Response(self._record_data(record))
+
+    @extend_schema(request=DischargeSerializer, responses=DosingRecordSerializer)
+    @action(detail=True, methods=["post"], url_path="dosing/discharge")
+    def discharge(self, request, pk=None):
+        """Discharge with the checklist complete (medical staff)."""
+        record = self._record()
+        payload = DischargeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        record = services.dosing_discharge(
+            record=record, by=staff_of(request), **payload.validated_data
+        )
+        return Response(self._record_data(record))

@@ -1,0 +1,241 @@
+"""Reads of the clinical record: settings, screenings, plans, sessions, doses, alerts."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from practice.choices import PlanStatus, ScreeningResult, SessionKind, SessionStatus
+from practice.models import (
+    AdverseEvent,
+    Clinic,
+    ClinicalSettings,
+    Contraindication,
+    DosingRecord,
+    Patient,
+    SafetyAlert,
+    Screening,
+    Session,
+    TreatmentPlan,
+    VitalSigns,
+)
+
+
+def clinical_settings_for(clinic: Clinic | int) -> ClinicalSettings:
+    """The clinic's clinical settings; the defaults (unsaved) if the clinic never changed them."""
+    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    found = ClinicalSettings.objects.filter(clinic_id=clinic_id).first()
+    return found or ClinicalSettings(clinic_id=clinic_id)
+
+
+def contraindication_list(*, clinic) -> QuerySet[Contraindication]:
+    return Contraindication.objects.for_clinic(clinic).filter(is_active=True)
+
+
+def screening_list(*, user) -> QuerySet[Screening]:
+    return (
+        Screening.objects.visible_to(user)
+        .select_related("patient", "screened_by__user", "signed_off_by__user")
+        .prefetch_related("findings")
+    )
+
+
+def screening_current(*, patient: Patient, on: datetime.date) -> Screening | None:
+    """The newest cleared screening of `patient` valid on day `on`, or None."""
+    return (
+        Screening.objects.filter(
+            patient=patient,
+            result=ScreeningResult.CLEARED,
+            screened_on__lte=on,
+            expires_on__gte=on,
+        )
+        .order_by("-screened_on", "-id")
+        .first()
+    )
+
+
+def plan_list(*, user) -> QuerySet[TreatmentPlan]:
+    return (
+        TreatmentPlan.objects.visible_to(user)
+        .select_related("patient", "created_by__user", "screening")
+        .prefetch_related("diagnoses")
+        .annotate(
+            doses_given=Count(
+                "sessions__dosing", filter=~Q(sessions__status=SessionStatus.CANCELLED)
+            ),
+            induction_doses=Count(
+                "sessions__dosing",
+                filter=~Q(sessions__status=SessionStatus.CANCELLED)
+                & (
+                    Q(maintenance_started_at__isnull=True)
+                    | Q(sessions__dosing__administered_at__lt=F("maintenance_started_at"))
+                ),
+            ),
+        )
+    )
+
+
+def plan_get(*, user, pk) -> TreatmentPlan:
+    return plan_list(user=user).get(pk=pk)
+
+
+def plan_running_for(*, patient: Patient) -> TreatmentPlan | None:
+    """The patient's plan under which doses may be given now, if any."""
+    return (
+        TreatmentPlan.objects.filter(
+            patient=patient, status__in=[PlanStatus.ACTIVE, PlanStatus.MAINTENANCE]
+        )
+        .order_by("-activated_at", "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PlanProgress:
+    induction_doses: int
+    maintenance_doses: int
+    target: int
+    suggest_maintenance: bool
+    next_maintenance_due: datetime.datetime | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.induction_doses} of {self.target} induction doses"
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.induction_doses / self.target)) if self.target else 0
+
+
+def plan_progress(plan: TreatmentPlan) -> PlanProgress:
+    """Doses given under `plan`, split by phase; whether to suggest moving to maintenance."""
+    times = list(
+        DosingRecord.objects.filter(session__plan=plan)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .order_by("administered_at")
+        .values_list("administered_at", flat=True)
+    )
+    switch = plan.maintenance_started_at
+    induction = [t for t in times if switch is None or (t and t < switch)]
+    maintenance = [t for t in times if switch is not None and t and t >= switch]
+    next_due = None
+    if plan.status == PlanStatus.MAINTENANCE:
+        last = max([t for t in times if t], default=switch)
+        next_due = last + datetime.timedelta(days=plan.maintenance_interval_days)
+    return PlanProgress(
+        induction_doses=len(induction),
+        maintenance_doses=len(maintenance),
+        target=plan.induction_target_sessions,
+        suggest_maintenance=(
+            plan.status == PlanStatus.ACTIVE and len(induction) >= plan.induction_target_sessions
+        ),
+        next_maintenance_due=next_due,
+    )
+
+
+def session_list(*, user) -> QuerySet[Session]:
+    """Sessions `user` may see, with patient, clinician, plan, room and dose joined (1 query)."""
+    return Session.objects.visible_to(user).select_related(
+        "patient", "clinician__user", "plan", "room", "dosing"
+    )
+
+
+def session_get(*, user, pk) -> Session:
+    return session_list(user=user).get(pk=pk)
+
+
+def dose_history(*, patient: Patient, before: datetime.datetime | None = None):
+    """The patient's doses, newest first, with vitals and adverse events loaded (3 queries).
+
+    Shown next to a new dose for titration context; nothing here suggests a dose.
+    """
+    records = (
+        DosingRecord.objects.filter(session__patient=patient)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .select_related("session__clinic", "administered_by__user")
+        .prefetch_related(
+            Prefetch("vitals", queryset=VitalSigns.objects.order_by("taken_at")),
+            Prefetch("adverse_events", queryset=AdverseEvent.objects.order_by("occurred_at")),
+        )
+        .order_by("-administered_at", "-id")
+    )
+    if before is not None:
+        records = records.filter(administered_at__lt=before)
+    return records
+
+
+def alert_list(*, user, open_only: bool = True) -> QuerySet[SafetyAlert]:
+    alerts = SafetyAlert.objects.visible_to(user).select_related(
+        "patient__clinic", "session", "acknowledged_by__user"
+    )
+    if open_only:
+        alerts = alerts.filter(acknowledged_at__isnull=True)
+    return alerts.order_by("-raised_at")
+
+
+@dataclass(frozen=True)
+class CycleGap:
+    """A dosing session missing its preparation before or integration after."""
+
+    plan: TreatmentPlan
+    session: Session
+    missing: str  # "preparation" | "integration"
+
+    @property
+    def message(self) -> str:
+        if self.missing == "preparation":
+            return "No preparation session before this dose."
+        return "No integration session after this dose."
+
+
+def kap_cycle_gaps(*, user, now: datetime.datetime | None = None) -> list[CycleGap]:
+    """Dosing sessions of running plans without a preparation before them (since the previous
+    dose) or an integration within the clinic's `integration_within_days` after them.
+
+    Reads all non-cancelled sessions of the visible running plans in one query and works in
+    memory: a clinic's running plans have tens of sessions each, not thousands.
+    """
+    now = now or timezone.now()
+    sessions = (
+        session_list(user=user)
+        .filter(
+            plan__status__in=[PlanStatus.ACTIVE, PlanStatus.MAINTENANCE],
+        )
+        .exclude(status__in=[SessionStatus.CANCELLED, SessionStatus.NO_SHOW])
+        .order_by("plan_id", "starts_at")
+    )
+    by_plan: dict[int, list[Session]] = {}
+    for session in sessions:
+        by_plan.setdefault(session.plan_id, []).append(session)
+    settings_cache: dict[int, int] = {}
+    gaps: list[CycleGap] = []
+    for plan_sessions in by_plan.values():
+        plan = plan_sessions[0].plan
+        if plan.clinic_id not in settings_cache:
+            settings_cache[plan.clinic_id] = clinical_settings_for(
+                plan.clinic_id
+            ).integration_within_days
+        window = datetime.timedelta(days=settings_cache[plan.clinic_id])
+        previous_dose_at = None
+        for index, session in enumerate(plan_sessions):
+            if session.kind != SessionKind.DOSING:
+                continue
+            prepared = any(
+                s.kind == SessionKind.PREPARATION
+                and s.starts_at < session.starts_at
+                and (previous_dose_at is None or s.starts_at > previous_dose_at)
+                for s in plan_sessions[:index]
+            )
+            if not prepared:
+                gaps.append(CycleGap(plan, session, "preparation"))
+            integrated = any(
+                s.kind == SessionKind.INTEGRATION
+                and session.starts_at < s.starts_at <= session.ends_at + window
+                for s in plan_sessions[index + 1 :]
+            )
+            if not integrated:
+                gaps.append(CycleGap(plan, session, "integration"))
+            previous_dose_at = session.starts_at
+    gaps.sort(key=lambda gap: gap.session.starts_at)
+    return gaps

@@ -1,0 +1,72 @@
+"""Writes with business rules, split by sub-domain; import from `practice.services`.
+
+Every function is keyword-only, runs in one transaction, validates with `full_clean()`
+before saving, and raises Django's ValidationError (400, per field) or a DomainError.
+"""
+
+from practice.services.alerts import safety_alert_acknowledge, safety_alert_raise
+from practice.services.dosing import (
+    adverse_event_record,
+    dosing_discharge,
+    dosing_observations_update,
+    dosing_record_create,
+    predose_gate_failures,
+    vitals_record,
+)
+from practice.services.measures import measure_record
+from practice.services.patients import (
+    care_team_add,
+    care_team_remove,
+    diagnosis_add,
+    diagnosis_remove,
+    patient_create,
+    patient_update,
+)
+from practice.services.plans import (
+    plan_activate,
+    plan_complete,
+    plan_create,
+    plan_discontinue,
+    plan_move_to_maintenance,
+)
+from practice.services.screening import (
+    clinic_clinical_setup,
+    screening_record,
+    screening_sign_off,
+)
+from practice.services.sessions import (
+    session_check_in,
+    session_complete,
+    session_create,
+    session_mark_no_show,
+)
+
+__all__ = [
+    "adverse_event_record",
+    "care_team_add",
+    "care_team_remove",
+    "clinic_clinical_setup",
+    "diagnosis_add",
+    "diagnosis_remove",
+    "dosing_discharge",
+    "dosing_observations_update",
+    "dosing_record_create",
+    "measure_record",
+    "patient_create",
+    "patient_update",
+    "plan_activate",
+    "plan_complete",
+    "plan_create",
+    "plan_discontinue",
+    "plan_move_to_maintenance",
+    "predose_gate_failures",
+    "safety_alert_acknowledge",
+    "safety_alert_raise",
+    "screening_record",
+    "screening_sign_off",
+    "session_check_in",
+    "session_complete",
+    "session_create",
+    "session_mark_no_show",
+    "vitals_record",
+]

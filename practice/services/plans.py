@@ -1,0 +1,143 @@
+"""Treatment plans: draft → active (induction) → maintenance → completed | discontinued."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from practice.choices import PlanStatus
+from practice.errors import InvalidInput, PlanTransitionRefused
+from practice.models import Diagnosis, Patient, StaffMember, TreatmentPlan
+from practice.selectors import screening_current
+from practice.services._common import require_clinician, require_medical, require_same_clinic
+
+RUNNING = (PlanStatus.ACTIVE, PlanStatus.MAINTENANCE)
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    patient: Patient,
+    by: StaffMember,
+    route: str,
+    starting_dose_mg_per_kg: Decimal,
+    diagnoses: list[Diagnosis] | None = None,
+    induction_target_sessions: int = 6,
+    induction_weeks: int = 3,
+    maintenance_interval_days: int = 30,
+    goals: str = "",
+) -> TreatmentPlan:
+    """Draft a plan for `patient` (clinicians). Diagnoses must be the patient's own."""
+    require_same_clinic(by, patient)
+    require_clinician(by, "draft a treatment plan")
+    diagnoses = list(diagnoses or [])
+    if any(d.patient_id != patient.pk for d in diagnoses):
+        raise InvalidInput("A diagnosis belongs to another patient.")
+    plan = TreatmentPlan(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        route=route,
+        starting_dose_mg_per_kg=starting_dose_mg_per_kg,
+        induction_target_sessions=induction_target_sessions,
+        induction_weeks=induction_weeks,
+        maintenance_interval_days=maintenance_interval_days,
+        goals=goals,
+        created_by=by,
+    )
+    plan.full_clean()
+    plan.save()
+    plan.diagnoses.set(diagnoses)
+    return plan
+
+
+def _lock(plan: TreatmentPlan) -> TreatmentPlan:
+    return TreatmentPlan.objects.select_for_update().select_related("patient").get(pk=plan.pk)
+
+
+@transaction.atomic
+def plan_activate(*, plan: TreatmentPlan, by: StaffMember) -> TreatmentPlan:
+    """Start the induction: draft → active. Medical staff only.
+
+    Needs a cleared screening valid today, and no other running plan for the patient.
+    Locks the plan row. Raises PlanTransitionRefused, RoleNotAllowed.
+    """
+    plan = _lock(plan)
+    require_same_clinic(by, plan.patient)
+    require_medical(by, "activate a treatment plan")
+    if plan.status != PlanStatus.DRAFT:
+        raise PlanTransitionRefused(
+            f"Only a draft plan can be activated; this one is {plan.get_status_display().lower()}."
+        )
+    screening = screening_current(patient=plan.patient, on=timezone.localdate())
+    if screening is None:
+        raise PlanTransitionRefused(
+            "The patient has no cleared, unexpired screening; screen (or sign off) first."
+        )
+    other = (
+        TreatmentPlan.objects.filter(patient=plan.patient, status__in=RUNNING)
+        .exclude(pk=plan.pk)
+        .exists()
+    )
+    if other:
+        raise PlanTransitionRefused(
+            "The patient already has a running plan; complete or discontinue it first."
+        )
+    plan.status = PlanStatus.ACTIVE
+    plan.screening = screening
+    plan.activated_at = timezone.now()
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_move_to_maintenance(*, plan: TreatmentPlan, by: StaffMember) -> TreatmentPlan:
+    """End the induction: active → maintenance (clinicians). The page suggests it once the
+    induction target is met; the clinician decides when."""
+    plan = _lock(plan)
+    require_same_clinic(by, plan.patient)
+    require_clinician(by, "move a plan to maintenance")
+    if plan.status != PlanStatus.ACTIVE:
+        raise PlanTransitionRefused("Only a plan in induction can move to maintenance.")
+    if not plan.sessions.filter(dosing__isnull=False).exists():
+        raise PlanTransitionRefused("No dose has been given under this plan yet.")
+    plan.status = PlanStatus.MAINTENANCE
+    plan.maintenance_started_at = timezone.now()
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_complete(*, plan: TreatmentPlan, by: StaffMember, reason: str = "") -> TreatmentPlan:
+    """Close a running plan as completed (clinicians)."""
+    plan = _lock(plan)
+    require_same_clinic(by, plan.patient)
+    require_clinician(by, "complete a treatment plan")
+    if plan.status not in RUNNING:
+        raise PlanTransitionRefused("Only an active or maintenance plan can be completed.")
+    plan.status = PlanStatus.COMPLETED
+    plan.ended_at = timezone.now()
+    plan.end_reason = (reason or "").strip()
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_discontinue(*, plan: TreatmentPlan, by: StaffMember, reason: str) -> TreatmentPlan:
+    """Stop a plan early, with the reason (clinicians). A closed plan stays closed."""
+    plan = _lock(plan)
+    require_same_clinic(by, plan.patient)
+    require_clinician(by, "discontinue a treatment plan")
+    reason = (reason or "").strip()
+    if plan.status in (PlanStatus.COMPLETED, PlanStatus.DISCONTINUED):
+        raise PlanTransitionRefused("This plan is already closed.")
+    if not reason:
+        raise InvalidInput("Say why the plan is discontinued.")
+    plan.status = PlanStatus.DISCONTINUED
+    plan.ended_at = timezone.now()
+    plan.end_reason = reason
+    plan.full_clean()
+    plan.save()
+    return plan

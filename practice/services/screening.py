@@ -1,0 +1,172 @@
+"""Screening before treatment: the clinic's checklist, the result, the medical sign-off."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from practice.choices import ContraindicationSeverity, ScreeningResult
+from practice.errors import InvalidInput, ScreeningRefused
+from practice.models import (
+    Clinic,
+    ClinicalSettings,
+    Contraindication,
+    Patient,
+    Screening,
+    ScreeningFinding,
+    StaffMember,
+)
+from practice.selectors import clinical_settings_for
+from practice.services._common import (
+    add_months,
+    require_clinician,
+    require_medical,
+    require_same_clinic,
+)
+
+ABSOLUTE, RELATIVE = ContraindicationSeverity.ABSOLUTE, ContraindicationSeverity.RELATIVE
+
+# The checklist a new clinic starts with; each clinic may edit, add or retire items.
+DEFAULT_CHECKLIST = [
+    (
+        "Uncontrolled high blood pressure",
+        ABSOLUTE,
+        "Resting BP persistently ≥ 160/100 despite treatment.",
+    ),
+    (
+        "Certain heart conditions",
+        ABSOLUTE,
+        "Unstable angina, recent heart attack, heart failure, aneurysm.",
+    ),
+    (
+        "History of psychosis or schizophrenia",
+        ABSOLUTE,
+        "Including a first-degree family history worth discussing.",
+    ),
+    (
+        "Active substance misuse",
+        RELATIVE,
+        "Especially ketamine, stimulants or alcohol; consider timing.",
+    ),
+    ("Pregnancy or breastfeeding", ABSOLUTE, ""),
+    (
+        "Severe liver disease",
+        RELATIVE,
+        "Cirrhosis or raised liver enzymes; ketamine is cleared by the liver.",
+    ),
+    ("Raised intracranial pressure", ABSOLUTE, "Or a recent head injury or mass lesion."),
+]
+
+
+@transaction.atomic
+def clinic_clinical_setup(*, clinic: Clinic) -> ClinicalSettings:
+    """Give `clinic` its clinical settings and default checklist if it has none (idempotent)."""
+    settings, _ = ClinicalSettings.objects.get_or_create(clinic=clinic)
+    if not Contraindication.objects.filter(clinic=clinic).exists():
+        Contraindication.objects.bulk_create(
+            Contraindication(
+                clinic=clinic, name=name, severity=severity, guidance=guidance, position=index
+            )
+            for index, (name, severity, guidance) in enumerate(DEFAULT_CHECKLIST)
+        )
+    return settings
+
+
+@transaction.atomic
+def screening_record(
+    *,
+    patient: Patient,
+    by: StaffMember,
+    screened_on: datetime.date,
+    baseline_systolic: int,
+    baseline_diastolic: int,
+    baseline_heart_rate: int,
+    weight_kg: Decimal,
+    findings: list[dict] | None = None,
+    medications: str = "",
+    notes: str = "",
+) -> Screening:
+    """Record a screening and decide its result from the findings.
+
+    `findings`: [{"contraindication_id": id, "note": "..."}] for each checklist item found.
+    Any absolute item → not cleared; any relative item → needs review (a medical staff
+    member signs it off with `screening_sign_off`); none → cleared. Expires after the
+    clinic's `screening_valid_months`. Raises RoleNotAllowed, NotInClinic, InvalidInput,
+    ValidationError; saves nothing unless everything is valid.
+    """
+    require_same_clinic(by, patient)
+    require_clinician(by, "record a screening")
+    if screened_on > timezone.localdate():
+        raise InvalidInput("A screening cannot be dated in the future.")
+    findings = findings or []
+    ids = [int(f["contraindication_id"]) for f in findings]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("Each contraindication can be listed once.")
+    items = {c.pk: c for c in Contraindication.objects.filter(clinic=patient.clinic_id, pk__in=ids)}
+    if len(items) != len(ids):
+        raise InvalidInput("A contraindication is not on this clinic's checklist.")
+    severities = {items[i].severity for i in ids}
+    if ABSOLUTE in severities:
+        result = ScreeningResult.NOT_CLEARED
+    elif RELATIVE in severities:
+        result = ScreeningResult.NEEDS_REVIEW
+    else:
+        result = ScreeningResult.CLEARED
+    months = clinical_settings_for(patient.clinic_id).screening_valid_months
+    screening = Screening(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        screened_on=screened_on,
+        screened_by=by,
+        medications=medications,
+        baseline_systolic=baseline_systolic,
+        baseline_diastolic=baseline_diastolic,
+        baseline_heart_rate=baseline_heart_rate,
+        weight_kg=weight_kg,
+        notes=notes,
+        result=result,
+        expires_on=add_months(screened_on, months),
+    )
+    screening.full_clean()
+    screening.save()
+    ScreeningFinding.objects.bulk_create(
+        ScreeningFinding(
+            screening=screening,
+            contraindication=items[f_id],
+            name=items[f_id].name,
+            severity=items[f_id].severity,
+            note=(finding.get("note") or "")[:300],
+        )
+        for f_id, finding in zip(ids, findings, strict=True)
+    )
+    return screening
+
+
+@transaction.atomic
+def screening_sign_off(*, screening: Screening, by: StaffMember, reason: str) -> Screening:
+    """A medical staff member clears a screening that needs review, saying why.
+
+    Locks the screening row. Only a `needs_review` screening (relative contraindications
+    only) can be signed off; an absolute contraindication is never overridden here.
+    """
+    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    require_same_clinic(by, screening.patient)
+    require_medical(by, "sign off a screening")
+    reason = (reason or "").strip()
+    if screening.result == ScreeningResult.NOT_CLEARED:
+        raise ScreeningRefused(
+            "This screening found an absolute contraindication; it cannot be signed off. "
+            "Record a new screening if the situation has changed."
+        )
+    if screening.result != ScreeningResult.NEEDS_REVIEW:
+        raise ScreeningRefused("This screening does not need a sign-off.")
+    if not reason:
+        raise InvalidInput("Give the reason it is safe to proceed despite the findings.")
+    screening.result = ScreeningResult.CLEARED
+    screening.signed_off_by = by
+    screening.signed_off_at = timezone.now()
+    screening.sign_off_reason = reason
+    screening.full_clean()
+    screening.save()
+    return screening

@@ -1,0 +1,158 @@
+"""KAP sessions: creation with its clinical rules, and the lifecycle transitions.
+
+scheduled → checked in → completed, or scheduled → no-show. Cancelling and rescheduling
+belong to scheduling (`scheduling.services`), which also owns rooms and conflicts: its
+`session_book` calls `session_create` inside its own transaction after its checks.
+"""
+
+import datetime
+import uuid
+import zoneinfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from practice.choices import SessionKind, SessionStatus
+from practice.errors import SessionRefused, SessionTransitionRefused
+from practice.models import Patient, Session, StaffMember, TreatmentPlan
+from practice.selectors import screening_current
+from practice.services._common import require_clinician, require_same_clinic
+
+
+def clinic_date(session_or_clinic, moment: datetime.datetime) -> datetime.date:
+    """The calendar day of `moment` in the clinic's time zone."""
+    clinic = getattr(session_or_clinic, "clinic", session_or_clinic)
+    return moment.astimezone(zoneinfo.ZoneInfo(clinic.timezone)).date()
+
+
+@transaction.atomic
+def session_create(
+    *,
+    patient: Patient,
+    clinician: StaffMember,
+    kind: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    plan: TreatmentPlan | None = None,
+    room=None,
+    booking_key: uuid.UUID | None = None,
+) -> Session:
+    """Insert a session after its clinical rules; no locks, no room or calendar checks.
+
+    Rules: the clinician is an active clinician of the patient's clinic; a plan, if given,
+    is the patient's; a dosing session needs a running plan (active or maintenance) and a
+    cleared screening valid on the session's date (clinic time). Raises SessionRefused,
+    NotInClinic, RoleNotAllowed or ValidationError; saves nothing when it refuses.
+    """
+    require_same_clinic(clinician, patient)
+    require_clinician(clinician, "lead a session")
+    if kind not in SessionKind.values:
+        raise SessionRefused(f"Unknown session kind {kind!r}.")
+    if plan is not None and plan.patient_id != patient.pk:
+        raise SessionRefused("That treatment plan belongs to another patient.")
+    if kind == SessionKind.DOSING:
+        if plan is None:
+            raise SessionRefused("A dosing session needs the patient's active treatment plan.")
+        if not plan.is_running:
+            raise SessionRefused(
+                f"The plan is {plan.get_status_display().lower()}; dosing needs an active plan."
+            )
+        day = clinic_date(patient.clinic, starts_at)
+        if screening_current(patient=patient, on=day) is None:
+            raise SessionRefused(
+                f"The patient has no cleared screening valid on {day:%b %-d, %Y}; "
+                "screen (or renew the screening) before booking a dose."
+            )
+    session = Session(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        clinician=clinician,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        plan=plan,
+        room=room,
+    )
+    if booking_key is not None:
+        session.booking_key = booking_key
+    session.full_clean()
+    session.save()
+    return session
+
+
+def _lock(session: Session) -> Session:
+    return (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient")
+        .get(pk=session.pk)
+    )
+
+
+@transaction.atomic
+def session_check_in(*, session: Session, at: datetime.datetime | None = None) -> Session:
+    """The patient has arrived: scheduled → checked in, from the session's day on.
+
+    Locks the session row. Raises SessionTransitionRefused.
+    """
+    at = at or timezone.now()
+    session = _lock(session)
+    if session.status != SessionStatus.SCHEDULED:
+        raise SessionTransitionRefused(
+            f"Only a scheduled session can be checked in; this one is "
+            f"{session.get_status_display().lower()}."
+        )
+    if clinic_date(session, at) < clinic_date(session, session.starts_at):
+        raise SessionTransitionRefused("A session can be checked in on its day, not before.")
+    session.status = SessionStatus.CHECKED_IN
+    session.checked_in_at = at
+    session.save(update_fields=["status", "checked_in_at", "updated_at"])
+    return session
+
+
+@transaction.atomic
+def session_complete(*, session: Session, at: datetime.datetime | None = None) -> Session:
+    """The session took place: checked in → completed.
+
+    A dosing session needs its dosing record, discharged with the checklist complete.
+    Locks the session row. Raises SessionTransitionRefused.
+    """
+    at = at or timezone.now()
+    session = _lock(session)
+    if session.status != SessionStatus.CHECKED_IN:
+        raise SessionTransitionRefused(
+            f"Only a checked-in session can be completed; this one is "
+            f"{session.get_status_display().lower()}."
+        )
+    if session.kind == SessionKind.DOSING:
+        record = getattr(session, "dosing", None)
+        if record is None:
+            raise SessionTransitionRefused(
+                "Record the dose before completing a dosing session; if no dose was given, "
+                "cancel the session with the reason."
+            )
+        if not record.discharge_complete:
+            raise SessionTransitionRefused(
+                "Complete the discharge checklist (vitals near baseline, alert and oriented, "
+                "escort present) before completing a dosing session."
+            )
+    session.status = SessionStatus.COMPLETED
+    session.completed_at = at
+    session.save(update_fields=["status", "completed_at", "updated_at"])
+    return session
+
+
+@transaction.atomic
+def session_mark_no_show(*, session: Session, at: datetime.datetime | None = None) -> Session:
+    """The patient did not come: scheduled → no-show, once the start time has passed."""
+    at = at or timezone.now()
+    session = _lock(session)
+    if session.status != SessionStatus.SCHEDULED:
+        raise SessionTransitionRefused(
+            f"Only a scheduled session can be marked a no-show; this one is "
+            f"{session.get_status_display().lower()}."
+        )
+    if at < session.starts_at:
+        raise SessionTransitionRefused("A session can be marked a no-show only after it starts.")
+    session.status = SessionStatus.NO_SHOW
+    session.save(update_fields=["status", "updated_at"])
+    return session

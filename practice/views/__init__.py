@@ -1,0 +1,47 @@
+"""Practice pages, split by sub-domain; `practice.urls` routes them."""
+
+from practice.views.clinical import (
+    AlertListView,
+    CycleWorklistView,
+    PlanCreateView,
+    PlanDetailView,
+    ScreeningCreateView,
+    ScreeningDetailView,
+)
+from practice.views.measures import PortalQuestionnaireView, StaffQuestionnaireView
+from practice.views.patients import (
+    CareTeamAddView,
+    CareTeamRemoveView,
+    ClinicOverviewView,
+    DashboardView,
+    DiagnosisAddView,
+    DiagnosisRemoveView,
+    PatientDetailView,
+    PatientFormView,
+    PatientListView,
+    PortalView,
+)
+from practice.views.sessions import SessionCreateView, SessionDetailView
+
+__all__ = [
+    "AlertListView",
+    "CareTeamAddView",
+    "CareTeamRemoveView",
+    "ClinicOverviewView",
+    "CycleWorklistView",
+    "DashboardView",
+    "DiagnosisAddView",
+    "DiagnosisRemoveView",
+    "PatientDetailView",
+    "PatientFormView",
+    "PatientListView",
+    "PlanCreateView",
+    "PlanDetailView",
+    "PortalQuestionnaireView",
+    "PortalView",
+    "ScreeningCreateView",
+    "ScreeningDetailView",
+    "SessionCreateView",
+    "SessionDetailView",
+    "StaffQuestionnaireView",
+]

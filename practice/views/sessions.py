@@ -1,0 +1,296 @@
+"""The session page: lifecycle buttons, the pre-dose gate and dose, a vitals table quick to
+fill during the session, adverse events, dissociation, discharge. Other apps add panels."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import DetailView, FormView
+
+from backend.audit import audit_access
+from backend.roles import CLINICIAN_ROLES, MEDICAL, STAFF_ROLES
+from backend.views import RoleRequiredMixin, run_service
+from practice import services
+from practice.choices import SessionKind, SessionStatus
+from practice.forms import (
+    AdverseEventForm,
+    DischargeForm,
+    DosingForm,
+    ObservationsForm,
+    SessionForm,
+    VitalsForm,
+)
+from practice.models import Patient, Screening, TreatmentPlan
+from practice.reference import ROUTE_FACTS
+from practice.selectors import (
+    alert_list,
+    clinical_settings_for,
+    dose_history,
+    patient_list,
+    plan_progress,
+    session_list,
+    staff_list,
+)
+
+MEDICAL_ACTIONS = {"dosing", "vitals", "adverse_event", "observations", "discharge"}
+FORMS = {
+    "dosing": DosingForm,
+    "vitals": VitalsForm,
+    "adverse_event": AdverseEventForm,
+    "observations": ObservationsForm,
+    "discharge": DischargeForm,
+}
+
+
+class SessionDetailView(RoleRequiredMixin, DetailView):
+    """One session. POST carries `action` (check_in, complete, no_show, dosing, vitals,
+    adverse_event, observations, discharge); a refusal re-renders the page with the message."""
+
+    allowed_roles = STAFF_ROLES
+    template_name = "practice/session_detail.html"
+    context_object_name = "session"
+
+    def get_queryset(self):
+        return session_list(user=self.request.user).select_related("clinic")
+
+    def get_object(self, queryset=None):
+        session = super().get_object(queryset)
+        if self.request.method == "GET":
+            audit_access(session)
+        return session
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return self.render_to_response(self.get_context_data())
+
+    def post(self, request, *args, **kwargs):
+        self.object = session = self.get_object()
+        action = request.POST.get("action", "")
+        if action in MEDICAL_ACTIONS and self.actor.role != MEDICAL:
+            raise PermissionDenied("Only medical staff record dosing, vitals and discharge.")
+        handler = getattr(self, f"do_{action}", None)
+        if handler is None:
+            raise PermissionDenied("Unknown action.")
+        form_class = FORMS.get(action)
+        if form_class is None:
+            _, error = handler(session, None)
+            return self._done(error)
+        form = form_class(request.POST, prefix=action)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(**{f"{action}_form": form}))
+        _, error = handler(session, form.cleaned_data)
+        if error:
+            return self.render_to_response(self.get_context_data(**{f"{action}_form": form}))
+        return self._done(None)
+
+    def _done(self, error):
+        anchor = "#dosing" if self.object.kind == SessionKind.DOSING else ""
+        return redirect(reverse("practice:session-detail", args=[self.object.pk]) + anchor)
+
+    @property
+    def staff(self):
+        return self.request.user.staff_member
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    def do_check_in(self, session, data):
+        return run_service(
+            self.request, services.session_check_in, session=session, success="Checked in."
+        )
+
+    def do_complete(self, session, data):
+        return run_service(
+            self.request, services.session_complete, session=session, success="Session completed."
+        )
+
+    def do_no_show(self, session, data):
+        return run_service(
+            self.request,
+            services.session_mark_no_show,
+            session=session,
+            success="Marked as a no-show.",
+        )
+
+    # Dosing ------------------------------------------------------------------------------
+
+    def do_dosing(self, session, data):
+        return run_service(
+            self.request,
+            services.dosing_record_create,
+            session=session,
+            by=self.staff,
+            success="Dose recorded. Record vital signs every 10–15 minutes.",
+            **data,
+        )
+
+    def _local_time(self, session, value: datetime.time | None):
+        if value is None:
+            return None
+        zone = ZoneInfo(session.clinic.timezone)
+        day = timezone.localtime(session.starts_at, zone).date()
+        return datetime.datetime.combine(day, value, tzinfo=zone)
+
+    def do_vitals(self, session, data):
+        result = run_service(
+            self.request,
+            services.vitals_record,
+            record=session.dosing,
+            by=self.staff,
+            taken_at=self._local_time(session, data.pop("taken_at")),
+            **data,
+        )
+        if result[0] is not None and result[0].out_of_range:
+            from django.contrib import messages
+
+            messages.warning(self.request, "Out of range: a safety alert was raised.")
+        return result
+
+    def do_adverse_event(self, session, data):
+        return run_service(
+            self.request,
+            services.adverse_event_record,
+            record=session.dosing,
+            by=self.staff,
+            success="Adverse event recorded.",
+            **data,
+        )
+
+    def do_observations(self, session, data):
+        return run_service(
+            self.request,
+            services.dosing_observations_update,
+            record=session.dosing,
+            by=self.staff,
+            success="Saved.",
+            **data,
+        )
+
+    def do_discharge(self, session, data):
+        return run_service(
+            self.request,
+            services.dosing_discharge,
+            record=session.dosing,
+            by=self.staff,
+            success="Discharged. You can now complete the session.",
+            **data,
+        )
+
+    # Page --------------------------------------------------------------------------------
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        session = self.object
+        patient = session.patient
+        settings = clinical_settings_for(session.clinic_id)
+        record = getattr(session, "dosing", None)
+        context.update(patient=patient, settings=settings, record=record)
+        context["is_medical"] = self.actor.role == MEDICAL
+        context["alerts"] = alert_list(user=self.request.user, open_only=False).filter(
+            session=session
+        )
+        if session.plan_id:
+            context["plan"] = session.plan
+            context["progress"] = plan_progress(session.plan)
+            context["route_facts"] = ROUTE_FACTS.get(session.plan.route)
+        if session.kind == SessionKind.DOSING:
+            context["history"] = [
+                r for r in dose_history(patient=patient) if r.session_id != session.pk
+            ][:8]
+            if record is None:
+                latest = Screening.objects.filter(patient=patient).order_by("-screened_on").first()
+                initial = {"route": session.plan.route if session.plan_id else None}
+                if latest:
+                    initial["weight_kg"] = latest.weight_kg
+                context.setdefault("dosing_form", DosingForm(prefix="dosing", initial=initial))
+                # What the gate already knows before the bedside checks (screening, plan).
+                context["gate"] = services.predose_gate_failures(
+                    session=session,
+                    escort_confirmed=True,
+                    fasting_confirmed=True,
+                    predose_systolic=0,
+                    predose_diastolic=0,
+                    settings=settings,
+                )
+                context["open_for_dosing"] = session.status == SessionStatus.CHECKED_IN
+            else:
+                context["vitals"] = list(record.vitals.all())
+                context["adverse_events"] = list(record.adverse_events.all())
+                context["record_open"] = session.status not in (
+                    SessionStatus.COMPLETED,
+                    SessionStatus.CANCELLED,
+                )
+                context.setdefault("vitals_form", VitalsForm(prefix="vitals"))
+                context.setdefault("adverse_event_form", AdverseEventForm(prefix="adverse_event"))
+                context.setdefault(
+                    "observations_form",
+                    ObservationsForm(
+                        prefix="observations",
+                        initial={
+                            "dissociation_score": record.dissociation_score,
+                            "notes": record.notes,
+                        },
+                    ),
+                )
+                context.setdefault("discharge_form", DischargeForm(prefix="discharge"))
+        return context
+
+
+class SessionCreateView(RoleRequiredMixin, FormView):
+    """Create a session for a patient with a clinician and a time window (no room rules)."""
+
+    allowed_roles = STAFF_ROLES
+    template_name = "practice/session_form.html"
+    form_class = SessionForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.patient = get_object_or_404(patient_list(user=request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["clinicians"] = staff_list(clinic_id=self.patient.clinic_id, roles=CLINICIAN_ROLES)
+        kwargs["plans"] = TreatmentPlan.objects.filter(patient=self.patient).exclude(
+            status__in=["completed", "discontinued"]
+        )
+        return kwargs
+
+    def get_initial(self):
+        initial = {"kind": self.request.GET.get("kind", SessionKind.PREPARATION)}
+        if self.actor.role in CLINICIAN_ROLES:
+            initial["clinician"] = self.request.user.staff_member.pk
+        plan = TreatmentPlan.objects.filter(
+            patient=self.patient, status__in=["active", "maintenance", "draft"]
+        ).first()
+        if plan:
+            initial["plan"] = plan.pk
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["patient"] = self.patient
+        return context
+
+    def form_valid(self, form):
+        zone = ZoneInfo(self.patient.clinic.timezone)
+        data = dict(form.cleaned_data)
+        for name in ("starts_at", "ends_at"):
+            # The browser sends clinic wall-clock time without a zone.
+            data[name] = timezone.make_aware(timezone.make_naive(data[name]), zone)
+        session, error = run_service(
+            self.request,
+            services.session_create,
+            patient=self.patient,
+            success="Session created.",
+            **data,
+        )
+        if error:
+            return self.form_invalid(form)
+        return redirect("practice:session-detail", session.pk)
+
+
+def patient_for(user, pk) -> Patient:
+    return get_object_or_404(patient_list(user=user), pk=pk)

@@ -1,0 +1,149 @@
+"""The clinical pages render for the right people and refuse the others."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from practice.models import DosingRecord, SafetyAlert
+from tests.factories import SessionFactory
+from tests.practice.clinical import cleared_with_plan, dose, dosing_session
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("admin", 200), ("therapist", 200), ("medical", 200), ("outsider", 404), ("other_admin", 404)],
+)
+def test_session_page_follows_the_scoping(people, web_as, who, status):
+    session = SessionFactory(patient=people.patient, clinician=people.therapist)
+    response = web_as(getattr(people, who)).get(f"/sessions/{session.pk}/")
+    assert response.status_code == status
+
+
+def test_a_patient_cannot_open_the_staff_session_page(people, web_as):
+    session = SessionFactory(patient=people.patient, clinician=people.therapist)
+    assert web_as(people.patient).get(f"/sessions/{session.pk}/").status_code == 403
+
+
+def test_the_session_page_renders_the_session_detail_panels(people, web_as, settings, tmp_path):
+    # A panel another app would add: it gets the page's context (session, patient).
+    (tmp_path / "probe_panel.html").write_text("PANEL {{ session.pk }} of {{ patient.pk }}")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
+    ]
+    settings.KAP_PANELS = {**settings.KAP_PANELS, "session_detail": ["probe_panel.html"]}
+    session = SessionFactory(patient=people.patient, clinician=people.therapist)
+    response = web_as(people.therapist).get(f"/sessions/{session.pk}/")
+    assert f"PANEL {session.pk} of {people.patient.pk}" in response.content.decode()
+
+
+def test_medical_staff_record_a_dose_and_vitals_on_the_page(people, web_as):
+    session = dosing_session(people)
+    client = web_as(people.medical)
+    page = client.get(f"/sessions/{session.pk}/")
+    assert "Record dose" in page.content.decode()
+    response = client.post(
+        f"/sessions/{session.pk}/",
+        {
+            "action": "dosing",
+            "dosing-escort_confirmed": "on",
+            "dosing-fasting_confirmed": "on",
+            "dosing-predose_systolic": "130",
+            "dosing-predose_diastolic": "84",
+            "dosing-route": "im",
+            "dosing-weight_kg": "70",
+            "dosing-dose_mg": "49",
+        },
+    )
+    assert response.status_code == 302
+    record = DosingRecord.objects.get()
+    assert str(record.dose_mg_per_kg) == "0.700"
+    response = client.post(
+        f"/sessions/{session.pk}/",
+        {
+            "action": "vitals",
+            "vitals-systolic": "186",
+            "vitals-diastolic": "100",
+            "vitals-heart_rate": "92",
+            "vitals-spo2": "97",
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "out of range" in html
+    assert "systolic 186 ≥ 180" in html
+    assert SafetyAlert.objects.get().session == session
+
+
+def test_the_page_shows_the_gate_refusal_and_keeps_the_values(people, web_as):
+    session = dosing_session(people)
+    response = web_as(people.medical).post(
+        f"/sessions/{session.pk}/",
+        {
+            "action": "dosing",
+            "dosing-escort_confirmed": "on",
+            "dosing-predose_systolic": "168",
+            "dosing-predose_diastolic": "84",
+            "dosing-route": "im",
+            "dosing-weight_kg": "70",
+            "dosing-dose_mg": "49",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Confirm the patient has fasted for 4 hours" in html
+    assert "168/84 is at or above" in html
+    assert 'value="168"' in html
+    assert not DosingRecord.objects.exists()
+
+
+def test_a_therapist_cannot_post_a_dose_on_the_page(people, web_as):
+    session = dosing_session(people)
+    response = web_as(people.therapist).post(
+        f"/sessions/{session.pk}/", {"action": "dosing", "dosing-dose_mg": "49"}
+    )
+    assert response.status_code == 403
+    assert not DosingRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/today/",
+        "/alerts/",
+        "/worklist/kap-cycle/",
+        "/patients/{patient}/",
+        "/patients/{patient}/screenings/new/",
+        "/patients/{patient}/plans/new/",
+        "/patients/{patient}/sessions/new/",
+        "/patients/{patient}/measures/new/?instrument=phq9",
+        "/plans/{plan}/",
+        "/sessions/{session}/",
+    ],
+)
+def test_staff_pages_render(people, web_as, path):
+    plan = cleared_with_plan(people)
+    session = dosing_session(people, plan)
+    record = dose(people, session)
+    from practice import services
+
+    services.vitals_record(
+        record=record, by=people.medical, systolic=120, diastolic=80, heart_rate=70, spo2=98
+    )
+    url = path.format(patient=people.patient.pk, plan=plan.pk, session=session.pk)
+    response = web_as(people.medical).get(url)
+    assert response.status_code == 200, url
+
+
+def test_portal_renders_plan_sessions_and_questionnaires(people, web_as):
+    plan = cleared_with_plan(people)
+    start = timezone.now() + datetime.timedelta(days=2)
+    SessionFactory(
+        patient=people.patient, clinician=people.medical, kind="dosing", plan=plan, starts_at=start
+    )
+    html = web_as(people.patient).get("/portal/").content.decode()
+    assert "My treatment plan" in html
+    assert "Nothing to eat for 4 hours" in html
+    assert "Answer GAD-7" in html and "Answer PHQ-9" in html
