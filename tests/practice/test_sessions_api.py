@@ -60,8 +60,13 @@ def test_the_session_list_costs_the_same_queries_for_1_or_10_sessions(
     # patient, clinician's user, plan, room and dosing record.
     with django_assert_num_queries(4):
         assert len(client.get("/api/v1/sessions/").json()["results"]) == 1
-    for _ in range(9):
-        SessionFactory(patient=people.other_patient, clinician=people.outsider)
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
+    for hour in range(9):
+        SessionFactory(
+            patient=people.other_patient,
+            clinician=people.outsider,
+            starts_at=start + datetime.timedelta(hours=2 * hour),
+        )
     with django_assert_num_queries(4):
         assert len(client.get("/api/v1/sessions/").json()["results"]) == 10
 
