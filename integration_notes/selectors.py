@@ -50,6 +50,8 @@ def note_list(
             "patient", "session", "template", "author__user", "signed_by__user", "session__clinic"
         )
         .annotate(addenda_count=Count("addenda"))
+        # An aggregate drops Meta.ordering; pages need a stable order.
+        .order_by("-session__starts_at", "-id")
     )
     if status:
         qs = qs.filter(status=status)
@@ -245,7 +247,9 @@ def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
 def _open_safety_alerts(SafetyAlert, user):
     qs = SafetyAlert.objects.visible_to(user)
     field_names = {f.name for f in SafetyAlert._meta.get_fields()}
-    if "status" in field_names:
+    if "acknowledged_at" in field_names:
+        qs = qs.filter(acknowledged_at__isnull=True)
+    elif "status" in field_names:
         qs = qs.filter(status="open")
     elif "resolved_at" in field_names:
         qs = qs.filter(resolved_at__isnull=True)

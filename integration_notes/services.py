@@ -226,13 +226,20 @@ def _is_answered(value) -> bool:
     return value is not None
 
 
-def _text_of(template: NoteTemplate, content: dict) -> str:
+def _text_of(template: NoteTemplate, content: dict, *, kinds=None) -> str:
     parts = []
     for field in template.fields:
         value = content.get(field["key"])
+        if kinds and field["kind"] not in kinds:
+            continue
         if isinstance(value, str) and value.strip():
             parts.append(value)
     return "\n".join(parts)
+
+
+def _word_count_of(template: NoteTemplate, content: dict) -> int:
+    """Words the clinician wrote (text fields; a chosen option is not writing)."""
+    return word_count(_text_of(template, content, kinds={FieldKind.TEXT, FieldKind.LONG_TEXT}))
 
 
 def word_count(text: str) -> int:
@@ -296,7 +303,7 @@ def note_start(
         author=author,
         content=clean,
         search_text=text,
-        word_count=word_count(text),
+        word_count=_word_count_of(template, clean),
         revision=1,
     )
     note.full_clean()
@@ -327,7 +334,7 @@ def note_save_draft(
     merged = {**note.content, **clean_content(note.template, content)}
     note.content = merged
     note.search_text = _text_of(note.template, merged)
-    note.word_count = word_count(note.search_text)
+    note.word_count = _word_count_of(note.template, merged)
     note.revision += 1
     note.full_clean()
     note.save()

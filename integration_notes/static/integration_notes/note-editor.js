@@ -74,8 +74,14 @@
           revisionInput.value = result.body.revision;
           savedEdits = sentAt;
           wordsEl.textContent = result.body.word_count;
-          setStatus("Saved " + result.body.saved_at_display);
-          if (!dirty()) dropBackup(); else backup();
+          if (dirty()) {
+            // More was typed while this save was on its way; the timer saves it next.
+            setStatus("Unsaved changes");
+            backup();
+          } else {
+            setStatus("Saved " + result.body.saved_at_display);
+            dropBackup();
+          }
         } else {
           blocked = ["stale_draft", "note_signed", "not_the_author"].indexOf(result.body.code) >= 0;
           setStatus("Not saved: " + result.body.detail, true);
