@@ -141,7 +141,9 @@ def add_notes(people, count):
 
     start = timezone.now() - datetime.timedelta(days=3)
     for i in range(count):
-        patient = PatientFactory(clinic=people.clinic)
+        patient = PatientFactory(
+            clinic=people.clinic, legal_first_name=f"Noa{i}", legal_last_name="Quill"
+        )
         CareTeamFactory(patient=patient, staff=people.therapist)
         session = SessionFactory(
             patient=patient,
