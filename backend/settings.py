@@ -291,7 +291,10 @@ LOGGING = {
 # Slots: "dashboard" (staff home), "patient_detail", "session_detail", "portal".
 KAP_PANELS: dict[str, list[str]] = {
     "dashboard": ["integration_notes/panels/worklist.html", "controlled/panels/dashboard.html"],
-    "patient_detail": ["billing/panels/patient.html"],
+    "patient_detail": [
+        "integration_notes/panels/patient_notes.html",
+        "billing/panels/patient.html",
+    ],
     "session_detail": [
         "integration_notes/panels/session_note.html",
         "billing/panels/session.html",

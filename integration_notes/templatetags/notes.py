@@ -29,3 +29,9 @@ def session_note_status(context, session):
 @register.simple_tag(takes_context=True)
 def portal_summaries(context):
     return list(selectors.portal_summaries(user=context["request"].user)[:10])
+
+
+@register.simple_tag(takes_context=True)
+def patient_notes(context, patient):
+    """The latest notes of `patient` the viewer may see."""
+    return list(selectors.note_list(user=context["request"].user, patient_id=patient.pk)[:20])

@@ -142,3 +142,12 @@ def test_the_session_panel_shows_the_note_status_and_a_link(people, session, rf)
     assert f"/notes/{note.pk}/" in html
     due = timezone.localtime(session.ends_at + datetime.timedelta(hours=72))
     assert due.strftime("%b") in html
+
+
+def test_the_patient_page_lists_the_patients_notes(people, session, web_as):
+    note = signed_note(session)
+    html = web_as(people.therapist).get(f"/patients/{people.patient.pk}/").content.decode()
+    assert 'data-testid="patient-notes"' in html
+    assert f"/notes/{note.pk}/" in html
+    other = web_as(people.therapist).get(f"/patients/{people.other_patient.pk}/")
+    assert other.status_code == 404
