@@ -1,5 +1,7 @@
 """Clinic templates are versioned: a note keeps the exact fields it was written with."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -67,7 +69,13 @@ def test_revising_a_template_adds_a_version_and_old_notes_keep_theirs(people):
     assert services.note_hash_matches(old_note)
 
     # A retired version cannot start a new note; the current one can, with its new field.
-    second = SessionFactory(patient=people.patient, clinician=people.therapist, kind="integration")
+    second = SessionFactory(
+        patient=people.patient,
+        clinician=people.therapist,
+        kind="integration",
+        starts_at=first.ends_at,
+        ends_at=first.ends_at + datetime.timedelta(minutes=50),
+    )
     with pytest.raises(services.TemplateNotForSession):
         services.note_start(session=second, author=people.therapist, template=v1)
     new_note = services.note_start(
