@@ -243,3 +243,24 @@ class LogForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise forms.ValidationError("The end of the period is before its start.")
         return data
+
+
+class DosingLotField(forms.ModelChoiceField):
+    """The lot a dose is drawn from: only lots in stock and not expired, with their balance.
+
+    The dosing form of the clinical pages uses it; the service checks again under the lot's
+    row lock, so a lot emptied meanwhile is still refused.
+    """
+
+    def __init__(self, *, clinic_id: int, **kwargs):
+        from practice.controlled.selectors import lots_for_dosing
+
+        kwargs.setdefault("label", "Lot drawn from")
+        kwargs.setdefault("empty_label", "Choose a lot in stock")
+        super().__init__(queryset=lots_for_dosing(clinic_id=clinic_id), **kwargs)
+
+    def label_from_instance(self, lot):
+        return (
+            f"{lot.product.name} · lot {lot.lot_number} · exp. {lot.expires_on:%Y-%m-%d} · "
+            f"{lot.balance_mg:.2f} mg left"
+        )

@@ -162,6 +162,8 @@ def stock_summary(*, user) -> dict:
     lots = list(lot_list(user=user))
     on_hand = [lot for lot in lots if lot.balance_mg > 0]
     for lot in lots:
+        # SQLite returns the summed balance without its scale; show it as 12.50 everywhere.
+        lot.balance_mg = Decimal(lot.balance_mg).quantize(Decimal("0.01"))
         lot.balance_units = lot.product.units_for(lot.balance_mg)
         lot.balance_containers = lot.product.containers_for(lot.balance_mg)
         lot.expired = lot.expires_on < today

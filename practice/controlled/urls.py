@@ -6,6 +6,8 @@ app_name = "controlled"
 
 urlpatterns = [
     path("controlled/", views.StockView.as_view(), name="stock"),
+    path("controlled/products/new/", views.ProductCreateView.as_view(), name="product-create"),
+    path("controlled/registration/", views.RegistrationView.as_view(), name="registration"),
     path("controlled/lots/new/", views.LotReceiveView.as_view(), name="lot-receive"),
     path("controlled/lots/<int:pk>/", views.LotDetailView.as_view(), name="lot-detail"),
     path(

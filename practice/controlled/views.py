@@ -77,6 +77,44 @@ class ServiceFormView(LedgerPageMixin, FormView):
         return context
 
 
+class ProductCreateView(ServiceFormView):
+    form_class = forms.ProductForm
+    page_title = "Add a product"
+    intro = (
+        "A product is a substance in a finished form: strength per mL (vial) or per troche, "
+        "and the mL or troches in one commercial container."
+    )
+    success_message = "Product added."
+
+    def call(self, form):
+        return services.product_create(clinic=self.me.clinic, **form.cleaned_data)
+
+    def redirect_to(self, product):
+        return reverse("controlled:lot-receive")
+
+
+class RegistrationView(ServiceFormView):
+    """The clinic's DEA registration, printed on every report (admins)."""
+
+    allowed_roles = frozenset({"admin"})
+    form_class = forms.RegistrationForm
+    page_title = "DEA registration"
+    success_message = "Registration saved."
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = selectors.registration_for(self.actor.clinic_id)
+        if kwargs["instance"] is None:
+            kwargs["initial"] = {"registrant_name": self.me.clinic.name}
+        return kwargs
+
+    def call(self, form):
+        return services.registration_set(clinic=self.me.clinic, **form.cleaned_data)
+
+    def redirect_to(self, registration):
+        return reverse("controlled:stock")
+
+
 class StockView(LedgerPageMixin, TemplateView):
     template_name = "controlled/stock.html"
 

@@ -236,3 +236,65 @@ def test_the_stock_page_shows_balances_and_open_discrepancies(people, web_as, lo
     assert "Open count discrepancy" in page
     dashboard = web_as(people.admin).get("/today/").content.decode()
     assert "Count discrepancy on lot K2201" in dashboard
+
+
+def test_medical_staff_add_a_product_from_the_pages(people, web_as):
+    response = web_as(people.medical).post(
+        "/controlled/products/new/",
+        {
+            "substance": "Ketamine hydrochloride",
+            "name": "Ketamine 100 mg troche",
+            "form": "troche",
+            "strength_mg": "100",
+            "units_per_container": "30",
+            "schedule": "III",
+            "ndc": "",
+        },
+    )
+    assert response.status_code == 302
+    from practice.controlled.models import Product
+
+    product = Product.objects.get(name="Ketamine 100 mg troche")
+    assert product.clinic == people.clinic
+    assert product.mg_per_container == Decimal("3000")
+
+
+def test_only_admins_set_the_dea_registration(people, web_as):
+    assert web_as(people.medical).get("/controlled/registration/").status_code == 403
+    response = web_as(people.admin).post(
+        "/controlled/registration/",
+        {"registrant_name": "Clearwater", "dea_number": "FC7654320", "schedules": "3"},
+    )
+    assert response.status_code == 200
+    assert "check digit" in response.content.decode()
+    response = web_as(people.admin).post(
+        "/controlled/registration/",
+        {"registrant_name": "Clearwater", "dea_number": "fc7654329", "schedules": "3"},
+    )
+    assert response.status_code == 302
+    from practice.controlled.models import Registration
+
+    assert Registration.objects.get(clinic=people.clinic).dea_number == "FC7654329"
+
+
+def test_the_dosing_lot_selector_lists_only_lots_in_stock_and_not_expired(
+    people, product, lot, dose
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from practice.controlled.forms import DosingLotField
+
+    expired = receive_lot(product=product, received_by=people.medical, lot_number="OLD")
+    empty = receive_lot(product=product, received_by=people.medical, lot_number="EMPTY")
+    services.administration_record(dosing_record=dose("500"), lot=empty, recorded_by=people.medical)
+    from practice.controlled.models import Lot
+
+    Lot.objects.filter(pk=expired.pk).update(
+        expires_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    field = DosingLotField(clinic_id=people.clinic.pk)
+    assert [c.pk for c in field.queryset] == [lot.pk]
+    assert "500.00 mg left" in field.label_from_instance(field.queryset.get())
+    assert not DosingLotField(clinic_id=people.other_clinic.pk).queryset.exists()
