@@ -111,8 +111,14 @@ class DosingForm(forms.Form):
         label="Weight (kg)", max_digits=5, decimal_places=1, min_value=20
     )
     dose_mg = forms.DecimalField(label="Dose (mg)", max_digits=7, decimal_places=2, min_value=0.01)
-    lot_number = forms.CharField(label="Lot number", max_length=40, required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, clinic_id: int, **kwargs):
+        from practice.controlled.forms import DosingLotField
+
+        super().__init__(*args, **kwargs)
+        # The controlled-substance ledger lists the lots a dose may be drawn from.
+        self.fields["lot"] = DosingLotField(clinic_id=clinic_id)
 
 
 class VitalsForm(forms.Form):

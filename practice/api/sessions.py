@@ -174,7 +174,9 @@ class DosingRecordCreateSerializer(serializers.Serializer):
     dose_mg = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0)
     weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=1)
     route = serializers.ChoiceField(choices=Route.choices, required=False)
-    lot_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    lot_id = serializers.IntegerField(
+        help_text="The controlled-substance lot the dose is drawn from (in stock, unexpired)."
+    )
     administered_at = serializers.DateTimeField(required=False)
     escort_confirmed = serializers.BooleanField()
     fasting_confirmed = serializers.BooleanField()
@@ -315,8 +317,14 @@ class SessionViewSet(
         session = self.get_object()
         payload = DosingRecordCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        from practice.controlled.models import Lot
+
+        lot = Lot.objects.for_clinic(session.clinic_id).filter(pk=data.pop("lot_id")).first()
+        if lot is None:
+            raise serializers.ValidationError({"lot_id": ["No lot of this clinic has this id."]})
         record = services.dosing_record_create(
-            session=session, by=staff_of(request), **payload.validated_data
+            session=session, by=staff_of(request), lot=lot, **data
         )
         return Response(self._record_data(record), status=status.HTTP_201_CREATED)
 

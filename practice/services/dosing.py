@@ -105,7 +105,7 @@ def dosing_record_create(
     predose_heart_rate: int | None = None,
     predose_spo2: int | None = None,
     route: str | None = None,
-    lot_number: str = "",
+    lot=None,
     administered_at: datetime.datetime | None = None,
     notes: str = "",
 ) -> DosingRecord:
@@ -117,6 +117,11 @@ def dosing_record_create(
     every failed check in `extra["reasons"]`): screening cleared and unexpired, plan
     active, escort and fasting confirmed, pre-dose blood pressure under the clinic's
     threshold. The route defaults to the plan's; mg/kg is computed from the weight.
+
+    The dose is drawn from `lot` (a `practice.controlled.Lot`, required): in the same
+    transaction the controlled-substance ledger records the administration, locking the
+    lot row and refusing an expired lot or a dose beyond its balance (LotExpired,
+    InsufficientStock, 409), so no dose exists without its ledger entry.
     """
     session = _lock_session(session)
     _require_medical(by, session.patient, "record a dose")
@@ -143,6 +148,8 @@ def dosing_record_create(
     weight_kg = Decimal(weight_kg)
     if weight_kg <= 0:
         raise InvalidInput("Enter the patient's weight in kg.")
+    if lot is None:
+        raise InvalidInput("Choose the lot the dose is drawn from (in stock and not expired).")
     record = DosingRecord(
         session=session,
         route=route or session.plan.route,
@@ -151,7 +158,7 @@ def dosing_record_create(
         dose_mg_per_kg=(Decimal(dose_mg) / weight_kg).quantize(
             Decimal("0.001"), rounding=ROUND_HALF_UP
         ),
-        lot_number=lot_number,
+        lot_number=lot.lot_number,
         administered_at=administered_at or timezone.now(),
         administered_by=by,
         escort_confirmed=escort_confirmed,
@@ -164,7 +171,11 @@ def dosing_record_create(
     )
     record.full_clean()
     record.save()
-    # The controlled-substance ledger entry for this dose belongs here, in this transaction.
+    # The one place practice calls the ledger: the dose and its administration entry
+    # commit together or not at all.
+    from practice.controlled.services import administration_record
+
+    administration_record(dosing_record=record, lot=lot, recorded_by=by)
     return record
 
 

@@ -78,7 +78,8 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
         if form_class is None:
             _, error = handler(session, None)
             return self._done(error)
-        form = form_class(request.POST, prefix=action)
+        extra = {"clinic_id": session.clinic_id} if action == "dosing" else {}
+        form = form_class(request.POST, prefix=action, **extra)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(**{f"{action}_form": form}))
         _, error = handler(session, form.cleaned_data)
@@ -204,7 +205,10 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
                 initial = {"route": session.plan.route if session.plan_id else None}
                 if latest:
                     initial["weight_kg"] = latest.weight_kg
-                context.setdefault("dosing_form", DosingForm(prefix="dosing", initial=initial))
+                context.setdefault(
+                    "dosing_form",
+                    DosingForm(prefix="dosing", initial=initial, clinic_id=session.clinic_id),
+                )
                 # What the gate already knows before the bedside checks (screening, plan).
                 context["gate"] = services.predose_gate_failures(
                     session=session,

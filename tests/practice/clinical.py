@@ -50,6 +50,19 @@ def dosing_session(people, plan=None, *, checked_in=True, starts_at=None) -> Ses
     return session
 
 
+def stock_lot(people):
+    """A lot of ketamine in stock at Erin's clinic (every dose is drawn from a lot)."""
+    from practice.controlled.models import Lot
+    from tests.factories import ProductFactory, receive_lot
+
+    lot = Lot.objects.filter(clinic=people.clinic).first()
+    if lot is None:
+        product = ProductFactory(clinic=people.clinic)
+        lot = receive_lot(product=product, received_by=people.medical, containers=10)
+    return lot
+
+
 def dose(people, session, **overrides):
     kwargs = {**GOOD_GATE, "dose_mg": Decimal("35"), "weight_kg": Decimal("70.0"), **overrides}
+    kwargs.setdefault("lot", stock_lot(people))
     return services.dosing_record_create(session=session, by=people.medical, **kwargs)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from practice.models import DosingRecord, SafetyAlert
 from tests.factories import SessionFactory
-from tests.practice.clinical import cleared_with_plan, dose, dosing_session
+from tests.practice.clinical import cleared_with_plan, dose, dosing_session, stock_lot
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +41,11 @@ def test_the_session_page_renders_the_session_detail_panels(people, web_as, sett
 
 def test_medical_staff_record_a_dose_and_vitals_on_the_page(people, web_as):
     session = dosing_session(people)
+    lot = stock_lot(people)
     client = web_as(people.medical)
     page = client.get(f"/sessions/{session.pk}/")
     assert "Record dose" in page.content.decode()
+    assert f"lot {lot.lot_number}" in page.content.decode()  # the lot selector
     response = client.post(
         f"/sessions/{session.pk}/",
         {
@@ -55,11 +57,17 @@ def test_medical_staff_record_a_dose_and_vitals_on_the_page(people, web_as):
             "dosing-route": "im",
             "dosing-weight_kg": "70",
             "dosing-dose_mg": "49",
+            "dosing-lot": str(lot.pk),
         },
     )
     assert response.status_code == 302
     record = DosingRecord.objects.get()
     assert str(record.dose_mg_per_kg) == "0.700"
+    assert record.lot_number == lot.lot_number
+    assert record.ledger_entries.get().quantity_mg == -49
+    page = client.get(f"/sessions/{session.pk}/").content.decode()
+    assert "Controlled-substance ledger" in page  # the ledger's session panel
+    assert "Record waste with witness" in page
     response = client.post(
         f"/sessions/{session.pk}/",
         {
@@ -89,6 +97,7 @@ def test_the_page_shows_the_gate_refusal_and_keeps_the_values(people, web_as):
             "dosing-route": "im",
             "dosing-weight_kg": "70",
             "dosing-dose_mg": "49",
+            "dosing-lot": str(stock_lot(people).pk),
         },
     )
     html = response.content.decode()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from practice.models import DosingRecord, Session
 from tests.factories import SessionFactory
-from tests.practice.clinical import GOOD_GATE, cleared_with_plan, dose, dosing_session
+from tests.practice.clinical import GOOD_GATE, cleared_with_plan, dose, dosing_session, stock_lot
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,7 @@ def test_check_in_complete_and_no_show_actions(people, api_as):
 
 def test_a_therapist_cannot_record_a_dose_403(people, api_as):
     session = dosing_session(people)
-    payload = {**GOOD_GATE, "dose_mg": "35", "weight_kg": "70"}
+    payload = {**GOOD_GATE, "dose_mg": "35", "weight_kg": "70", "lot_id": stock_lot(people).pk}
     response = api_as(people.therapist).post(
         f"/api/v1/sessions/{session.pk}/dosing/", payload, format="json"
     )
@@ -144,10 +144,11 @@ def test_a_therapist_cannot_record_a_dose_403(people, api_as):
 
 def test_medical_staff_record_a_dose_and_vitals(people, api_as):
     session = dosing_session(people)
+    lot = stock_lot(people)
     client = api_as(people.medical)
     response = client.post(
         f"/api/v1/sessions/{session.pk}/dosing/",
-        {**GOOD_GATE, "dose_mg": "56", "weight_kg": "70", "lot_number": "K2291"},
+        {**GOOD_GATE, "dose_mg": "56", "weight_kg": "70", "lot_id": lot.pk},
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -162,7 +163,7 @@ def test_medical_staff_record_a_dose_and_vitals(people, api_as):
     vitals = api_as(people.therapist).get(f"/api/v1/sessions/{session.pk}/vitals/").json()
     assert [v["systolic"] for v in vitals] == [184]
     dosing = api_as(people.patient).get(f"/api/v1/sessions/{session.pk}/dosing/").json()
-    assert dosing["lot_number"] == "K2291" and len(dosing["vitals"]) == 1
+    assert dosing["lot_number"] == lot.lot_number and len(dosing["vitals"]) == 1
 
 
 def test_the_gate_refusal_is_409_with_every_reason(people, api_as):
@@ -175,6 +176,7 @@ def test_the_gate_refusal_is_409_with_every_reason(people, api_as):
             "predose_systolic": 165,
             "dose_mg": "35",
             "weight_kg": "70",
+            "lot_id": stock_lot(people).pk,
         },
         format="json",
     )
