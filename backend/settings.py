@@ -198,7 +198,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
             Path(_folder).mkdir(parents=True, exist_ok=True)
 else:
     # Longer than any task we run; reminders are never ETA tasks (see scheduling.tasks).
-    # Short socket timeouts: publishing from a web request gives up fast when Redis is down.
+    # Short socket timeouts so that publishing gives up fast when Redis is down; the
+    # publisher also bounds its reconnection attempts (scheduling.services.outbox.publish).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         "socket_connect_timeout": 1,
@@ -213,9 +214,13 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A web request must never hang on a broker that is down (celery#4556).
+# A web request must never hang on a broker that is down (celery#4556): connecting times
+# out quickly, and publishers that run in requests bound their own reconnection attempts
+# (scheduling.services.outbox.publish). Workers must reconnect for as long as it takes:
+# kombu reads 0 as "never retry", so None (retry forever) is what keeps a worker alive
+# through a Redis restart.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

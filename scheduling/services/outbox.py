@@ -367,12 +367,26 @@ def publish(ids: list[int]) -> int:
     sent = 0
     try:
         with reminder_send.app.producer_or_acquire() as producer:
+            # kombu would otherwise retry connecting for a long time (celery#4556): one
+            # immediate retry, then give up and leave the rows to the sweep.
+            producer.connection.ensure_connection(max_retries=1, interval_start=0, timeout=1.5)
             for reminder_id in ids:
                 reminder_send.apply_async((reminder_id,), producer=producer, retry=False)
                 sent += 1
     except Exception as error:  # the broker is down or slow: the sweep will send them
         log.warning("Could not publish %d reminder(s) now: %s", len(ids) - sent, error)
+        _drop_broker_connections(reminder_send.app)
     return sent
+
+
+def _drop_broker_connections(app) -> None:
+    """Forget pooled broker connections after an error, so that the next publish connects
+    afresh instead of reusing a socket to a Redis that has since restarted."""
+    for pool in (app.amqp.producer_pool, app.pool):
+        try:
+            pool.force_close_all()
+        except Exception:  # closing a dead connection may fail too; it is dropped anyway
+            log.debug("Error while dropping broker connections", exc_info=True)
 
 
 def publish_on_commit(ids: list[int]) -> None:
