@@ -5,8 +5,9 @@ from django.db import transaction
 from integration_notes import demo as notes_demo
 from practice import demo as practice_demo
 from practice.controlled import demo as controlled_demo
+from scheduling import demo_reminders
 
-SEEDS = [practice_demo.seed, controlled_demo.seed, notes_demo.seed]
+SEEDS = [practice_demo.seed, demo_reminders.seed, controlled_demo.seed, notes_demo.seed]
 
 LOGINS = [
     ("Clinic admin", "admin"),

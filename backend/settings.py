@@ -247,6 +247,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChargeStatusEnum": "billing.choices.ChargeStatus",
         "SuperbillStatusEnum": "billing.choices.SuperbillStatus",
+        "ReminderStatusEnum": "scheduling.choices.ReminderStatus",
+        "MessageKindEnum": "scheduling.choices.MessageKind",
+        "ReminderChannelEnum": "scheduling.choices.Channel",
         "NoteStatusEnum": "integration_notes.choices.NoteStatus",
         "SessionKindEnum": "practice.choices.SessionKind",
         "SessionStatusEnum": "practice.choices.SessionStatus",
@@ -310,3 +313,6 @@ KAP_PANELS: dict[str, list[str]] = {
         "billing/panels/portal.html",
     ],
 }
+# Reminders: upcoming messages on the portal, a session's reminders and confirmation.
+KAP_PANELS["portal"].append("scheduling/panels/portal_reminders.html")
+KAP_PANELS["session_detail"].append("scheduling/panels/session_reminders.html")

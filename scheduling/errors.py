@@ -63,3 +63,7 @@ class ResponseLinkInvalid(InvalidInput):
 
 class CancellationWindowClosed(DomainError):
     code = "cancellation_window_closed"
+
+
+class InvalidPreference(InvalidInput):
+    code = "invalid_preference"

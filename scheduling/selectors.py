@@ -222,3 +222,39 @@ def free_slots(
                 break
         chunk_start = chunk_end
     return slots
+
+
+# ---------------------------------------------------------------------------
+# Reminders and the patient message outbox
+# ---------------------------------------------------------------------------
+
+
+def reminder_list(*, user) -> QuerySet:
+    """The delivery log `user` may see (admins: their clinic; a patient: their own), newest
+    first, with patient and session loaded in the same query."""
+    from scheduling.models import Reminder
+
+    return (
+        Reminder.objects.visible_to(user)
+        .select_related("patient", "session")
+        .order_by("-send_at", "-id")
+    )
+
+
+def reminders_upcoming(*, patient, limit: int = 10) -> QuerySet:
+    """Messages still to go to `patient`, soonest first."""
+    from scheduling.choices import ReminderStatus
+    from scheduling.models import Reminder
+
+    return (
+        Reminder.objects.filter(patient=patient, status=ReminderStatus.PENDING)
+        .filter(send_at__gte=timezone.now() - dt.timedelta(minutes=5))
+        .select_related("session")
+        .order_by("send_at", "id")[:limit]
+    )
+
+
+def session_reminders(*, session) -> QuerySet:
+    from scheduling.models import Reminder
+
+    return Reminder.objects.filter(session=session).order_by("send_at", "kind", "channel")

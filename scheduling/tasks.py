@@ -3,7 +3,6 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.db import OperationalError
 
 log = logging.getLogger(__name__)
@@ -34,23 +33,10 @@ def reminder_send(reminder_id: int) -> str:
 
 @shared_task(name="scheduling.tasks.reminders_dispatch_due", ignore_result=True)
 def reminders_dispatch_due() -> int:
-    """The periodic sweep: claim due rows batch by batch and publish a send task for each.
-    Rows that could not be published are released for the next sweep."""
-    from scheduling.services.outbox import publish, reminders_claim_due, reminders_release
+    """The periodic sweep: claim due rows and publish a send task for each."""
+    from scheduling.services.outbox import reminders_dispatch
 
-    total = 0
-    batch = settings.REMINDER_SWEEP_BATCH
-    while True:
-        ids = reminders_claim_due(limit=batch)
-        if not ids:
-            break
-        published = publish(ids)
-        total += published
-        if published < len(ids):
-            reminders_release(ids=ids[published:])
-            break
-        if len(ids) < batch:
-            break
+    total = reminders_dispatch()
     if total:
         log.info("Published %d due reminder(s).", total)
     return total

@@ -285,7 +285,9 @@ def message_enqueue(
         elif row.status != ReminderStatus.PENDING:
             row.attempts = 0  # re-activated (e.g. a session booked again): a fresh message
         row.session = session
-        row.send_at = send_at
+        # A row already due stays due as it was (a re-sync does not push it back).
+        if not (row.pk and row.status == ReminderStatus.PENDING and row.send_at <= now >= send_at):
+            row.send_at = send_at
         row.status = ReminderStatus.PENDING
         row.lease_until = None
         row.subject, row.body_text, row.body_html = subject, text, html
@@ -357,7 +359,7 @@ def reminder_resend(*, reminder: Reminder) -> Reminder:
 # ---------------------------------------------------------------------------------------
 
 
-def publish(ids: list[int]) -> int:
+def publish(ids: list[int], *, queue: str | None = None) -> int:
     """Publish one send task per id on one broker connection. Returns how many went out;
     on a broker error logs it and returns the count so far (the sweep catches up)."""
     if not ids:
@@ -365,13 +367,14 @@ def publish(ids: list[int]) -> int:
     from scheduling.tasks import reminder_send
 
     sent = 0
+    options = {"queue": queue} if queue else {}
     try:
         with reminder_send.app.producer_or_acquire() as producer:
             # kombu would otherwise retry connecting for a long time (celery#4556): one
             # immediate retry, then give up and leave the rows to the sweep.
             producer.connection.ensure_connection(max_retries=1, interval_start=0, timeout=1.5)
             for reminder_id in ids:
-                reminder_send.apply_async((reminder_id,), producer=producer, retry=False)
+                reminder_send.apply_async((reminder_id,), producer=producer, retry=False, **options)
                 sent += 1
     except Exception as error:  # the broker is down or slow: the sweep will send them
         log.warning("Could not publish %d reminder(s) now: %s", len(ids) - sent, error)
@@ -429,6 +432,25 @@ def reminders_claim_due(*, now: datetime.datetime | None = None, limit: int = 10
         if ids:
             Reminder.objects.filter(pk__in=ids).update(lease_until=lease)
     return ids
+
+
+def reminders_dispatch(*, batch: int | None = None, queue: str | None = None) -> int:
+    """One sweep: claim due rows batch by batch and publish a send task for each. Rows that
+    could not be published are released for the next sweep. Returns how many went out."""
+    batch = batch or settings.REMINDER_SWEEP_BATCH
+    total = 0
+    while True:
+        ids = reminders_claim_due(limit=batch)
+        if not ids:
+            break
+        published = publish(ids, queue=queue)
+        total += published
+        if published < len(ids):
+            reminders_release(ids=ids[published:])
+            break
+        if len(ids) < batch:
+            break
+    return total
 
 
 def reminders_release(*, ids: list[int]) -> None:
@@ -601,5 +623,6 @@ __all__ = [
     "reminder_deliver",
     "reminder_resend",
     "reminders_claim_due",
+    "reminders_dispatch",
     "reminders_release",
 ]

@@ -17,9 +17,9 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from scheduling.choices import ConfirmationStatus, MessageKind
+from scheduling.choices import ConfirmationStatus, MessageKind, ReminderStatus
 from scheduling.errors import CancellationWindowClosed, ResponseLinkInvalid
-from scheduling.models import ReminderRule, SessionConfirmation
+from scheduling.models import Reminder, ReminderRule, SessionConfirmation
 from scheduling.services.outbox import (
     QuietHours,
     clinic_settings,
@@ -60,6 +60,7 @@ SESSION_RULE_KINDS: dict[str, frozenset[str]] = {
 }
 # A reminder that would reach the patient less than this before the session is not sent.
 MIN_LEAD = datetime.timedelta(minutes=15)
+LATE_BOOKING_OVERLAP = datetime.timedelta(hours=12)
 SESSION_LABELS = {
     "preparation": "preparation session",
     "dosing": "dosing session",
@@ -145,9 +146,13 @@ def session_reminders_sync(*, session) -> None:
             plan[kind] = None  # checked in or completed: nothing to remind of
         else:
             plan[kind] = _plan_send_at(rule=rule, session=session, now=now, quiet=quiet)
-    # Booked less than 48 h ahead: the 2 h reminder is enough if both are already due.
+    # Booked late: a 48 h reminder whose time has passed is not worth sending when the
+    # 2 h one follows within half a day (two messages in quick succession help nobody).
     two_hours = plan[MessageKind.SESSION_2H]
-    if plan[MessageKind.SESSION_48H] and two_hours and two_hours <= now:
+    nominal_48h = session.starts_at + datetime.timedelta(
+        minutes=rules[MessageKind.SESSION_48H].offset_minutes
+    )
+    if nominal_48h < now and two_hours and two_hours <= now + LATE_BOOKING_OVERLAP:
         plan[MessageKind.SESSION_48H] = None
     for kind, send_at in plan.items():
         if send_at is None:
@@ -350,3 +355,65 @@ def enrollment_reminders_sync(
             "timetable": timetable,
         },
     )
+
+
+# ---------------------------------------------------------------------------------------
+# The patient's preferences
+# ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def messaging_preferences_update(
+    *,
+    patient,
+    channels: dict[str, str],
+    sms_consent: bool,
+    share_session_type: bool,
+    quiet_hours_start: datetime.time | None = None,
+    quiet_hours_end: datetime.time | None = None,
+):
+    """Save how `patient` wants to hear from the clinic and apply it to what is not sent yet.
+
+    `channels` maps a message kind to email | sms | both | none. SMS consent is recorded
+    with its date when given (kept when given again) and cleared when withdrawn. Quiet
+    hours are both set or both empty. The patient's upcoming sessions' reminders are
+    recomputed, so an opted-out kind's unsent rows are cancelled. Locks the patient's
+    messaging row. Raises InvalidInput for an unknown kind or channel.
+    """
+    from practice.models import Session
+    from scheduling.choices import ChannelChoice
+    from scheduling.errors import InvalidPreference
+    from scheduling.models import MessagePreference, PatientMessaging
+
+    unknown = [k for k in channels if k not in MessageKind.values]
+    bad = [v for v in channels.values() if v not in ChannelChoice.values]
+    if unknown or bad:
+        raise InvalidPreference("Choose email, text message, both or none for each message.")
+    if (quiet_hours_start is None) != (quiet_hours_end is None):
+        raise InvalidPreference("Give both the start and the end of your quiet hours, or neither.")
+    messaging, _ = PatientMessaging.objects.select_for_update().get_or_create(patient=patient)
+    if sms_consent and not patient.phone:
+        raise InvalidPreference("Add a mobile number to your record before choosing text messages.")
+    if sms_consent and messaging.sms_consent_at is None:
+        messaging.sms_consent_at = timezone.now()
+    elif not sms_consent:
+        messaging.sms_consent_at = None
+    messaging.share_session_type = share_session_type
+    messaging.quiet_hours_start = quiet_hours_start
+    messaging.quiet_hours_end = quiet_hours_end
+    messaging.full_clean()
+    messaging.save()
+    for kind, channel in channels.items():
+        MessagePreference.objects.update_or_create(
+            patient=patient, kind=kind, defaults={"channel": channel}
+        )
+    upcoming = Session.objects.filter(
+        patient=patient, status="scheduled", starts_at__gt=timezone.now()
+    ).select_related("patient__clinic")
+    for session in upcoming:
+        session_reminders_sync(session=session)
+    opted_out = [kind for kind, channel in channels.items() if channel == ChannelChoice.NONE]
+    Reminder.objects.filter(
+        patient=patient, kind__in=opted_out, status=ReminderStatus.PENDING
+    ).update(status=ReminderStatus.CANCELLED, last_error="The patient opted out.")
+    return messaging

@@ -25,7 +25,9 @@ NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=DENVER)  # a Tuesday noon, cl
 def _no_broker(monkeypatch):
     """Unit tests never publish: record what would have been published instead."""
     published = []
-    monkeypatch.setattr(outbox, "publish", lambda ids: published.extend(ids) or len(ids))
+    monkeypatch.setattr(
+        outbox, "publish", lambda ids, queue=None: published.extend(ids) or len(ids)
+    )
     return published
 
 
@@ -386,3 +388,15 @@ def test_questionnaire_invitations_go_once_a_week_to_patients_in_induction(peopl
     questionnaire_invitations_enqueue()
     assert Reminder.objects.filter(kind="questionnaire_invitation").count() == 2
     assert Reminder.objects.first().status == ReminderStatus.PENDING
+
+
+def test_booked_a_day_ahead_the_passed_48h_reminder_goes_out_now(people, frozen):
+    session = book(people, kind="integration", starts_at=at(2, 15))  # in 27 hours
+    found = rows(session)
+    assert found[("session_48h", "email")].send_at == NOW
+    assert found[("session_2h", "email")].send_at == at(2, 13)
+
+
+def test_booked_a_few_hours_ahead_only_the_2h_reminder_goes(people, frozen):
+    session = book(people, kind="integration", starts_at=at(1, 18))  # in 6 hours
+    assert set(rows(session)) == {("session_2h", "email")}
