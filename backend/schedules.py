@@ -18,6 +18,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "scheduling.tasks.questionnaire_invitations",
         "every_seconds": 3600,
     },
+    # Retreat welcomes a week ahead (one per enrollment; the retreat services also sync).
+    "retreat-welcomes": {
+        "task": "scheduling.tasks.retreat_welcomes",
+        "every_seconds": 3600,
+    },
     # Billing: suggest charges for newly completed sessions (practice cannot call billing).
     "billing-suggest-charges": {
         "task": "billing.tasks.suggest_pending_charges",

@@ -80,25 +80,24 @@ def seed(ctx: dict) -> dict:
     for session in past:
         for kind, hours in ((MessageKind.SESSION_48H, 48), (MessageKind.SESSION_2H, 2)):
             when = session.starts_at - datetime.timedelta(hours=hours)
-            for channel in ("email",):
-                row, created = Reminder.objects.get_or_create(
-                    target_type="session",
-                    target_id=str(session.pk),
-                    kind=kind,
-                    channel=channel,
-                    defaults={
-                        "clinic": session.clinic,
-                        "patient": session.patient,
-                        "session": session,
-                        "send_at": when,
-                        "status": ReminderStatus.SENT,
-                        "sent_at": when + datetime.timedelta(seconds=20),
-                        "attempts": 1,
-                        "recipient": session.patient.email,
-                        "subject": f"Reminder: your appointment on {when:%B} {when.day}",
-                        "body_text": "(sent before this demo started)",
-                    },
-                )
+            Reminder.objects.get_or_create(
+                target_type="session",
+                target_id=str(session.pk),
+                kind=kind,
+                channel="email",
+                defaults={
+                    "clinic": session.clinic,
+                    "patient": session.patient,
+                    "session": session,
+                    "send_at": when,
+                    "status": ReminderStatus.SENT,
+                    "sent_at": when + datetime.timedelta(seconds=20),
+                    "attempts": 1,
+                    "recipient": session.patient.email,
+                    "subject": f"Reminder: your appointment on {when:%B} {when.day}",
+                    "body_text": "(sent before this demo started)",
+                },
+            )
     failed = (
         Reminder.objects.filter(clinic=clinic, session__in=past, kind=MessageKind.SESSION_2H)
         .order_by("-send_at")

@@ -48,3 +48,11 @@ def questionnaire_invitations() -> int:
     from scheduling.services.reminders import questionnaire_invitations_enqueue
 
     return questionnaire_invitations_enqueue()
+
+
+@shared_task(name="scheduling.tasks.retreat_welcomes", ignore_result=True)
+def retreat_welcomes() -> int:
+    """Retreat welcomes a week ahead for every enrolled patient (idempotent)."""
+    from scheduling.services.reminders import retreat_welcomes_enqueue
+
+    return retreat_welcomes_enqueue()

@@ -328,21 +328,35 @@ def questionnaire_invitations_enqueue(*, now=None) -> int:
     return invited
 
 
+RETREAT_ARRIVAL = datetime.time(9, 0)
+
+
+def retreat_timetable(*, retreat) -> str:
+    """The retreat's days as plain lines ("Day 1, 9:00 – Preparation circle")."""
+    lines = []
+    for item in retreat.template.order_by("day", "start_time"):
+        title = item.title or item.get_kind_display()
+        lines.append(f"Day {item.day}, {item.start_time:%H:%M} – {title}")
+    return "\n".join(lines) or "The clinic will share the timetable with you."
+
+
 @transaction.atomic
-def enrollment_reminders_sync(
-    *, enrollment_id, patient, retreat_name: str, starts_at, timetable: str, active: bool
-) -> None:
-    """The retreat welcome (a week before, with the timetable) for one enrollment;
-    cancelled when the enrollment is not active. For the retreat services to call."""
-    target_id = str(enrollment_id)
+def enrollment_reminders_sync(*, enrollment) -> None:
+    """The retreat welcome (a week before, with the timetable) of one enrollment: created
+    while the patient is enrolled, cancelled when they are waitlisted or cancelled. For the
+    retreat services to call on enroll, promote and cancel; the hourly sweep
+    (`retreat_welcomes_enqueue`) also calls it, so no enrollment is missed."""
+    retreat, patient = enrollment.retreat, enrollment.patient
+    target_id = str(enrollment.pk)
+    tz = ZoneInfo(patient.clinic.timezone)
+    starts_at = datetime.datetime.combine(retreat.starts_on, RETREAT_ARRIVAL, tzinfo=tz)
+    now = timezone.now()
     rule = rules_for(patient.clinic)[MessageKind.RETREAT_WELCOME]
-    if not active or not rule.enabled or starts_at <= timezone.now():
+    if enrollment.status != "enrolled" or not rule.enabled or starts_at <= now:
         messages_cancel(target_type="enrollment", target_id=target_id)
         return
-    now = timezone.now()
     quiet = QuietHours.for_patient(patient)
     at = max(starts_at + datetime.timedelta(minutes=rule.offset_minutes), now)
-    local = _local(starts_at, patient.clinic.timezone)
     message_enqueue(
         patient=patient,
         kind=MessageKind.RETREAT_WELCOME,
@@ -350,11 +364,28 @@ def enrollment_reminders_sync(
         target_id=target_id,
         send_at=quiet.fit(at, prefer_earlier=True, not_before=now) or now,
         context={
-            "retreat_name": retreat_name,
-            "retreat_date": f"{local:%A, %B} {local.day}",
-            "timetable": timetable,
+            "retreat_name": retreat.name,
+            "retreat_date": f"{starts_at:%A, %B} {starts_at.day}",
+            "timetable": retreat_timetable(retreat=retreat),
         },
     )
+
+
+def retreat_welcomes_enqueue(*, now=None) -> int:
+    """Make sure every enrollment in a retreat starting within the next eight days has its
+    welcome (idempotent). Returns how many enrollments were looked at."""
+    from scheduling.models import Enrollment
+
+    now = now or timezone.now()
+    soon = (now + datetime.timedelta(days=8)).date()
+    enrollments = Enrollment.objects.filter(
+        status="enrolled", retreat__starts_on__gte=now.date(), retreat__starts_on__lte=soon
+    ).select_related("retreat", "patient__clinic")
+    count = 0
+    for enrollment in enrollments:
+        enrollment_reminders_sync(enrollment=enrollment)
+        count += 1
+    return count
 
 
 # ---------------------------------------------------------------------------------------

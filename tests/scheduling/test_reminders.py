@@ -400,3 +400,48 @@ def test_booked_a_day_ahead_the_passed_48h_reminder_goes_out_now(people, frozen)
 def test_booked_a_few_hours_ahead_only_the_2h_reminder_goes(people, frozen):
     session = book(people, kind="integration", starts_at=at(1, 18))  # in 6 hours
     assert set(rows(session)) == {("session_2h", "email")}
+
+
+def test_an_enrolled_patient_gets_the_retreat_welcome_a_week_ahead_with_the_timetable(
+    people, frozen
+):
+    from scheduling.models import Enrollment, RetreatTemplateItem
+    from scheduling.services.reminders import enrollment_reminders_sync, retreat_welcomes_enqueue
+    from tests.factories import RetreatFactory
+
+    retreat = RetreatFactory(
+        clinic=people.clinic,
+        name="Winter intensive",
+        starts_on=datetime.date(2026, 12, 9),
+        ends_on=datetime.date(2026, 12, 11),
+    )
+    RetreatTemplateItem.objects.create(
+        retreat=retreat,
+        day=1,
+        kind="preparation",
+        start_time=datetime.time(9, 30),
+        duration_minutes=90,
+        title="Opening circle",
+    )
+    enrolled = Enrollment.objects.create(
+        clinic=people.clinic, retreat=retreat, patient=people.patient, status="enrolled"
+    )
+    Enrollment.objects.create(
+        clinic=people.clinic,
+        retreat=retreat,
+        patient=people.other_patient,
+        status="waitlisted",
+        position=1,
+    )
+    assert retreat_welcomes_enqueue() == 1
+    [welcome] = Reminder.objects.filter(kind="retreat_welcome")
+    assert welcome.patient == people.patient and welcome.target_id == str(enrolled.pk)
+    assert welcome.send_at == at(2, 9)  # a week before 9:00 on the first day
+    assert "Winter intensive" in welcome.subject
+    assert "Day 1, 09:30 – Opening circle" in welcome.body_text
+
+    enrolled.status = "cancelled"
+    enrolled.save()
+    enrollment_reminders_sync(enrollment=enrolled)
+    welcome.refresh_from_db()
+    assert welcome.status == "cancelled"
