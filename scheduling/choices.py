@@ -16,6 +16,7 @@ class MessageKind(models.TextChoices):
     RETREAT_WELCOME = "retreat_welcome", "Retreat welcome"
     WAITLIST_PROMOTION = "waitlist_promotion", "Waitlist place offered"
     SUPERBILL_ISSUED = "superbill_issued", "Superbill ready"
+    PAYMENT_PLAN_INSTALMENT = "payment_plan_instalment", "Payment plan instalment due"
 
 
 # Kinds that belong to one session and carry its confirm/cancel link.

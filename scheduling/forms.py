@@ -18,6 +18,7 @@ KIND_HELP = {
     MessageKind.RETREAT_WELCOME: "A week before a retreat you joined, with the timetable.",
     MessageKind.WAITLIST_PROMOTION: "When a place you were waiting for opens up.",
     MessageKind.SUPERBILL_ISSUED: "When a superbill for your insurer is ready.",
+    MessageKind.PAYMENT_PLAN_INSTALMENT: "A few days before a payment-plan instalment is due.",
 }
 
 

@@ -63,6 +63,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     MessageKind.RETREAT_WELCOME: ChannelChoice.EMAIL,
     MessageKind.WAITLIST_PROMOTION: ChannelChoice.BOTH,
     MessageKind.SUPERBILL_ISSUED: ChannelChoice.EMAIL,
+    MessageKind.PAYMENT_PLAN_INSTALMENT: ChannelChoice.EMAIL,
 }
 # Retry delays after the 1st, 2nd, … transient failure.
 BACKOFF = [

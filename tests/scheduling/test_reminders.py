@@ -445,3 +445,17 @@ def test_an_enrolled_patient_gets_the_retreat_welcome_a_week_ahead_with_the_time
     enrollment_reminders_sync(enrollment=enrolled)
     welcome.refresh_from_db()
     assert welcome.status == "cancelled"
+
+
+def test_every_message_kind_renders_on_both_channels(people, frozen):
+    consent_to_sms(people.patient)
+    for kind in MessageKind.values:
+        MessagePreference.objects.create(patient=people.patient, kind=kind, channel="both")
+        rows_ = outbox.message_enqueue(
+            patient=people.patient, kind=kind, target_type="check", target_id=kind
+        )
+        assert {r.channel for r in rows_} == {"email", "sms"}, kind
+        for row in rows_:
+            assert row.body_text and "{{" not in row.body_text, kind
+            assert "Clearwater Ketamine Clinic" in row.body_text, kind
+            assert len(row.body_text) <= 480 or row.channel == "email", kind
