@@ -171,6 +171,9 @@ REMINDER_SEND_LEASE_SECONDS = env.int("REMINDER_SEND_LEASE_SECONDS", default=120
 REMINDER_CLAIM_LEASE_SECONDS = env.int("REMINDER_CLAIM_LEASE_SECONDS", default=600)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
 REMINDER_SWEEP_BATCH = env.int("REMINDER_SWEEP_BATCH", default=1000)
+# Publish a message that is already due as soon as its transaction commits (else the next
+# sweep sends it, within a minute). The test suite turns it off where it does not test it.
+REMINDER_PUBLISH_ON_COMMIT = env.bool("REMINDER_PUBLISH_ON_COMMIT", default=True)
 
 # Encryption keys for psychotherapy notes (MultiFernet: first key encrypts, all decrypt).
 FIELD_ENCRYPTION_KEYS = env.list(

@@ -17,6 +17,8 @@ def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SMS_OUTBOX_PATH = tmp_path / "sms"
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Messages queued in the outbox are not published to a broker unless a test means it.
+    settings.REMINDER_PUBLISH_ON_COMMIT = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -394,7 +394,7 @@ def _drop_broker_connections(app) -> None:
 
 
 def publish_on_commit(ids: list[int]) -> None:
-    if ids:
+    if ids and settings.REMINDER_PUBLISH_ON_COMMIT:
         transaction.on_commit(lambda: publish(list(ids)))
 
 

@@ -44,8 +44,9 @@ def redis(tmp_path):
 
 
 @pytest.fixture
-def broker(redis):
+def broker(redis, settings):
     """Point this process's Celery app at the private Redis (publishing on commit)."""
+    settings.REMINDER_PUBLISH_ON_COMMIT = True
     keys = ("broker_url", "broker_write_url", "broker_read_url")
     saved = {key: app.conf[key] for key in keys}
     app.conf.update(dict.fromkeys(keys, redis.url))

@@ -323,8 +323,9 @@ def test_the_sweep_hands_out_again_a_send_whose_worker_died(people, frozen, sett
 
 
 def test_enqueue_publishes_rows_due_now_on_commit(
-    people, frozen, _no_broker, django_capture_on_commit_callbacks
+    people, frozen, _no_broker, django_capture_on_commit_callbacks, settings
 ):
+    settings.REMINDER_PUBLISH_ON_COMMIT = True
     with django_capture_on_commit_callbacks(execute=True):
         due = outbox.message_enqueue(
             patient=people.patient,
