@@ -75,7 +75,12 @@ def seed(ctx: dict) -> dict:
     for session in upcoming:
         session_reminders_sync(session=session)
 
-    # Past sessions: their reminders went out (one of them failed).
+    # Past sessions: their reminders went out (one of them failed). Written once: later
+    # seeds add past sessions of their own, and a second run must change nothing.
+    history = Reminder.objects.filter(clinic=clinic, status__in=["sent", "failed"])
+    if history.exists():
+        ctx["reminders"] = Reminder.objects.filter(clinic=clinic)
+        return ctx
     past = list(sessions.filter(starts_at__lt=now).select_related("patient__clinic"))
     for session in past:
         for kind, hours in ((MessageKind.SESSION_48H, 48), (MessageKind.SESSION_2H, 2)):
