@@ -24,7 +24,7 @@ from backend.celery import app
 from scheduling.models import MessagePreference, PatientMessaging, Reminder, ReminderSettings
 from scheduling.services.reminders import session_reminders_sync
 from tests.conftest import requires_postgres, requires_redis
-from tests.factories import PatientFactory, SessionFactory, StaffFactory
+from tests.factories import ClinicFactory, PatientFactory, SessionFactory, StaffFactory
 from tests.scheduling.harness import CeleryProcesses, RedisServer, wait_until
 
 pytestmark = [
@@ -86,24 +86,35 @@ def sweep_every_second(db):
 
 
 @pytest.fixture
-def patient(db):
-    patient = PatientFactory()
+def clinic(db):
+    clinic = ClinicFactory()
     # No quiet hours: these tests run at any hour of the day.
     ReminderSettings.objects.create(
-        clinic=patient.clinic, quiet_hours_start=datetime.time(0), quiet_hours_end=datetime.time(0)
+        clinic=clinic, quiet_hours_start=datetime.time(0), quiet_hours_end=datetime.time(0)
     )
+    return clinic
+
+
+def consenting_patient(clinic):
+    patient = PatientFactory(clinic=clinic)
     PatientMessaging.objects.create(patient=patient, sms_consent_at=timezone.now())
     return patient
 
 
-def book_due(patient, clinician=None) -> list[Reminder]:
+@pytest.fixture
+def patient(clinic):
+    return consenting_patient(clinic)
+
+
+def book_due(patient) -> list[Reminder]:
     """Book a session starting in an hour (its 2 h reminder is due now), as a booking does:
-    the session and its reminder rows in one transaction."""
+    the session and its reminder rows in one transaction. Each booking has its own
+    clinician, and each patient one session: nobody is double-booked."""
     with transaction.atomic():
         starts = timezone.now().replace(microsecond=0) + datetime.timedelta(hours=1)
         session = SessionFactory(
             patient=patient,
-            clinician=clinician or StaffFactory(clinic=patient.clinic),
+            clinician=StaffFactory(clinic=patient.clinic),
             starts_at=starts,
             ends_at=starts + datetime.timedelta(hours=1),
         )
@@ -204,17 +215,17 @@ def test_a_worker_killed_after_the_provider_accepted_sends_at_most_once_more(
 
 
 def test_bookings_succeed_fast_while_redis_is_down_and_reminders_follow(
-    celery, sweep_every_second, patient, broker, var_dir
+    celery, sweep_every_second, clinic, broker, var_dir
 ):
     celery.beat()
     celery.worker()
     broker.stop()
 
-    clinician = StaffFactory(clinic=patient.clinic)
+    patients = [consenting_patient(clinic) for _ in range(5)]
     booked = []
-    for _ in range(5):
+    for patient in patients:
         started = time.monotonic()
-        booked += book_due(patient, clinician)
+        booked += book_due(patient)
         assert time.monotonic() - started < 2.0
     assert Reminder.objects.filter(status="pending").count() == len(booked) == 10
 
@@ -225,13 +236,13 @@ def test_bookings_succeed_fast_while_redis_is_down_and_reminders_follow(
         assert deliveries(var_dir, reminder) == 1, celery.logs()
 
 
-def test_two_beats_send_no_duplicate(celery, sweep_every_second, patient, var_dir):
+def test_two_beats_send_no_duplicate(celery, sweep_every_second, clinic, var_dir):
     celery.beat()
     celery.beat()
     celery.worker(concurrency=2)
-    clinician = StaffFactory(clinic=patient.clinic)
+    patients = [consenting_patient(clinic) for _ in range(10)]
     time.sleep(1.5)  # both beats ticking
-    booked = [r for _ in range(10) for r in book_due(patient, clinician)]
+    booked = [r for patient in patients for r in book_due(patient)]
 
     wait_until(lambda: all_sent(booked), timeout=60, what="the reminders to be sent")
     time.sleep(3)

@@ -15,7 +15,7 @@ from scheduling import sms
 from scheduling.models import MessagePreference, PatientMessaging, Reminder, SessionConfirmation
 from scheduling.services import outbox
 from scheduling.services.reminders import session_reminders_sync, session_response_link
-from tests.factories import SessionFactory
+from tests.factories import SessionFactory, StaffFactory
 
 
 @pytest.fixture(autouse=True)
@@ -25,9 +25,11 @@ def _no_broker(monkeypatch):
 
 def booked(people, *, patient=None, hours=72, kind="dosing"):
     starts = timezone.now().replace(microsecond=0) + datetime.timedelta(hours=hours)
+    patient = patient or people.patient
     session = SessionFactory(
-        patient=patient or people.patient,
-        clinician=people.therapist,
+        patient=patient,
+        # Its own clinician: PostgreSQL refuses a clinician booked twice at the same time.
+        clinician=StaffFactory(clinic=patient.clinic),
         kind=kind,
         starts_at=starts,
         ends_at=starts + datetime.timedelta(hours=2),
