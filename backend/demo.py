@@ -7,7 +7,14 @@ from practice import demo as practice_demo
 from practice.controlled import demo as controlled_demo
 from scheduling import demo_reminders
 
-SEEDS = [practice_demo.seed, demo_reminders.seed, controlled_demo.seed, notes_demo.seed]
+SEEDS = [
+    practice_demo.seed,
+    demo_reminders.seed,
+    controlled_demo.seed,
+    notes_demo.seed,
+    # Last: reminders for the upcoming sessions any seed above booked.
+    demo_reminders.sync_upcoming,
+]
 
 LOGINS = [
     ("Clinic admin", "admin"),

@@ -118,3 +118,13 @@ def seed(ctx: dict) -> dict:
         )
     ctx["reminders"] = Reminder.objects.filter(clinic=clinic)
     return ctx
+
+
+def sync_upcoming(ctx: dict) -> dict:
+    """Run last: reminders for upcoming sessions that later seeds added (idempotent)."""
+    upcoming = Session.objects.filter(
+        clinic=ctx["clinic"], status="scheduled", starts_at__gt=timezone.now()
+    ).select_related("patient__clinic")
+    for session in upcoming:
+        session_reminders_sync(session=session)
+    return ctx
