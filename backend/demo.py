@@ -5,8 +5,14 @@ from django.db import transaction
 from integration_notes import demo as notes_demo
 from practice import demo as practice_demo
 from practice.controlled import demo as controlled_demo
+from scheduling import demo as scheduling_demo
 
-SEEDS = [practice_demo.seed, controlled_demo.seed, notes_demo.seed]
+SEEDS = [
+    practice_demo.seed,
+    controlled_demo.seed,
+    scheduling_demo.seed,
+    notes_demo.seed,
+]
 
 LOGINS = [
     ("Clinic admin", "admin"),

@@ -290,7 +290,11 @@ LOGGING = {
 # Sections other apps add to pages that `practice` owns (see backend/templatetags/panels.py).
 # Slots: "dashboard" (staff home), "patient_detail", "session_detail", "portal".
 KAP_PANELS: dict[str, list[str]] = {
-    "dashboard": ["integration_notes/panels/worklist.html", "controlled/panels/dashboard.html"],
+    "dashboard": [
+        "scheduling/panels/my_day.html",
+        "integration_notes/panels/worklist.html",
+        "controlled/panels/dashboard.html",
+    ],
     "patient_detail": [
         "integration_notes/panels/patient_notes.html",
         "billing/panels/patient.html",
@@ -301,6 +305,7 @@ KAP_PANELS: dict[str, list[str]] = {
         "controlled/panels/session_detail.html",
     ],
     "portal": [
+        "scheduling/panels/portal_schedule.html",
         "integration_notes/panels/portal_summaries.html",
         "billing/panels/portal.html",
     ],

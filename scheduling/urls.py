@@ -1,3 +1,20 @@
+from django.urls import path
+
+from scheduling import views
+
 app_name = "scheduling"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("calendar/", views.CalendarView.as_view(), name="calendar"),
+    path("calendar/book/", views.BookingView.as_view(), name="book"),
+    path("calendar/slots/", views.FreeSlotView.as_view(), name="slots"),
+    path("calendar/sessions/<int:pk>/", views.SessionManageView.as_view(), name="session-manage"),
+    path("calendar/feed/", views.FeedIssueView.as_view(), name="feed-issue"),
+    path("calendar/feed/<str:token>.ics", views.feed_ics, name="feed"),
+    path("retreats/", views.RetreatListView.as_view(), name="retreat-list"),
+    path("retreats/new/", views.RetreatCreateView.as_view(), name="retreat-create"),
+    path("retreats/<int:pk>/", views.RetreatDetailView.as_view(), name="retreat-detail"),
+    path(
+        "retreats/<int:pk>/roster.pdf", views.RetreatRosterPdfView.as_view(), name="retreat-roster"
+    ),
+]
