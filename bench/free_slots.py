@@ -2,7 +2,7 @@
 
 Data: one clinic, 20 therapists and 4 medical staff working Mon–Fri 8:00–18:00, 10 rooms
 (4 dosing-capable), 3,000 patients and 100,000 one- or two-hour sessions over four years
-around "now", each clinician's day about 60 % booked.
+around "now", each clinician's day about 60 % booked, half of the sessions in a room.
 """
 
 import datetime as dt
@@ -73,14 +73,17 @@ def _build():
                         hour += 1
                         continue
                     hours = set(range(hour, hour + length))
-                    room = next(
-                        (
-                            r
-                            for r in rng.sample(rooms, len(rooms))
-                            if not any((r.pk, h) in room_busy for h in hours)
-                        ),
-                        None,
-                    )
+                    # Half the sessions need no room (telehealth, the therapist's office).
+                    room = None
+                    if rng.random() < 0.5:
+                        room = next(
+                            (
+                                r
+                                for r in rng.sample(rooms, len(rooms))
+                                if not any((r.pk, h) in room_busy for h in hours)
+                            ),
+                            None,
+                        )
                     patient = next(
                         p
                         for p in (rng.choice(patients) for _ in range(50))
