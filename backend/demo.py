@@ -5,12 +5,14 @@ from django.db import transaction
 from integration_notes import demo as notes_demo
 from practice import demo as practice_demo
 from practice.controlled import demo as controlled_demo
+from scheduling import demo as scheduling_demo
 from scheduling import demo_reminders
 
 SEEDS = [
     practice_demo.seed,
-    demo_reminders.seed,
     controlled_demo.seed,
+    scheduling_demo.seed,
+    demo_reminders.seed,
     notes_demo.seed,
     # Last: reminders for the upcoming sessions any seed above booked.
     demo_reminders.sync_upcoming,

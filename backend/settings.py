@@ -301,7 +301,11 @@ LOGGING = {
 # Sections other apps add to pages that `practice` owns (see backend/templatetags/panels.py).
 # Slots: "dashboard" (staff home), "patient_detail", "session_detail", "portal".
 KAP_PANELS: dict[str, list[str]] = {
-    "dashboard": ["integration_notes/panels/worklist.html", "controlled/panels/dashboard.html"],
+    "dashboard": [
+        "scheduling/panels/my_day.html",
+        "integration_notes/panels/worklist.html",
+        "controlled/panels/dashboard.html",
+    ],
     "patient_detail": [
         "integration_notes/panels/patient_notes.html",
         "billing/panels/patient.html",
@@ -312,6 +316,7 @@ KAP_PANELS: dict[str, list[str]] = {
         "controlled/panels/session_detail.html",
     ],
     "portal": [
+        "scheduling/panels/portal_schedule.html",
         "integration_notes/panels/portal_summaries.html",
         "billing/panels/portal.html",
     ],

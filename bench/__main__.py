@@ -1,62 +1,42 @@
-"""`make bench` / `python -m bench [name ...]`: run the project's benchmarks.
+"""Run every benchmark module of this package against a throwaway test database.
 
-Each benchmark is a module `bench/<name>.py` with `run(report)` that measures and calls
-`report(label, value, note="")`. The runner sets Django up against a throwaway database
-(`bench_<name>` of DATABASE_URL, created and dropped here: never the working database) and
-prints one table per benchmark, ready to paste into docs/benchmarks.md.
-
-Add a benchmark by adding a module and its name to BENCHMARKS.
+Uses the configured database engine (DATABASE_URL: PostgreSQL in CI, SQLite otherwise) but
+never its data: Django's test-database machinery creates and drops a separate database.
+`python -m bench [name ...]` runs only the named modules.
 """
 
 import importlib
 import os
+import pkgutil
 import sys
-import time
 
-BENCHMARKS = ["reminders"]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 
-def main(argv: list[str]) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    os.environ.setdefault("AXES_ENABLED", "false")
+def main(argv: list[str]) -> None:
     import django
 
     django.setup()
     from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
+    from django.test.utils import setup_test_environment, teardown_test_environment
 
-    names = argv or BENCHMARKS
-    unknown = [n for n in names if n not in BENCHMARKS]
-    if unknown:
-        print(f"Unknown benchmark(s): {', '.join(unknown)}. Known: {', '.join(BENCHMARKS)}")
-        return 2
-    if connection.vendor != "sqlite":
-        # Its own throwaway database, distinct from the test suite's test_<name>.
-        connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
-    print(f"Database: {connection.vendor}; broker: {_broker()}")
-    old = setup_databases(verbosity=0, interactive=False, keepdb=False)
+    import bench
+
+    names = argv or sorted(
+        m.name for m in pkgutil.iter_modules(bench.__path__) if not m.name.startswith("_")
+    )
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         for name in names:
             module = importlib.import_module(f"bench.{name}")
-            print(f"\n## {name}\n\n| measure | value | note |\n|---|---|---|")
-            started = time.perf_counter()
-
-            def report(label, value, note=""):
-                print(f"| {label} | {value} | {note} |", flush=True)
-
-            module.run(report)
-            print(f"\n({name}: {time.perf_counter() - started:.0f} s)")
+            print(f"== {name} ({connection.vendor})")
+            module.run()
     finally:
-        teardown_databases(old, verbosity=0)
-    return 0
-
-
-def _broker() -> str:
-    from django.conf import settings
-
-    url = settings.CELERY_BROKER_URL
-    return url.split("@")[-1] if "@" in url else url
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    main(sys.argv[1:])

@@ -4,7 +4,6 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -21,6 +20,7 @@ from integration_notes.models import (
 )
 from practice.choices import SessionStatus
 from practice.models import Session
+from practice.selectors import alert_list
 
 SEARCH_CONFIG = "english"
 
@@ -182,15 +182,8 @@ class Worklist:
     today: list = field(default_factory=list)
     drafts: list = field(default_factory=list)
     overdue: list = field(default_factory=list)
-    safety_alerts: list | None = None  # None: this installation has no safety alerts
+    safety_alerts: list = field(default_factory=list)
     tz: str = "UTC"
-
-
-def _safety_alert_model():
-    try:
-        return apps.get_model("practice", "SafetyAlert")
-    except LookupError:
-        return None
 
 
 def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
@@ -238,21 +231,5 @@ def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
         note.due_at = note_due_at(note.session)
         note.is_overdue = note.due_at <= now
     result = Worklist(today=today, drafts=drafts, overdue=overdue, tz=tz_name)
-    SafetyAlert = _safety_alert_model()
-    if SafetyAlert is not None:
-        result.safety_alerts = list(_open_safety_alerts(SafetyAlert, user))
+    result.safety_alerts = list(alert_list(user=user, open_only=True)[:50])
     return result
-
-
-def _open_safety_alerts(SafetyAlert, user):
-    qs = SafetyAlert.objects.visible_to(user)
-    field_names = {f.name for f in SafetyAlert._meta.get_fields()}
-    if "acknowledged_at" in field_names:
-        qs = qs.filter(acknowledged_at__isnull=True)
-    elif "status" in field_names:
-        qs = qs.filter(status="open")
-    elif "resolved_at" in field_names:
-        qs = qs.filter(resolved_at__isnull=True)
-    if "patient" in field_names:
-        qs = qs.select_related("patient")
-    return qs[:50]

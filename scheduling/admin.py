@@ -1,84 +1,51 @@
-from django.contrib import admin, messages
+"""Back-office configuration of the calendar: rooms, hours, policies, retreats."""
 
-from scheduling.errors import ReminderNotResendable
+from django.contrib import admin
+
 from scheduling.models import (
-    MessagePreference,
-    MessageTemplate,
-    PatientMessaging,
-    Reminder,
-    ReminderRule,
-    ReminderSettings,
-    SessionConfirmation,
+    AvailabilityException,
+    Retreat,
+    RetreatTemplateItem,
+    Room,
+    SchedulingPolicy,
+    WorkingHours,
 )
-from scheduling.services import outbox
-
-# ---------------------------------------------------------------------------
-# Reminders and the patient message outbox
-# ---------------------------------------------------------------------------
 
 
-@admin.register(ReminderSettings)
-class ReminderSettingsAdmin(admin.ModelAdmin):
-    list_display = ["clinic", "quiet_hours_start", "quiet_hours_end", "cancellation_window_hours"]
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "clinic", "capacity", "dosing_capable", "is_active"]
+    list_filter = ["clinic", "dosing_capable", "is_active"]
 
 
-@admin.register(ReminderRule)
-class ReminderRuleAdmin(admin.ModelAdmin):
-    list_display = ["clinic", "kind", "offset_minutes", "enabled"]
-    list_filter = ["clinic", "kind", "enabled"]
+@admin.register(SchedulingPolicy)
+class SchedulingPolicyAdmin(admin.ModelAdmin):
+    list_display = ["clinic", "slot_step_minutes"]
 
 
-@admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
-    list_display = ["clinic", "kind", "email_subject", "updated_at"]
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ["clinician", "weekday", "start_time", "end_time", "valid_from", "valid_until"]
+    list_filter = ["clinic", "weekday"]
+
+
+@admin.register(AvailabilityException)
+class AvailabilityExceptionAdmin(admin.ModelAdmin):
+    list_display = ["clinician", "kind", "starts_on", "ends_on", "start_time", "end_time"]
     list_filter = ["clinic", "kind"]
 
 
-@admin.register(PatientMessaging)
-class PatientMessagingAdmin(admin.ModelAdmin):
-    list_display = ["patient", "sms_consent_at", "share_session_type"]
-    raw_id_fields = ["patient"]
+class TemplateInline(admin.TabularInline):
+    model = RetreatTemplateItem
+    extra = 0
 
 
-@admin.register(MessagePreference)
-class MessagePreferenceAdmin(admin.ModelAdmin):
-    list_display = ["patient", "kind", "channel"]
-    list_filter = ["kind", "channel"]
-    raw_id_fields = ["patient"]
+@admin.register(Retreat)
+class RetreatAdmin(admin.ModelAdmin):
+    list_display = ["name", "clinic", "starts_on", "ends_on", "capacity", "price"]
+    filter_horizontal = ["staff", "rooms"]
+    inlines = [TemplateInline]
 
 
-@admin.action(description="Send the selected failed messages again")
-def resend_failed(modeladmin, request, queryset):
-    resent = 0
-    for reminder in queryset:
-        try:
-            outbox.reminder_resend(reminder=reminder)
-            resent += 1
-        except ReminderNotResendable:
-            continue
-    messages.info(request, f"{resent} message(s) will be sent again.")
-
-
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    """The outbox, read-only: rows change only through the outbox services."""
-
-    list_display = ["send_at", "patient", "kind", "channel", "status", "attempts", "sent_at"]
-    list_filter = ["status", "kind", "channel", "clinic"]
-    search_fields = ["patient__legal_last_name", "recipient", "target_id"]
-    date_hierarchy = "send_at"
-    actions = [resend_failed]
-    readonly_fields = [f.name for f in Reminder._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(SessionConfirmation)
-class SessionConfirmationAdmin(admin.ModelAdmin):
-    list_display = ["session", "status", "responded_at"]
-    list_filter = ["status"]
-    raw_id_fields = ["session"]
+# Reminders and the patient message outbox: registered by their own module.
+import scheduling.reminder_admin  # noqa: E402, F401

@@ -1,60 +1,383 @@
-"""API serializers and viewsets of this app (thin: they call services and selectors)."""
+"""Scheduling API: rooms, retreats with enrollments and timetable, booking actions on sessions.
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+`sessions` is practice's SessionViewSet extended here (registered under the same prefix):
+POST /sessions/ books through `session_book` (hours, room, conflicts), and the `reschedule`,
+`cancel` and `free-slots` actions call the booking services. Viewsets are thin.
+"""
+
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from backend.api import ScopedReadOnlyViewSet
-from backend.roles import ADMIN, PATIENT
-from scheduling.models import Reminder
-from scheduling.services import outbox
+from backend.api import ScopedModelViewSet
+from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for
+from practice.api.sessions import SessionCreateSerializer, SessionSerializer, SessionViewSet
+from practice.models import Patient, StaffMember
+from scheduling import selectors
+from scheduling.models import Enrollment, Retreat, RetreatTemplateItem, Room
+from scheduling.services import booking, retreats
 
-# ---------------------------------------------------------------------------
-# Reminders and the patient message outbox
-# ---------------------------------------------------------------------------
+ADMIN_ONLY = frozenset({ADMIN})
 
 
-class ReminderSerializer(serializers.ModelSerializer):
+class RoomSerializer(serializers.ModelSerializer):
     class Meta:
-        model = Reminder
+        model = Room
+        fields = ["id", "name", "capacity", "dosing_capable", "description", "is_active"]
+
+
+class RoomViewSet(ScopedModelViewSet):
+    """The clinic's rooms; staff read, admins change."""
+
+    serializer_class = RoomSerializer
+    queryset = Room.objects.all()
+    read_roles = STAFF_ROLES
+    write_roles = ADMIN_ONLY
+    filterset_fields = ["dosing_capable", "is_active"]
+
+    def perform_create(self, serializer):
+        serializer.save(clinic_id=self.actor.clinic_id)
+
+    def perform_destroy(self, instance):
+        # Rooms with history are retired, never deleted.
+        instance.is_active = False
+        instance.save(update_fields=["is_active"])
+
+
+class TemplateItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RetreatTemplateItem
+        fields = ["id", "day", "kind", "start_time", "duration_minutes", "group", "title"]
+        read_only_fields = ["id"]
+
+
+class RetreatSerializer(serializers.ModelSerializer):
+    staff = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=StaffMember.objects.all(), required=False
+    )
+    rooms = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Room.objects.all(), required=False
+    )
+    template = TemplateItemSerializer(many=True, read_only=True)
+    enrolled_count = serializers.IntegerField(read_only=True)
+    waitlisted_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Retreat
+        fields = [
+            "id",
+            "name",
+            "starts_on",
+            "ends_on",
+            "location",
+            "capacity",
+            "price",
+            "description",
+            "staff",
+            "rooms",
+            "template",
+            "enrolled_count",
+            "waitlisted_count",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        actor = actor_for(getattr(self.context.get("request"), "user", None))
+        if actor is not None:
+            self.fields["staff"].child_relation.queryset = StaffMember.objects.for_clinic(
+                actor.clinic_id
+            )
+            self.fields["rooms"].child_relation.queryset = Room.objects.for_clinic(actor.clinic_id)
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+
+    class Meta:
+        model = Enrollment
         fields = [
             "id",
             "patient",
-            "session",
-            "kind",
-            "channel",
-            "target_type",
-            "target_id",
-            "send_at",
+            "patient_name",
             "status",
-            "attempts",
-            "recipient",
-            "sent_at",
-            "last_error",
-            "subject",
+            "position",
+            "created_at",
+            "promoted_at",
+            "cancelled_at",
         ]
         read_only_fields = fields
 
 
-class ReminderViewSet(ScopedReadOnlyViewSet):
-    """The delivery log: admins see their clinic's messages, a patient their own."""
+class EnrollmentCreateSerializer(serializers.Serializer):
+    patient = serializers.IntegerField()
 
-    queryset = Reminder.objects.select_related("patient", "session").order_by("-send_at", "-id")
-    serializer_class = ReminderSerializer
-    read_roles = frozenset({ADMIN, PATIENT})
-    write_roles = frozenset({ADMIN})
-    filterset_fields = ["patient", "session", "status", "kind", "channel"]
-    ordering_fields = ["send_at", "sent_at"]
 
-    @extend_schema(request=None, responses=ReminderSerializer)
+class EnrollmentCancelResultSerializer(serializers.Serializer):
+    cancelled = EnrollmentSerializer()
+    promoted = EnrollmentSerializer(allow_null=True)
+
+
+class TimetableResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    kept = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+
+
+class RetreatViewSet(ScopedModelViewSet):
+    """Retreats of the clinic. Patients of the clinic may read them; admins run them."""
+
+    serializer_class = RetreatSerializer
+    read_roles = STAFF_ROLES | {PATIENT}
+    write_roles = ADMIN_ONLY
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    action_roles = {"enrollments": ADMIN_ONLY, "cancel_enrollment": ADMIN_ONLY}
+
+    def get_queryset(self):
+        return selectors.retreat_list(user=self.request.user).prefetch_related(
+            "template", "staff", "rooms"
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = retreats.retreat_create(
+            clinic=self.request.user.staff_member.clinic,
+            staff=data.pop("staff", []),
+            rooms=data.pop("rooms", []),
+            **data,
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        staff, rooms = data.pop("staff", None), data.pop("rooms", None)
+        retreat = serializer.save(**{})
+        if staff is not None or rooms is not None:
+            retreats.retreat_resources_set(
+                retreat=retreat,
+                staff=staff if staff is not None else list(retreat.staff.all()),
+                rooms=rooms if rooms is not None else list(retreat.rooms.all()),
+            )
+
+    @extend_schema(
+        request=TemplateItemSerializer(many=True), responses=TemplateItemSerializer(many=True)
+    )
+    @action(detail=True, methods=["put"])
+    def template(self, request, pk=None):
+        """Replace the retreat's daily template."""
+        retreat = self.get_object()
+        payload = TemplateItemSerializer(data=request.data, many=True)
+        payload.is_valid(raise_exception=True)
+        items = retreats.retreat_template_set(retreat=retreat, items=payload.validated_data)
+        return Response(TemplateItemSerializer(items, many=True).data)
+
+    @extend_schema(methods=["GET"], request=None, responses=EnrollmentSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=EnrollmentCreateSerializer, responses=EnrollmentSerializer
+    )
+    @action(detail=True, methods=["get", "post"])
+    def enrollments(self, request, pk=None):
+        """The roster and waitlist (GET); enroll a patient, waitlisted when full (POST)."""
+        retreat = self.get_object()
+        if request.method == "GET":
+            rows = selectors.enrollment_list(user=request.user, retreat=retreat)
+            return Response(EnrollmentSerializer(rows, many=True).data)
+        payload = EnrollmentCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        patient = get_object_or_404(
+            Patient.objects.visible_to(request.user), pk=payload.validated_data["patient"]
+        )
+        enrollment = retreats.enrollment_create(retreat=retreat, patient=patient)
+        return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=EnrollmentCancelResultSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"enrollments/(?P<enrollment_id>\d+)/cancel",
+    )
+    def cancel_enrollment(self, request, pk=None, enrollment_id=None):
+        """Cancel an enrollment; the first waitlisted patient is promoted and notified."""
+        retreat = self.get_object()
+        enrollment = get_object_or_404(
+            Enrollment.objects.visible_to(request.user), pk=enrollment_id, retreat=retreat
+        )
+        promoted = retreats.enrollment_cancel(enrollment=enrollment, by=self.actor_staff())
+        enrollment.refresh_from_db()
+        return Response(
+            {
+                "cancelled": EnrollmentSerializer(enrollment).data,
+                "promoted": EnrollmentSerializer(promoted).data if promoted else None,
+            }
+        )
+
+    @extend_schema(request=None, responses=TimetableResultSerializer)
+    @action(detail=True, methods=["post"], url_path="generate-timetable")
+    def generate_timetable(self, request, pk=None):
+        """Create or update every enrolled patient's sessions; all or nothing."""
+        result = retreats.timetable_generate(retreat=self.get_object(), by=self.actor_staff())
+        return Response(
+            {"created": result.created, "kept": result.kept, "cancelled": result.cancelled}
+        )
+
+    def actor_staff(self):
+        return getattr(self.request.user, "staff_member", None)
+
+
+class BookingCreateSerializer(SessionCreateSerializer):
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.all(), required=False, allow_null=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        actor = actor_for(getattr(self.context.get("request"), "user", None))
+        if actor is not None:
+            self.fields["room"].queryset = Room.objects.for_clinic(actor.clinic_id)
+
+
+class RescheduleSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.all(), required=False, allow_null=True
+    )
+    clinician = serializers.PrimaryKeyRelatedField(
+        queryset=StaffMember.objects.all(), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        actor = actor_for(getattr(self.context.get("request"), "user", None))
+        if actor is not None:
+            self.fields["room"].queryset = Room.objects.for_clinic(actor.clinic_id)
+            self.fields["clinician"].queryset = StaffMember.objects.for_clinic(actor.clinic_id)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class SlotSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    clinician = serializers.IntegerField(source="clinician.pk")
+    clinician_name = serializers.CharField(source="clinician.display_name")
+    room = serializers.IntegerField(source="room.pk", allow_null=True)
+    room_name = serializers.CharField(source="room.name", allow_null=True)
+
+
+class BookingSessionViewSet(SessionViewSet):
+    """Practice's sessions with the calendar's rules: booking, moving and cancelling."""
+
+    action_roles = {
+        **SessionViewSet.action_roles,
+        "reschedule": ADMIN_ONLY,
+        "cancel": ADMIN_ONLY,
+        "free_slots": STAFF_ROLES,
+    }
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return BookingCreateSerializer
+        return super().get_serializer_class()
+
+    def create_session(self, data: dict):
+        return booking.session_book(booked_by=self._staff(), **data)
+
+    def _staff(self):
+        return getattr(self.request.user, "staff_member", None)
+
+    @extend_schema(request=RescheduleSerializer, responses=SessionSerializer)
     @action(detail=True, methods=["post"])
-    def resend(self, request, pk=None):
-        """Send a failed message again (409 for any other status)."""
-        reminder = outbox.reminder_resend(reminder=self.get_object())
-        return Response(ReminderSerializer(reminder).data)
+    def reschedule(self, request, pk=None):
+        """Move a scheduled session (a group moves together); 409 names what conflicts."""
+        session = self.get_object()
+        payload = RescheduleSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        moved = booking.session_reschedule(
+            session=session,
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            room=data.get("room", booking.KEEP),
+            clinician=data.get("clinician"),
+            by=self._staff(),
+        )
+        return Response(self._session_data(moved))
+
+    @extend_schema(request=CancelSerializer, responses=SessionSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel a scheduled session; a late cancellation is recorded per clinic policy."""
+        session = self.get_object()
+        payload = CancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        cancelled = booking.session_cancel(
+            session=session, reason=payload.validated_data.get("reason", ""), by=self._staff()
+        )
+        return Response(self._session_data(cancelled))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", dt.datetime, required=True),
+            OpenApiParameter("end", dt.datetime, required=True),
+            OpenApiParameter("minutes", int, required=True),
+            OpenApiParameter("count", int),
+            OpenApiParameter("clinician", int),
+            OpenApiParameter("room", str, enum=["dosing", "any", "none"]),
+        ],
+        responses=SlotSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], url_path="free-slots")
+    def free_slots(self, request):
+        """The next free slots of a length where a clinician (or any therapist) and a room
+        are free."""
+        query = FreeSlotQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        clinic = request.user.staff_member.clinic
+        clinicians = None
+        if q.get("clinician"):
+            clinicians = [
+                get_object_or_404(StaffMember.objects.for_clinic(clinic.pk), pk=q["clinician"])
+            ]
+        slots = selectors.free_slots(
+            clinic=clinic,
+            start=q["start"],
+            end=q["end"],
+            length=dt.timedelta(minutes=q["minutes"]),
+            count=q["count"],
+            clinicians=clinicians,
+            room_needed=None if q["room"] == "none" else q["room"],
+        )
+        return Response(SlotSerializer(slots, many=True).data)
+
+
+class FreeSlotQuery(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    minutes = serializers.IntegerField(min_value=5, max_value=12 * 60)
+    count = serializers.IntegerField(min_value=1, max_value=50, default=10)
+    clinician = serializers.IntegerField(required=False)
+    room = serializers.ChoiceField(choices=["dosing", "any", "none"], default="dosing")
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": "The end must be after the start."})
+        if attrs["end"] - attrs["start"] > dt.timedelta(days=366):
+            raise serializers.ValidationError({"end": "Search at most a year at a time."})
+        return attrs
 
 
 def register_routes(router) -> None:
     """Add this app's viewsets to the /api/v1/ router."""
-    router.register("reminders", ReminderViewSet, basename="reminder")
+    router.register("rooms", RoomViewSet, basename="room")
+    router.register("retreats", RetreatViewSet, basename="retreat")
+    router.register("sessions", BookingSessionViewSet, basename="session")
+    # Reminders and the patient message outbox.
+    from scheduling.reminder_api import register_routes as register_reminder_routes
+
+    register_reminder_routes(router)

@@ -10,11 +10,24 @@ class SchedulingConfig(AppConfig):
 
         from scheduling import models
 
-        # What patients choose and answer is audited. Outbox rows are written by the system
-        # (and would copy every message body into the log); their own columns record who/when.
+        # Who booked, moved or cancelled what, and who joined or left a retreat.
+        for model in (
+            models.SessionBooking,
+            models.SessionSeries,
+            models.Enrollment,
+            models.RetreatSession,
+            models.CalendarFeed,
+        ):
+            if not auditlog.contains(model):
+                auditlog.register(
+                    model, exclude_fields=["token"] if model is models.CalendarFeed else None
+                )
+        # Reminders: what patients choose and answer is audited. Outbox rows are written by
+        # the system (and would copy every message body into the log).
         for model in (
             models.PatientMessaging,
             models.MessagePreference,
             models.SessionConfirmation,
         ):
-            auditlog.register(model)
+            if not auditlog.contains(model):
+                auditlog.register(model)

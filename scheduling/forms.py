@@ -1,79 +1,111 @@
-"""Forms of this app's pages."""
+"""Forms of the scheduling pages (input only; rules live in the services)."""
+
+import datetime as dt
 
 from django import forms
 
-from scheduling.choices import ChannelChoice, MessageKind, ReminderStatus
+from backend.roles import CLINICIAN_ROLES
+from practice.choices import SessionKind
+from practice.models import Patient, StaffMember
+from scheduling.models import Room
 
-# ---------------------------------------------------------------------------
-# Reminders and the patient message outbox
-# ---------------------------------------------------------------------------
-
-# What each message is, in the patient's words.
-KIND_HELP = {
-    MessageKind.SESSION_48H: "Two days before each appointment, with a confirm/cancel link.",
-    MessageKind.SESSION_2H: "A couple of hours before each appointment.",
-    MessageKind.DOSING_PREPARATION: "The day before a treatment: fasting, your ride home.",
-    MessageKind.INTEGRATION_FOLLOWUP: "The day after a treatment: how you are feeling.",
-    MessageKind.QUESTIONNAIRE_INVITATION: "Weekly check-in questionnaires during your first weeks.",
-    MessageKind.RETREAT_WELCOME: "A week before a retreat you joined, with the timetable.",
-    MessageKind.WAITLIST_PROMOTION: "When a place you were waiting for opens up.",
-    MessageKind.SUPERBILL_ISSUED: "When a superbill for your insurer is ready.",
-    MessageKind.PAYMENT_PLAN_INSTALMENT: "A few days before a payment-plan instalment is due.",
-}
+DURATIONS = [
+    (m, f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min")
+    for m in (30, 45, 50, 60, 90, 120, 150, 180, 240)
+]
 
 
-class PreferencesForm(forms.Form):
-    sms_consent = forms.BooleanField(
-        required=False, label="I agree to receive text messages from the clinic"
+def _clinicians(clinic_id):
+    return (
+        StaffMember.objects.for_clinic(clinic_id)
+        .filter(is_active=True, role__in=CLINICIAN_ROLES)
+        .select_related("user")
     )
-    share_session_type = forms.BooleanField(
+
+
+class BookingForm(forms.Form):
+    patient = forms.ModelChoiceField(queryset=Patient.objects.none())
+    kind = forms.ChoiceField(choices=SessionKind.choices)
+    clinician = forms.ModelChoiceField(queryset=StaffMember.objects.none())
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    duration = forms.TypedChoiceField(choices=DURATIONS, coerce=int, initial=60)
+    repeat_every_days = forms.IntegerField(
         required=False,
-        label="Reminders may name the kind of session (e.g. “dosing session”)",
-        help_text="Otherwise they only say “appointment”.",
+        min_value=1,
+        max_value=366,
+        label="Repeat every (days)",
+        help_text="Leave empty for a single session; 7 = weekly, 28 = every 4 weeks.",
     )
-    quiet_hours_start = forms.TimeField(
-        required=False, label="Quiet hours from", widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    quiet_hours_end = forms.TimeField(
-        required=False, label="until", widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    occurrences = forms.IntegerField(required=False, min_value=2, max_value=104, initial=None)
 
-    def __init__(self, *args, kinds=MessageKind.values, **kwargs):
+    def __init__(self, *args, user, clinic_id, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kinds = list(kinds)
-        for kind in self.kinds:
-            self.fields[f"channel_{kind}"] = forms.ChoiceField(
-                choices=ChannelChoice.choices,
-                label=MessageKind(kind).label,
-                help_text=KIND_HELP.get(kind, ""),
-            )
+        self.fields["patient"].queryset = Patient.objects.visible_to(user)
+        self.fields["clinician"].queryset = _clinicians(clinic_id)
+        self.fields["room"].queryset = Room.objects.for_clinic(clinic_id).filter(is_active=True)
 
-    def channel_fields(self):
-        return [self[f"channel_{kind}"] for kind in self.kinds]
-
-    def channels(self) -> dict[str, str]:
-        return {kind: self.cleaned_data[f"channel_{kind}"] for kind in self.kinds}
+    def clean(self):
+        data = super().clean()
+        if data.get("repeat_every_days") and not data.get("occurrences"):
+            self.add_error("occurrences", "How many sessions should the series have?")
+        return data
 
 
-class DeliveryLogFilter(forms.Form):
-    patient = forms.ModelChoiceField(queryset=None, required=False, empty_label="All patients")
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *ReminderStatus.choices], required=False
+class RescheduleForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    duration = forms.TypedChoiceField(choices=DURATIONS, coerce=int)
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False)
+    clinician = forms.ModelChoiceField(queryset=StaffMember.objects.none())
+    apply_to_series = forms.BooleanField(
+        required=False, label="Also move every later session of this series"
     )
-    kind = forms.ChoiceField(choices=[("", "Any message"), *MessageKind.choices], required=False)
 
-    def __init__(self, *args, patients, **kwargs):
+    def __init__(self, *args, clinic_id, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = patients
+        self.fields["clinician"].queryset = _clinicians(clinic_id)
+        self.fields["room"].queryset = Room.objects.for_clinic(clinic_id).filter(is_active=True)
 
-    def apply(self, queryset):
-        if not self.is_valid():
-            return queryset
-        data = self.cleaned_data
-        if data["patient"]:
-            queryset = queryset.filter(patient=data["patient"])
-        if data["status"]:
-            queryset = queryset.filter(status=data["status"])
-        if data["kind"]:
-            queryset = queryset.filter(kind=data["kind"])
-        return queryset
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=200, required=False)
+    cancel_series = forms.BooleanField(
+        required=False, label="Also cancel every later session of this series"
+    )
+
+
+class FreeSlotForm(forms.Form):
+    clinician = forms.ModelChoiceField(
+        queryset=StaffMember.objects.none(), required=False, empty_label="Any therapist"
+    )
+    room = forms.ChoiceField(
+        choices=[("dosing", "A dosing-capable room"), ("any", "Any room"), ("none", "No room")],
+        initial="dosing",
+    )
+    duration = forms.TypedChoiceField(choices=DURATIONS, coerce=int, initial=120)
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To (inclusive)")
+    count = forms.IntegerField(min_value=1, max_value=50, initial=10, label="How many")
+
+    def __init__(self, *args, clinic_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = _clinicians(clinic_id)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end"):
+            if data["end"] < data["start"]:
+                self.add_error("end", "The end date is before the start date.")
+            elif data["end"] - data["start"] > dt.timedelta(days=366):
+                self.add_error("end", "Search at most a year at a time.")
+        return data
+
+
+class EnrollForm(forms.Form):
+    patient = forms.ModelChoiceField(queryset=Patient.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = Patient.objects.visible_to(user)

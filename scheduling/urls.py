@@ -1,13 +1,29 @@
 from django.urls import path
 
-from scheduling import views
+from scheduling import reminder_views, views
 
 app_name = "scheduling"
 
-urlpatterns: list = [
+urlpatterns = [
+    path("calendar/", views.CalendarView.as_view(), name="calendar"),
+    path("calendar/book/", views.BookingView.as_view(), name="book"),
+    path("calendar/slots/", views.FreeSlotView.as_view(), name="slots"),
+    path("calendar/sessions/<int:pk>/", views.SessionManageView.as_view(), name="session-manage"),
+    path("calendar/feed/", views.FeedIssueView.as_view(), name="feed-issue"),
+    path("calendar/feed/<str:token>.ics", views.feed_ics, name="feed"),
+    path("retreats/", views.RetreatListView.as_view(), name="retreat-list"),
+    path("retreats/new/", views.RetreatCreateView.as_view(), name="retreat-create"),
+    path("retreats/<int:pk>/", views.RetreatDetailView.as_view(), name="retreat-detail"),
+    path(
+        "retreats/<int:pk>/roster.pdf", views.RetreatRosterPdfView.as_view(), name="retreat-roster"
+    ),
     # Reminders and the patient message outbox
-    path("reminders/", views.DeliveryLogView.as_view(), name="delivery-log"),
-    path("reminders/<int:pk>/resend/", views.ReminderResendView.as_view(), name="reminder-resend"),
-    path("portal/preferences/", views.PreferencesView.as_view(), name="preferences"),
-    path("r/<str:token>/", views.session_response, name="session-response"),
+    path("reminders/", reminder_views.DeliveryLogView.as_view(), name="delivery-log"),
+    path(
+        "reminders/<int:pk>/resend/",
+        reminder_views.ReminderResendView.as_view(),
+        name="reminder-resend",
+    ),
+    path("portal/preferences/", reminder_views.PreferencesView.as_view(), name="preferences"),
+    path("r/<str:token>/", reminder_views.session_response, name="session-response"),
 ]

@@ -26,6 +26,12 @@ def clinic_zone(clinic) -> ZoneInfo:
     return ZoneInfo(clinic.timezone)
 
 
+def wall_clock(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """`moment` as naive clinic wall-clock time, for display: templates would otherwise
+    convert an aware datetime back to the server's zone."""
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
 def local_instant(day: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
     """The UTC instant of wall-clock `time` on `day` in `zone` (that date's own offset)."""
     return dt.datetime.combine(day, time, tzinfo=zone).astimezone(UTC)

@@ -28,6 +28,7 @@ from practice.models import Patient, Session, StaffMember, TreatmentPlan
 from scheduling.errors import (
     BookingConflict,
     CapacityReached,
+    DomainError,
     InvalidInput,
     OutsideWorkingHours,
     RoomNotSuitable,
@@ -229,6 +230,10 @@ def _raise_first(problems: list) -> None:
         raise (conflicts or problems)[0]
 
 
+class _CalendarRefused(Exception):
+    """Internal: roll back a created session because a calendar rule refuses it."""
+
+
 def _create_session(**fields) -> Session:
     """Create the session through practice's clinical rules once they exist."""
     from practice import services as practice_services
@@ -300,7 +305,6 @@ def session_book(
         room=room,
         booking_key=booking_key,
     )
-    _raise_first(problems)
     fields = {
         "patient": patient,
         "clinician": clinician,
@@ -312,18 +316,31 @@ def session_book(
     }
     if booking_key is not None:
         fields["booking_key"] = booking_key
-    session = _write_guarded(
-        lambda: _create_session(**fields),
-        zone=clinic_zone(clinician.clinic),
-        conflict_kwargs={
-            "starts_at": starts_at,
-            "ends_at": ends_at,
-            "clinician": clinician,
-            "room": room,
-            "patients": [patient],
-            "booking_key": booking_key,
-        },
-    )
+
+    def write():
+        # Practice's clinical rules answer first (a patient who may not be dosed is told so
+        # before being told which room to pick); the savepoint is rolled back if the
+        # calendar then refuses.
+        created = _create_session(**fields)
+        if problems:
+            raise _CalendarRefused
+        return created
+
+    try:
+        session = _write_guarded(
+            write,
+            zone=clinic_zone(clinician.clinic),
+            conflict_kwargs={
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "clinician": clinician,
+                "room": room,
+                "patients": [patient],
+                "booking_key": booking_key,
+            },
+        )
+    except _CalendarRefused:
+        _raise_first(problems)
     SessionBooking.objects.create(
         session=session, booked_by=booked_by, series=series, series_index=series_index
     )
@@ -494,3 +511,34 @@ def session_cancel(*, session: Session, reason: str = "", by: StaffMember | None
     booking.save(update_fields=["sequence", "late_cancellation", "cancelled_by"])
     session_reminders_sync(session=locked)
     return locked
+
+
+class _DryRun(Exception):
+    """Raised to roll a trial booking back."""
+
+
+def session_book_check(**kwargs) -> list:
+    """Everything that would refuse `session_book(**kwargs)`, without booking anything.
+
+    The calendar rules are listed all at once; when they pass, the booking is tried in a
+    savepoint that is always rolled back, so practice's clinical rules answer too.
+    """
+    problems = booking_problems(
+        patients=[kwargs["patient"]],
+        clinician=kwargs["clinician"],
+        kind=kwargs["kind"],
+        starts_at=kwargs["starts_at"],
+        ends_at=kwargs["ends_at"],
+        room=kwargs.get("room"),
+        booking_key=kwargs.get("booking_key"),
+    )
+    if problems:
+        return problems
+    try:
+        with transaction.atomic():
+            session_book(**kwargs)
+            raise _DryRun
+    except _DryRun:
+        return []
+    except DomainError as error:
+        return [error]

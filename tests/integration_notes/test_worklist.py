@@ -96,3 +96,45 @@ def test_the_dashboard_shows_the_worklist(people, day, web_as):
 
 def test_an_admin_gets_no_worklist(people, day, web_as):
     assert selectors.worklist(user=people.admin.user).today == []
+
+
+def test_the_worklist_shows_open_safety_alerts_of_the_therapists_patients(people, day, web_as):
+    from practice.models import SafetyAlert
+
+    def alert(patient, **extra):
+        return SafetyAlert.objects.create(
+            clinic=people.clinic,
+            patient=patient,
+            kind="phq9_item9",
+            severity="urgent",
+            message=f"PHQ-9 item 9 answered 2 by {patient.legal_first_name}",
+            raised_at=NOW,
+            **extra,
+        )
+
+    open_alert = alert(people.patient)
+    alert(
+        people.patient,
+        acknowledged_at=NOW,
+        acknowledged_by=people.therapist,
+        acknowledgement_note="Called her; safe, plan in place.",
+    )
+    alert(people.other_patient)  # not on Bob's care team
+    with time_machine.travel(NOW, tick=False):
+        wl = selectors.worklist(user=people.therapist.user)
+        html = web_as(people.therapist).get("/today/").content.decode()
+    assert wl.safety_alerts == [open_alert]
+    assert 'data-testid="worklist-alerts"' in html
+    assert "answered 2 by Erin" in html
+    assert selectors.worklist(user=people.outsider.user).safety_alerts[0].patient == (
+        people.other_patient
+    )
+
+
+def test_the_session_page_shows_the_note_panel(people, day, web_as):
+    session = day["today_early"]
+    response = web_as(people.therapist).get(f"/sessions/{session.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="session-note-panel"' in html
+    assert f"/sessions/{session.pk}/note/" in html

@@ -1,12 +1,13 @@
 """Sessions API: scoping, roles, lifecycle actions, dosing and vitals endpoints."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from practice.models import DosingRecord, Session
-from tests.factories import SessionFactory
+from tests.factories import RoomFactory, SessionFactory, working_hours_every_day
 from tests.practice.clinical import GOOD_GATE, cleared_with_plan, dose, dosing_session, stock_lot
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +73,12 @@ def test_the_session_list_costs_the_same_queries_for_1_or_10_sessions(
 
 
 def test_create_goes_through_session_create(people, api_as):
-    starts = timezone.now().replace(microsecond=0) + datetime.timedelta(days=3)
+    # 10:00 clinic time in three days: inside the working hours given below.
+    starts = (
+        (timezone.now() + datetime.timedelta(days=3))
+        .astimezone(ZoneInfo(people.clinic.timezone))
+        .replace(hour=10, minute=0, second=0, microsecond=0)
+    )
     payload = {
         "patient": people.patient.pk,
         "clinician": people.therapist.pk,
@@ -87,8 +93,12 @@ def test_create_goes_through_session_create(people, api_as):
     assert not Session.objects.exists()
 
     plan = cleared_with_plan(people)
+    # With scheduling installed, POST /sessions/ books: the clinician must be working then
+    # and a dosing session needs a dosing-capable room (tests/scheduling cover those rules).
+    working_hours_every_day(people.therapist)
+    room = RoomFactory(clinic=people.clinic, dosing_capable=True)
     response = api_as(people.therapist).post(
-        "/api/v1/sessions/", {**payload, "plan": plan.pk}, format="json"
+        "/api/v1/sessions/", {**payload, "plan": plan.pk, "room": room.pk}, format="json"
     )
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == "scheduled"

@@ -36,3 +36,16 @@ def cal(people, frozen):
         ),
         plan=TreatmentPlanFactory(patient=people.patient),
     )
+
+
+def clear_for_retreat(patient, screener):
+    """A cleared screening covering 2027 and a running plan, so the patient may be dosed."""
+    from tests.factories import ScreeningFactory, TreatmentPlanFactory
+
+    ScreeningFactory(
+        patient=patient,
+        screened_by=screener,
+        screened_on=dt.date(2027, 1, 15),
+        expires_on=dt.date(2028, 1, 14),
+    )
+    return TreatmentPlanFactory(patient=patient, status="active")

@@ -8,6 +8,7 @@ from practice.models import Session
 from scheduling.errors import (
     BookingConflict,
     CapacityReached,
+    DomainError,
     OutsideWorkingHours,
     RoomNotSuitable,
     WrongState,
@@ -21,15 +22,24 @@ from scheduling.services.booking import (
     session_reschedule,
 )
 from tests.factories import PatientFactory
-from tests.scheduling.conftest import local
+from tests.scheduling.conftest import clear_for_retreat, local
 
 pytestmark = pytest.mark.django_db
 
 
 def book(
-    cal, start, end=None, *, patient=None, clinician=None, room="dosing_a", kind="integration"
+    cal,
+    start,
+    end=None,
+    *,
+    patient=None,
+    clinician=None,
+    room="dosing_a",
+    kind="integration",
+    plan=None,
 ):
     return session_book(
+        plan=plan,
         patient=patient or cal.people.patient,
         clinician=clinician or cal.people.therapist,
         kind=kind,
@@ -91,10 +101,19 @@ def test_a_cancelled_session_frees_its_slot(cal):
 
 
 def test_dosing_in_a_room_that_is_not_dosing_capable_is_refused(cal):
+    plan = clear_for_retreat(cal.people.patient, cal.people.medical)
     with pytest.raises(RoomNotSuitable, match="Circle room is not dosing-capable"):
-        book(cal, local(2027, 2, 3, 10), room="circle", kind="dosing")
+        book(cal, local(2027, 2, 3, 10), room="circle", kind="dosing", plan=plan)
     with pytest.raises(RoomNotSuitable, match="needs a dosing-capable room"):
-        book(cal, local(2027, 2, 3, 10), room=None, kind="dosing")
+        book(cal, local(2027, 2, 3, 10), room=None, kind="dosing", plan=plan)
+    assert not Session.objects.exists()
+    assert book(cal, local(2027, 2, 3, 10), kind="dosing", plan=plan).room == cal.dosing_a
+
+
+def test_clinical_rules_answer_before_calendar_rules(cal):
+    # No plan: practice's session_create refuses before the room is even considered.
+    with pytest.raises(DomainError, match="active treatment plan"):
+        book(cal, local(2027, 2, 3, 10), room="circle", kind="dosing")
     assert not Session.objects.exists()
 
 

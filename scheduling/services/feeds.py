@@ -1,0 +1,96 @@
+"""Private iCalendar feeds (RFC 5545, built with the icalendar library).
+
+A feed belongs to one clinician or one patient and is reached by a secret token in its URL;
+issuing a new one revokes the old, and a revoked token answers 404. Each session is one
+VEVENT whose UID never changes; SEQUENCE is the booking's revision (bumped by every
+reschedule and cancellation) so calendar apps replace their copy, and a cancelled session
+stays in the feed with STATUS:CANCELLED so it disappears from the subscriber's calendar.
+
+A patient's feed says only what kind of session it is, when and where: no clinician notes,
+no diagnosis, no dose. A clinician's feed names the patient by first name and initial.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from practice.choices import SessionStatus
+from practice.models import Patient, Session, StaffMember
+from scheduling.models import CalendarFeed
+
+PAST = dt.timedelta(days=31)
+FUTURE = dt.timedelta(days=400)
+
+
+@transaction.atomic
+def calendar_feed_issue(
+    *, staff: StaffMember | None = None, patient: Patient | None = None
+) -> CalendarFeed:
+    """A new private feed URL for the owner; their previous one stops working."""
+    if (staff is None) == (patient is None):
+        raise ValueError("A feed belongs to exactly one clinician or one patient.")
+    owner = {"staff": staff} if staff is not None else {"patient": patient}
+    clinic_id = (staff or patient).clinic_id
+    CalendarFeed.objects.select_for_update().filter(revoked_at__isnull=True, **owner).update(
+        revoked_at=timezone.now()
+    )
+    return CalendarFeed.objects.create(clinic_id=clinic_id, **owner)
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, feed: CalendarFeed) -> CalendarFeed:
+    """Stop a feed URL from working (idempotent)."""
+    if feed.revoked_at is None:
+        feed.revoked_at = timezone.now()
+        feed.save(update_fields=["revoked_at"])
+    return feed
+
+
+def _sessions(feed: CalendarFeed):
+    now = timezone.now()
+    owner = Q(clinician_id=feed.staff_id) if feed.staff_id else Q(patient_id=feed.patient_id)
+    return (
+        Session.objects.filter(owner, starts_at__gte=now - PAST, starts_at__lt=now + FUTURE)
+        .select_related("room", "patient", "clinic", "booking")
+        .order_by("starts_at", "pk")
+    )
+
+
+def feed_ical(*, feed: CalendarFeed) -> bytes:
+    """The feed as an iCalendar document."""
+    cal = Calendar()
+    cal.add("prodid", "-//KAP Practice//Calendar feed//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    for_patient = feed.patient_id is not None
+    cal.add("x-wr-calname", "My sessions" if for_patient else "My clinic day")
+    for session in _sessions(feed):
+        event = Event()
+        event.add("uid", f"session-{session.pk}@kap-practice")
+        event.add("dtstamp", session.updated_at)
+        event.add("last-modified", session.updated_at)
+        event.add("dtstart", session.starts_at)
+        event.add("dtend", session.ends_at)
+        booking = getattr(session, "booking", None)
+        event.add("sequence", booking.sequence if booking else 0)
+        kind = session.get_kind_display()
+        if for_patient:
+            event.add("summary", f"{kind} session")
+            event.add("location", ", ".join([session.clinic.name, *session.clinic.address_lines]))
+        else:
+            patient = session.patient
+            initial = f" {patient.legal_last_name[:1]}." if patient.legal_last_name else ""
+            event.add(
+                "summary", f"{kind} – {patient.preferred_name or patient.legal_first_name}{initial}"
+            )
+            if session.room:
+                event.add("location", session.room.name)
+        cancelled = session.status == SessionStatus.CANCELLED
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+        cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,66 @@
+"""Data for the scheduling panels on pages other apps own (my day, portal)."""
+
+import datetime as dt
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+
+from scheduling import selectors
+from scheduling.services.availability import clinic_zone, local_instant, wall_clock
+
+register = template.Library()
+
+
+def _feed_url(request, feed):
+    if feed is None:
+        return ""
+    return request.build_absolute_uri(reverse("scheduling:feed", args=[feed.token]))
+
+
+@register.simple_tag(takes_context=True)
+def my_day(context):
+    """The signed-in clinician's sessions today, in clinic time, and their calendar link."""
+    request = context["request"]
+    staff = getattr(request.user, "staff_member", None)
+    if staff is None:
+        return None
+    zone = clinic_zone(staff.clinic)
+    today = timezone.now().astimezone(zone).date()
+    start = local_instant(today, dt.time(0), zone)
+    end = local_instant(today + dt.timedelta(days=1), dt.time(0), zone)
+    sessions = [
+        {
+            "session": s,
+            "local_start": wall_clock(s.starts_at, zone),
+            "local_end": wall_clock(s.ends_at, zone),
+        }
+        for s in selectors.clinician_day(staff=staff, start=start, end=end)
+    ]
+    return {
+        "today": today,
+        "sessions": sessions,
+        "feed_url": _feed_url(request, selectors.live_feed(staff=staff)),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def my_schedule(context):
+    """The signed-in patient's upcoming sessions and retreats, and their calendar link."""
+    request = context["request"]
+    patient = getattr(request.user, "patient", None)
+    if patient is None:
+        return None
+    zone = clinic_zone(patient.clinic)
+    return {
+        "sessions": [
+            {
+                "session": s,
+                "local_start": wall_clock(s.starts_at, zone),
+                "local_end": wall_clock(s.ends_at, zone),
+            }
+            for s in selectors.patient_upcoming(patient=patient)
+        ],
+        "enrollments": list(selectors.patient_enrollments(patient=patient)),
+        "feed_url": _feed_url(request, selectors.live_feed(patient=patient)),
+    }
