@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from billing import demo as billing_demo
 from integration_notes import demo as notes_demo
 from practice import demo as practice_demo
 from practice.controlled import demo as controlled_demo
@@ -12,6 +13,7 @@ SEEDS = [
     controlled_demo.seed,
     scheduling_demo.seed,
     notes_demo.seed,
+    billing_demo.seed,
 ]
 
 LOGINS = [
