@@ -21,13 +21,14 @@ def three_paid(approved_session, codes):
     for patient in patients[1:]:
         DiagnosisFactory(patient=patient, rank=1)
         CareTeamFactory(patient=patient, staff=codes.therapist)
-    for patient in patients:
-        approved_session(datetime.date(2026, 10, 7), patient=patient)
+    for day, patient in enumerate(patients, start=7):
+        # One clinician: a different day each, never double-booked.
+        approved_session(datetime.date(2026, 10, day), patient=patient)
         payment_record(patient=patient, method="card", amount=Decimal("50"), received_on=OCTOBER)
     # Unpaid: not part of the month-end run.
     unpaid = PatientFactory(clinic=codes.clinic)
     DiagnosisFactory(patient=unpaid, rank=1)
-    approved_session(datetime.date(2026, 10, 8), patient=unpaid)
+    approved_session(datetime.date(2026, 10, 12), patient=unpaid)
     return patients
 
 
