@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from billing import demo as billing_demo
 from integration_notes import demo as notes_demo
 from practice import demo as practice_demo
 from practice.controlled import demo as controlled_demo
@@ -14,6 +15,7 @@ SEEDS = [
     scheduling_demo.seed,
     demo_reminders.seed,
     notes_demo.seed,
+    billing_demo.seed,
     # Last: reminders for the upcoming sessions any seed above booked.
     demo_reminders.sync_upcoming,
 ]

@@ -57,6 +57,7 @@ def superbill_get(*, user, pk) -> Superbill:
 def patient_ledger(*, patient) -> dict:
     """A patient's account: charges (with what was applied), payments, plans, superbills
     and the balance."""
+    from billing.services.charges import money
     from billing.services.payments import charges_with_open_balance
 
     charges = (
@@ -64,7 +65,7 @@ def patient_ledger(*, patient) -> dict:
         .select_related("rendering_provider__user", "package")
         .order_by("-date_of_service", "-id")
     )
-    applied = {c.pk: c.applied for c in charges_with_open_balance(patient_id=patient.pk)}
+    applied = {c.pk: money(c.applied) for c in charges_with_open_balance(patient_id=patient.pk)}
     rows = []
     for charge in charges:
         rows.append({"charge": charge, "applied": applied.get(charge.pk)})

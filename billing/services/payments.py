@@ -20,7 +20,8 @@ ZERO = Decimal("0.00")
 
 
 def _sum(qs, field="amount") -> Decimal:
-    return qs.aggregate(s=Sum(field))["s"] or ZERO
+    # Quantized: SQLite sums decimals in floating point.
+    return money(qs.aggregate(s=Sum(field))["s"] or ZERO)
 
 
 def _applied_subquery(outer: str, filter_field: str):
@@ -61,10 +62,13 @@ def payments_apply_credit(*, patient: Patient) -> int:
     Locks the patient row so two recordings never apply the same money twice. Returns
     the number of allocations made."""
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
-    charges = [c for c in charges_with_open_balance(patient_id=patient.pk) if c.amount > c.applied]
+    charges = list(charges_with_open_balance(patient_id=patient.pk))
+    for charge in charges:
+        charge.applied = money(charge.applied)  # SQLite sums decimals in floating point
+    charges = [c for c in charges if c.amount > c.applied]
     made = 0
     for payment in payments_with_credit(patient_id=patient.pk):
-        credit = payment.amount - payment.applied
+        credit = payment.amount - money(payment.applied)
         for charge in charges:
             if credit <= 0:
                 break

@@ -26,6 +26,7 @@ from billing.models import (
     SuperbillCounter,
     SuperbillLine,
 )
+from billing.services.charges import money
 from billing.validators import pointer_letter, validate_pointers
 from practice.models import Clinic, Diagnosis, Patient
 from practice.validators import validate_ein, validate_icd10cm, validate_npi
@@ -247,12 +248,14 @@ def superbill_issue(
     year = issued_on.year
     sequence = _allocate_number(clinic_id=clinic.pk, year=year)
     number = f"SB-{year}-{sequence:06d}"
-    paid_by_charge = dict(
-        PaymentAllocation.objects.filter(charge__in=charges)
+    # Quantized: SQLite sums decimals in floating point.
+    paid_by_charge = {
+        charge_id: money(paid)
+        for charge_id, paid in PaymentAllocation.objects.filter(charge__in=charges)
         .values("charge_id")
         .annotate(s=Sum("amount"))
         .values_list("charge_id", "s")
-    )
+    }
     context = superbill_context(
         clinic=clinic,
         patient=patient,

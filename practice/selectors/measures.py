@@ -169,7 +169,9 @@ def summarize(instrument: str, responses: list[MeasureResponse], first_dose_at=N
     responses = sorted(responses, key=lambda r: (r.answered_at, r.pk))
     baseline = None
     if responses:
-        before = [r for r in responses if first_dose_at is None or r.answered_at <= first_dose_at]
+        before = [
+            r for r in responses if first_dose_at is not None and r.answered_at <= first_dose_at
+        ]
         baseline = before[-1] if before else responses[0]
     return MeasureSummary(
         instrument=instrument,

@@ -1,0 +1,168 @@
+"""Demo billing: the service-code catalogue, charges for last month's completed sessions,
+payments (one patient with a balance, one on a payment plan, one sliding-scale patient
+with a prepaid package) and issued superbills for the patients with portal logins.
+
+Idempotent: it only adds what is missing. It bills the completed sessions the clinical
+demo created; a patient with no completed session last month gets a few, so the superbill
+always has lines to show.
+"""
+
+import datetime
+import zoneinfo
+from decimal import Decimal
+
+from django.utils import timezone
+
+from billing.choices import ChargeStatus
+from billing.models import Charge, Package, Payment, PaymentPlan, Superbill
+from billing.services.catalogue import service_codes_seed, sliding_scale_set
+from billing.services.charges import charge_approve, charge_create, charges_suggest_pending
+from billing.services.payments import patient_balance, payment_plan_create, payment_record
+from billing.services.superbills import month_bounds, superbill_issue
+from practice.models import Session
+
+# patient key → sessions to create when the patient had none last month:
+# (day of month, kind, clinician key, minutes)
+FALLBACK_SESSIONS = {
+    "eleanor": [
+        (6, "preparation", "therapist", 60),
+        (13, "integration", "therapist", 55),
+        (20, "integration", "therapist", 47),
+    ],
+    "marcus": [(8, "integration", "therapist", 55), (22, "integration", "therapist", 50)],
+    "ruth": [(9, "integration", "therapist", 53)],
+}
+
+
+def _last_month(clinic) -> tuple[datetime.date, datetime.date]:
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(clinic.timezone))
+    return month_bounds(today.replace(day=1) - datetime.timedelta(days=1))
+
+
+def _ensure_sessions(clinic, patient, staff, plan, first, last):
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    done = Session.objects.filter(
+        patient=patient,
+        status="completed",
+        starts_at__date__gte=first,
+        starts_at__date__lte=last,
+    )
+    if done.exists():
+        return
+    for day, kind, clinician, minutes in plan:
+        starts_at = datetime.datetime.combine(first.replace(day=day), datetime.time(10), tz)
+        ends_at = starts_at + datetime.timedelta(minutes=minutes)
+        session = Session(
+            clinic=clinic,
+            patient=patient,
+            kind=kind,
+            clinician=staff[clinician],
+            starts_at=starts_at,
+            ends_at=ends_at,
+            status="completed",
+            checked_in_at=starts_at,
+            completed_at=ends_at,
+        )
+        session.full_clean()
+        session.save()
+
+
+def seed(ctx: dict) -> dict:
+    clinic, staff, patients = ctx["clinic"], ctx["staff"], ctx["patients"]
+    admin = staff["admin"]
+    service_codes_seed(clinic=clinic)
+    first, last = _last_month(clinic)
+    eleanor, marcus, ruth, hannah = (patients[k] for k in ("eleanor", "marcus", "ruth", "hannah"))
+
+    # Hannah: sliding scale and a prepaid induction course, paid up front.
+    if not Package.objects.filter(patient=hannah).exists():
+        sliding_scale_set(patient=hannah, percent=Decimal("25"), reason="Income-based")
+        Package.objects.create(
+            clinic=clinic,
+            patient=hannah,
+            kind="prepaid",
+            name="Induction course (6 dosing sessions)",
+            price=Decimal("2400.00"),
+            sessions_included=6,
+            session_kind="dosing",
+        )
+        payment_record(
+            patient=hannah,
+            method="bank_transfer",
+            amount=Decimal("2400.00"),
+            received_on=first,
+            reference="Induction package",
+            recorded_by=admin,
+        )
+
+    if Superbill.objects.filter(patient=eleanor, period_start=first).exists():
+        ctx["billing_period"] = (first, last)
+        return ctx
+
+    for key, plan in FALLBACK_SESSIONS.items():
+        _ensure_sessions(clinic, patients[key], staff, plan, first, last)
+    charges_suggest_pending(clinic_id=clinic.pk)
+    for charge in Charge.objects.filter(clinic=clinic, status=ChargeStatus.SUGGESTED):
+        if charge.diagnosis_pointers:
+            charge_approve(charge=charge, approved_by=admin)
+    # A medical follow-up with psychotherapy add-on (billed with its E/M visit).
+    visit_day = first.replace(day=15)
+    if not Charge.objects.filter(patient=eleanor, code="99214").exists():
+        for code, modifiers in (("99214", ["25"]), ("90833", [])):
+            charge_create(
+                patient=eleanor,
+                code=code,
+                modifiers=modifiers,
+                date_of_service=visit_day,
+                rendering_provider=staff["medical"],
+                diagnosis_pointers=[1, 2],
+                approved_by=admin,
+            )
+
+    # Eleanor pays in full by card; Ruth part by check (a balance); Marcus on a plan.
+    if not Payment.objects.filter(patient=eleanor).exists():
+        owed = patient_balance(patient_id=eleanor.pk)["balance"]
+        payment_record(
+            patient=eleanor,
+            method="card",
+            amount=owed,
+            received_on=last,
+            reference="VISA ••4242 auth 318822",
+            recorded_by=admin,
+        )
+    if not Payment.objects.filter(patient=ruth).exists():
+        payment_record(
+            patient=ruth,
+            method="check",
+            amount=Decimal("100.00"),
+            received_on=last,
+            reference="Check 1187",
+            recorded_by=admin,
+        )
+    if not PaymentPlan.objects.filter(patient=marcus).exists():
+        owed = patient_balance(patient_id=marcus.pk)["balance"]
+        if owed > 0:
+            plan = payment_plan_create(
+                patient=marcus,
+                total=owed,
+                instalments=3,
+                first_due_on=last,
+                created_by=admin,
+                note="Agreed at intake",
+            )
+            payment_record(
+                patient=marcus,
+                method="card",
+                amount=plan.instalments.get(sequence=1).amount,
+                received_on=last,
+                reference="Instalment 1",
+                instalment=plan.instalments.get(sequence=1),
+                recorded_by=admin,
+            )
+
+    # Superbills for last month for the patients with portal logins.
+    for patient in (eleanor, marcus):
+        if patient.user_id:
+            superbill_issue(patient=patient, period_start=first, period_end=last, issued_by=admin)
+    ctx["billing_period"] = (first, last)
+    return ctx
