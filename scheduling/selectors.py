@@ -32,7 +32,8 @@ def session_range(*, user, start: dt.datetime, end: dt.datetime) -> QuerySet[Ses
     return (
         Session.objects.visible_to(user)
         .filter(starts_at__gte=start, starts_at__lt=end)
-        .select_related("patient", "clinician__user", "room", "booking")
+        # "confirmation": the patient's answer through a reminder link, shown on the calendar.
+        .select_related("patient", "clinician__user", "room", "booking", "confirmation")
         .order_by("starts_at", "pk")
     )
 

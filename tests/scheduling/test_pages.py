@@ -1,6 +1,7 @@
 """The scheduling pages: calendar, booking form with its conflict check, free slots,
 moving and cancelling, retreat pages and the printed roster, my day and the portal."""
 
+import datetime
 import io
 
 import pytest
@@ -178,3 +179,26 @@ def test_retreat_pages_roster_waitlist_generate_and_pdf(cal, web_as):
     assert "Mini intensive" in text and patients[0].full_name in text
     assert "Waitlist" in text and patients[3].full_name in text
     assert web_as(cal.people.other_admin).get(f"/retreats/{retreat.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("view", ["day", "week"])
+def test_the_calendar_shows_the_patients_answer_to_their_reminder(cal, booked, web_as, view):
+    from scheduling.models import SessionConfirmation
+
+    url = f"/calendar/?date=2027-02-03&view={view}&by=room"
+    client = web_as(cal.people.admin)
+    assert 'data-testid="confirmation"' not in client.get(url).content.decode()
+
+    SessionConfirmation.objects.create(
+        session=booked,
+        status="confirmed",
+        responded_at=booked.starts_at,
+        starts_at=booked.starts_at,
+    )
+    assert "Confirmed by patient" in client.get(url).content.decode()
+
+    # An answer given for an earlier time of a moved session is not shown as current.
+    SessionConfirmation.objects.filter(session=booked).update(
+        starts_at=booked.starts_at - datetime.timedelta(days=1)
+    )
+    assert 'data-testid="confirmation"' not in client.get(url).content.decode()
