@@ -10,8 +10,6 @@ guarantees one reminder per instalment).
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 
 from scheduling.choices import MessageKind
@@ -40,30 +38,14 @@ def notify_superbill_issued(*, superbill) -> None:
 def notify_instalment_due(*, instalment) -> None:
     """Queue the reminder of one payment-plan instalment."""
     patient = instalment.plan.patient
-    if INSTALMENT_KIND in MessageKind.values:
-        outbox.message_enqueue(
-            patient=patient,
-            kind=INSTALMENT_KIND,
-            target_type="instalment",
-            target_id=instalment.pk,
-            context={
-                "instalment_amount": f"${instalment.amount}",
-                "instalment_due": f"{instalment.due_on:%B %-d, %Y}",
-                "instalment_number": instalment.sequence,
-            },
-        )
-        return
-    if not patient.email:
-        log.info(
-            "No email for patient %s: instalment %s reminder not sent", patient.pk, instalment.pk
-        )
-        return
-    subject = f"Payment of ${instalment.amount} due {instalment.due_on:%b %-d}"
-    body = (
-        f"Hello {patient.preferred_name or patient.legal_first_name},\n\n"
-        f"Instalment {instalment.sequence} of your payment plan with {patient.clinic.name}, "
-        f"${instalment.amount}, is due on {instalment.due_on:%B %-d, %Y}. Thank you."
-    )
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email])
+    outbox.message_enqueue(
+        patient=patient,
+        kind=INSTALMENT_KIND,
+        target_type="instalment",
+        target_id=instalment.pk,
+        context={
+            "instalment_amount": f"${instalment.amount}",
+            "instalment_due": f"{instalment.due_on:%B %-d, %Y}",
+            "instalment_number": instalment.sequence,
+        },
     )

@@ -31,22 +31,9 @@ def _session(*, patient, clinician, kind, starts_at, minutes=50, status="complet
     ).first()
     if existing:
         return existing
-    create = getattr(practice_services, "session_create", None)
-    if create is not None:
-        session = create(
-            patient=patient, clinician=clinician, kind=kind, starts_at=starts_at, ends_at=ends_at
-        )
-    else:
-        session = Session(
-            clinic_id=patient.clinic_id,
-            patient=patient,
-            clinician=clinician,
-            kind=kind,
-            starts_at=starts_at,
-            ends_at=ends_at,
-        )
-        session.full_clean()
-        session.save()
+    session = practice_services.session_create(
+        patient=patient, clinician=clinician, kind=kind, starts_at=starts_at, ends_at=ends_at
+    )
     if status != session.status:
         Session.objects.filter(pk=session.pk).update(
             status=status, completed_at=ends_at if status == "completed" else None

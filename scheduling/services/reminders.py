@@ -341,19 +341,11 @@ def retreat_timetable(*, retreat) -> str:
 
 
 @transaction.atomic
-def enrollment_reminders_sync(*, enrollment=None, enrollment_id=None, **_described) -> None:
+def enrollment_reminders_sync(*, enrollment) -> None:
     """The retreat welcome (a week before, with the timetable) of one enrollment: created
     while the patient is enrolled, cancelled when they are waitlisted or cancelled. For the
     retreat services to call on enroll, promote and cancel; the hourly sweep
     (`retreat_welcomes_enqueue`) also calls it, so no enrollment is missed."""
-    if enrollment is None:
-        # The first form of this contract named the enrollment by id (with its details,
-        # which are now read from the enrollment itself).
-        from scheduling.models import Enrollment
-
-        enrollment = Enrollment.objects.select_related("retreat", "patient__clinic").get(
-            pk=enrollment_id
-        )
     retreat, patient = enrollment.retreat, enrollment.patient
     target_id = str(enrollment.pk)
     tz = ZoneInfo(patient.clinic.timezone)

@@ -195,34 +195,11 @@ def _notify_promoted(enrollment: Enrollment) -> None:
 
 
 def _sync_welcome(enrollment: Enrollment) -> None:
-    """Keep the retreat welcome message (reminders) in step with the enrollment and its
-    timetable: sent a week before to enrolled patients, withdrawn otherwise."""
+    """Keep the retreat welcome message in step with the enrollment: sent a week before to
+    enrolled patients, withdrawn otherwise (the reminders service reads what it needs)."""
     from scheduling.services.reminders import enrollment_reminders_sync
 
-    retreat = enrollment.retreat
-    zone = clinic_zone(retreat.clinic)
-    lines = [
-        f"{e.session.starts_at.astimezone(zone):%a %b %d %H:%M} "
-        f"{e.item.title or e.session.get_kind_display()}"
-        + (f" ({e.session.room.name})" if e.session.room else "")
-        for e in RetreatSession.objects.filter(
-            enrollment=enrollment, session__status=SessionStatus.SCHEDULED
-        )
-        .select_related("session__room", "item")
-        .order_by("session__starts_at")
-    ]
-    first_item = retreat.template.order_by("day", "start_time").first()
-    starts_at = local_instant(
-        retreat.starts_on, first_item.start_time if first_item else dt.time(9), zone
-    )
-    enrollment_reminders_sync(
-        enrollment_id=enrollment.pk,
-        patient=enrollment.patient,
-        retreat_name=retreat.name,
-        starts_at=starts_at,
-        timetable="\n".join(lines) or "Your timetable will follow.",
-        active=enrollment.status == EnrollmentStatus.ENROLLED,
-    )
+    enrollment_reminders_sync(enrollment=enrollment)
 
 
 @transaction.atomic
