@@ -5,13 +5,20 @@ from django.db import transaction
 from billing import demo as billing_demo
 from integration_notes import demo as notes_demo
 from practice import demo as practice_demo
+from practice import demo_clinical
 from practice.controlled import demo as controlled_demo
 from scheduling import demo as scheduling_demo
 from scheduling import demo_reminders
 
 SEEDS = [
     practice_demo.seed,
-    controlled_demo.seed,
+    # Stock first: every demo dose is drawn from a lot received weeks before it.
+    controlled_demo.seed_stock,
+    # The clinical record: the only source of dosing records (and so of administrations),
+    # and of the screenings and plans the calendar reuses.
+    demo_clinical.seed,
+    # The waste and count that follow the doses in the ledger.
+    controlled_demo.seed_ledger,
     scheduling_demo.seed,
     demo_reminders.seed,
     notes_demo.seed,

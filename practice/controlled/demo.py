@@ -1,6 +1,12 @@
-"""The demo clinic's controlled-substance stock (fictional): its DEA registration, two
-products, three lots, administrations from its dosing sessions, a witnessed waste, an
-initial inventory and a reconciled count. Idempotent: safe to run twice.
+"""The demo clinic's controlled-substance stock (fictional), in two steps around the
+clinical demo, which is the only source of dosing records and so of administrations:
+
+- `seed_stock`, before it: the DEA registration, two products, an opening inventory and
+  three lots received about six weeks ago, so every demo dose has stock to be drawn from;
+- `seed_ledger`, after it: a witnessed waste of the last dose's remainder and a reconciled
+  physical count of the main vial lot.
+
+Both are idempotent: safe to run twice.
 """
 
 import datetime
@@ -18,7 +24,7 @@ from practice.controlled.models import (
     Product,
     Registration,
 )
-from practice.models import DosingRecord, Session, StaffMember
+from practice.models import DosingRecord, StaffMember
 
 SUPPLIER = {
     "supplier_name": "Front Range Medical Supply, Inc.",
@@ -56,48 +62,11 @@ def _nurse(clinic, password) -> StaffMember:
     return staff
 
 
-def _dosing_records(clinic, medical, patients) -> list[DosingRecord]:
-    """The clinic's past dosing records; if no clinical data was seeded, two of our own."""
-    records = list(
-        DosingRecord.objects.filter(session__clinic=clinic, administered_at__isnull=False)
-        .select_related("session")
-        .order_by("administered_at")
-    )
-    if records or DosingRecord.objects.filter(session__clinic=clinic).exists():
-        return records
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
-    for days_ago, patient_key, dose, weight in [
-        (21, "eleanor", "35", "70.0"),
-        (7, "marcus", "42", "84.0"),
-    ]:
-        starts = now - datetime.timedelta(days=days_ago, hours=2)
-        session = Session.objects.create(
-            clinic=clinic,
-            patient=patients[patient_key],
-            kind="dosing",
-            clinician=medical,
-            starts_at=starts,
-            ends_at=starts + datetime.timedelta(hours=2),
-            status="completed",
-            completed_at=starts + datetime.timedelta(hours=2),
-        )
-        records.append(
-            DosingRecord.objects.create(
-                session=session,
-                route="im",
-                dose_mg=Decimal(dose),
-                weight_kg=Decimal(weight),
-                administered_at=starts + datetime.timedelta(minutes=20),
-                administered_by=medical,
-            )
-        )
-    return records
-
-
-def seed(ctx: dict) -> dict:
+def seed_stock(ctx: dict) -> dict:
+    """Registration, products, opening inventory and lots: what a dose is drawn from."""
     clinic, staff, password = ctx["clinic"], ctx["staff"], ctx["password"]
     medical, admin = staff["medical"], staff["admin"]
-    nurse = _nurse(clinic, password)
+    ctx["nurse"] = _nurse(clinic, password)
     if not Registration.objects.filter(clinic=clinic).exists():
         services.registration_set(
             clinic=clinic,
@@ -151,35 +120,47 @@ def seed(ctx: dict) -> dict:
             )
         lots.append(lot)
 
-    vial_lot = lots[0]
-    records = _dosing_records(clinic, medical, ctx["patients"])
-    for record in records:
-        if services.active_administration(record) is None:
-            services.administration_record(dosing_record=record, lot=vial_lot, recorded_by=medical)
+    ctx.update(controlled_lots=lots)
+    return ctx
+
+
+def seed_ledger(ctx: dict) -> dict:
+    """The ledger activity around the clinical demo's doses: a waste and a count."""
+    clinic, staff, password = ctx["clinic"], ctx["staff"], ctx["password"]
+    medical, nurse = staff["medical"], _nurse(clinic, password)
+    vial_lot = Lot.objects.get(clinic=clinic, lot_number=LOTS[0][1])
+    last = (
+        DosingRecord.objects.filter(
+            session__clinic=clinic,
+            administered_at__isnull=False,
+            ledger_entries__lot=vial_lot,
+            ledger_entries__kind=EntryKind.ADMINISTRATION,
+        )
+        .select_related("administered_by")
+        .order_by("-administered_at")
+        .first()
+    )
     wasted = LedgerEntry.objects.filter(lot=vial_lot, kind=EntryKind.WASTE).exists()
-    if records and not wasted:
+    if last is not None and not wasted:
         services.entry_record(
             lot=vial_lot,
             kind=EntryKind.WASTE,
             quantity_mg="5",
-            staff=records[-1].administered_by,
-            witness=nurse if records[-1].administered_by_id != nurse.pk else medical,
+            staff=last.administered_by,
+            witness=nurse if last.administered_by_id != nurse.pk else medical,
             witness_password=password,
-            dosing_record=records[-1],
+            dosing_record=last,
+            occurred_at=last.administered_at + datetime.timedelta(minutes=2),
             reason="Unused remainder of the drawn dose (0.1 mL)",
         )
     if not PhysicalCount.objects.filter(lot=vial_lot, inventory__isnull=True).exists():
-        balance = LedgerEntry.objects.filter(lot=vial_lot).values_list(
-            "balance_after_mg", flat=True
-        )
-        on_shelf = vial_lot.product.units_for(list(balance)[-1])
+        balance = LedgerEntry.objects.filter(lot=vial_lot).order_by("seq").last().balance_after_mg
         services.count_record(
             lot=vial_lot,
-            counted_units=on_shelf,
+            counted_units=vial_lot.product.units_for(balance),
             counted_by=medical,
             second_counter=nurse,
             second_counter_password=password,
             note="Weekly count at close of business.",
         )
-    ctx.update(controlled_lots=lots)
     return ctx

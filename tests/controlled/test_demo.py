@@ -1,5 +1,6 @@
-"""The demo clinic's stock: lots, administrations from its dosing sessions, a witnessed
-waste, a reconciled count; the reports print; seeding twice changes nothing."""
+"""The demo clinic's stock: lots, an administration for every dose of the clinical demo
+(drawn from stock received before it), a witnessed waste, a reconciled count; the reports
+print; seeding twice changes nothing."""
 
 import io
 
@@ -10,22 +11,33 @@ from pypdf import PdfReader
 from backend.demo import seed_demo
 from practice.controlled import reports
 from practice.controlled.models import LedgerEntry, Lot, PhysicalCount
+from practice.controlled.services import active_administration
+from practice.models import DosingRecord
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_clinic_has_a_ledger_that_prints():
     ctx = seed_demo()
+    entries = LedgerEntry.objects.count()
     seed_demo()  # idempotent
+    assert LedgerEntry.objects.count() == entries
 
     clinic = ctx["clinic"]
     assert Lot.objects.filter(clinic=clinic).count() == 3
+    records = DosingRecord.objects.filter(session__clinic=clinic)
     administrations = LedgerEntry.objects.filter(clinic=clinic, kind="administration")
-    assert administrations.count() >= 2
-    assert all(e.dosing_record.session.clinic == clinic for e in administrations)
+    assert records.count() >= 2
+    assert administrations.count() == records.count()
+    for record in records:
+        entry = active_administration(record)
+        assert entry.occurred_at == record.administered_at
+        received = LedgerEntry.objects.get(lot=entry.lot, kind="receipt").occurred_at
+        assert received < entry.occurred_at
     waste = LedgerEntry.objects.get(clinic=clinic, kind="waste")
     assert waste.witness is not None and waste.witness != waste.staff
-    assert waste.dosing_record_id is not None
+    assert waste.dosing_record == records.order_by("administered_at").last()
+    assert active_administration(waste.dosing_record).lot == waste.lot
     count = PhysicalCount.objects.get(clinic=clinic, inventory__isnull=True)
     assert count.status == "reconciled"
 
