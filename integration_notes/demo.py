@@ -42,6 +42,34 @@ def _session(*, patient, clinician, kind, starts_at, minutes=50, status="complet
     return session
 
 
+def _latest_cycle(patient):
+    """The patient's latest completed dose under a plan with the preparation before it and
+    the integration after it (the clinical demo's KAP cycle), or None."""
+    dosing = (
+        Session.objects.filter(
+            patient=patient, kind="dosing", status="completed", plan__isnull=False
+        )
+        .order_by("-starts_at")
+        .first()
+    )
+    if dosing is None:
+        return None
+    completed = Session.objects.filter(patient=patient, plan=dosing.plan, status="completed")
+    prep = (
+        completed.filter(kind="preparation", starts_at__lt=dosing.starts_at)
+        .order_by("-starts_at")
+        .first()
+    )
+    integration = (
+        completed.filter(kind="integration", starts_at__gt=dosing.starts_at)
+        .order_by("starts_at")
+        .first()
+    )
+    if prep is None or integration is None:
+        return None
+    return prep, dosing, integration
+
+
 def _template(clinic, key):
     return NoteTemplate.objects.get(clinic=clinic, key=key, is_current=True)
 
@@ -90,8 +118,17 @@ def seed(ctx: dict) -> dict:
         day = today - datetime.timedelta(days=days_ago)
         return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=tz)
 
-    # Ellie: preparation → (dosing) → integration, signed, with an addendum and a summary.
-    prep = _session(patient=ellie, clinician=avery, kind="preparation", starts_at=at(12, 10))
+    # Ellie: preparation → dosing → integration, signed, with an addendum and a summary: on
+    # her latest KAP cycle when the clinical demo recorded one.
+    cycle = _latest_cycle(ellie)
+    if cycle:
+        prep, dosing, integration = cycle
+    else:
+        prep = _session(patient=ellie, clinician=avery, kind="preparation", starts_at=at(12, 10))
+        dosing = Session.objects.filter(patient=ellie, kind="dosing").order_by("starts_at").first()
+        integration = _session(
+            patient=ellie, clinician=avery, kind="integration", starts_at=at(9, 14)
+        )
     _write(
         prep,
         "kap-preparation",
@@ -103,7 +140,6 @@ def seed(ctx: dict) -> dict:
             "consent_reviewed": True,
         },
     )
-    dosing = Session.objects.filter(patient=ellie, kind="dosing").order_by("starts_at").first()
     if dosing is not None and not Note.objects.filter(session=dosing).exists():
         _write(
             dosing,
@@ -115,7 +151,6 @@ def seed(ctx: dict) -> dict:
                 "after": "Discharged to partner; steady gait.",
             },
         )
-    integration = _session(patient=ellie, clinician=avery, kind="integration", starts_at=at(9, 14))
     note = _write(
         integration,
         "kap-integration",
@@ -153,9 +188,14 @@ def seed(ctx: dict) -> dict:
         patient=ellie, clinician=avery, kind="integration", starts_at=at(0, 15), status="scheduled"
     )
 
-    # Marcus: a preparation long past due without a note, and an overdue draft.
-    _session(patient=marcus, clinician=avery, kind="preparation", starts_at=at(6, 9))
-    late = _session(patient=marcus, clinician=avery, kind="integration", starts_at=at(4, 11))
+    # Marcus: a preparation long past due without a note, and an overdue draft (his last
+    # induction cycle when the clinical demo recorded one).
+    cycle = _latest_cycle(marcus)
+    if cycle:
+        late = cycle[2]
+    else:
+        _session(patient=marcus, clinician=avery, kind="preparation", starts_at=at(6, 9))
+        late = _session(patient=marcus, clinician=avery, kind="integration", starts_at=at(4, 11))
     _write(
         late,
         "kap-integration",
