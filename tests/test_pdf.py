@@ -36,3 +36,39 @@ def test_a_document_renders_and_reads_back_without_leaking_a_local_file():
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Hello clinic" in text
     assert "root:" not in text
+
+
+def test_documents_use_our_user_agent_stylesheet_so_pages_default_to_us_letter():
+    # WeasyPrint's own default is A4; US Letter comes from backend/pdf_ua.css, which
+    # replaces WeasyPrint's much larger HTML5 stylesheet (see backend/pdf.py).
+    page = PdfReader(io.BytesIO(html_to_pdf("<p>No stylesheet at all</p>"))).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (612, 792)
+
+
+def test_plain_html_keeps_its_usual_rendering_under_our_stylesheet():
+    pdf = html_to_pdf(
+        "<head><title>Hidden title</title><style>p { color: red }</style></head>"
+        "<h1>Heading</h1><p>First line<br>second line</p><ul><li>An item</li></ul>"
+        "<table><thead><tr><th>Code</th></tr></thead><tbody><tr><td>90837</td></tr></tbody></table>"
+    )
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    lines = [line.strip() for line in text.splitlines()]
+    assert "Hidden title" not in text and "color" not in text
+    assert "First line" in lines and "second line" in lines
+    assert "An item" in text and "Code" in lines and "90837" in lines
+
+
+def test_each_thread_reuses_one_font_configuration():
+    # A new configuration per document leaks its Pango font map: reuse keeps a worker's
+    # memory flat over a month-end batch (bench/superbill.py measures it).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backend.pdf import font_configuration
+
+    html_to_pdf("<p>warm</p>")
+    mine = font_configuration()
+    html_to_pdf("<p>again</p>")
+    assert font_configuration() is mine
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(font_configuration).result()
+    assert other is not mine
