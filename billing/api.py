@@ -1,4 +1,4 @@
-"""Billing API: charges (review and approve), payments, superbills and their PDFs.
+"""Billing API: charges (review and approve), packages, payments, superbills and their PDFs.
 
 Admins of the clinic read and write; a patient reads their own approved charges, payments
 and superbills (another patient's id answers 404). Clinicians have no billing access.
@@ -19,11 +19,14 @@ from backend.api import ScopedViewSet
 from backend.roles import ADMIN, PATIENT
 from billing import selectors
 from billing.choices import PaymentMethod
-from billing.models import Charge, Payment, PaymentAllocation, Superbill
+from billing.models import Charge, Package, Payment, PaymentAllocation, Superbill
+from billing.services import catalogue as catalogue_services
 from billing.services import charges as charge_services
 from billing.services import payments as payment_services
 from billing.services import superbills as superbill_services
+from practice.choices import SessionKind
 from practice.models import Patient, Session, StaffMember
+from scheduling.models import Enrollment
 
 BILLING_READERS = frozenset({ADMIN, PATIENT})
 ADMINS = frozenset({ADMIN})
@@ -168,6 +171,97 @@ class ChargeViewSet(
         """Suggest charges for the clinic's completed sessions that have none."""
         count = charge_services.charges_suggest_pending(clinic_id=self.actor.clinic_id)
         return Response({"suggested": count})
+
+
+class PackageSerializer(serializers.ModelSerializer):
+    used = serializers.IntegerField(read_only=True, help_text="Sessions charged to it so far.")
+
+    class Meta:
+        model = Package
+        fields = [
+            "id",
+            "patient",
+            "kind",
+            "name",
+            "price",
+            "sessions_included",
+            "used",
+            "session_kind",
+            "starts_on",
+            "ends_on",
+            "retreat",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PackageCreateSerializer(serializers.Serializer):
+    """A prepaid package (name, price, sessions…) or, with `enrollment`, a retreat package
+    priced at the retreat's price unless `price` is given."""
+
+    patient = serializers.IntegerField(required=False)
+    enrollment = serializers.IntegerField(required=False)
+    name = serializers.CharField(max_length=120, required=False)
+    price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False
+    )
+    sessions_included = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    session_kind = serializers.ChoiceField(
+        choices=SessionKind.choices, required=False, allow_blank=True, default=""
+    )
+    starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+    ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate(self, data):
+        if "enrollment" in data:
+            return data
+        missing = [f for f in ("patient", "name", "price", "sessions_included") if f not in data]
+        if missing:
+            raise serializers.ValidationError(
+                {f: ["This field is required for a prepaid package."] for f in missing}
+            )
+        return data
+
+
+class PackageFilter(django_filters.FilterSet):
+    class Meta:
+        model = Package
+        fields = ["patient", "kind", "retreat"]
+
+
+class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """What a patient pays instead of standard fees: prepaid packages and retreat packages,
+    each with how many of its sessions are used."""
+
+    serializer_class = PackageSerializer
+    filterset_class = PackageFilter
+    read_roles = BILLING_READERS
+    write_roles = ADMINS
+
+    def get_queryset(self):
+        return selectors.package_list(user=self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(request=PackageCreateSerializer, responses={201: PackageSerializer})
+    def create(self, request):
+        payload = PackageCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        staff = request.user.staff_member
+        if "enrollment" in data:
+            enrollment = get_object_or_404(
+                Enrollment.objects.visible_to(request.user), pk=data["enrollment"]
+            )
+            package = catalogue_services.retreat_package_create(
+                enrollment=enrollment, price=data.get("price"), created_by=staff
+            )
+        else:
+            data.pop("enrollment", None)
+            data["patient"] = get_object_or_404(
+                Patient.objects.visible_to(request.user), pk=data["patient"]
+            )
+            package = catalogue_services.package_create(created_by=staff, **data)
+        package = self.get_queryset().get(pk=package.pk)
+        return Response(PackageSerializer(package).data, status=status.HTTP_201_CREATED)
 
 
 class AllocationSerializer(serializers.ModelSerializer):
@@ -359,5 +453,6 @@ class SuperbillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
 def register_routes(router) -> None:
     """Add this app's viewsets to the /api/v1/ router."""
     router.register("charges", ChargeViewSet, basename="charge")
+    router.register("packages", PackageViewSet, basename="package")
     router.register("payments", PaymentViewSet, basename="payment")
     router.register("superbills", SuperbillViewSet, basename="superbill")

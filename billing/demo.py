@@ -15,7 +15,12 @@ from django.utils import timezone
 
 from billing.choices import ChargeStatus
 from billing.models import Charge, Package, Payment, PaymentPlan, Superbill
-from billing.services.catalogue import service_codes_seed, sliding_scale_set
+from billing.services.catalogue import (
+    package_create,
+    retreat_package_for,
+    service_codes_seed,
+    sliding_scale_set,
+)
 from billing.services.charges import charge_approve, charge_create, charges_suggest_pending
 from billing.services.payments import patient_balance, payment_plan_create, payment_record
 from billing.services.superbills import month_bounds, superbill_issue
@@ -67,6 +72,19 @@ def _ensure_sessions(clinic, patient, staff, plan, first, last):
         session.save()
 
 
+def _retreat_places(clinic):
+    from scheduling.choices import EnrollmentStatus
+    from scheduling.models import Enrollment
+
+    return list(
+        Enrollment.objects.filter(
+            clinic=clinic, status=EnrollmentStatus.ENROLLED, timetable__isnull=False
+        )
+        .distinct()
+        .order_by("retreat__starts_on", "created_at", "pk")
+    )
+
+
 def seed(ctx: dict) -> dict:
     clinic, staff, patients = ctx["clinic"], ctx["staff"], ctx["patients"]
     admin = staff["admin"]
@@ -77,14 +95,13 @@ def seed(ctx: dict) -> dict:
     # Hannah: sliding scale and a prepaid induction course, paid up front.
     if not Package.objects.filter(patient=hannah).exists():
         sliding_scale_set(patient=hannah, percent=Decimal("25"), reason="Income-based")
-        Package.objects.create(
-            clinic=clinic,
+        package_create(
             patient=hannah,
-            kind="prepaid",
             name="Induction course (6 dosing sessions)",
             price=Decimal("2400.00"),
             sessions_included=6,
             session_kind="dosing",
+            created_by=admin,
         )
         payment_record(
             patient=hannah,
@@ -94,6 +111,10 @@ def seed(ctx: dict) -> dict:
             reference="Induction package",
             recorded_by=admin,
         )
+
+    # The upcoming retreat priced as one package for its first two enrolled patients.
+    for enrollment in _retreat_places(clinic)[:2]:
+        retreat_package_for(enrollment)
 
     if Superbill.objects.filter(patient=eleanor, period_start=first).exists():
         ctx["billing_period"] = (first, last)

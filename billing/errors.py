@@ -17,6 +17,12 @@ class AddOnWithoutEM(BillingError):
     code = "addon_without_em"
 
 
+class RetreatPackageRefused(BillingError):
+    """The retreat package can't be made: not enrolled, no sessions yet, or already there."""
+
+    code = "retreat_package_refused"
+
+
 class InvalidCharge(InvalidInput):
     code = "invalid_charge"
 

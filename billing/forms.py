@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 
 from billing.choices import PaymentMethod
+from practice.choices import SessionKind
 
 
 def _last_month() -> tuple[datetime.date, datetime.date]:
@@ -89,3 +90,49 @@ class ChargeEditForm(forms.Form):
 
     clean_modifiers = ChargeForm.clean_modifiers
     clean_diagnosis_pointers = ChargeForm.clean_diagnosis_pointers
+
+
+class SlidingScaleForm(forms.Form):
+    percent = forms.DecimalField(
+        label="Discount (%)",
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
+        help_text="Off the standard fee of charges created from now on.",
+    )
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class PackageForm(forms.Form):
+    name = forms.CharField(max_length=120, initial="Induction course")
+    price = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"))
+    sessions_included = forms.IntegerField(min_value=1, max_value=100, initial=6)
+    session_kind = forms.ChoiceField(
+        label="Sessions of kind",
+        choices=[("", "Any kind"), *SessionKind.choices],
+        required=False,
+        initial=SessionKind.DOSING,
+    )
+    starts_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RetreatPackageForm(forms.Form):
+    enrollment = forms.ModelChoiceField(queryset=None, label="Retreat", empty_label=None)
+    price = forms.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        help_text="Leave empty for the retreat's price.",
+    )
+
+    def __init__(self, *args, enrollments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["enrollment"]
+        field.queryset = enrollments
+        field.label_from_instance = lambda e: (
+            f"{e.retreat.name} ({e.retreat.starts_on:%b %-d}–{e.retreat.ends_on:%b %-d, %Y}, "
+            f"${e.retreat.price})"
+        )

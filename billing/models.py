@@ -88,7 +88,12 @@ class SlidingScale(models.Model):
 class Package(models.Model):
     """One price for several sessions: a prepaid course (e.g. induction of 6 dosing sessions)
     or a retreat. Each covered session's charges carry a share of the price, so the
-    superbill itemises the package session by session."""
+    superbill itemises the package session by session.
+
+    A retreat package belongs to one `scheduling.Retreat` and covers exactly the sessions
+    its timetable gave the patient; a prepaid package covers the patient's other sessions
+    (of `session_kind`, between its dates), never a retreat's.
+    """
 
     clinic = models.ForeignKey("practice.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
@@ -106,6 +111,17 @@ class Package(models.Model):
     )
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
+    retreat = models.ForeignKey(
+        "scheduling.Retreat",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The retreat a retreat package pays for.",
+    )
+    created_by = models.ForeignKey(
+        "practice.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PatientScopedQuerySet.scoped()
@@ -114,6 +130,16 @@ class Package(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="package_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(kind=PackageKind.RETREAT, retreat__isnull=False)
+                | (~Q(kind=PackageKind.RETREAT) & Q(retreat__isnull=True)),
+                name="package_retreat_iff_retreat_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "retreat"],
+                condition=Q(retreat__isnull=False),
+                name="package_once_per_retreat",
+            ),
             models.CheckConstraint(
                 condition=Q(sessions_included__gte=1), name="package_has_sessions"
             ),

@@ -1,10 +1,10 @@
 """Reads of billing data, scoped to who is asking, with their joins done once here."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from backend.roles import actor_for
 from billing.choices import ChargeStatus
-from billing.models import Charge, Payment, PaymentPlan, Superbill
+from billing.models import Charge, Package, Payment, PaymentPlan, SlidingScale, Superbill
 from billing.services.charges import sessions_awaiting_charges
 from billing.services.payments import patient_balance
 
@@ -39,6 +39,34 @@ def sessions_without_charges(*, clinic_id):
     )
 
 
+def package_list(*, user) -> QuerySet[Package]:
+    """Packages `user` may see, each with `used`: sessions with live charges drawn on it."""
+    return with_usage(Package.objects.visible_to(user).select_related("patient", "retreat"))
+
+
+def with_usage(packages: QuerySet[Package]) -> QuerySet[Package]:
+    """Annotate `used`: sessions with live (not void) charges drawn on each package."""
+    return packages.annotate(
+        used=Count("charges__session", filter=~Q(charges__status=ChargeStatus.VOID), distinct=True)
+    )
+
+
+def retreat_enrollments_to_price(*, patient):
+    """The patient's retreat places with no package yet (what the ledger offers to price)."""
+    from scheduling.choices import EnrollmentStatus
+    from scheduling.models import Enrollment
+
+    priced = Package.objects.filter(
+        patient_id=OuterRef("patient_id"), retreat_id=OuterRef("retreat_id")
+    )
+    return (
+        Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.ENROLLED)
+        .filter(~Exists(priced))
+        .select_related("retreat")
+        .order_by("retreat__starts_on")
+    )
+
+
 def payment_list(*, user) -> QuerySet[Payment]:
     return (
         Payment.objects.visible_to(user).select_related("patient").prefetch_related("allocations")
@@ -70,7 +98,10 @@ def patient_ledger(*, patient) -> dict:
     for charge in charges:
         rows.append({"charge": charge, "applied": applied.get(charge.pk)})
     plans = PaymentPlan.objects.filter(patient=patient).prefetch_related(Prefetch("instalments"))
+    packages = with_usage(Package.objects.filter(patient=patient).select_related("retreat"))
     return {
+        "packages": packages,
+        "sliding_scale": SlidingScale.objects.filter(patient=patient).first(),
         "charges": rows,
         "payments": Payment.objects.filter(patient=patient).order_by("-received_on", "-id"),
         "plans": plans,

@@ -13,6 +13,7 @@ from backend.roles import ADMIN, PATIENT
 from backend.views import RoleRequiredMixin, run_service
 from billing import forms, selectors
 from billing.models import BulkIssueRun, Charge, Superbill
+from billing.services import catalogue as catalogue_services
 from billing.services import charges as charge_services
 from billing.services import payments as payment_services
 from billing.services import superbills as superbill_services
@@ -98,6 +99,9 @@ class LedgerView(RoleRequiredMixin, TemplateView):
     def providers(self):
         return staff_list(clinic_id=self.actor.clinic_id).exclude(npi="")
 
+    def enrollments(self, patient):
+        return selectors.retreat_enrollments_to_price(patient=patient)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         patient = kwargs.get("patient") or self.get_patient()
@@ -110,6 +114,10 @@ class LedgerView(RoleRequiredMixin, TemplateView):
             plan_form=kwargs.get("plan_form") or forms.PlanForm(),
             period_form=kwargs.get("period_form") or forms.PeriodForm(),
             charge_form=kwargs.get("charge_form") or forms.ChargeForm(providers=self.providers()),
+            scale_form=kwargs.get("scale_form") or forms.SlidingScaleForm(),
+            package_form=kwargs.get("package_form") or forms.PackageForm(),
+            retreat_package_form=kwargs.get("retreat_package_form")
+            or forms.RetreatPackageForm(enrollments=self.enrollments(patient)),
             missing=kwargs.get("missing"),
         )
         return context
@@ -158,6 +166,50 @@ class LedgerView(RoleRequiredMixin, TemplateView):
                 )
             else:
                 extra["charge_form"] = form
+        elif action == "scale":
+            form = forms.SlidingScaleForm(request.POST)
+            if form.is_valid():
+                run_service(
+                    request,
+                    catalogue_services.sliding_scale_set,
+                    patient=patient,
+                    success="Sliding scale set: new charges are discounted.",
+                    **form.cleaned_data,
+                )
+            else:
+                extra["scale_form"] = form
+        elif action == "scale-remove":
+            run_service(
+                request,
+                catalogue_services.sliding_scale_remove,
+                patient=patient,
+                success="Sliding scale removed: new charges are at the standard fee.",
+            )
+        elif action == "package":
+            form = forms.PackageForm(request.POST)
+            if form.is_valid():
+                run_service(
+                    request,
+                    catalogue_services.package_create,
+                    patient=patient,
+                    created_by=staff,
+                    success="Package added: the next covered sessions are charged a share of it.",
+                    **form.cleaned_data,
+                )
+            else:
+                extra["package_form"] = form
+        elif action == "retreat-package":
+            form = forms.RetreatPackageForm(request.POST, enrollments=self.enrollments(patient))
+            if form.is_valid():
+                run_service(
+                    request,
+                    catalogue_services.retreat_package_create,
+                    created_by=staff,
+                    success="Retreat package added: its sessions are charged a share of it.",
+                    **form.cleaned_data,
+                )
+            else:
+                extra["retreat_package_form"] = form
         elif action == "issue":
             form = forms.PeriodForm(request.POST)
             if form.is_valid():

@@ -21,6 +21,7 @@ from billing.models import Charge, Package, ServiceCode, SlidingScale, Superbill
 from billing.validators import validate_pointers
 from practice.choices import Route, SessionKind, SessionStatus, StaffRole
 from practice.models import Diagnosis, Session
+from scheduling.models import RetreatSession
 
 CENT = Decimal("0.01")
 
@@ -124,23 +125,31 @@ def _discount_percent(patient_id) -> Decimal:
 
 
 def _package_for(session: Session) -> tuple[Package | None, int]:
-    """The patient's package covering this session and which of its sessions this is (1-based)."""
-    day = timezone.localtime(session.starts_at, _tz(session)).date()
-    candidates = (
-        Package.objects.filter(patient_id=session.patient_id)
-        .filter(Q(session_kind="") | Q(session_kind=session.kind))
-        .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day))
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-        .order_by("created_at", "id")
-    )
-    for package in candidates:
-        used = (
-            Charge.objects.filter(package=package)
-            .exclude(status=ChargeStatus.VOID)
-            .values("session_id")
-            .distinct()
-            .count()
+    """The package paying for this session and which of its sessions this is (1-based).
+
+    A retreat's session is paid by that retreat's package (made at the retreat's price on
+    its first charge if the admin made none); any other session by the patient's oldest
+    prepaid package that covers its kind and date and has sessions left. The package row is
+    locked, so sessions charged at once never get the same place in it.
+    """
+    from billing.services.catalogue import package_sessions_used, retreat_package_for
+
+    entry = RetreatSession.objects.filter(session=session).select_related("enrollment").first()
+    if entry is not None:
+        package = retreat_package_for(entry.enrollment)
+        candidates = [package] if package else []
+    else:
+        day = timezone.localtime(session.starts_at, _tz(session)).date()
+        candidates = (
+            Package.objects.filter(patient_id=session.patient_id, retreat__isnull=True)
+            .filter(Q(session_kind="") | Q(session_kind=session.kind))
+            .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day))
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+            .order_by("created_at", "id")
         )
+    for package in candidates:
+        package = Package.objects.select_for_update().get(pk=package.pk)
+        used = package_sessions_used(package)
         if used < package.sessions_included:
             return package, used + 1
     return None, 0

@@ -149,28 +149,6 @@ def test_a_prepaid_package_spreads_its_price_over_its_sessions_to_the_cent(codes
     assert shares[3] == (None, Decimal("210.00"), "")
 
 
-def test_a_retreat_package_is_itemised_across_the_lines_of_each_session(codes):
-    Package.objects.create(
-        clinic=codes.clinic,
-        patient=codes.patient,
-        kind="retreat",
-        name="Autumn retreat",
-        price=Decimal("1500.00"),
-        sessions_included=2,
-        starts_on=DAY,
-        ends_on=DAY + datetime.timedelta(days=2),
-    )
-    dosing = _session(codes, 120, kind="dosing", clinician=codes.medical)
-    integration = _session(codes, 55, day=DAY + datetime.timedelta(days=1))
-    dosing_lines = charges_suggest_for_session(session=dosing)
-    (integration_line,) = charges_suggest_for_session(session=integration)
-    assert sum(c.amount for c in dosing_lines) == Decimal("750.00")
-    assert integration_line.amount == Decimal("750.00")
-    assert all(
-        c.note.startswith("Autumn retreat: session") for c in [*dosing_lines, integration_line]
-    )
-
-
 def test_a_psychotherapy_add_on_needs_an_em_visit_the_same_day(codes):
     kwargs = {
         "patient": codes.patient,
