@@ -66,14 +66,19 @@ def patient_enrollments(*, patient: Patient) -> QuerySet[Enrollment]:
 
 
 def retreat_list(*, user) -> QuerySet[Retreat]:
-    """Retreats with their enrolled and waitlisted counts (one query)."""
-    return Retreat.objects.visible_to(user).annotate(
-        enrolled_count=Count(
-            "enrollments", filter=Q(enrollments__status=EnrollmentStatus.ENROLLED)
-        ),
-        waitlisted_count=Count(
-            "enrollments", filter=Q(enrollments__status=EnrollmentStatus.WAITLISTED)
-        ),
+    """Retreats with their enrolled and waitlisted counts (one query), soonest first
+    (an aggregate drops the model's default ordering, so it is given here)."""
+    return (
+        Retreat.objects.visible_to(user)
+        .annotate(
+            enrolled_count=Count(
+                "enrollments", filter=Q(enrollments__status=EnrollmentStatus.ENROLLED)
+            ),
+            waitlisted_count=Count(
+                "enrollments", filter=Q(enrollments__status=EnrollmentStatus.WAITLISTED)
+            ),
+        )
+        .order_by("starts_on", "name", "pk")
     )
 
 

@@ -39,6 +39,7 @@ from practice.services.sessions import (
     session_complete,
     session_create,
     session_mark_no_show,
+    session_rules_check,
 )
 
 __all__ = [
@@ -68,5 +69,6 @@ __all__ = [
     "session_complete",
     "session_create",
     "session_mark_no_show",
+    "session_rules_check",
     "vitals_record",
 ]

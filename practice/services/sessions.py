@@ -26,23 +26,20 @@ def clinic_date(session_or_clinic, moment: datetime.datetime) -> datetime.date:
 
 
 @transaction.atomic
-def session_create(
+def session_rules_check(
     *,
     patient: Patient,
     clinician: StaffMember,
     kind: str,
     starts_at: datetime.datetime,
-    ends_at: datetime.datetime,
     plan: TreatmentPlan | None = None,
-    room=None,
-    booking_key: uuid.UUID | None = None,
-) -> Session:
-    """Insert a session after its clinical rules; no locks, no room or calendar checks.
+) -> None:
+    """The clinical rules of a session at `starts_at`, for booking it or moving it there.
 
-    Rules: the clinician is an active clinician of the patient's clinic; a plan, if given,
-    is the patient's; a dosing session needs a running plan (active or maintenance) and a
-    cleared screening valid on the session's date (clinic time). Raises SessionRefused,
-    NotInClinic, RoleNotAllowed or ValidationError; saves nothing when it refuses.
+    The clinician is an active clinician of the patient's clinic; a plan, if given, is the
+    patient's; a dosing session needs a running plan (active or maintenance) and a cleared
+    screening valid on the session's date (clinic time). Raises SessionRefused, NotInClinic
+    or RoleNotAllowed.
     """
     require_same_clinic(clinician, patient)
     require_clinician(clinician, "lead a session")
@@ -63,6 +60,27 @@ def session_create(
                 f"The patient has no cleared screening valid on {day:%b %-d, %Y}; "
                 "screen (or renew the screening) before booking a dose."
             )
+
+
+def session_create(
+    *,
+    patient: Patient,
+    clinician: StaffMember,
+    kind: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    plan: TreatmentPlan | None = None,
+    room=None,
+    booking_key: uuid.UUID | None = None,
+) -> Session:
+    """Insert a session after its clinical rules; no locks, no room or calendar checks.
+
+    Raises SessionRefused, NotInClinic, RoleNotAllowed (see `session_rules_check`) or
+    ValidationError; saves nothing when it refuses.
+    """
+    session_rules_check(
+        patient=patient, clinician=clinician, kind=kind, starts_at=starts_at, plan=plan
+    )
     session = Session(
         clinic_id=patient.clinic_id,
         patient=patient,

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backend.roles import CLINICIAN_ROLES
+from practice import services as practice_services
 from practice.choices import SessionKind, SessionStatus
 from practice.models import Patient, Session, StaffMember, TreatmentPlan
 from scheduling.errors import (
@@ -235,16 +236,8 @@ class _CalendarRefused(Exception):
 
 
 def _create_session(**fields) -> Session:
-    """Create the session through practice's clinical rules once they exist."""
-    from practice import services as practice_services
-
-    create = getattr(practice_services, "session_create", None)
-    if create is not None:
-        return create(**fields)
-    session = Session(clinic_id=fields["patient"].clinic_id, **fields)
-    session.full_clean(exclude=["booking_key"])
-    session.save()
-    return session
+    """Create the session through practice's clinical rules."""
+    return practice_services.session_create(**fields)
 
 
 def _write_guarded(write, *, zone, conflict_kwargs):
@@ -417,9 +410,11 @@ def session_reschedule(
     """Move a scheduled session (with its whole group, if it is one) to a new time, and
     optionally another room or clinician.
 
-    Locks the sessions, the room, the clinician and the attendees; the same calendar rules
-    as booking apply, ignoring the sessions being moved. Bumps the calendar SEQUENCE and
-    syncs reminders. Raises WrongState unless the session is still scheduled.
+    Locks the sessions, the room, the clinician and the attendees; the same clinical rules
+    (a dose moved past the screening's expiry, or to a clinician who may not lead it, is
+    refused) and calendar rules as booking apply, ignoring the sessions being moved. Bumps
+    the calendar SEQUENCE and syncs reminders. Raises WrongState unless the session is
+    still scheduled.
     """
     locked = Session.objects.select_for_update().get(pk=session.pk)
     if locked.status != SessionStatus.SCHEDULED:
@@ -429,13 +424,21 @@ def session_reschedule(
     group = list(
         Session.objects.select_for_update(of=("self",))
         .filter(ACTIVE, booking_key=locked.booking_key)
-        .select_related("patient", "room", "clinician__clinic")
+        .select_related("patient__clinic", "plan", "room", "clinician__clinic")
         .order_by("pk")
     )
     new_room = locked.room if room is KEEP else room
     new_clinician = clinician or locked.clinician
     patients = [s.patient for s in group]
     _lock(room=new_room, clinicians=[new_clinician], patients=patients)
+    for s in group:
+        practice_services.session_rules_check(
+            patient=s.patient,
+            clinician=new_clinician,
+            kind=s.kind,
+            starts_at=starts_at,
+            plan=s.plan,
+        )
     _raise_first(
         booking_problems(
             patients=patients,

@@ -198,6 +198,47 @@ def test_reschedule_into_a_taken_slot_is_refused_and_changes_nothing(cal):
     assert SessionBooking.objects.get(session=session).sequence == 0
 
 
+def test_a_dose_moved_past_the_screenings_expiry_is_refused_and_changes_nothing(cal):
+    from practice.errors import NotInClinic, SessionRefused
+    from tests.factories import ScreeningFactory
+
+    ScreeningFactory(
+        patient=cal.people.patient,
+        screened_by=cal.people.medical,
+        screened_on=dt.date(2026, 3, 1),
+        expires_on=dt.date(2027, 2, 28),
+    )
+    cal.plan.status = "active"
+    cal.plan.save(update_fields=["status"])
+    dose = book(
+        cal,
+        local(2027, 2, 24, 10),
+        local(2027, 2, 24, 12),
+        clinician=cal.people.medical,
+        kind="dosing",
+        plan=cal.plan,
+    )
+    # Within the screening: moved. Past its expiry (Mar 1): refused, nothing changes.
+    session_reschedule(
+        session=dose, starts_at=local(2027, 2, 26, 10), ends_at=local(2027, 2, 26, 12)
+    )
+    with pytest.raises(SessionRefused, match="no cleared screening valid on Mar 1, 2027"):
+        session_reschedule(
+            session=dose, starts_at=local(2027, 3, 1, 10), ends_at=local(2027, 3, 1, 12)
+        )
+    # Nor can it move to a clinician of another clinic.
+    with pytest.raises(NotInClinic):
+        session_reschedule(
+            session=dose,
+            starts_at=local(2027, 2, 26, 10),
+            ends_at=local(2027, 2, 26, 12),
+            clinician=cal.people.other_admin,
+        )
+    dose.refresh_from_db()
+    assert (dose.starts_at, dose.clinician) == (local(2027, 2, 26, 10), cal.people.medical)
+    assert SessionBooking.objects.get(session=dose).sequence == 1
+
+
 def test_a_cancellation_inside_the_clinic_window_is_recorded_as_late(cal, frozen):
     ReminderSettings.objects.create(clinic=cal.people.clinic, cancellation_window_hours=48)
     early = book(cal, local(2027, 2, 5, 10))
