@@ -98,6 +98,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Shared state with a short life (e.g. witness-password throttling): Redis in production
+# (CACHE_URL=redis://…), this process's memory for `make run` and tests.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -23,6 +23,10 @@ def _fast_and_isolated(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # The cache (this process's memory in tests) holds throttles: none carries over.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -206,6 +206,38 @@ def test_destruction_needs_two_witnesses_other_than_each_other(lot, people, nurs
     assert selectors.lot_balance(lot) == Decimal("400.00")
 
 
+def test_a_witness_password_typed_wrong_five_times_pauses_that_witness_only(lot, people, nurse):
+    def waste(witness, password):
+        return services.entry_record(
+            lot=lot,
+            kind="waste",
+            quantity_mg="1",
+            staff=people.medical,
+            witness=witness,
+            witness_password=password,
+            reason="Drawn and not given",
+        )
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(5):
+            with pytest.raises(WitnessRefused, match="is not correct"):
+                waste(nurse, "guess")
+        # Paused: even the right password is refused now, and nothing is recorded...
+        with pytest.raises(WitnessRefused, match="paused") as paused:
+            waste(nurse, PASSWORD)
+        assert paused.value.code == "witness_paused"
+        assert not LedgerEntry.objects.filter(kind="waste").exists()
+        # ...but another witness can confirm.
+        waste(people.admin, PASSWORD)
+        # After the window the witness can confirm again, and success clears the count.
+        clock.shift(datetime.timedelta(minutes=16))
+        waste(nurse, PASSWORD)
+        with pytest.raises(WitnessRefused, match="is not correct"):
+            waste(nurse, "guess")
+        waste(nurse, PASSWORD)
+    assert LedgerEntry.objects.filter(kind="waste").count() == 3
+
+
 def test_each_kind_needs_its_particulars(lot, people, nurse):
     with pytest.raises(InvalidInput, match="needs a reason"):
         services.entry_record(lot=lot, kind="loss", quantity_mg="5", staff=people.medical)

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Sum
 from django.utils import timezone
@@ -16,6 +17,12 @@ FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
 
 
 CENT = Decimal("0.01")
+
+# A witness's password typed wrong this many times within the window pauses confirmations
+# by that witness until the window ends: the witness field must not become a way to guess a
+# colleague's password past the login page's lockout.
+WITNESS_FAILURE_LIMIT = 5
+WITNESS_FAILURE_WINDOW = datetime.timedelta(minutes=15)
 
 
 def fmt_mg(value: Decimal) -> str:
@@ -43,11 +50,27 @@ def check_witness(
         )
     if witness.clinic_id != clinic_id or not witness.is_active:
         raise WitnessRefused(f"The {role} must be an active staff member of this clinic.")
+    key = f"witness-failures:{witness.user_id}"
+    if cache.get(key, 0) >= WITNESS_FAILURE_LIMIT:
+        minutes = int(WITNESS_FAILURE_WINDOW.total_seconds() // 60)
+        raise WitnessRefused(
+            f"{witness.display_name}'s password was typed wrong {WITNESS_FAILURE_LIMIT} times; "
+            f"confirmations by {witness.display_name} are paused for up to {minutes} minutes. "
+            f"Ask another {role}.",
+            code="witness_paused",
+        )
     if not password or not witness.user.check_password(password):
+        # The window runs from the first failure: add() starts it, incr() counts within it.
+        cache.add(key, 0, timeout=WITNESS_FAILURE_WINDOW.total_seconds())
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, timeout=WITNESS_FAILURE_WINDOW.total_seconds())
         raise WitnessRefused(
             f"The password of {witness.display_name} is not correct; the {role} must type "
             "their own password."
         )
+    cache.delete(key)
     return witness
 
 
