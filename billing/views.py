@@ -1,6 +1,8 @@
 """Billing pages: the admin's review queue and month-end, a patient's ledger, superbill
 downloads (admins and the patient themself), and the patient portal's superbill list."""
 
+import functools
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -122,62 +124,67 @@ class LedgerView(RoleRequiredMixin, TemplateView):
         )
         return context
 
+    def form_actions(self, patient, staff) -> dict:
+        """action → (context name of its form, form factory, service, the service's fixed
+        arguments, success message): the ledger's forms that call one service each."""
+        return {
+            "payment": (
+                "payment_form",
+                forms.PaymentForm,
+                payment_services.payment_record,
+                {"patient": patient, "recorded_by": staff},
+                "Payment recorded and applied to the oldest open charges.",
+            ),
+            "plan": (
+                "plan_form",
+                forms.PlanForm,
+                payment_services.payment_plan_create,
+                {"patient": patient, "created_by": staff},
+                "Payment plan created.",
+            ),
+            "charge": (
+                "charge_form",
+                functools.partial(forms.ChargeForm, providers=self.providers()),
+                charge_services.charge_create,
+                {"patient": patient, "approved_by": staff},
+                "Charge added.",
+            ),
+            "scale": (
+                "scale_form",
+                forms.SlidingScaleForm,
+                catalogue_services.sliding_scale_set,
+                {"patient": patient},
+                "Sliding scale set: new charges are discounted.",
+            ),
+            "package": (
+                "package_form",
+                forms.PackageForm,
+                catalogue_services.package_create,
+                {"patient": patient, "created_by": staff},
+                "Package added: the next covered sessions are charged a share of it.",
+            ),
+            "retreat-package": (
+                "retreat_package_form",
+                functools.partial(forms.RetreatPackageForm, enrollments=self.enrollments(patient)),
+                catalogue_services.retreat_package_create,
+                {"created_by": staff},
+                "Retreat package added: its sessions are charged a share of it.",
+            ),
+        }
+
     def post(self, request, *args, **kwargs):
         patient = self.get_patient()
         staff = request.user.staff_member
         action = request.POST.get("action")
         extra = {}
-        if action == "payment":
-            form = forms.PaymentForm(request.POST)
+        form_actions = self.form_actions(patient, staff)
+        if action in form_actions:
+            name, make_form, service, fixed, success = form_actions[action]
+            form = make_form(request.POST)
             if form.is_valid():
-                run_service(
-                    request,
-                    payment_services.payment_record,
-                    patient=patient,
-                    recorded_by=staff,
-                    success="Payment recorded and applied to the oldest open charges.",
-                    **form.cleaned_data,
-                )
+                run_service(request, service, success=success, **fixed, **form.cleaned_data)
             else:
-                extra["payment_form"] = form
-        elif action == "plan":
-            form = forms.PlanForm(request.POST)
-            if form.is_valid():
-                run_service(
-                    request,
-                    payment_services.payment_plan_create,
-                    patient=patient,
-                    created_by=staff,
-                    success="Payment plan created.",
-                    **form.cleaned_data,
-                )
-            else:
-                extra["plan_form"] = form
-        elif action == "charge":
-            form = forms.ChargeForm(request.POST, providers=self.providers())
-            if form.is_valid():
-                run_service(
-                    request,
-                    charge_services.charge_create,
-                    patient=patient,
-                    approved_by=staff,
-                    success="Charge added.",
-                    **form.cleaned_data,
-                )
-            else:
-                extra["charge_form"] = form
-        elif action == "scale":
-            form = forms.SlidingScaleForm(request.POST)
-            if form.is_valid():
-                run_service(
-                    request,
-                    catalogue_services.sliding_scale_set,
-                    patient=patient,
-                    success="Sliding scale set: new charges are discounted.",
-                    **form.cleaned_data,
-                )
-            else:
-                extra["scale_form"] = form
+                extra[name] = form
         elif action == "scale-remove":
             run_service(
                 request,
@@ -185,31 +192,6 @@ class LedgerView(RoleRequiredMixin, TemplateView):
                 patient=patient,
                 success="Sliding scale removed: new charges are at the standard fee.",
             )
-        elif action == "package":
-            form = forms.PackageForm(request.POST)
-            if form.is_valid():
-                run_service(
-                    request,
-                    catalogue_services.package_create,
-                    patient=patient,
-                    created_by=staff,
-                    success="Package added: the next covered sessions are charged a share of it.",
-                    **form.cleaned_data,
-                )
-            else:
-                extra["package_form"] = form
-        elif action == "retreat-package":
-            form = forms.RetreatPackageForm(request.POST, enrollments=self.enrollments(patient))
-            if form.is_valid():
-                run_service(
-                    request,
-                    catalogue_services.retreat_package_create,
-                    created_by=staff,
-                    success="Retreat package added: its sessions are charged a share of it.",
-                    **form.cleaned_data,
-                )
-            else:
-                extra["retreat_package_form"] = form
         elif action == "issue":
             form = forms.PeriodForm(request.POST)
             if form.is_valid():
