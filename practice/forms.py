@@ -122,23 +122,34 @@ class DosingForm(forms.Form):
 
 
 class VitalsForm(forms.Form):
+    """One reading, typed in a single row of the vitals table. The row has no room for
+    visible labels, so each input carries its name for screen readers (and tests)."""
+
     taken_at = forms.TimeField(
-        label="Time", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label="Time",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "aria-label": "Time of reading"}),
     )
     systolic = forms.IntegerField(
-        min_value=50, max_value=300, widget=forms.NumberInput(attrs={"placeholder": "SYS"})
+        min_value=50,
+        max_value=300,
+        widget=forms.NumberInput(attrs={"placeholder": "SYS", "aria-label": "Systolic"}),
     )
     diastolic = forms.IntegerField(
-        min_value=20, max_value=200, widget=forms.NumberInput(attrs={"placeholder": "DIA"})
+        min_value=20,
+        max_value=200,
+        widget=forms.NumberInput(attrs={"placeholder": "DIA", "aria-label": "Diastolic"}),
     )
     heart_rate = forms.IntegerField(
-        min_value=20, max_value=250, widget=forms.NumberInput(attrs={"placeholder": "HR"})
+        min_value=20,
+        max_value=250,
+        widget=forms.NumberInput(attrs={"placeholder": "HR", "aria-label": "Heart rate"}),
     )
     spo2 = forms.IntegerField(
         min_value=50,
         max_value=100,
         label="SpO2",
-        widget=forms.NumberInput(attrs={"placeholder": "SpO2"}),
+        widget=forms.NumberInput(attrs={"placeholder": "SpO2", "aria-label": "SpO2"}),
     )
 
 

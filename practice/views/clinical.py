@@ -10,8 +10,9 @@ from backend.audit import audit_access
 from backend.roles import CLINICIAN_ROLES, MEDICAL, STAFF_ROLES
 from backend.views import RoleRequiredMixin, run_service
 from practice import services
+from practice.choices import PlanStatus
 from practice.forms import AcknowledgeForm, PlanForm, ReasonForm, ScreeningForm
-from practice.models import Contraindication, SafetyAlert
+from practice.models import Contraindication, SafetyAlert, TreatmentPlan
 from practice.reference import ROUTE_FACTS
 from practice.selectors import (
     alert_list,
@@ -93,6 +94,17 @@ class ScreeningDetailView(RoleRequiredMixin, DetailView):
         context["can_sign_off"] = (
             self.actor.role == MEDICAL and self.object.result == "needs_review"
         )
+        # A cleared screening leads on to the plan: the one in progress, or a new draft.
+        if self.actor.role in CLINICIAN_ROLES and self.object.result == "cleared":
+            context["show_next_step"] = True
+            context["open_plan"] = (
+                TreatmentPlan.objects.filter(
+                    patient=self.object.patient,
+                    status__in=[PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.MAINTENANCE],
+                )
+                .order_by("-created_at")
+                .first()
+            )
         context.setdefault("form", ReasonForm())
         return context
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from practice.models import DosingRecord, SafetyAlert
-from tests.factories import SessionFactory
+from tests.factories import ScreeningFactory, SessionFactory, TreatmentPlanFactory
 from tests.practice.clinical import cleared_with_plan, dose, dosing_session, stock_lot
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +156,27 @@ def test_portal_renders_plan_sessions_and_questionnaires(people, web_as):
     assert "My treatment plan" in html
     assert "Nothing to eat for 4 hours" in html
     assert "Answer GAD-7" in html and "Answer PHQ-9" in html
+
+
+def test_each_input_of_the_vitals_row_has_an_accessible_name(people, web_as):
+    # The row has no room for visible labels; screen readers (and the browser test) need names.
+    record = dose(people, dosing_session(people))
+    page = web_as(people.medical).get(f"/sessions/{record.session_id}/").content.decode()
+    for name in ("Time of reading", "Systolic", "Diastolic", "Heart rate", "SpO2"):
+        assert f'aria-label="{name}"' in page
+
+
+def test_a_cleared_screening_leads_on_to_the_plan(people, web_as):
+    screening = ScreeningFactory(patient=people.patient, screened_by=people.medical)
+    client = web_as(people.medical)
+    page = client.get(f"/screenings/{screening.pk}/").content.decode()
+    assert f'href="/patients/{people.patient.pk}/plans/new/">Draft a treatment plan' in page
+    plan = TreatmentPlanFactory(patient=people.patient, status="draft")
+    page = client.get(f"/screenings/{screening.pk}/").content.decode()
+    assert f'href="/plans/{plan.pk}/">Open the treatment plan' in page
+    assert "Draft a treatment plan" not in page
+    # Admins do not draft plans; a screening not cleared leads nowhere yet.
+    assert (
+        "Open the treatment plan"
+        not in web_as(people.admin).get(f"/screenings/{screening.pk}/").content.decode()
+    )
