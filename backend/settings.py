@@ -266,6 +266,7 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "practice.choices.AlertKind",
         "AlertSeverityEnum": "practice.choices.AlertSeverity",
         "ContraindicationSeverityEnum": "practice.choices.ContraindicationSeverity",
+        "InstrumentEnum": "practice.choices.Instrument",
     },
 }
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from practice.choices import AdverseEventKind, AdverseEventSeverity, Route, SessionKind
+from practice.choices import AdverseEventKind, AdverseEventSeverity, Instrument, Route, SessionKind
 from practice.models import Patient
 
 PATIENT_FORM_FIELDS = [
@@ -268,3 +268,102 @@ class QuestionnaireForm(forms.Form):
 
     def answers(self) -> list[int]:
         return [self.cleaned_data[f"item_{n}"] for n in range(1, len(self.spec.items) + 1)]
+
+
+class ClinicalSettingsForm(forms.Form):
+    """A clinic's thresholds and schedules, in the sections a clinic thinks in. Labels come
+    from the model; the rules that tie the numbers together live in the model's `clean`
+    (the service runs it), so the admin site and the API give the same answers."""
+
+    SECTIONS = (
+        (
+            "Pre-dose gate",
+            "Checked before every dose; any failed check refuses the dose.",
+            ("predose_systolic_refuse_at", "predose_diastolic_refuse_at", "fasting_hours"),
+        ),
+        (
+            "Vital-sign alerts during a session",
+            "A reading past any of these is flagged and raises a safety alert for the care team.",
+            (
+                "alert_systolic_at",
+                "alert_diastolic_at",
+                "alert_heart_rate_above",
+                "alert_heart_rate_below",
+                "alert_spo2_below",
+            ),
+        ),
+        (
+            "Screening and the KAP cycle",
+            "",
+            ("screening_valid_months", "integration_within_days"),
+        ),
+        (
+            "Outcome measures",
+            "Questionnaires fall due around the doses, not on calendar dates.",
+            (
+                "measure_instruments",
+                "measure_baseline_before_first_dose",
+                "measure_after_dose_hours",
+                "measure_maintenance_days",
+            ),
+        ),
+    )
+    LABELS = {
+        "measure_instruments": "Questionnaires",
+        "measure_baseline_before_first_dose": "Baseline before the first dose",
+        "measure_after_dose_hours": "Due after each induction dose (hours)",
+    }
+    HELP = {
+        "predose_systolic_refuse_at": "Dosing is refused at or above this systolic pressure.",
+        "predose_diastolic_refuse_at": "…or at or above this diastolic pressure.",
+        "fasting_hours": "Staff confirm the patient fasted this long before the dose.",
+        "alert_systolic_at": "Must be at or above the pre-dose refusal.",
+        "alert_diastolic_at": "Must be at or above the pre-dose refusal.",
+        "alert_heart_rate_above": "Beats per minute.",
+        "alert_heart_rate_below": "Beats per minute; below the upper alert.",
+        "alert_spo2_below": "Oxygen saturation, per cent.",
+        "screening_valid_months": "A cleared screening allows dosing for this long.",
+        "integration_within_days": "The KAP-cycle worklist flags a dose without an integration "
+        "session within this many days.",
+        "measure_instruments": "The questionnaires patients are invited to answer.",
+        "measure_baseline_before_first_dose": "Ask for a baseline before the first dose.",
+        "measure_after_dose_hours": "Hours after each induction dose, separated by commas "
+        "(24 = the next day, 168 = a week).",
+        "measure_maintenance_days": "How often questionnaires are due once in maintenance.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        from practice.models import ClinicalSettings
+        from practice.services.clinical_settings import EDITABLE_FIELDS
+
+        super().__init__(*args, **kwargs)
+        for name in EDITABLE_FIELDS:
+            model_field = ClinicalSettings._meta.get_field(name)
+            label = self.LABELS.get(name) or (
+                model_field.verbose_name[:1].upper() + model_field.verbose_name[1:]
+            )
+            if name == "measure_instruments":
+                field = forms.MultipleChoiceField(
+                    choices=Instrument.choices,
+                    widget=forms.CheckboxSelectMultiple,
+                    required=False,
+                )
+            elif name == "measure_after_dose_hours":
+                field = forms.CharField(max_length=100)
+            else:
+                field = model_field.formfield()
+            field.label = label
+            field.help_text = self.HELP[name]
+            self.fields[name] = field
+
+    def sections(self):
+        return [
+            (title, intro, [self[name] for name in names]) for title, intro, names in self.SECTIONS
+        ]
+
+    def clean_measure_after_dose_hours(self):
+        text = self.cleaned_data["measure_after_dose_hours"]
+        parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+        if not parts or not all(part.isdigit() for part in parts):
+            raise forms.ValidationError("Whole hours separated by commas, e.g. 24, 168.")
+        return [int(part) for part in parts]

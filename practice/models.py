@@ -494,24 +494,95 @@ class ClinicalSettings(models.Model):
     def __str__(self):
         return f"Clinical settings of {self.clinic}"
 
+    # Outside these bounds a number is a typo, not a clinical choice: a refusal at 0 would
+    # refuse every dose, one at 999 would switch the gate off.
+    BOUNDS = {
+        "predose_systolic_refuse_at": (120, 220),
+        "predose_diastolic_refuse_at": (70, 130),
+        "fasting_hours": (0, 24),
+        "alert_systolic_at": (120, 250),
+        "alert_diastolic_at": (70, 150),
+        "alert_heart_rate_above": (60, 200),
+        "alert_heart_rate_below": (30, 100),
+        "alert_spo2_below": (80, 99),
+        "screening_valid_months": (1, 24),
+        "integration_within_days": (1, 60),
+        "measure_maintenance_days": (7, 365),
+    }
+
     def clean(self):
+        """Every problem at once, per field: bounds, then whether the thresholds agree."""
         from django.core.exceptions import ValidationError
 
+        errors: dict[str, str] = {}
+        numbers = {}
+        for name, (low, high) in self.BOUNDS.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                continue  # clean_fields reports it
+            if not low <= value <= high:
+                errors[name] = f"Enter a number from {low} to {high}."
+            else:
+                numbers[name] = value
+
+        def check(name: str, other: str, ok, message: str) -> None:
+            known = name in numbers and other in numbers and name not in errors
+            if known and not ok(numbers[name], numbers[other]):
+                errors[name] = message.format(numbers[other])
+
+        check(
+            "predose_diastolic_refuse_at",
+            "predose_systolic_refuse_at",
+            lambda dia, sys: dia < sys,
+            "Must be below the systolic limit ({}).",
+        )
+        check(
+            "alert_diastolic_at",
+            "alert_systolic_at",
+            lambda dia, sys: dia < sys,
+            "Must be below the systolic alert ({}).",
+        )
+        # A patient must never be dosed at a pressure that would raise an alert a minute later.
+        check(
+            "predose_systolic_refuse_at",
+            "alert_systolic_at",
+            lambda refuse, alert: refuse <= alert,
+            "Refuse dosing at or below the in-session alert level (systolic ≥ {}).",
+        )
+        check(
+            "predose_diastolic_refuse_at",
+            "alert_diastolic_at",
+            lambda refuse, alert: refuse <= alert,
+            "Refuse dosing at or below the in-session alert level (diastolic ≥ {}).",
+        )
+        check(
+            "alert_heart_rate_below",
+            "alert_heart_rate_above",
+            lambda low, high: low < high,
+            "Must be below the upper heart-rate alert ({}).",
+        )
+
         known = set(Instrument.values)
+        instruments = self.measure_instruments
         if (
-            not isinstance(self.measure_instruments, list)
-            or not set(self.measure_instruments) <= known
+            not isinstance(instruments, list)
+            or not set(instruments) <= known
+            or len(set(instruments)) != len(instruments)
         ):
-            raise ValidationError(
-                {"measure_instruments": f"Choose among {', '.join(sorted(known))}."}
-            )
+            errors["measure_instruments"] = f"Choose among {', '.join(sorted(known))}, each once."
         hours = self.measure_after_dose_hours
-        if not isinstance(hours, list) or not all(
-            isinstance(h, int) and 0 < h <= 24 * 90 for h in hours
-        ):
-            raise ValidationError(
-                {"measure_after_dose_hours": "A list of whole hours, e.g. [24, 168]."}
+        if (
+            not isinstance(hours, list)
+            or not all(
+                isinstance(h, int) and not isinstance(h, bool) and 0 < h <= 24 * 90 for h in hours
             )
+            or len(set(hours)) != len(hours)
+        ):
+            errors["measure_after_dose_hours"] = (
+                "Whole hours after a dose, each once, from 1 to 2160 (90 days), e.g. 24, 168."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Contraindication(models.Model):

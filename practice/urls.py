@@ -23,6 +23,11 @@ urlpatterns = [
     ),
     path("clinic/", views.ClinicOverviewView.as_view(), name="clinic-overview"),
     path(
+        "clinic/settings/clinical/",
+        views.ClinicalSettingsView.as_view(),
+        name="clinical-settings",
+    ),
+    path(
         "patients/<int:pk>/screenings/new/",
         views.ScreeningCreateView.as_view(),
         name="screening-create",

@@ -5,6 +5,7 @@ before saving, and raises Django's ValidationError (400, per field) or a DomainE
 """
 
 from practice.services.alerts import safety_alert_acknowledge, safety_alert_raise
+from practice.services.clinical_settings import clinical_settings_update
 from practice.services.dosing import (
     adverse_event_record,
     dosing_discharge,
@@ -47,6 +48,7 @@ __all__ = [
     "care_team_add",
     "care_team_remove",
     "clinic_clinical_setup",
+    "clinical_settings_update",
     "diagnosis_add",
     "diagnosis_remove",
     "dosing_discharge",

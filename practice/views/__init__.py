@@ -1,5 +1,6 @@
 """Practice pages, split by sub-domain; `practice.urls` routes them."""
 
+from practice.views.clinic_settings import ClinicalSettingsView
 from practice.views.clinical import (
     AlertListView,
     CycleWorklistView,
@@ -28,6 +29,7 @@ __all__ = [
     "CareTeamAddView",
     "CareTeamRemoveView",
     "ClinicOverviewView",
+    "ClinicalSettingsView",
     "CycleWorklistView",
     "DashboardView",
     "DiagnosisAddView",
