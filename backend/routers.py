@@ -26,6 +26,15 @@ class LayeredRouter(DefaultRouter):
             return [SINGLETON_ROUTE]
         return super().get_routes(viewset)
 
+    def get_api_root_view(self, api_urls=None):
+        names = {
+            prefix: (
+                SINGLETON_ROUTE if getattr(viewset, "singleton", False) else self.routes[0]
+            ).name.format(basename=basename)
+            for prefix, viewset, basename in self.registry
+        }
+        return self.APIRootView.as_view(api_root_dict=names)
+
     def register(self, prefix, viewset, basename=None):
         self.registry = [entry for entry in self.registry if entry[0] != prefix]
         if hasattr(self, "_urls"):

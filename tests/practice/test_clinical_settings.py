@@ -190,6 +190,11 @@ def test_the_page_refuses_incoherent_numbers_field_by_field_and_saves_nothing(pe
 # API -------------------------------------------------------------------------------------
 
 
+def test_the_api_root_lists_the_settings_without_an_id(people, api_as):
+    root = api_as(people.therapist).get("/api/v1/").json()
+    assert root["clinical-settings"].endswith(API)
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [("admin", 200), ("therapist", 200), ("medical", 200), ("patient", 403)],
