@@ -141,6 +141,7 @@ def test_a_clinic_runs_an_induction_course_in_the_web_pages(people, lot, page, l
 
         clock(day, 10, 5)
         fill_gate(page, systolic="128", diastolic="82")
+        expect(page.get_by_label("Weight (kg)")).to_have_value("68.0")  # from the screening
         page.get_by_label("Dose (mg)").fill("34")
         choose_lot(page, lot.lot_number)
         page.get_by_role("button", name="Record dose").click()
@@ -214,6 +215,7 @@ def test_a_clinic_runs_an_induction_course_in_the_web_pages(people, lot, page, l
     records = DosingRecord.objects.order_by("administered_at")
     assert [r.session.status for r in records] == ["completed"] * 3
     assert [r.lot_number for r in records] == ["K2611"] * 3
+    assert [str(r.dose_mg_per_kg) for r in records] == ["0.500"] * 3
     assert LedgerEntry.objects.filter(lot=lot, kind="administration").count() == 3
     assert lot_balance(lot) == 1000 - 3 * 34
     assert SafetyAlert.objects.get().kind == "vitals"
