@@ -301,14 +301,14 @@ from practice.models import MeasureResponse, Screening, VitalSigns  # noqa: E402
 
 
 class ScreeningFactory(factory.django.DjangoModelFactory):
-    """A cleared screening taken today and valid for a year."""
+    """A cleared screening taken today (the clinic's day) and valid for a year."""
 
     class Meta:
         model = Screening
 
     patient = factory.SubFactory(PatientFactory)
     clinic = factory.SelfAttribute("patient.clinic")
-    screened_on = factory.LazyFunction(timezone.localdate)
+    screened_on = factory.LazyAttribute(lambda s: clinic_today(s.patient.clinic))
     screened_by = factory.SubFactory(
         StaffFactory, clinic=factory.SelfAttribute("..patient.clinic"), role=StaffRole.MEDICAL
     )
@@ -345,3 +345,11 @@ class MeasureResponseFactory(factory.django.DjangoModelFactory):
     severity = "moderate"
     answered_at = factory.LazyFunction(timezone.now)
     entered_by = factory.LazyAttribute(lambda m: m.patient.user or UserFactory())
+
+
+def clinic_today(clinic) -> datetime.date:
+    """Today in the clinic's time zone: the day the clinical rules count in (an evening in
+    Denver is already tomorrow in UTC)."""
+    from practice.services.sessions import clinic_date
+
+    return clinic_date(clinic, timezone.now())

@@ -10,6 +10,7 @@ from practice.errors import InvalidInput, PlanTransitionRefused
 from practice.models import Diagnosis, Patient, StaffMember, TreatmentPlan
 from practice.selectors import screening_current
 from practice.services._common import require_clinician, require_medical, require_same_clinic
+from practice.services.sessions import clinic_date
 
 RUNNING = (PlanStatus.ACTIVE, PlanStatus.MAINTENANCE)
 
@@ -68,7 +69,9 @@ def plan_activate(*, plan: TreatmentPlan, by: StaffMember) -> TreatmentPlan:
         raise PlanTransitionRefused(
             f"Only a draft plan can be activated; this one is {plan.get_status_display().lower()}."
         )
-    screening = screening_current(patient=plan.patient, on=timezone.localdate())
+    # The clinic's day, not the server's: an evening in Denver is already tomorrow in UTC.
+    today = clinic_date(plan.patient.clinic, timezone.now())
+    screening = screening_current(patient=plan.patient, on=today)
     if screening is None:
         raise PlanTransitionRefused(
             "The patient has no cleared, unexpired screening; screen (or sign off) first."

@@ -27,6 +27,7 @@ from practice.selectors import (
     screening_list,
     session_list,
 )
+from practice.services.sessions import clinic_date
 
 
 class PatientScopedFormView(RoleRequiredMixin, FormView):
@@ -56,7 +57,7 @@ class ScreeningCreateView(PatientScopedFormView):
         return kwargs
 
     def get_initial(self):
-        return {"screened_on": timezone.localdate()}
+        return {"screened_on": clinic_date(self.patient.clinic, timezone.now())}
 
     def form_valid(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if not k.startswith("ci_")}
@@ -191,7 +192,9 @@ class PlanDetailView(RoleRequiredMixin, DetailView):
         context["route_facts"] = ROUTE_FACTS.get(plan.route)
         context["history"] = list(dose_history(patient=plan.patient).filter(session__plan=plan))
         context["sessions"] = session_list(user=self.request.user).filter(plan=plan)
-        context["screening"] = screening_current(patient=plan.patient, on=timezone.localdate())
+        context["screening"] = screening_current(
+            patient=plan.patient, on=clinic_date(plan.patient.clinic, timezone.now())
+        )
         context["is_medical"] = self.actor.role == MEDICAL
         context["is_clinician"] = self.actor.role in CLINICIAN_ROLES
         context.setdefault("reason_form", ReasonForm())

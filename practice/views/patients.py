@@ -36,6 +36,7 @@ from practice.selectors import (
     screening_list,
     session_list,
 )
+from practice.services.sessions import clinic_date
 
 
 class PatientListView(RoleRequiredMixin, ListView):
@@ -99,7 +100,9 @@ def patient_clinical_context(*, user, patient) -> dict:
     ]
     return {
         "screenings": screening_list(user=user).filter(patient=patient)[:5],
-        "current_screening": screening_current(patient=patient, on=timezone.localdate()),
+        "current_screening": screening_current(
+            patient=patient, on=clinic_date(patient.clinic, timezone.now())
+        ),
         "plans": plan_list(user=user).filter(patient=patient),
         "upcoming_sessions": [s for s in sessions if s.starts_at >= timezone.now()][:10],
         "past_sessions": [s for s in sessions if s.starts_at < timezone.now()][::-1][:10],

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from practice import services
 from practice.models import Session, TreatmentPlan
-from tests.factories import ScreeningFactory, TreatmentPlanFactory
+from tests.factories import ScreeningFactory, TreatmentPlanFactory, clinic_today
 
 GOOD_GATE = {
     "escort_confirmed": True,
@@ -24,7 +24,7 @@ def cleared_with_plan(people, *, screened_on=None) -> TreatmentPlan:
     ScreeningFactory(
         patient=people.patient,
         screened_by=people.medical,
-        screened_on=screened_on or timezone.localdate(),
+        screened_on=screened_on or clinic_today(people.clinic),
     )
     return TreatmentPlanFactory(
         patient=people.patient,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from practice import services
 from practice.errors import DosingGateRefused, DosingNotAllowed, DosingRecordRefused
 from practice.models import ClinicalSettings, DosingRecord, SafetyAlert, Screening
+from tests.factories import clinic_today
 from tests.practice.clinical import GOOD_GATE, cleared_with_plan, dose, dosing_session
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_dosing_is_refused_without_a_pre_dose_blood_pressure(people):
 
 def test_dosing_is_refused_when_the_screening_has_expired_since_booking(people):
     session = dosing_session(people)
-    today = timezone.localdate()
+    today = clinic_today(people.clinic)
     Screening.objects.update(
         screened_on=today - datetime.timedelta(days=400),
         expires_on=today - datetime.timedelta(days=1),
@@ -234,10 +235,9 @@ def test_dissociation_is_rated_0_to_10(people):
 
 def test_screening_valid_when_booked_but_expired_on_the_day(people):
     # Booked while valid; on the day of the dose the screening has expired.
-    plan = cleared_with_plan(
-        people, screened_on=timezone.localdate() - datetime.timedelta(days=360)
-    )
-    Screening.objects.update(expires_on=timezone.localdate() + datetime.timedelta(days=1))
+    today = clinic_today(people.clinic)
+    plan = cleared_with_plan(people, screened_on=today - datetime.timedelta(days=360))
+    Screening.objects.update(expires_on=today + datetime.timedelta(days=1))
     start = timezone.now().replace(microsecond=0) + datetime.timedelta(hours=1)
     session = dosing_session(people, plan, checked_in=False, starts_at=start)
     with time_machine.travel(start + datetime.timedelta(days=2)):

@@ -4,11 +4,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from practice import services
 from practice.errors import InvalidInput, PlanTransitionRefused, RoleNotAllowed, ScreeningRefused
 from practice.models import Contraindication, Screening, TreatmentPlan
+from tests.factories import clinic_today
 from tests.practice.clinical import dose, dosing_session
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,7 @@ def screen(people, *names, checklist, by=None, on=None):
     return services.screening_record(
         patient=people.patient,
         by=by or people.therapist,
-        screened_on=on or timezone.localdate(),
+        screened_on=on or clinic_today(people.clinic),
         findings=[{"contraindication_id": checklist[n].pk} for n in names],
         **BASELINE,
     )
@@ -90,7 +92,7 @@ def test_a_checklist_item_of_another_clinic_is_refused(people, checklist):
         services.screening_record(
             patient=people.patient,
             by=people.therapist,
-            screened_on=timezone.localdate(),
+            screened_on=clinic_today(people.clinic),
             findings=[{"contraindication_id": foreign.pk}],
             **BASELINE,
         )
@@ -203,3 +205,28 @@ def test_plans_api_scoping_and_activation(people, api_as, checklist):
     response = api_as(people.medical).post(f"/api/v1/treatment-plans/{plan.pk}/activate/")
     assert response.status_code == 200
     assert response.json()["progress"] == "0 of 6 induction doses"
+
+
+# The clinic's day ---------------------------------------------------------------------------
+
+
+@time_machine.travel(datetime.datetime(2026, 12, 2, 3, 0, tzinfo=datetime.UTC), tick=False)
+def test_an_evening_screening_counts_on_the_clinics_day_not_the_servers(people, web_as, checklist):
+    # 20:00 on Dec 1 in Denver is already Dec 2 in UTC: the page, the future check, the plan
+    # activation and the booking of a dose that evening all go by the clinic's calendar.
+    client = web_as(people.medical)
+    form = client.get(f"/patients/{people.patient.pk}/screenings/new/").content.decode()
+    assert 'value="2026-12-01"' in form
+    with pytest.raises(InvalidInput, match="in the future"):
+        screen(people, checklist=checklist, on=datetime.date(2026, 12, 2))
+    screening = screen(people, checklist=checklist, on=datetime.date(2026, 12, 1))
+    assert screening.result == "cleared"
+    page = client.get(f"/patients/{people.patient.pk}/").content.decode()
+    assert "Cleared</span> until Dec 1, 2027" in page
+    plan = services.plan_create(
+        patient=people.patient, by=people.medical, route="im", starting_dose_mg_per_kg="0.5"
+    )
+    plan = services.plan_activate(plan=plan, by=people.medical)
+    assert plan.screening == screening
+    session = dosing_session(people, plan, starts_at=timezone.now())
+    assert session.status == "checked_in"
