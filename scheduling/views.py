@@ -233,12 +233,14 @@ class BookingView(RoleRequiredMixin, TemplateView):
             context["problems"] = [p.message for p in problems]
             context["checked"] = not problems
             return self.render_to_response(self.get_context_data(**context))
-        session, error = run_service(
-            request, booking.session_book, success="Session booked.", booked_by=staff, **kwargs
-        )
-        if error:
+        try:
+            session = booking.session_book(booked_by=staff, **kwargs)
+        except DomainError as error:
+            # Shown once, in the conflicts box above the form (as for a series), not again
+            # as a flash message.
             context["problems"] = [error.message]
             return self.render_to_response(self.get_context_data(**context))
+        messages.success(request, "Session booked.")
         return redirect(_calendar_url(session.starts_at, zone))
 
 

@@ -70,6 +70,21 @@ def test_the_booking_form_shows_conflicts_before_saving_and_saves_nothing(cal, b
     assert Session.objects.filter(patient=cal.people.other_patient).count() == 1
 
 
+def test_a_refused_booking_says_why_once_above_the_form_and_saves_nothing(cal, booked, web_as):
+    html = (
+        web_as(cal.people.admin)
+        .post("/calendar/book/", {**form(cal), "action": "book"})
+        .content.decode()
+    )
+    assert "This booking cannot be made" in html
+    # In the conflicts box only, not repeated as a flash message above it.
+    assert (
+        html.count(f"Room Circle room is booked Wed Feb 03 10:00–11:00 (session #{booked.pk})") == 1
+    )
+    assert 'class="messages"' not in html
+    assert Session.objects.count() == 1
+
+
 def test_a_series_with_a_conflict_lists_it_and_books_nothing(cal, booked, web_as):
     client = web_as(cal.people.admin)
     series = form(
