@@ -29,6 +29,12 @@ class PlanForm(forms.Form):
     first_due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(max_length=200, required=False)
 
+    def __init__(self, *args, **kwargs):
+        # Shares the ledger page with the payment form: its own element ids, so each label
+        # focuses its own input.
+        kwargs.setdefault("auto_id", "id_plan_%s")
+        super().__init__(*args, **kwargs)
+
 
 class PeriodForm(forms.Form):
     period_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
@@ -129,6 +135,8 @@ class RetreatPackageForm(forms.Form):
     )
 
     def __init__(self, *args, enrollments=None, **kwargs):
+        # Shares the ledger page with the prepaid package form (both have a price).
+        kwargs.setdefault("auto_id", "id_retreat_%s")
         super().__init__(*args, **kwargs)
         field = self.fields["enrollment"]
         field.queryset = enrollments

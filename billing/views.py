@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from backend.audit import audit_access
+from backend.errors import DomainError
 from backend.roles import ADMIN, PATIENT
 from backend.views import RoleRequiredMixin, run_service
 from billing import forms, selectors
@@ -182,7 +183,17 @@ class LedgerView(RoleRequiredMixin, TemplateView):
             name, make_form, service, fixed, success = form_actions[action]
             form = make_form(request.POST)
             if form.is_valid():
-                run_service(request, service, success=success, **fixed, **form.cleaned_data)
+                try:
+                    service(**fixed, **form.cleaned_data)
+                except DomainError as error:
+                    # A refusal naming the form's fields is shown under them, on the open
+                    # form with what was typed kept; any other, as a message above.
+                    if _refusal_on_form(form, error):
+                        extra[name] = form
+                    else:
+                        messages.error(request, error.message)
+                else:
+                    messages.success(request, success)
             else:
                 extra[name] = form
         elif action == "scale-remove":
@@ -237,6 +248,18 @@ class LedgerView(RoleRequiredMixin, TemplateView):
         if extra:
             return self.render_to_response(self.get_context_data(patient=patient, **extra))
         return redirect(reverse("billing:ledger", args=[patient.pk]))
+
+
+def _refusal_on_form(form, error: DomainError) -> bool:
+    """Put a service's refusal under the form's fields it names; False if it names none."""
+    named = {
+        name: problems
+        for name, problems in error.extra.get("fields", {}).items()
+        if name in form.fields
+    }
+    for name, problems in named.items():
+        form.add_error(name, problems)
+    return bool(named)
 
 
 class SuperbillPdfView(RoleRequiredMixin, View):
