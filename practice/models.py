@@ -4,12 +4,15 @@ Every clinic-owned row carries `clinic_id` so that one database can serve many c
 every queryset can be scoped by clinic (see `practice.querysets`).
 """
 
+import datetime
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
 from practice.choices import (
@@ -83,6 +86,15 @@ class Clinic(AddressFields):
 
     def __str__(self):
         return self.name
+
+    def today(self) -> datetime.date:
+        """Today where the clinic is: an evening in Denver is already tomorrow in UTC, and
+        dates (expiry, inventories, screenings) count in the clinic's days."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.timezone))
+
+    @classmethod
+    def today_of(cls, clinic_id: int) -> datetime.date:
+        return cls.objects.only("timezone").get(pk=clinic_id).today()
 
 
 class StaffMember(models.Model):

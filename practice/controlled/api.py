@@ -6,7 +6,6 @@ import datetime
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
@@ -25,7 +24,7 @@ from practice.controlled.models import (
     PhysicalCount,
     Product,
 )
-from practice.models import DosingRecord, StaffMember
+from practice.models import Clinic, DosingRecord, StaffMember
 
 MG_FIELD = {"max_digits": 12, "decimal_places": 2}
 
@@ -113,7 +112,10 @@ class LotSerializer(serializers.ModelSerializer):
         return str(lot.product.units_for(lot.balance_mg))
 
     def get_expired(self, lot) -> bool:
-        return lot.is_expired()
+        # Today in the clinic's time zone, looked up once per response, not once per lot.
+        if "clinic_today" not in self.context:
+            self.context["clinic_today"] = Clinic.today_of(lot.clinic_id)
+        return lot.is_expired(self.context["clinic_today"])
 
 
 class LotReceiveSerializer(serializers.Serializer):
@@ -492,7 +494,7 @@ class InventoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerV
             taken_by=self.me,
             second_counter=second,
             counts=counts,
-            taken_on=data.pop("taken_on", None) or timezone.localdate(),
+            taken_on=data.pop("taken_on", None) or self.me.clinic.today(),
             **data,
         )
         inventory = self.get_queryset().get(pk=inventory.pk)

@@ -13,7 +13,6 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 
 from backend.roles import ADMIN, MEDICAL, actor_for
 from practice.controlled.choices import (
@@ -178,7 +177,7 @@ class Lot(models.Model):
 
     def is_expired(self, on: datetime.date | None = None) -> bool:
         """A lot may be used through its expiry date and not after."""
-        return (on or timezone.localdate()) > self.expires_on
+        return (on or self.clinic.today()) > self.expires_on
 
 
 class LedgerEntry(models.Model):

@@ -8,6 +8,7 @@ from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Va
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from backend.roles import actor_for
 from practice.controlled.choices import CountStatus, InventoryKind
 from practice.controlled.models import (
     Inventory,
@@ -17,6 +18,7 @@ from practice.controlled.models import (
     Product,
     Registration,
 )
+from practice.models import Clinic
 
 EXPIRING_SOON_DAYS = 60
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
@@ -73,8 +75,9 @@ def lot_balance(lot: Lot) -> Decimal:
 
 
 def lots_for_dosing(*, clinic_id: int, on: datetime.date | None = None) -> QuerySet[Lot]:
-    """Lots a dose may be drawn from: in stock and not expired (on `on`, default today)."""
-    on = on or timezone.localdate()
+    """Lots a dose may be drawn from: in stock and not expired (on `on`, default the
+    clinic's today)."""
+    on = on or Clinic.today_of(clinic_id)
     return with_balance(
         Lot.objects.for_clinic(clinic_id).filter(expires_on__gte=on).select_related("product")
     ).filter(balance_mg__gt=0)
@@ -158,7 +161,8 @@ def local_day_bounds(clinic, start: datetime.date, end: datetime.date):
 
 def stock_summary(*, user) -> dict:
     """What the stock page and the dashboard panel show at a glance."""
-    today = timezone.localdate()
+    actor = actor_for(user)
+    today = Clinic.today_of(actor.clinic_id) if actor else timezone.localdate()
     lots = list(lot_list(user=user))
     on_hand = [lot for lot in lots if lot.balance_mg > 0]
     for lot in lots:

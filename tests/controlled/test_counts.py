@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from practice.controlled import selectors, services, tasks
 from practice.controlled.errors import (
@@ -16,7 +15,7 @@ from practice.controlled.errors import (
     WitnessRefused,
 )
 from practice.controlled.models import PhysicalCount
-from tests.factories import PASSWORD, receive_lot
+from tests.factories import PASSWORD, clinic_today, receive_lot
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +124,7 @@ def test_an_inventory_counts_every_lot_on_hand(product, lot, people, nurse):
         services.inventory_take(
             clinic=people.clinic,
             kind="initial",
-            taken_on=timezone.localdate(),
+            taken_on=clinic_today(people.clinic),
             time_of_day="opening",
             counts={lot.pk: Decimal("10")},
             taken_by=people.medical,
@@ -137,7 +136,7 @@ def test_an_inventory_counts_every_lot_on_hand(product, lot, people, nurse):
     inventory = services.inventory_take(
         clinic=people.clinic,
         kind="initial",
-        taken_on=timezone.localdate(),
+        taken_on=clinic_today(people.clinic),
         time_of_day="opening",
         counts={lot.pk: Decimal("10"), other.pk: Decimal("25")},
         taken_by=people.medical,
@@ -149,14 +148,14 @@ def test_an_inventory_counts_every_lot_on_hand(product, lot, people, nurse):
     assert (lines[other.pk].full_containers, lines[other.pk].open_container_units) == (2, 5)
     assert lines[other.pk].status == "open"  # 25 mL counted against 30 mL in the ledger
     assert selectors.biennial_due(clinic_id=people.clinic.pk) == (
-        timezone.localdate().replace(year=timezone.localdate().year + 2)
+        clinic_today(people.clinic).replace(year=clinic_today(people.clinic).year + 2)
     )
 
     with pytest.raises(InvalidInput, match="initial inventory has already been taken"):
         services.inventory_take(
             clinic=people.clinic,
             kind="initial",
-            taken_on=timezone.localdate(),
+            taken_on=clinic_today(people.clinic),
             time_of_day="close",
             counts={lot.pk: Decimal("10"), other.pk: Decimal("30")},
             taken_by=people.medical,
@@ -170,7 +169,7 @@ def test_an_inventory_cannot_be_dated_in_the_future(people, nurse):
         services.inventory_take(
             clinic=people.clinic,
             kind="biennial",
-            taken_on=timezone.localdate() + datetime.timedelta(days=2),
+            taken_on=clinic_today(people.clinic) + datetime.timedelta(days=2),
             time_of_day="close",
             counts={},
             taken_by=people.medical,

@@ -13,6 +13,7 @@ from practice.controlled import reports
 from practice.controlled.models import LedgerEntry, Lot, PhysicalCount
 from practice.controlled.services import active_administration
 from practice.models import DosingRecord
+from tests.factories import clinic_today
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_the_demo_clinic_has_a_ledger_that_prints():
 
     first = administrations.order_by("occurred_at").first().occurred_at
     pdf = reports.administration_log_pdf(
-        clinic=clinic, start=timezone.localtime(first).date(), end=timezone.localdate()
+        clinic=clinic, start=timezone.localtime(first).date(), end=clinic_today(clinic)
     )
     text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "KV24A117" in text

@@ -8,6 +8,7 @@ from practice.controlled import selectors
 from practice.controlled.errors import InsufficientStock, InvalidInput, LotExpired
 from practice.controlled.models import LedgerEntry, Lot
 from practice.models import DosingRecord
+from tests.factories import clinic_today
 from tests.practice.clinical import dose, dosing_session, stock_lot
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +47,9 @@ def test_a_dose_beyond_the_lot_balance_records_nothing(people):
 def test_a_dose_from_an_expired_lot_records_nothing(people):
     import datetime
 
-    from django.utils import timezone
-
     lot = stock_lot(people)
     Lot.objects.filter(pk=lot.pk).update(
-        expires_on=timezone.localdate() - datetime.timedelta(days=1)
+        expires_on=clinic_today(people.clinic) - datetime.timedelta(days=1)
     )
     lot.refresh_from_db()
     with pytest.raises(LotExpired):
@@ -79,3 +78,17 @@ def test_the_api_needs_a_lot_of_the_clinic(people, api_as):
     assert response.status_code == 201, response.json()
     assert response.json()["lot_number"] == lot.lot_number
     assert LedgerEntry.objects.filter(kind="administration", lot=lot).count() == 1
+
+
+def test_the_session_page_shows_the_ledger_entries_in_the_clinics_time(people, web_as):
+    import datetime
+    import zoneinfo
+
+    record = dose(people, dosing_session(people), lot=stock_lot(people))
+    entry = LedgerEntry.objects.get(dosing_record=record)
+    denver = entry.occurred_at.astimezone(zoneinfo.ZoneInfo("America/Denver"))
+    utc = entry.occurred_at.astimezone(datetime.UTC)
+    page = web_as(people.medical).get(f"/sessions/{record.session_id}/").content.decode()
+    ledger = page[page.index('id="controlled-ledger"') :]
+    assert f"{denver:%Y-%m-%d %H:%M}" in ledger
+    assert f"{utc:%Y-%m-%d %H:%M}" not in ledger

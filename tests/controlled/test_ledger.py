@@ -21,7 +21,7 @@ from practice.controlled.errors import (
     WitnessRefused,
 )
 from practice.controlled.models import LedgerEntry
-from tests.factories import PASSWORD, StaffFactory, receive_lot
+from tests.factories import PASSWORD, StaffFactory, clinic_today, receive_lot
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,7 @@ def test_an_expired_lot_cannot_be_drawn_from(product, people, dose):
     lot = receive_lot(
         product=product,
         received_by=people.medical,
-        expires_on=timezone.localdate() + datetime.timedelta(days=30),
+        expires_on=clinic_today(people.clinic) + datetime.timedelta(days=30),
     )
     with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
         record = dose("35")
@@ -115,7 +115,9 @@ def test_an_expired_lot_cannot_be_drawn_from(product, people, dose):
 
 
 def test_a_lot_may_be_used_on_its_expiry_date(product, people, dose):
-    lot = receive_lot(product=product, received_by=people.medical, expires_on=timezone.localdate())
+    lot = receive_lot(
+        product=product, received_by=people.medical, expires_on=clinic_today(people.clinic)
+    )
     services.administration_record(dosing_record=dose("35"), lot=lot, recorded_by=people.medical)
     assert selectors.lot_balance(lot) == Decimal("465.00")
 
@@ -125,7 +127,7 @@ def test_an_expired_lot_is_not_received(product, people):
         receive_lot(
             product=product,
             received_by=people.medical,
-            expires_on=timezone.localdate() - datetime.timedelta(days=1),
+            expires_on=clinic_today(people.clinic) - datetime.timedelta(days=1),
         )
     assert not product.lots.exists()
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from practice.controlled import reports, services
-from tests.factories import PASSWORD, receive_lot
+from practice.services.sessions import clinic_date
+from tests.factories import PASSWORD, clinic_today, receive_lot
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def month_of_activity(lot, people, nurse, dose):
 def test_the_administration_log_pdf_has_every_element_1304_22c_asks_for(
     month_of_activity, people, lot
 ):
-    today = timezone.localdate()
+    today = clinic_today(people.clinic)
     text = pdf_text(reports.administration_log_pdf(clinic=people.clinic, start=today, end=today))
     flat = " ".join(text.split())
     for expected in [
@@ -78,7 +79,7 @@ def test_the_administration_log_pdf_has_every_element_1304_22c_asks_for(
 
 
 def test_the_administration_log_csv_has_one_row_per_entry(month_of_activity, people):
-    today = timezone.localdate()
+    today = clinic_today(people.clinic)
     rows = list(
         csv.DictReader(
             io.StringIO(
@@ -110,7 +111,7 @@ def test_records_older_than_two_years_stay_available(product, people, dose):
         services.administration_record(
             dosing_record=dose("35"), lot=old_lot, recorded_by=people.medical
         )
-    day = timezone.localtime(long_ago).date()
+    day = clinic_date(people.clinic, long_ago)
     text = " ".join(
         pdf_text(reports.administration_log_pdf(clinic=people.clinic, start=day, end=day)).split()
     )
@@ -118,7 +119,9 @@ def test_records_older_than_two_years_stay_available(product, people, dose):
     assert "Erin Patient" in text
     # A period after it shows the lot's opening balance carried forward.
     later = reports.administration_log(
-        clinic=people.clinic, start=day + datetime.timedelta(days=1), end=timezone.localdate()
+        clinic=people.clinic,
+        start=day + datetime.timedelta(days=1),
+        end=clinic_today(people.clinic),
     )
     (section,) = [s for s in later["sections"] if s["lot"] == old_lot]
     assert section["opening_mg"] == Decimal("465.00")
@@ -129,7 +132,7 @@ def test_the_inventory_pdf_and_csv(lot, people, nurse):
     inventory = services.inventory_take(
         clinic=people.clinic,
         kind="biennial",
-        taken_on=timezone.localdate(),
+        taken_on=clinic_today(people.clinic),
         time_of_day="close",
         counts={lot.pk: Decimal("9.5")},
         taken_by=people.medical,

@@ -177,7 +177,7 @@ def inventory_take(
     """
     if taken_by.clinic_id != clinic.pk:
         raise InvalidInput(f"{taken_by.display_name} works at another clinic.")
-    if taken_on > timezone.localdate():
+    if taken_on > clinic.today():
         raise InvalidInput("An inventory cannot be dated in the future.")
     if (
         kind == InventoryKind.INITIAL

@@ -2,11 +2,11 @@
 
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils import timezone
 
 from backend.roles import actor_for
 from practice.controlled import selectors
 from practice.controlled.models import LEDGER_ROLES
+from practice.models import Clinic
 
 register = template.Library()
 
@@ -24,7 +24,7 @@ def controlled_alerts(context):
     actor = actor_for(user)
     if actor is None or actor.role not in LEDGER_ROLES:
         return None
-    today = timezone.localdate()
+    today = Clinic.today_of(actor.clinic_id)
     due = selectors.biennial_due(clinic_id=actor.clinic_id)
     expiring = [
         lot
