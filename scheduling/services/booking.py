@@ -276,9 +276,14 @@ def session_book(
     Locks the room, clinician and patient rows, then refuses with a DomainError — and
     changes nothing — when the clinician is not working then, the room is unsuitable or
     full, anyone involved is already booked, or practice's clinical rules refuse (dosing
-    without an active plan and cleared screening). Syncs the session's reminders.
+    without an active plan and cleared screening). A dose booked without a plan is booked
+    against the patient's running plan, if there is one. Syncs the session's reminders.
     """
     _lock(room=room, clinicians=[clinician], patients=[patient])
+    if plan is None and kind == SessionKind.DOSING:
+        from practice.selectors import plan_running_for
+
+        plan = plan_running_for(patient=patient)
     if booking_key is not None:
         group = Session.objects.filter(ACTIVE, booking_key=booking_key).first()
         if group is not None and (

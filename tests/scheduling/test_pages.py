@@ -85,6 +85,27 @@ def test_a_refused_booking_says_why_once_above_the_form_and_saves_nothing(cal, b
     assert Session.objects.count() == 1
 
 
+def test_a_dose_booked_from_the_calendar_uses_the_patients_running_plan(cal, web_as):
+    client = web_as(cal.people.admin)
+    dose = form(
+        cal,
+        patient=cal.people.other_patient.pk,
+        kind="dosing",
+        clinician=cal.people.medical.pk,
+        room=cal.dosing_a.pk,
+        start_time="13:00",
+        duration=120,
+        action="book",
+    )
+    # No running plan yet: the clinical rule says so and nothing is booked.
+    html = client.post("/calendar/book/", dose).content.decode()
+    assert "A dosing session needs the patient&#x27;s active treatment plan" in html
+    assert not Session.objects.exists()
+    plan = clear_for_retreat(cal.people.other_patient, cal.people.medical)
+    assert client.post("/calendar/book/", dose).status_code == 302
+    assert Session.objects.get(kind="dosing").plan == plan
+
+
 def test_a_series_with_a_conflict_lists_it_and_books_nothing(cal, booked, web_as):
     client = web_as(cal.people.admin)
     series = form(
