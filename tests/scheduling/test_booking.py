@@ -111,8 +111,9 @@ def test_dosing_in_a_room_that_is_not_dosing_capable_is_refused(cal):
 
 
 def test_clinical_rules_answer_before_calendar_rules(cal):
-    # No plan: practice's session_create refuses before the room is even considered.
-    with pytest.raises(DomainError, match="active treatment plan"):
+    # The running plan is used, but there is no screening: practice's rules refuse before
+    # the (unsuitable) room is even considered.
+    with pytest.raises(DomainError, match="no cleared screening"):
         book(cal, local(2027, 2, 3, 10), room="circle", kind="dosing")
     assert not Session.objects.exists()
 
