@@ -166,7 +166,7 @@ class _Demo:
                 answered_at=when,
             )
 
-    def plan(self, patient, *, dose_per_kg: str, goals: str) -> TreatmentPlan:
+    def plan(self, patient, *, dose_per_kg: str, goals: str, activated_at=None) -> TreatmentPlan:
         plan = services.plan_create(
             patient=patient,
             by=self.medical,
@@ -175,7 +175,7 @@ class _Demo:
             diagnoses=list(patient.diagnoses.all()),
             goals=goals,
         )
-        return services.plan_activate(plan=plan, by=self.medical)
+        return services.plan_activate(plan=plan, by=self.medical, at=activated_at)
 
 
 GAD7, PHQ9 = Instrument.GAD7, Instrument.PHQ9
@@ -200,12 +200,13 @@ def _eleanor(demo: _Demo) -> None:
         medications="Sertraline 100 mg daily",
         notes="No contraindications. Partner will drive her home after each dose.",
     )
+    intake = demo.at(intake_day, 14)
     plan = demo.plan(
         eleanor,
         dose_per_kg="0.500",
         goals="Feel less braced all the time; sleep through the night.",
+        activated_at=intake - dt.timedelta(minutes=30),
     )
-    intake = demo.at(intake_day, 14)
     demo.visit(plan=plan, kind=SessionKind.PREPARATION, starts_at=intake, minutes=INTAKE_MINUTES)
     demo.answered(eleanor, {GAD7: 16, PHQ9: 12}, intake + dt.timedelta(minutes=90))
     doses = [
@@ -253,12 +254,13 @@ def _marcus(demo: _Demo) -> None:
         medications="Bupropion XL 300 mg daily",
         notes="No contraindications. Two antidepressant trials without remission.",
     )
+    intake = demo.day(22)
     plan = demo.plan(
         marcus,
         dose_per_kg="0.500",
         goals="Get out of bed without dread; go back to playing music with his brother's band.",
+        activated_at=demo.at(intake, 10, 30),
     )
-    intake = demo.day(22)
     demo.visit(
         plan=plan,
         kind=SessionKind.PREPARATION,
@@ -302,7 +304,8 @@ def _marcus(demo: _Demo) -> None:
         demo.answered(
             marcus, {GAD7: gad7, PHQ9: phq9}, record.administered_at + dt.timedelta(hours=26)
         )
-    services.plan_move_to_maintenance(plan=plan, by=demo.therapist)
+    # Moved to maintenance at the integration session after his sixth dose.
+    services.plan_move_to_maintenance(plan=plan, by=demo.therapist, at=demo.at(next_day, 12))
 
 
 def _hannah(demo: _Demo) -> None:

@@ -1,5 +1,6 @@
 """Treatment plans: draft → active (induction) → maintenance → completed | discontinued."""
 
+import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -56,11 +57,14 @@ def _lock(plan: TreatmentPlan) -> TreatmentPlan:
 
 
 @transaction.atomic
-def plan_activate(*, plan: TreatmentPlan, by: StaffMember) -> TreatmentPlan:
+def plan_activate(
+    *, plan: TreatmentPlan, by: StaffMember, at: datetime.datetime | None = None
+) -> TreatmentPlan:
     """Start the induction: draft → active. Medical staff only.
 
-    Needs a cleared screening valid today, and no other running plan for the patient.
-    Locks the plan row. Raises PlanTransitionRefused, RoleNotAllowed.
+    Needs a cleared screening valid on the day of `at` (default now; a past time records an
+    activation that happened before it was entered), and no other running plan for the
+    patient. Locks the plan row. Raises PlanTransitionRefused, RoleNotAllowed, InvalidInput.
     """
     plan = _lock(plan)
     require_same_clinic(by, plan.patient)
@@ -69,9 +73,10 @@ def plan_activate(*, plan: TreatmentPlan, by: StaffMember) -> TreatmentPlan:
         raise PlanTransitionRefused(
             f"Only a draft plan can be activated; this one is {plan.get_status_display().lower()}."
         )
+    at = _when(at)
     # The clinic's day, not the server's: an evening in Denver is already tomorrow in UTC.
-    today = clinic_date(plan.patient.clinic, timezone.now())
-    screening = screening_current(patient=plan.patient, on=today)
+    day = clinic_date(plan.patient.clinic, at)
+    screening = screening_current(patient=plan.patient, on=day)
     if screening is None:
         raise PlanTransitionRefused(
             "The patient has no cleared, unexpired screening; screen (or sign off) first."
@@ -87,25 +92,49 @@ def plan_activate(*, plan: TreatmentPlan, by: StaffMember) -> TreatmentPlan:
         )
     plan.status = PlanStatus.ACTIVE
     plan.screening = screening
-    plan.activated_at = timezone.now()
+    plan.activated_at = at
     plan.full_clean()
     plan.save()
     return plan
 
 
+def _when(at: datetime.datetime | None) -> datetime.datetime:
+    """`at`, or now; refuses a naive time or one in the future."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        raise InvalidInput("Give the time with its time zone.")
+    if at > now:
+        raise InvalidInput("A plan change cannot be dated in the future.")
+    return at
+
+
 @transaction.atomic
-def plan_move_to_maintenance(*, plan: TreatmentPlan, by: StaffMember) -> TreatmentPlan:
+def plan_move_to_maintenance(
+    *, plan: TreatmentPlan, by: StaffMember, at: datetime.datetime | None = None
+) -> TreatmentPlan:
     """End the induction: active → maintenance (clinicians). The page suggests it once the
-    induction target is met; the clinician decides when."""
+    induction target is met; the clinician decides when. `at` (default now) may be in the
+    past, after the plan's activation and its first dose."""
     plan = _lock(plan)
     require_same_clinic(by, plan.patient)
     require_clinician(by, "move a plan to maintenance")
     if plan.status != PlanStatus.ACTIVE:
         raise PlanTransitionRefused("Only a plan in induction can move to maintenance.")
-    if not plan.sessions.filter(dosing__isnull=False).exists():
+    first_dose = (
+        plan.sessions.filter(dosing__isnull=False)
+        .order_by("dosing__administered_at")
+        .values_list("dosing__administered_at", flat=True)
+        .first()
+    )
+    if first_dose is None:
         raise PlanTransitionRefused("No dose has been given under this plan yet.")
+    at = _when(at)
+    if at < first_dose or (plan.activated_at and at < plan.activated_at):
+        raise InvalidInput("Maintenance cannot start before the plan's activation and first dose.")
     plan.status = PlanStatus.MAINTENANCE
-    plan.maintenance_started_at = timezone.now()
+    plan.maintenance_started_at = at
     plan.full_clean()
     plan.save()
     return plan

@@ -150,6 +150,36 @@ def test_the_full_lifecycle_with_progress(people, checklist):
         services.plan_discontinue(plan=plan, by=people.therapist, reason="x")
 
 
+def test_past_plan_changes_are_dated_when_they_happened_within_the_rules(people, checklist):
+    plan = draft(people)
+    screened = screen(people, checklist=checklist)
+    now = timezone.now()
+    with pytest.raises(InvalidInput, match="future"):
+        services.plan_activate(plan=plan, by=people.medical, at=now + datetime.timedelta(hours=1))
+    # Before the screening there was no cleared screening to activate on.
+    before = datetime.datetime.combine(
+        screened.screened_on - datetime.timedelta(days=2), datetime.time(12), datetime.UTC
+    )
+    with pytest.raises(PlanTransitionRefused, match="no cleared, unexpired screening"):
+        services.plan_activate(plan=plan, by=people.medical, at=before)
+    plan.refresh_from_db()
+    assert plan.status == "draft"
+
+    earlier = now - datetime.timedelta(hours=3)
+    plan = services.plan_activate(plan=plan, by=people.medical, at=earlier)
+    assert plan.activated_at == earlier
+    record = dose(people, dosing_session(people, plan))
+    with pytest.raises(InvalidInput, match="before the plan's activation and first dose"):
+        services.plan_move_to_maintenance(
+            plan=plan,
+            by=people.therapist,
+            at=record.administered_at - datetime.timedelta(minutes=1),
+        )
+    later = timezone.now()
+    plan = services.plan_move_to_maintenance(plan=plan, by=people.therapist, at=later)
+    assert (plan.status, plan.maintenance_started_at) == ("maintenance", later)
+
+
 def test_the_plan_suggests_maintenance_once_the_target_is_met(people):
     from practice.selectors import plan_progress
     from tests.factories import ScreeningFactory
