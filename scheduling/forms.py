@@ -77,6 +77,12 @@ class CancelForm(forms.Form):
 
 
 class FreeSlotForm(forms.Form):
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.none(),
+        required=False,
+        empty_label="Any patient",
+        help_text="Only times this patient is free too.",
+    )
     clinician = forms.ModelChoiceField(
         queryset=StaffMember.objects.none(), required=False, empty_label="Any therapist"
     )
@@ -89,9 +95,11 @@ class FreeSlotForm(forms.Form):
     end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To (inclusive)")
     count = forms.IntegerField(min_value=1, max_value=50, initial=10, label="How many")
 
-    def __init__(self, *args, clinic_id, **kwargs):
+    def __init__(self, *args, clinic_id, patients=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = _clinicians(clinic_id)
+        if patients is not None:
+            self.fields["patient"].queryset = patients
 
     def clean(self):
         data = super().clean()

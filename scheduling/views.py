@@ -18,7 +18,7 @@ from backend.errors import DomainError
 from backend.pdf import render_pdf
 from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES
 from backend.views import RoleRequiredMixin, run_service
-from practice.models import Clinic, Session, StaffMember
+from practice.models import Clinic, Patient, Session, StaffMember
 from scheduling import selectors
 from scheduling.choices import EnrollmentStatus
 from scheduling.forms import BookingForm, CancelForm, EnrollForm, FreeSlotForm, RescheduleForm
@@ -264,6 +264,9 @@ class FreeSlotView(RoleRequiredMixin, TemplateView):
             data,
             initial={"start": today, "end": today + dt.timedelta(days=28)},
             clinic_id=clinic.pk,
+            patients=Patient.objects.visible_to(self.request.user).order_by(
+                "legal_last_name", "legal_first_name"
+            ),
         )
         context["form"] = form
         if data is not None and form.is_valid():
@@ -276,6 +279,7 @@ class FreeSlotView(RoleRequiredMixin, TemplateView):
                 count=q["count"],
                 clinicians=[q["clinician"]] if q["clinician"] else None,
                 room_needed=None if q["room"] == "none" else q["room"],
+                patient=q["patient"],
             )
             context["slots"] = [
                 {
@@ -286,6 +290,7 @@ class FreeSlotView(RoleRequiredMixin, TemplateView):
                 for s in slots
             ]
             context["duration"] = q["duration"]
+            context["patient"] = q["patient"]
         return context
 
 

@@ -144,6 +144,35 @@ def test_free_slot_search_lists_slots_with_a_booking_link(cal, web_as):
     assert "/calendar/book/?date=2027-02-02&start_time=08:00" in html
 
 
+def test_free_slot_search_for_a_patient_skips_their_busy_times_and_books_them(cal, web_as):
+    # Erin is busy 08:00–09:00 with another clinician; Bob is free all day.
+    session_book(
+        patient=cal.people.patient,
+        clinician=cal.people.outsider,
+        kind="integration",
+        starts_at=local(2027, 2, 2, 8),
+        ends_at=local(2027, 2, 2, 9),
+    )
+    query = {
+        "start": "2027-02-02",
+        "end": "2027-02-02",
+        "duration": 60,
+        "count": 2,
+        "room": "none",
+        "clinician": cal.people.therapist.pk,
+    }
+    client = web_as(cal.people.admin)
+    anyone = client.get("/calendar/slots/", query).content.decode()
+    assert "Tue Feb 2 08:00–09:00" in anyone
+    html = client.get("/calendar/slots/", {**query, "patient": cal.people.patient.pk}).content
+    html = html.decode()
+    assert "Tue Feb 2 08:00–09:00" not in html and "Tue Feb 2 09:00–10:00" in html
+    assert f'&patient={cal.people.patient.pk}"' in html
+    # Another clinic's patient is not a choice.
+    foreign = {**query, "patient": cal.people.foreign_patient.pk}
+    assert "Select a valid choice" in client.get("/calendar/slots/", foreign).content.decode()
+
+
 def test_moving_and_cancelling_from_the_session_page(cal, booked, web_as):
     client = web_as(cal.people.admin)
     assert client.get(f"/calendar/sessions/{booked.pk}/").status_code == 200
