@@ -1,6 +1,8 @@
 """Questionnaire pages: staff enter answers on a patient's behalf; patients answer in the
 portal. Both go through `services.measure_record`."""
 
+import zoneinfo
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -30,6 +32,8 @@ class QuestionnaireView(RoleRequiredMixin, FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["instrument"] = self.instrument
+        if self.actor.role != PATIENT:
+            kwargs["zone"] = zoneinfo.ZoneInfo(self.get_patient().clinic.timezone)
         return kwargs
 
     def get_context_data(self, **kwargs):
@@ -47,6 +51,7 @@ class QuestionnaireView(RoleRequiredMixin, FormView):
             patient=self.get_patient(),
             instrument=self.instrument,
             answers=form.answers(),
+            answered_at=form.cleaned_data.get("answered_at"),
             entered_by=self.request.user,
             success="Thank you: your answers are saved.",
         )

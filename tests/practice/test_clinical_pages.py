@@ -180,3 +180,35 @@ def test_a_cleared_screening_leads_on_to_the_plan(people, web_as):
         "Open the treatment plan"
         not in web_as(people.admin).get(f"/screenings/{screening.pk}/").content.decode()
     )
+
+
+def test_staff_entering_answers_may_say_when_they_were_given_in_clinic_time(people, web_as):
+    import datetime
+    import zoneinfo
+
+    from practice.models import MeasureResponse
+
+    client = web_as(people.therapist)
+    url = f"/patients/{people.patient.pk}/measures/new/?instrument=gad7"
+    page = client.get(url).content.decode()
+    assert "Answered at (clinic time)" in page
+    answers = {f"item_{n}": "1" for n in range(1, 8)}
+
+    # A time still to come is refused, and nothing is saved.
+    future = (
+        datetime.datetime.now(zoneinfo.ZoneInfo("America/Denver")) + datetime.timedelta(days=1)
+    ).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, {**answers, "answered_at": future}, follow=True)
+    assert "cannot be answered in the future" in response.content.decode()
+    assert not MeasureResponse.objects.exists()
+
+    response = client.post(url, {**answers, "answered_at": "2026-11-20T18:30"})
+    assert response.status_code == 302
+    saved = MeasureResponse.objects.get()
+    # 18:30 in Denver (MST, UTC-7) is 01:30 UTC the next day.
+    assert saved.answered_at == datetime.datetime(2026, 11, 21, 1, 30, tzinfo=datetime.UTC)
+    assert saved.score == 7
+
+    # Patients answer now; the portal has no such field.
+    portal = web_as(people.patient).get("/portal/questionnaires/gad7/").content.decode()
+    assert "Answered at" not in portal
