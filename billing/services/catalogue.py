@@ -3,10 +3,9 @@ standard fee: a sliding-scale discount, a prepaid package, a retreat package."""
 
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from backend.errors import InvalidInput
+from backend.errors import InvalidInput, full_clean_or_refuse
 from billing.choices import PackageKind
 from billing.codes import CATALOGUE, PSYCHOTHERAPY_ADDONS
 from billing.errors import RetreatPackageRefused
@@ -46,7 +45,7 @@ def sliding_scale_set(*, patient, percent: Decimal, reason: str = "") -> Sliding
     )
     scale.percent = _decimal(percent, "percent")
     scale.reason = reason
-    _clean(scale)
+    full_clean_or_refuse(scale)
     scale.save()
     return scale
 
@@ -64,19 +63,6 @@ def _decimal(value, field: str) -> Decimal:
         raise InvalidInput(
             f"{field}: enter a number.", extra={"fields": {field: ["Enter a number."]}}
         ) from exc
-
-
-def _clean(instance) -> None:
-    """Model validation as a domain error (400) listing each field's problem."""
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-        detail = "; ".join(
-            msgs[0] if name == "__all__" else f"{name.replace('_', ' ')}: {msgs[0]}"
-            for name, msgs in fields.items()
-        )
-        raise InvalidInput(detail, extra={"fields": fields}) from exc
 
 
 @transaction.atomic
@@ -110,7 +96,7 @@ def package_create(
         ends_on=ends_on,
         created_by=created_by,
     )
-    _clean(package)
+    full_clean_or_refuse(package)
     package.save()
     return package
 
@@ -151,7 +137,7 @@ def retreat_package_create(*, enrollment: Enrollment, price=None, created_by=Non
         ends_on=retreat.ends_on,
         created_by=created_by,
     )
-    _clean(package)
+    full_clean_or_refuse(package)
     package.save()
     return package
 

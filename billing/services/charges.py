@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from backend.errors import full_clean_or_refuse
 from billing.choices import ChargeStatus
 from billing.codes import EM_WITH_ADDONS, PSYCHOTHERAPY_ADDONS
 from billing.errors import AddOnWithoutEM, ChargeLocked, InvalidCharge
@@ -317,14 +318,7 @@ def _refuse_if_locked(charge: Charge) -> None:
 
 
 def _validated(charge: Charge) -> Charge:
-    try:
-        charge.full_clean()
-    except ValidationError as exc:
-        raise InvalidCharge(
-            "; ".join(
-                f"{k}: {v[0]}" if k != "__all__" else v[0] for k, v in exc.message_dict.items()
-            )
-        ) from exc
+    full_clean_or_refuse(charge, InvalidCharge)
     return charge
 
 
