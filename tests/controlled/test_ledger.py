@@ -21,6 +21,7 @@ from practice.controlled.errors import (
     WitnessRefused,
 )
 from practice.controlled.models import LedgerEntry
+from tests.conftest import requires_redis
 from tests.factories import PASSWORD, StaffFactory, clinic_today, receive_lot
 
 pytestmark = pytest.mark.django_db
@@ -238,6 +239,50 @@ def test_a_witness_password_typed_wrong_five_times_pauses_that_witness_only(lot,
             waste(nurse, "guess")
         waste(nurse, PASSWORD)
     assert LedgerEntry.objects.filter(kind="waste").count() == 3
+
+
+@requires_redis
+def test_the_witness_pause_is_shared_through_redis(lot, people, nurse, settings):
+    # Production keeps the count in Redis so every web process sees it: the same rule,
+    # run against the real cache backend (the broker's server, a key prefix of our own).
+    import os
+    import uuid
+
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CELERY_BROKER_URL"],
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    try:
+        for _ in range(5):
+            with pytest.raises(WitnessRefused, match="is not correct"):
+                services.entry_record(
+                    lot=lot,
+                    kind="waste",
+                    quantity_mg="1",
+                    staff=people.medical,
+                    witness=nurse,
+                    witness_password="guess",
+                    reason="Drawn and not given",
+                )
+        key = f"witness-failures:{nurse.user_id}"
+        assert cache.get(key) == 5
+        with pytest.raises(WitnessRefused, match="paused"):
+            services.entry_record(
+                lot=lot,
+                kind="waste",
+                quantity_mg="1",
+                staff=people.medical,
+                witness=nurse,
+                witness_password=PASSWORD,
+                reason="Drawn and not given",
+            )
+    finally:
+        cache.delete(f"witness-failures:{nurse.user_id}")
 
 
 def test_each_kind_needs_its_particulars(lot, people, nurse):
