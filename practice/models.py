@@ -87,10 +87,14 @@ class Clinic(AddressFields):
     def __str__(self):
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
     def today(self) -> datetime.date:
         """Today where the clinic is: an evening in Denver is already tomorrow in UTC, and
         dates (expiry, inventories, screenings) count in the clinic's days."""
-        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.timezone))
+        return timezone.localdate(timezone=self.zone)
 
     @classmethod
     def today_of(cls, clinic_id: int) -> datetime.date:

@@ -350,6 +350,4 @@ class MeasureResponseFactory(factory.django.DjangoModelFactory):
 def clinic_today(clinic) -> datetime.date:
     """Today in the clinic's time zone: the day the clinical rules count in (an evening in
     Denver is already tomorrow in UTC)."""
-    from practice.services.sessions import clinic_date
-
-    return clinic_date(clinic, timezone.now())
+    return clinic.today()

@@ -7,7 +7,6 @@ belong to scheduling (`scheduling.services`), which also owns rooms and conflict
 
 import datetime
 import uuid
-import zoneinfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +21,7 @@ from practice.services._common import require_clinician, require_same_clinic
 def clinic_date(session_or_clinic, moment: datetime.datetime) -> datetime.date:
     """The calendar day of `moment` in the clinic's time zone."""
     clinic = getattr(session_or_clinic, "clinic", session_or_clinic)
-    return moment.astimezone(zoneinfo.ZoneInfo(clinic.timezone)).date()
+    return moment.astimezone(clinic.zone).date()
 
 
 @transaction.atomic

@@ -23,7 +23,7 @@ UTC = dt.UTC
 
 
 def clinic_zone(clinic) -> ZoneInfo:
-    return ZoneInfo(clinic.timezone)
+    return clinic.zone
 
 
 def wall_clock(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:

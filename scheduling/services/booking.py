@@ -235,11 +235,6 @@ class _CalendarRefused(Exception):
     """Internal: roll back a created session because a calendar rule refuses it."""
 
 
-def _create_session(**fields) -> Session:
-    """Create the session through practice's clinical rules."""
-    return practice_services.session_create(**fields)
-
-
 def _write_guarded(write, *, zone, conflict_kwargs):
     """Run `write` in a savepoint; an exclusion violation becomes a clean 409."""
     try:
@@ -319,7 +314,7 @@ def session_book(
         # Practice's clinical rules answer first (a patient who may not be dosed is told so
         # before being told which room to pick); the savepoint is rolled back if the
         # calendar then refuses.
-        created = _create_session(**fields)
+        created = practice_services.session_create(**fields)
         if problems:
             raise _CalendarRefused
         return created
