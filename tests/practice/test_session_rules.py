@@ -15,7 +15,6 @@ from tests.practice.clinical import cleared_with_plan, dose, dosing_session
 pytestmark = pytest.mark.django_db
 
 
-
 def start() -> datetime.datetime:
     """Two days from the test's now (read when the test runs, not when the module loads)."""
     return timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
