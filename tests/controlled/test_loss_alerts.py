@@ -127,13 +127,16 @@ def test_theft_and_stock_found_missing_alert_too_but_waste_and_finds_do_not(lot,
 def test_a_notice_stays_on_the_home_page_until_its_recipient_acknowledges_it(
     lot, people, nurse, web_as
 ):
-    loss(lot, people, nurse)
+    entry = loss(lot, people, nurse)
     client = web_as(people.admin)
     home = client.get("/today/").content.decode()
     assert "Loss / breakage of 450.00 mg" in home
     notice = home[home.index('id="loss-notice-') :]
     notice = notice[: notice.index("</div>")]
     assert "lot K2201" in notice
+    local = entry.occurred_at.astimezone(people.clinic.zone)
+    assert f"{local:%Y-%m-%d %H:%M}" in notice  # the clinic's time, not the server's
+    assert f"{entry.occurred_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M}" not in notice
     assert people.patient.legal_last_name not in notice
     assert "Loss / breakage of 450.00 mg" in client.get("/controlled/").content.decode()
 
