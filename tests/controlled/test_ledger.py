@@ -108,12 +108,13 @@ def test_the_last_milligrams_can_be_drawn_to_exactly_zero(lot, people, dose):
 
 
 def test_an_expired_lot_cannot_be_drawn_from(product, people, dose):
-    lot = receive_lot(
-        product=product,
-        received_by=people.medical,
-        expires_on=clinic_today(people.clinic) + datetime.timedelta(days=30),
+    expires_on = clinic_today(people.clinic) + datetime.timedelta(days=30)
+    lot = receive_lot(product=product, received_by=people.medical, expires_on=expires_on)
+    # Noon (clinic time) the day after expiry: the dose, given earlier that day, is past it.
+    day_after = datetime.datetime.combine(
+        expires_on + datetime.timedelta(days=1), datetime.time(12), tzinfo=people.clinic.zone
     )
-    with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
+    with time_machine.travel(day_after):
         record = dose("35")
         with pytest.raises(LotExpired) as refused:
             services.administration_record(

@@ -323,6 +323,8 @@ def test_an_unreachable_provider_is_a_transient_error(settings):
         sms.RestSmsBackend().send(to="+13035550177", body="x", reference="r")
 
 
+# 10:00 in Denver: a reminder due in an hour falls outside the quiet hours.
+@time_machine.travel(datetime.datetime(2027, 2, 3, 17, 0, tzinfo=datetime.UTC))
 def test_a_provider_refusal_fails_the_reminder_without_retrying(people, provider, settings):
     settings.SMS_BACKEND = "scheduling.sms.RestSmsBackend"
     PatientMessaging.objects.create(patient=people.patient, sms_consent_at=timezone.now())
