@@ -172,7 +172,8 @@ class AlertFilter(django_filters.FilterSet):
 
 
 class SafetyAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """Safety alerts of the care team's patients; a clinician acknowledges with a note."""
+    """Safety alerts of the care team's patients; a clinician acknowledges with a note,
+    except a suicidality alert, which a risk assessment closes (`/risk-assessments/`)."""
 
     serializer_class = SafetyAlertSerializer
     filterset_class = AlertFilter
@@ -185,7 +186,8 @@ class SafetyAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     @extend_schema(request=AcknowledgeSerializer, responses=SafetyAlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        """Say you have seen the alert and what you did about it."""
+        """Say you have seen the alert and what you did about it. A suicidality alert
+        answers 409 `risk_assessment_required`: record a risk assessment instead."""
         payload = AcknowledgeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         alert = services.safety_alert_acknowledge(
