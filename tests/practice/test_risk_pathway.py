@@ -324,7 +324,7 @@ def test_dosing_is_refused_over_the_api_while_the_item_9_alert_is_open(people, a
     body = response.json()
     assert body["code"] == "dosing_gate_refused"
     # Listed with every other reason the gate found.
-    assert body["reasons"] == ["escort", "risk_alert"]
+    assert sorted(body["reasons"]) == ["escort", "risk_alert"]
     assert "risk assessment (C-SSRS)" in body["detail"]
     assert not DosingRecord.objects.exists()
 
