@@ -24,6 +24,8 @@ class PracticeConfig(AppConfig):
             models.AdverseEvent,
             models.MeasureResponse,
             models.SafetyAlert,
+            models.RiskAssessment,
+            models.SafetyPlan,
             models.ClinicalSettings,
             models.Contraindication,
         ):

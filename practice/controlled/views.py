@@ -2,10 +2,9 @@
 dose, counts, inventories and reports. Admins and medical staff only (others: 403), other
 clinics' objects 404; thin: every write is a service call."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +13,7 @@ from django.views.generic import FormView, TemplateView
 from backend.audit import audit_access
 from backend.errors import DomainError
 from backend.views import RoleRequiredMixin
+from backend.views import ServiceFormView as BaseServiceFormView
 from practice.controlled import forms, reports, selectors, services
 from practice.controlled.choices import MANUAL_KINDS, CountStatus, EntryKind
 from practice.controlled.models import LEDGER_ROLES, Inventory, LedgerEntry, PhysicalCount
@@ -34,37 +34,10 @@ class LedgerPageMixin(RoleRequiredMixin):
         return {"clinic_id": self.actor.clinic_id, "me_id": self.actor.staff_id}
 
 
-class ServiceFormView(LedgerPageMixin, FormView):
-    """A form whose valid input is handed to one service; its refusal is shown on the form."""
+class ServiceFormView(LedgerPageMixin, BaseServiceFormView):
+    """The project's page pattern (`backend.views.ServiceFormView`) on the ledger pages."""
 
     template_name = "controlled/form.html"
-    page_title = ""
-    intro = ""
-
-    def call(self, form):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def redirect_to(self, result):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    success_message = "Saved."
-
-    def form_valid(self, form):
-        try:
-            result = self.call(form)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            return self.form_invalid(form)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect(self.redirect_to(result))
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(page_title=self.page_title, intro=self.intro)
-        return context
 
 
 class ProductCreateView(ServiceFormView):

@@ -25,7 +25,7 @@ from practice.models import (
     StaffMember,
     VitalSigns,
 )
-from practice.selectors import clinical_settings_for, screening_current
+from practice.selectors import clinical_settings_for, risk_hold_reasons, screening_current
 from practice.services._common import require_same_clinic
 from practice.services.alerts import safety_alert_raise
 from practice.services.sessions import clinic_date
@@ -80,6 +80,8 @@ def predose_gate_failures(
                 f"{settings.predose_diastolic_refuse_at}).",
             )
         )
+    # Suicide risk: an open urgent alert, or a moderate/high assessment without a safety plan.
+    failures.extend(risk_hold_reasons(patient=session.patient))
     return failures
 
 
