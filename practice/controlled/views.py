@@ -2,7 +2,6 @@
 dose, counts, inventories and reports. Admins and medical staff only (others: 403), other
 clinics' objects 404; thin: every write is a service call."""
 
-
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
