@@ -77,6 +77,7 @@ def test_a_relative_contraindication_needs_a_medical_sign_off_with_a_reason(peop
     assert screening.result == "cleared" and screening.signed_off_by == people.medical
 
 
+@time_machine.travel(datetime.datetime(2026, 9, 1, 18, tzinfo=datetime.UTC), tick=False)
 def test_the_clinic_sets_the_screening_validity(people, checklist):
     from practice.models import ClinicalSettings
 
