@@ -12,6 +12,7 @@ from practice.selectors.clinical import (
     plan_running_for,
     screening_current,
     screening_list,
+    screening_problem,
     session_get,
     session_list,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "plan_running_for",
     "screening_current",
     "screening_list",
+    "screening_problem",
     "session_get",
     "session_list",
     "staff_list",

@@ -8,10 +8,13 @@ from practice.services.alerts import safety_alert_acknowledge, safety_alert_rais
 from practice.services.clinical_settings import clinical_settings_update
 from practice.services.dosing import (
     adverse_event_record,
+    discharge_failures,
+    dose_failures,
     dosing_discharge,
     dosing_observations_update,
     dosing_record_create,
     predose_gate_failures,
+    session_gate_failures,
     vitals_record,
 )
 from practice.services.measures import measure_record
@@ -29,6 +32,7 @@ from practice.services.plans import (
     plan_create,
     plan_discontinue,
     plan_move_to_maintenance,
+    plan_target_change,
 )
 from practice.services.screening import (
     clinic_clinical_setup,
@@ -51,6 +55,8 @@ __all__ = [
     "clinical_settings_update",
     "diagnosis_add",
     "diagnosis_remove",
+    "discharge_failures",
+    "dose_failures",
     "dosing_discharge",
     "dosing_observations_update",
     "dosing_record_create",
@@ -62,6 +68,7 @@ __all__ = [
     "plan_create",
     "plan_discontinue",
     "plan_move_to_maintenance",
+    "plan_target_change",
     "predose_gate_failures",
     "safety_alert_acknowledge",
     "safety_alert_raise",
@@ -70,6 +77,7 @@ __all__ = [
     "session_check_in",
     "session_complete",
     "session_create",
+    "session_gate_failures",
     "session_mark_no_show",
     "session_rules_check",
     "vitals_record",

@@ -1,8 +1,10 @@
 """Shared setup for the clinical tests: a patient cleared, planned and ready to dose."""
 
+import contextlib
 import datetime
 from decimal import Decimal
 
+import time_machine
 from django.utils import timezone
 
 from practice import services
@@ -66,3 +68,30 @@ def dose(people, session, **overrides):
     kwargs = {**GOOD_GATE, "dose_mg": Decimal("35"), "weight_kg": Decimal("70.0"), **overrides}
     kwargs.setdefault("lot", stock_lot(people))
     return services.dosing_record_create(session=session, by=people.medical, **kwargs)
+
+
+@contextlib.contextmanager
+def observed(people, record, *, minutes=61, reading=None):
+    """With the clock `minutes` after the dose (past the clinic's default 60-minute
+    observation for IM), a reading taken then: by default the pre-dose one again."""
+    later = record.administered_at + datetime.timedelta(minutes=minutes)
+    values = reading or {
+        "systolic": record.predose_systolic,
+        "diastolic": record.predose_diastolic,
+        "heart_rate": record.predose_heart_rate or 74,
+        "spo2": record.predose_spo2 or 98,
+    }
+    with time_machine.travel(later, tick=False):
+        services.vitals_record(record=record, by=people.medical, taken_at=later, **values)
+        yield later
+
+
+def discharge(people, record, *, minutes=61, reading=None, **checks):
+    """Observe the patient `minutes` after the dose with a reading back at baseline, then
+    discharge with the checklist complete (each item may be overridden)."""
+    with observed(people, record, minutes=minutes, reading=reading):
+        return services.dosing_discharge(
+            record=record,
+            by=people.medical,
+            **{"alert_and_oriented": True, "escort_present": True, **checks},
+        )
