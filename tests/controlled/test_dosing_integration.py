@@ -40,7 +40,7 @@ def test_a_dose_beyond_the_lot_balance_records_nothing(people):
     lot = stock_lot(people)
     session = dosing_session(people)
     # The shortage is one reason of the gate's one refusal, beside the dose's own.
-    with pytest.raises(DosingGateRefused, match="holds 5000.00 mg") as caught:
+    with pytest.raises(DosingGateRefused, match=r"holds 5000\.00 mg") as caught:
         dose(people, session, lot=lot, dose_mg=Decimal("5001"))
     assert caught.value.extra["reasons"] == ["dose_range", "dose_plan", "stock"]
     assert not DosingRecord.objects.exists()

@@ -246,9 +246,11 @@ def test_screening_valid_when_booked_but_expired_on_the_day_closes_check_in(peop
     Screening.objects.update(expires_on=today + datetime.timedelta(days=1))
     start = timezone.now().replace(microsecond=0) + datetime.timedelta(hours=1)
     session = dosing_session(people, plan, checked_in=False, starts_at=start)
-    with time_machine.travel(start + datetime.timedelta(days=2)):
-        with pytest.raises(SessionTransitionRefused, match="no cleared screening valid on"):
-            services.session_check_in(session=session)
+    with (
+        time_machine.travel(start + datetime.timedelta(days=2)),
+        pytest.raises(SessionTransitionRefused, match="no cleared screening valid on"),
+    ):
+        services.session_check_in(session=session)
     session.refresh_from_db()
     assert session.status == "scheduled"
     assert not DosingRecord.objects.exists()
