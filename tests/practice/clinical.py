@@ -57,7 +57,9 @@ def stock_lot(people):
     from practice.controlled.models import Lot
     from tests.factories import ProductFactory, receive_lot
 
-    lot = Lot.objects.filter(clinic=people.clinic).first()
+    lot = Lot.objects.filter(
+        clinic=people.clinic, product__name__startswith="Ketamine 50 mg/mL, 10 mL vial"
+    ).first()
     if lot is None:
         product = ProductFactory(clinic=people.clinic)
         lot = receive_lot(product=product, received_by=people.medical, containers=10)
@@ -95,3 +97,64 @@ def discharge(people, record, *, minutes=61, reading=None, **checks):
             by=people.medical,
             **{"alert_and_oriented": True, "escort_present": True, **checks},
         )
+
+
+def screen(people, *names, screened_on=None, systolic=122, diastolic=78, weight="70.0"):
+    """Screen Erin through the service, today unless said, finding the checklist items
+    `names` (the clinic's default checklist is set up on first use)."""
+    from practice.models import Contraindication
+
+    services.clinic_clinical_setup(clinic=people.clinic)
+    items = Contraindication.objects.filter(clinic=people.clinic, name__in=names)
+    assert items.count() == len(names)
+    return services.screening_record(
+        patient=people.patient,
+        by=people.medical,
+        screened_on=screened_on or clinic_today(people.clinic),
+        baseline_systolic=systolic,
+        baseline_diastolic=diastolic,
+        baseline_heart_rate=72,
+        weight_kg=Decimal(weight),
+        findings=[{"contraindication_id": item.pk} for item in items],
+    )
+
+
+def troche_lot(people, *, containers=2):
+    """A lot of 100 mg ketamine troches (30 a bottle): a formulation for the oral route."""
+    from tests.factories import ProductFactory, receive_lot
+
+    product = ProductFactory(
+        clinic=people.clinic,
+        name="Ketamine 100 mg troche, 30 per bottle",
+        form="troche",
+        strength_mg=Decimal("100"),
+        units_per_container=Decimal("30"),
+    )
+    return receive_lot(product=product, received_by=people.medical, containers=containers)
+
+
+def small_lot(people):
+    """A lot holding 30 mg (one 3 mL vial of 10 mg/mL): short for most doses."""
+    from tests.factories import ProductFactory, receive_lot
+
+    product = ProductFactory(
+        clinic=people.clinic,
+        name="Ketamine 10 mg/mL, 3 mL vial",
+        strength_mg=Decimal("10"),
+        units_per_container=Decimal("3"),
+    )
+    return receive_lot(product=product, received_by=people.medical, containers=1)
+
+
+def row_counts():
+    """Dosing records, ledger entries and audit entries (reads aside): a refusal changes none."""
+    from auditlog.models import LogEntry
+
+    from practice.controlled.models import LedgerEntry
+    from practice.models import DosingRecord
+
+    return (
+        DosingRecord.objects.count(),
+        LedgerEntry.objects.count(),
+        LogEntry.objects.exclude(action=LogEntry.Action.ACCESS).count(),
+    )
