@@ -1,10 +1,11 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-RUN apt-get update && apt-get install -y --no-install-recommends \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 \
-      fonts-dejavu-core \
-    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# The Debian packages come from the project's one list (deploy/debian-packages.txt).
+COPY deploy/debian-packages deploy/debian-packages.txt deploy/
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      $(deploy/debian-packages --list pdf pdf-fast) \
+    && rm -rf /var/lib/apt/lists/*
 # Dependencies first, in their own layer, so code changes do not reinstall them.
 COPY pyproject.toml ./
 RUN pip install --no-cache-dir .

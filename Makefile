@@ -5,9 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN_PORT ?= 8000
-WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core
 
-.PHONY: run test lint format bench venv system-check migrate seed clean e2e
+.PHONY: run test lint format bench venv system-check system-check-test migrate seed clean e2e
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,16 +16,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# WeasyPrint needs these Debian packages; without libharfbuzz-subset0 it is 7x slower.
+# Debian packages (one list: deploy/debian-packages.txt): installed when this user can
+# (root or passwordless sudo), otherwise the command is printed. Only WeasyPrint's own
+# libraries are required; faster font subsetting and the browser are warnings when missing.
 system-check:
-	@missing=""; for p in $(WEASYPRINT_DEBS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "Missing system packages for PDF rendering:$$missing"; \
-	  echo "Install them with: sudo apt-get update && sudo apt-get install -y$$missing"; \
-	  exit 1; \
-	fi
+	@deploy/debian-packages pdf pdf-fast
+
+system-check-test:
+	@deploy/debian-packages pdf pdf-fast test
 
 migrate: venv
 	mkdir -p var
@@ -46,10 +43,10 @@ run: system-check seed
 	@# Ctrl-C makes honcho stop all three and exit with 130: a normal end, not an error.
 	PORT=$(RUN_PORT) $(VENV)/bin/honcho -f Procfile.dev start || [ $$? -eq 130 ]
 
-test: system-check venv
+test: system-check-test venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-e2e: venv
+e2e: system-check-test venv
 	$(PY) -m pytest tests/e2e -m browser $(PYTEST_ARGS)
 
 lint: venv

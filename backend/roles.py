@@ -22,6 +22,8 @@ class Actor:
     clinic_id: int
     staff_id: int | None = None
     patient_id: int | None = None
+    # The clinic's IANA time zone: every time this person reads is shown in it.
+    timezone: str = "UTC"
 
     @property
     def is_admin(self) -> bool:
@@ -47,25 +49,32 @@ def actor_for(user) -> Actor | None:
     cached = getattr(user, "_kap_actor", False)
     if cached is not False:
         return cached
+    from practice.models import Patient, StaffMember
+
     actor = None
-    staff = getattr(user, "staff_member", None) if _has(user, "staff_member") else None
+    # One query each, the clinic joined; assigning fills the accessor's cache, so a later
+    # `user.staff_member` or `user.patient` costs nothing.
+    staff = StaffMember.objects.select_related("clinic").filter(user=user).first()
+    if staff is not None:
+        user.staff_member = staff
     if staff is not None and staff.is_active:
         actor = Actor(
-            user_id=user.pk, role=staff.role, clinic_id=staff.clinic_id, staff_id=staff.pk
+            user_id=user.pk,
+            role=staff.role,
+            clinic_id=staff.clinic_id,
+            staff_id=staff.pk,
+            timezone=staff.clinic.timezone,
         )
-    elif _has(user, "patient"):
-        patient = user.patient
-        actor = Actor(
-            user_id=user.pk, role=PATIENT, clinic_id=patient.clinic_id, patient_id=patient.pk
-        )
+    else:
+        patient = Patient.objects.select_related("clinic").filter(user=user).first()
+        if patient is not None:
+            user.patient = patient
+            actor = Actor(
+                user_id=user.pk,
+                role=PATIENT,
+                clinic_id=patient.clinic_id,
+                patient_id=patient.pk,
+                timezone=patient.clinic.timezone,
+            )
     user._kap_actor = actor
     return actor
-
-
-def _has(user, attr: str) -> bool:
-    from django.core.exceptions import ObjectDoesNotExist
-
-    try:
-        return getattr(user, attr) is not None
-    except ObjectDoesNotExist:
-        return False

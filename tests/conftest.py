@@ -1,11 +1,54 @@
+import datetime
 import os
 
 import pytest
+import time_machine
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.personas import make_personas
+
+
+# The hard moments for code that reads the clock (README, "Testing"): `make test-clock`
+# runs the suite at each of them. UTC; the demo clinic is in America/Denver.
+HARD_MOMENTS = {
+    "2026-10-31T23:30:00+00:00": "23:30 UTC on the last day of a month, a Saturday",
+    "2027-01-01T03:00:00+00:00": "03:00 UTC: still 31 December (20:00) in Denver",
+    "2026-11-01T08:30:00+00:00": "DST ends in Denver (01:30, the second time), a Sunday",
+    "2026-03-08T09:30:00+00:00": "DST starts in Denver (03:30, an hour skipped), a Sunday",
+    "2026-12-31T23:30:00+00:00": "31 December, 23:30 UTC",
+}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        metavar="ISO-8601",
+        default=os.environ.get("TEST_CLOCK") or None,
+        help="start every test with the clock at this moment (ticking from there), "
+        "e.g. 2026-10-31T23:30:00+00:00; also TEST_CLOCK",
+    )
+
+
+def pytest_report_header(config):
+    moment = config.getoption("--clock")
+    if moment:
+        return f"clock: every test starts at {moment} ({HARD_MOMENTS.get(moment, 'given')})"
+
+
+@pytest.fixture(autouse=True)
+def _clock(request):
+    """With --clock, each test starts at that moment; tests that freeze time still do."""
+    moment = request.config.getoption("--clock")
+    if not moment:
+        yield
+        return
+    at = datetime.datetime.fromisoformat(moment)
+    if at.tzinfo is None:
+        raise pytest.UsageError("--clock needs a UTC offset, e.g. 2026-10-31T23:30:00+00:00")
+    with time_machine.travel(at, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

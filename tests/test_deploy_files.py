@@ -4,6 +4,7 @@
 guards the same structure everywhere (CI machines may have no Docker at all).
 """
 
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -71,3 +72,36 @@ def test_env_example_sets_no_empty_values_so_a_copy_to_dotenv_still_starts():
         if line and not line.startswith("#"):
             name, _, value = line.partition("=")
             assert value.strip(), f"{name} is empty in .env.example; comment it out"
+
+
+def debian_packages(*groups):
+    result = subprocess.run(
+        [ROOT / "deploy" / "debian-packages", "--list", *groups],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.split()
+
+
+def test_one_list_of_debian_packages_serves_the_makefile_ci_and_the_dockerfile():
+    everything = debian_packages("pdf", "pdf-fast", "test")
+    assert {"libpango-1.0-0", "libharfbuzz-subset0", "chromium"} <= set(everything)
+    for name in ("Makefile", ".ci/run", "Dockerfile"):
+        text = (ROOT / name).read_text()
+        assert "deploy/debian-packages" in text, name
+        # No second copy of the list: no package is named outside deploy/.
+        for package in everything:
+            assert package not in text, f"{name} names {package}; use deploy/debian-packages"
+
+
+def test_the_dockerfile_installs_only_what_pdfs_need():
+    assert debian_packages("pdf", "pdf-fast") == [
+        "libpango-1.0-0",
+        "libpangoft2-1.0-0",
+        "libharfbuzz0b",
+        "libfontconfig1",
+        "fonts-dejavu-core",
+        "libharfbuzz-subset0",
+    ]
+    assert "--list pdf pdf-fast)" in (ROOT / "Dockerfile").read_text()

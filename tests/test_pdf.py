@@ -72,3 +72,15 @@ def test_each_thread_reuses_one_font_configuration():
     with ThreadPoolExecutor(max_workers=1) as pool:
         other = pool.submit(font_configuration).result()
     assert other is not mine
+
+
+def test_a_missing_font_subsetting_library_is_a_warning_not_a_refusal(monkeypatch):
+    from weasyprint.text import ffi
+
+    from backend.checks import pdf_font_subsetting
+
+    assert pdf_font_subsetting(None) == []
+    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
+    [warning] = pdf_font_subsetting(None)
+    assert warning.id == "kap.W001"
+    assert not warning.is_serious()

@@ -2,7 +2,6 @@
 dose, counts, inventories and reports. Admins and medical staff only (others: 403), other
 clinics' objects 404; thin: every write is a service call."""
 
-import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -22,18 +21,9 @@ from practice.models import DosingRecord
 
 
 class LedgerPageMixin(RoleRequiredMixin):
-    """Admins and medical staff; times shown in the clinic's time zone."""
+    """Admins and medical staff (times are clinic-local, as on every page)."""
 
     allowed_roles = LEDGER_ROLES
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and hasattr(request.user, "staff_member"):
-            clinic = request.user.staff_member.clinic
-            timezone.activate(zoneinfo.ZoneInfo(clinic.timezone))
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        finally:
-            timezone.deactivate()
 
     @property
     def me(self):

@@ -133,15 +133,22 @@ def test_the_session_panel_shows_the_note_status_and_a_link(people, session, rf)
     request = rf.get("/")
     request.user = people.therapist.user
     context = {"session": session, "actor": actor_for(request.user), "request": request}
-    html = render_to_string("integration_notes/panels/session_note.html", context, request)
+
+    def render():
+        # Pages render in the clinic's zone (backend.middleware.ClinicTimeZoneMiddleware).
+        with timezone.override(session.clinic.zone):
+            return render_to_string("integration_notes/panels/session_note.html", context, request)
+
+    html = render()
     assert "No note yet" in html
     assert f"/sessions/{session.pk}/note/" in html
+    due = (session.ends_at + datetime.timedelta(hours=72)).astimezone(session.clinic.zone)
+    assert f"due {due:%b} {due.day}, {due:%-I:%M %p}" in html
     note = signed_note(session)
-    html = render_to_string("integration_notes/panels/session_note.html", context, request)
-    assert "Signed" in html
+    html = render()
+    signed = note.signed_at.astimezone(session.clinic.zone)
+    assert f"Signed {signed:%b} {signed.day}, {signed:%-I:%M %p}" in html
     assert f"/notes/{note.pk}/" in html
-    due = timezone.localtime(session.ends_at + datetime.timedelta(hours=72))
-    assert due.strftime("%b") in html
 
 
 def test_the_patient_page_lists_the_patients_notes(people, session, web_as):
