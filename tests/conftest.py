@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 
 from tests.personas import make_personas
 
-
 # The hard moments for code that reads the clock (README, "Testing"): `make test-clock`
 # runs the suite at each of them. UTC; the demo clinic is in America/Denver.
 HARD_MOMENTS = {

@@ -2,7 +2,6 @@
 dose, counts, inventories and reports. Admins and medical staff only (others: 403), other
 clinics' objects 404; thin: every write is a service call."""
 
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse

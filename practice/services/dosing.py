@@ -31,6 +31,7 @@ from practice.models import (
     DosingRecord,
     Session,
     StaffMember,
+    TreatmentPlan,
     VitalSigns,
 )
 from practice.selectors import (
@@ -299,10 +300,11 @@ def dosing_record_create(
 ) -> DosingRecord:
     """Record the dose given in a checked-in dosing session, behind the pre-dose gate.
 
-    Locks the session row (one dose per session). Refuses, changing nothing, unless `by`
-    is medical staff of the clinic (DosingNotAllowed, 403), the session is a checked-in
-    dosing session (DosingRecordRefused), a lot is chosen and the weight and dose are
-    positive (InvalidInput), and the gate opens. The gate refuses with one
+    Locks the session row (one dose per session) and its plan's (the induction target).
+    Refuses, changing nothing, unless `by` is medical staff of the clinic (DosingNotAllowed,
+    403), the session is a checked-in dosing session (DosingRecordRefused), a lot is chosen
+    and the weight and dose are positive (InvalidInput), and the gate opens. The gate
+    refuses with one
     DosingGateRefused (409) listing every failed check at once in `extra["reasons"]` (and
     the form fields they concern in `extra["fields"]`): `predose_gate_failures` (screening,
     plan and its induction target, escort, fasting, blood pressure, SpO2, heart rate),
@@ -339,6 +341,9 @@ def dosing_record_create(
         raise InvalidInput("Enter the dose in mg.")
     if lot is None:
         raise InvalidInput("Choose the lot the dose is drawn from (in stock and not expired).")
+    if session.plan_id:
+        # Two doses under one plan at once must not both pass its induction target.
+        TreatmentPlan.objects.select_for_update().filter(pk=session.plan_id).first()
     administered_at = administered_at or timezone.now()
     on = clinic_date(session.clinic, administered_at)
     settings = clinical_settings_for(session.clinic_id)
