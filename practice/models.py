@@ -658,9 +658,16 @@ class ClinicalSettings(models.Model):
     def __str__(self):
         return f"Clinical settings of {self.clinic}"
 
-    def dose_range(self, route: str) -> tuple[Decimal, Decimal]:
-        """The route's dose range in mg/kg, (lowest, highest), both allowed."""
-        prefix = ROUTE_SETTING_PREFIX[route]
+    # A route added without its settings waits this long: the longest rule known, the
+    # esketamine REMS's two hours.
+    UNSET_ROUTE_OBSERVE_MINUTES = 120
+
+    def dose_range(self, route: str) -> tuple[Decimal, Decimal] | None:
+        """The route's dose range in mg/kg, (lowest, highest), both allowed; None for a
+        route without settings (the gate then refuses every dose by it)."""
+        prefix = ROUTE_SETTING_PREFIX.get(route)
+        if prefix is None:
+            return None
         return (
             Decimal(getattr(self, f"{prefix}_dose_min_mg_per_kg")),
             Decimal(getattr(self, f"{prefix}_dose_max_mg_per_kg")),
@@ -668,7 +675,10 @@ class ClinicalSettings(models.Model):
 
     def observe_minutes(self, route: str) -> int:
         """The least observation after a dose by `route` before discharge."""
-        return getattr(self, f"{ROUTE_SETTING_PREFIX[route]}_observe_minutes")
+        prefix = ROUTE_SETTING_PREFIX.get(route)
+        if prefix is None:
+            return self.UNSET_ROUTE_OBSERVE_MINUTES
+        return getattr(self, f"{prefix}_observe_minutes")
 
     # Outside these bounds a number is a typo, not a clinical choice: a refusal at 0 would
     # refuse every dose, one at 999 would switch the gate off.

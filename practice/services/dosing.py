@@ -166,6 +166,7 @@ REASON_FIELDS = {
     "weight": "weight_confirmed",
     "route": "route",
     "dose_range": "dose_mg",
+    "dose_range_unset": "route",
     "dose_plan": "dose_mg",
     "override_reason": "dose_override_reason",
     "lot": "lot_id",
@@ -235,8 +236,17 @@ def dose_failures(
             )
         )
     per_kg = _mg_per_kg(dose_mg, weight_kg)
-    low, high = settings.dose_range(route)
-    if not low <= per_kg <= high:
+    limits = settings.dose_range(route)
+    if limits is None:
+        failures.append(
+            (
+                "dose_range_unset",
+                f"The clinic has no dose range for {Route(route).label}; set one in the "
+                "clinical settings before dosing by this route.",
+            )
+        )
+    elif not limits[0] <= per_kg <= limits[1]:
+        low, high = limits
         failures.append(
             (
                 "dose_range",

@@ -560,3 +560,15 @@ def test_every_reason_is_listed_in_the_one_refusal(people):
         "stock",
     ]
     assert DosingRecord.objects.count() == 1  # the first dose only
+
+
+def test_a_route_without_settings_refuses_every_dose_and_waits_two_hours(people, monkeypatch):
+    # A route added later (esketamine, say) without its settings is not dosed by default.
+    from practice import models
+
+    monkeypatch.delitem(models.ROUTE_SETTING_PREFIX, "in")
+    screen(people)
+    plan = TreatmentPlanFactory(patient=people.patient, route="in")
+    error = refused(people, dosing_session(people, plan), route="in")
+    assert error.extra["reasons"] == ["dose_range_unset"]
+    assert ClinicalSettings().observe_minutes("in") == 120
