@@ -38,18 +38,48 @@ def cleared_with_plan(people, *, screened_on=None) -> TreatmentPlan:
 
 def dosing_session(people, plan=None, *, checked_in=True, starts_at=None) -> Session:
     plan = plan or cleared_with_plan(people)
-    starts_at = starts_at or timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=5)
+    starts_at = starts_at or _free_start(people)
     session = services.session_create(
         patient=people.patient,
         clinician=people.medical,
         kind="dosing",
         starts_at=starts_at,
-        ends_at=starts_at + datetime.timedelta(hours=2),
+        ends_at=starts_at + DOSING_HOURS,
         plan=plan,
     )
     if checked_in:
         session = services.session_check_in(session=session)
     return session
+
+
+DOSING_HOURS = datetime.timedelta(hours=2)
+
+
+def _free_start(people) -> datetime.datetime:
+    """Five minutes ago, or, if Erin or the medical staff member is busy then (PostgreSQL
+    refuses a double booking), the first free two hours of today in the clinic's time, so
+    that every session of a test is on the day its screening covers."""
+    from django.db.models import Q
+
+    start = timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=5)
+    busy = list(
+        Session.objects.filter(Q(patient=people.patient) | Q(clinician=people.medical))
+        .exclude(status="cancelled")
+        .values_list("starts_at", "ends_at")
+    )
+
+    def clashes(at):
+        return any(s < at + DOSING_HOURS and at < e for s, e in busy)
+
+    if not clashes(start):
+        return start
+    zone = people.clinic.zone
+    day = timezone.localtime(start, zone).date()
+    at = datetime.datetime.combine(day, datetime.time(0, 5), zone)
+    while clashes(at):
+        at += DOSING_HOURS
+    assert timezone.localtime(at, zone).date() == day, "no free two hours left today"
+    return at
 
 
 def stock_lot(people):
