@@ -5,8 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN_PORT ?= 8000
+# Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs in this process only.
+TEST_WORKERS ?= auto
+# The hard moments for code that reads the clock (tests/conftest.py, HARD_MOMENTS).
+CLOCK_MOMENTS := 2026-10-31T23:30:00+00:00 2027-01-01T03:00:00+00:00 \
+  2026-11-01T08:30:00+00:00 2026-03-08T09:30:00+00:00 2026-12-31T23:30:00+00:00
 
-.PHONY: run test lint format bench venv system-check system-check-test migrate seed clean e2e
+.PHONY: run test test-clock lint format bench venv system-check system-check-test migrate seed clean e2e
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,7 +49,14 @@ run: system-check seed
 	PORT=$(RUN_PORT) $(VENV)/bin/honcho -f Procfile.dev start || [ $$? -eq 130 ]
 
 test: system-check-test venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The suite (browser tests aside) with the clock at each hard moment, one run per moment.
+test-clock: system-check venv
+	@set -e; for moment in $(CLOCK_MOMENTS); do \
+	  echo "== clock at $$moment"; \
+	  $(PY) -m pytest -n $(TEST_WORKERS) -m "not browser" --clock "$$moment" $(PYTEST_ARGS); \
+	done
 
 e2e: system-check-test venv
 	$(PY) -m pytest tests/e2e -m browser $(PYTEST_ARGS)

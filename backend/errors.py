@@ -76,7 +76,7 @@ def _first_message(fields: dict) -> str:
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        body = {"code": exc.code, "detail": exc.message, **exc.extra}
+        body = {"code": exc.code, "detail": exc.message, "fields": {}, **exc.extra}
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         fields = validation_error_fields(exc)

@@ -3,8 +3,9 @@
 from auditlog.registry import auditlog
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.views.generic import FormView
 
 from backend.audit import audit_access
 from backend.errors import DomainError
@@ -37,6 +38,44 @@ class ScopedObjectMixin(RoleRequiredMixin):
         if self.request.method == "GET" and auditlog.contains(obj.__class__):
             audit_access(obj)
         return obj
+
+
+class ServiceFormView(RoleRequiredMixin, FormView):
+    """A form whose valid input is handed to one service; its refusal is shown on the form.
+
+    Subclasses say `call(form)` (the one service call) and `redirect_to(result)`; the
+    success message may depend on the result (`get_success_message`).
+    """
+
+    page_title = ""
+    intro = ""
+    success_message = "Saved."
+
+    def call(self, form):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def redirect_to(self, result):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_success_message(self, result) -> str:
+        return self.success_message
+
+    def form_valid(self, form):
+        try:
+            result = self.call(form)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, self.get_success_message(result))
+        return redirect(self.redirect_to(result))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(page_title=self.page_title, intro=self.intro)
+        return context
 
 
 def run_service(request, fn, *, success: str | None = None, **kwargs):

@@ -25,6 +25,8 @@ class PracticeConfig(AppConfig):
             models.AdverseEvent,
             models.MeasureResponse,
             models.SafetyAlert,
+            models.RiskAssessment,
+            models.SafetyPlan,
             models.ClinicalSettings,
             models.Contraindication,
         ):

@@ -18,6 +18,8 @@ BAND_COLORS = {
     "moderate": "#fff8e6",
     "moderately severe": "#fdf0e6",
     "severe": "#fdecea",
+    "below PTSD cut-point": "#e8f5ec",
+    "probable PTSD": "#fdecea",
 }
 
 

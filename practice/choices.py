@@ -74,6 +74,7 @@ class AdverseEventSeverity(models.TextChoices):
 class Instrument(models.TextChoices):
     GAD7 = "gad7", "GAD-7"
     PHQ9 = "phq9", "PHQ-9"
+    PCL5 = "pcl5", "PCL-5"
 
 
 class AlertKind(models.TextChoices):
@@ -84,3 +85,11 @@ class AlertKind(models.TextChoices):
 class AlertSeverity(models.TextChoices):
     URGENT = "urgent", "Urgent"
     WARNING = "warning", "Warning"
+
+
+class RiskLevel(models.TextChoices):
+    """The C-SSRS screener's triage (see `practice.cssrs`)."""
+
+    LOW = "low", "Low risk"
+    MODERATE = "moderate", "Moderate risk"
+    HIGH = "high", "High risk"

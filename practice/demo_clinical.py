@@ -9,7 +9,10 @@
 - Hannah: a relative contraindication that needed review, signed off by medical staff;
   an active plan at a lower starting dose, no dose yet.
 - Samir: not cleared for uncontrolled blood pressure, cleared on re-screening.
-- Ruth: a PHQ-9 with item 9 above 0, so an urgent alert waits on her care team's dashboards.
+- Ruth: a PHQ-9 with item 9 above 0, so an urgent alert waits on her care team's dashboards,
+  left open to show the suicide-risk pathway: "Assess risk" opens the C-SSRS screener, and
+  until a clinician records it (and, at moderate or high risk, writes her safety plan) she
+  would not be dosed.
 
 Runs after the controlled stock (doses are drawn from its lots, received weeks before) and
 before the calendar, notes and billing demos, which build on these sessions. Dates are

@@ -9,9 +9,13 @@ __all__ = [
     "DomainError",
     "DosingGateRefused",
     "DosingNotAllowed",
+    "DosingOnHold",
     "InvalidInput",
     "NotInClinic",
     "PlanTransitionRefused",
+    "RiskAssessmentRefused",
+    "RiskAssessmentRequired",
+    "SafetyPlanRefused",
     "ScreeningRefused",
     "SessionRefused",
     "SessionTransitionRefused",
@@ -77,3 +81,24 @@ class MeasureRefused(InvalidInput):
 
 class AlertAlreadyAcknowledged(DomainError):
     code = "alert_already_acknowledged"
+
+
+class RiskAssessmentRequired(DomainError):
+    """A suicidality alert is closed by recording a risk assessment, not by a note."""
+
+    code = "risk_assessment_required"
+
+
+class RiskAssessmentRefused(InvalidInput):
+    code = "risk_assessment_invalid"
+
+
+class SafetyPlanRefused(InvalidInput):
+    code = "safety_plan_invalid"
+
+
+class DosingOnHold(SessionTransitionRefused):
+    """A dosing session cannot start while suicide risk holds dosing (see
+    `practice.selectors.risk_hold_reasons`); `extra["reasons"]` lists why."""
+
+    code = "dosing_on_hold"

@@ -52,12 +52,16 @@ class PatientScopedQuerySet(_Scoped, models.QuerySet):
 
     clinic_path = "clinic"
     patient_path = "patient"
+    # Whether the patient may see their own rows (not, e.g., their risk assessments).
+    patients_may_see = True
 
     def visible_to(self, user):
         actor = actor_for(user)
         if actor is None:
             return self.none()
         if actor.is_patient:
+            if not self.patients_may_see:
+                return self.none()
             return self.filter(**{self.patient_path: actor.patient_id})
         scoped = self.filter(**{self.clinic_path: actor.clinic_id})
         if actor.is_admin:

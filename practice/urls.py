@@ -44,6 +44,16 @@ urlpatterns = [
         name="measure-enter",
     ),
     path(
+        "patients/<int:pk>/risk-assessments/new/",
+        views.RiskAssessmentCreateView.as_view(),
+        name="risk-assessment-create",
+    ),
+    path(
+        "patients/<int:pk>/safety-plan/",
+        views.SafetyPlanEditView.as_view(),
+        name="safety-plan-edit",
+    ),
+    path(
         "portal/questionnaires/<str:instrument>/",
         views.PortalQuestionnaireView.as_view(),
         name="portal-questionnaire",

@@ -1,17 +1,21 @@
 """Practice API: patients, screenings, treatment plans, sessions (dosing, vitals), measures,
-safety alerts. Split by sub-domain; `register_routes` puts them on the project's router."""
+safety alerts, risk assessments and safety plans. Split by sub-domain; `register_routes`
+puts them on the project's router."""
 
 from practice.api.clinic_settings import ClinicalSettingsViewSet
 from practice.api.clinical import ScreeningViewSet, TreatmentPlanViewSet
 from practice.api.measures import MeasureViewSet, SafetyAlertViewSet
 from practice.api.patients import PatientViewSet
+from practice.api.risk import RiskAssessmentViewSet, SafetyPlanViewSet
 from practice.api.sessions import SessionSerializer, SessionViewSet
 
 __all__ = [
     "ClinicalSettingsViewSet",
     "MeasureViewSet",
     "PatientViewSet",
+    "RiskAssessmentViewSet",
     "SafetyAlertViewSet",
+    "SafetyPlanViewSet",
     "ScreeningViewSet",
     "SessionSerializer",
     "SessionViewSet",
@@ -28,4 +32,6 @@ def register_routes(router) -> None:
     router.register("sessions", SessionViewSet, basename="session")
     router.register("measures", MeasureViewSet, basename="measure")
     router.register("safety-alerts", SafetyAlertViewSet, basename="safety-alert")
+    router.register("risk-assessments", RiskAssessmentViewSet, basename="risk-assessment")
+    router.register("safety-plans", SafetyPlanViewSet, basename="safety-plan")
     router.register("clinical-settings", ClinicalSettingsViewSet, basename="clinical-settings")

@@ -37,7 +37,10 @@ class MeasureCreateSerializer(serializers.Serializer):
         required=False, help_text="Staff only; a patient answers for themself."
     )
     instrument = serializers.ChoiceField(choices=Instrument.choices)
-    answers = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=3))
+    answers = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=4),
+        help_text="One answer per item, in order: 0–3 for GAD-7 and PHQ-9, 0–4 for PCL-5.",
+    )
     answered_at = serializers.DateTimeField(required=False)
 
 
@@ -76,8 +79,9 @@ PATIENT_PARAM = OpenApiParameter(
 class MeasureViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
 ):
-    """GAD-7 / PHQ-9 responses. Patients answer their own; staff may enter on their behalf.
-    PHQ-9 item 9 above 0 raises an urgent safety alert for the care team."""
+    """GAD-7 / PHQ-9 / PCL-5 responses. Patients answer their own; staff may enter on their
+    behalf. PHQ-9 item 9 above 0 raises an urgent safety alert for the care team, which holds
+    dosing until a clinician records a risk assessment (`/risk-assessments/`)."""
 
     serializer_class = MeasureSerializer
     filterset_class = MeasureFilter
@@ -124,7 +128,8 @@ class MeasureViewSet(
     @extend_schema(parameters=[PATIENT_PARAM], responses=MeasureSummarySerializer(many=True))
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def summary(self, request):
-        """Baseline, latest, change, response (≥ 50 % reduction) and remission (< 5)."""
+        """Baseline, latest, change, response (≥ 50 % reduction; PCL-5: ≥ 10 points) and
+        remission (< 5; PCL-5: below its cut-point of 33)."""
         patient = self._patient(request.query_params.get("patient"))
         return Response(
             MeasureSummarySerializer(measure_summaries(patient=patient), many=True).data
@@ -167,7 +172,8 @@ class AlertFilter(django_filters.FilterSet):
 
 
 class SafetyAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """Safety alerts of the care team's patients; a clinician acknowledges with a note."""
+    """Safety alerts of the care team's patients; a clinician acknowledges with a note,
+    except a suicidality alert, which a risk assessment closes (`/risk-assessments/`)."""
 
     serializer_class = SafetyAlertSerializer
     filterset_class = AlertFilter
@@ -180,7 +186,8 @@ class SafetyAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     @extend_schema(request=AcknowledgeSerializer, responses=SafetyAlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        """Say you have seen the alert and what you did about it."""
+        """Say you have seen the alert and what you did about it. A suicidality alert
+        answers 409 `risk_assessment_required`: record a risk assessment instead."""
         payload = AcknowledgeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         alert = services.safety_alert_acknowledge(

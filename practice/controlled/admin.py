@@ -6,6 +6,7 @@ from django.contrib import admin
 from practice.controlled.models import (
     Inventory,
     LedgerEntry,
+    LossNotice,
     Lot,
     PhysicalCount,
     Product,
@@ -61,3 +62,10 @@ class PhysicalCountAdmin(ReadOnlyAdmin):
 @admin.register(Inventory)
 class InventoryAdmin(ReadOnlyAdmin):
     list_display = ["kind", "taken_on", "time_of_day", "clinic"]
+
+
+@admin.register(LossNotice)
+class LossNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["entry", "recipient", "created_at", "emailed_at", "acknowledged_at"]
+    list_filter = ["clinic"]
+    list_select_related = ["entry__lot__product", "recipient__user"]

@@ -20,6 +20,7 @@ from practice.controlled.models import (
     LEDGER_ROLES,
     Inventory,
     LedgerEntry,
+    LossNotice,
     Lot,
     PhysicalCount,
     Product,
@@ -166,6 +167,7 @@ class EntrySerializer(serializers.ModelSerializer):
             "patient",
             "patient_name",
             "dosing_record",
+            "drawn_mg",
             "reverses",
             "reversed_by",
             "invoice_number",
@@ -198,6 +200,16 @@ class EntryRecordSerializer(serializers.Serializer):
         required=False, default="", trim_whitespace=False, write_only=True
     )
     dosing_record_id = serializers.IntegerField(required=False, allow_null=True)
+    drawn_mg = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Waste of a dose: what was drawn for it, stated once when the administration did "
+            "not record it."
+        ),
+    )
     reason = serializers.CharField(required=False, default="", allow_blank=True)
     method = serializers.CharField(required=False, default="", allow_blank=True)
     counterparty_name = serializers.CharField(required=False, default="", allow_blank=True)
@@ -251,7 +263,8 @@ class CountSerializer(serializers.ModelSerializer):
 
 class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewSet):
     """Lots with their balance (the sum of their ledger entries); receive a lot; its ledger;
-    record waste, loss, return, transfer, destruction or adjustment; record a count."""
+    record waste, loss, theft, return, transfer, destruction or adjustment (witnessed);
+    record a count."""
 
     queryset = Lot.objects.all()
     serializer_class = LotSerializer
@@ -284,7 +297,11 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewSet
     @extend_schema(request=EntryRecordSerializer, responses={201: EntrySerializer})
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
-        """Record waste, loss/breakage, return, transfer, destruction or an adjustment."""
+        """Record waste, loss/breakage, theft, return, transfer, destruction or an adjustment.
+
+        Every one needs a witness (`witness_id`, `witness_password`; destruction a second
+        one too); a loss, theft or adjustment down notifies the clinic's admins and medical
+        staff."""
         lot = self.get_object()
         payload = EntryRecordSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -521,9 +538,81 @@ class InventoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerV
         )
 
 
+class LossNoticeSerializer(serializers.ModelSerializer):
+    """A loss notice and what the ledger says of its entry (never a patient)."""
+
+    entry = serializers.PrimaryKeyRelatedField(read_only=True)
+    kind = serializers.CharField(source="entry.kind", read_only=True)
+    kind_display = serializers.CharField(source="entry.get_kind_display", read_only=True)
+    quantity_mg = serializers.DecimalField(
+        source="entry.quantity_mg", max_digits=12, decimal_places=2, read_only=True
+    )
+    occurred_at = serializers.DateTimeField(source="entry.occurred_at", read_only=True)
+    lot = serializers.PrimaryKeyRelatedField(source="entry.lot", read_only=True)
+    lot_number = serializers.CharField(source="entry.lot.lot_number", read_only=True)
+    product = serializers.CharField(source="entry.lot.product.name", read_only=True)
+    staff_name = serializers.CharField(source="entry.staff.display_name", read_only=True)
+    witness_name = serializers.CharField(
+        source="entry.witness.display_name", read_only=True, default=None
+    )
+
+    class Meta:
+        model = LossNotice
+        fields = [
+            "id",
+            "entry",
+            "kind",
+            "kind_display",
+            "quantity_mg",
+            "occurred_at",
+            "lot",
+            "lot_number",
+            "product",
+            "staff_name",
+            "witness_name",
+            "created_at",
+            "acknowledged_at",
+        ]
+        read_only_fields = fields
+
+
+class NoticeQuerySerializer(serializers.Serializer):
+    open = serializers.BooleanField(required=False, default=False)
+
+
+class LossNoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewSet):
+    """Your loss notices (stock lost, stolen or found missing); `?open=1` for those not yet
+    acknowledged. Acknowledging one takes it off your home page."""
+
+    queryset = LossNotice.objects.all()
+    serializer_class = LossNoticeSerializer
+
+    def get_queryset(self):
+        query = NoticeQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.loss_notice_list(
+            user=self.request.user, open_only=query.validated_data["open"]
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("open", OpenApiTypes.BOOL, required=False)],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses=LossNoticeSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """Say you have seen it; refused if already acknowledged."""
+        notice = services.loss_notice_acknowledge(notice=self.get_object(), by=self.me)
+        notice = selectors.loss_notice_list(user=request.user).get(pk=notice.pk)
+        return Response(LossNoticeSerializer(notice).data)
+
+
 def register_routes(router) -> None:
     router.register("controlled/products", ProductViewSet, basename="controlled-product")
     router.register("controlled/lots", LotViewSet, basename="controlled-lot")
     router.register("controlled/entries", EntryViewSet, basename="controlled-entry")
     router.register("controlled/counts", CountViewSet, basename="controlled-count")
     router.register("controlled/inventories", InventoryViewSet, basename="controlled-inventory")
+    router.register("controlled/notices", LossNoticeViewSet, basename="controlled-notice")

@@ -20,5 +20,6 @@ class ControlledConfig(AppConfig):
             models.LedgerEntry,
             models.PhysicalCount,
             models.Inventory,
+            models.LossNotice,
         ):
             auditlog.register(model)

@@ -32,6 +32,7 @@ class EntryKind(models.TextChoices):
     ADMINISTRATION = "administration", "Administration"
     WASTE = "waste", "Waste (unused remainder)"
     LOSS = "loss", "Loss / breakage"
+    THEFT = "theft", "Theft / suspected diversion"
     RETURN = "return", "Return to supplier"
     TRANSFER = "transfer", "Transfer to another registrant"
     DESTRUCTION = "destruction", "Destruction"
@@ -45,6 +46,7 @@ OUTGOING_KINDS = frozenset(
         EntryKind.ADMINISTRATION,
         EntryKind.WASTE,
         EntryKind.LOSS,
+        EntryKind.THEFT,
         EntryKind.RETURN,
         EntryKind.TRANSFER,
         EntryKind.DESTRUCTION,
@@ -55,11 +57,30 @@ OUTGOING_KINDS = frozenset(
 MANUAL_KINDS = (
     EntryKind.WASTE,
     EntryKind.LOSS,
+    EntryKind.THEFT,
     EntryKind.RETURN,
     EntryKind.TRANSFER,
     EntryKind.DESTRUCTION,
     EntryKind.ADJUSTMENT,
 )
+# How many second staff members confirm each kind of entry with their password. Everything
+# that moves stock other than a receipt or an administration to a patient is witnessed
+# (adjustments up too: any discrepancy is reportable); `_common.append_entry` enforces it.
+WITNESSES_NEEDED = {
+    EntryKind.RECEIPT: 0,
+    EntryKind.ADMINISTRATION: 0,
+    EntryKind.WASTE: 1,
+    EntryKind.LOSS: 1,
+    EntryKind.THEFT: 1,
+    EntryKind.RETURN: 1,
+    EntryKind.TRANSFER: 1,
+    EntryKind.DESTRUCTION: 2,
+    EntryKind.ADJUSTMENT: 1,
+    EntryKind.REVERSAL: 1,
+}
+# Stock lost, stolen or missing: alerts the clinic's admins and medical staff at once (an
+# adjustment down counts too), and may have to be reported on DEA Form 106.
+LOSS_KINDS = frozenset({EntryKind.LOSS, EntryKind.THEFT})
 
 
 class CountStatus(models.TextChoices):

@@ -3,8 +3,10 @@ clinical demo, which is the only source of dosing records and so of administrati
 
 - `seed_stock`, before it: the DEA registration, two products, an opening inventory and
   three lots received about six weeks ago, so every demo dose has stock to be drawn from;
-- `seed_ledger`, after it: a witnessed waste of the last dose's remainder and a reconciled
-  physical count of the main vial lot.
+- `seed_ledger`, after it: a witnessed waste of the last dose's remainder (stating what was
+  drawn for it) and a reconciled physical count of the main vial lot.
+
+Every entry it writes that takes stock away has its witness, like any other.
 
 Both are idempotent: safe to run twice.
 """
@@ -150,6 +152,8 @@ def seed_ledger(ctx: dict) -> dict:
             witness=nurse if last.administered_by_id != nurse.pk else medical,
             witness_password=password,
             dosing_record=last,
+            # 0.1 mL more than the dose was drawn; the dose's record did not say so.
+            drawn_mg=last.dose_mg + Decimal("5"),
             occurred_at=last.administered_at + datetime.timedelta(minutes=2),
             reason="Unused remainder of the drawn dose (0.1 mL)",
         )

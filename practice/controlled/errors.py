@@ -10,6 +10,8 @@ __all__ = [
     "InventoryIncomplete",
     "LedgerIsAppendOnly",
     "LotExpired",
+    "NoticeAlreadyAcknowledged",
+    "WasteExceedsDraw",
     "WitnessRefused",
 ]
 
@@ -46,3 +48,13 @@ class CountAlreadyResolved(DomainError):
 
 class InventoryIncomplete(DomainError):
     code = "inventory_incomplete"
+
+
+class WasteExceedsDraw(DomainError):
+    """More wasted against a dose than is left of what was drawn for it."""
+
+    code = "waste_exceeds_draw"
+
+
+class NoticeAlreadyAcknowledged(DomainError):
+    code = "notice_already_acknowledged"

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from practice.controlled.choices import EntryKind, InventoryKind, TimeOfDay
+from practice.controlled.choices import WITNESSES_NEEDED, EntryKind, InventoryKind, TimeOfDay
 from practice.controlled.models import Product, Registration
 from practice.models import StaffMember
 
@@ -91,6 +91,7 @@ class LotReceiveForm(forms.Form):
 ENTRY_FIELDS = {
     EntryKind.WASTE: ["quantity_mg", "reason", "occurred_at"],
     EntryKind.LOSS: ["quantity_mg", "reason", "reference", "occurred_at"],
+    EntryKind.THEFT: ["quantity_mg", "reason", "reference", "occurred_at"],
     EntryKind.RETURN: [
         "quantity_mg",
         "counterparty_name",
@@ -112,9 +113,9 @@ ENTRY_FIELDS = {
     EntryKind.DESTRUCTION: ["quantity_mg", "method", "reference", "reason", "occurred_at"],
     EntryKind.ADJUSTMENT: ["quantity_mg", "reason", "occurred_at"],
 }
-WITNESSES = {EntryKind.WASTE: 1, EntryKind.DESTRUCTION: 2, EntryKind.ADJUSTMENT: 1}
 REASON_LABEL = {
     EntryKind.LOSS: "Circumstances (what happened, when it was noticed)",
+    EntryKind.THEFT: "Circumstances (what is missing, when and how it was found, police report)",
     EntryKind.ADJUSTMENT: "Reason for the adjustment",
     EntryKind.WASTE: "Reason",
 }
@@ -144,6 +145,7 @@ class EntryForm(forms.Form):
             self.fields["reason"].required = kind in (
                 EntryKind.WASTE,
                 EntryKind.LOSS,
+                EntryKind.THEFT,
                 EntryKind.ADJUSTMENT,
             )
             self.fields["reason"].label = REASON_LABEL.get(kind, "Note")
@@ -156,13 +158,21 @@ class EntryForm(forms.Form):
         else:
             self.fields["quantity_mg"].min_value = 0
             self.fields["quantity_mg"].help_text = "Milligrams that left the lot."
-        if WITNESSES.get(kind, 0) >= 1:
+        # The service decides who must confirm; the form asks for as many.
+        if WITNESSES_NEEDED[kind] >= 1:
             _witness_fields(self, clinic_id, me_id)
-        if WITNESSES.get(kind, 0) >= 2:
+        if WITNESSES_NEEDED[kind] >= 2:
             _witness_fields(self, clinic_id, me_id, prefix="second_witness", label="Second witness")
 
 
 class WasteForDoseForm(forms.Form):
+    drawn_mg = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        label="Drawn for this dose (mg)",
+        help_text="What was drawn up for the dose; stated once, with its first waste.",
+    )
     quantity_mg = forms.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -171,9 +181,17 @@ class WasteForDoseForm(forms.Form):
     )
     reason = forms.CharField(initial="Unused remainder of the drawn dose", max_length=500)
 
-    def __init__(self, *args, clinic_id: int, me_id: int, **kwargs):
+    def __init__(self, *args, clinic_id: int, me_id: int, draw_known: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        if draw_known:
+            del self.fields["drawn_mg"]
         _witness_fields(self, clinic_id, me_id)
+
+
+class AcknowledgeForm(forms.Form):
+    """Acknowledge a loss notice; `next` is where to go after (a page of ours)."""
+
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class ReverseForm(forms.Form):

@@ -227,6 +227,16 @@ class LedgerEntry(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
     invoice_number = models.CharField(max_length=60, blank=True)
+    drawn_mg = models.DecimalField(
+        "drawn for the dose (mg)",
+        null=True,
+        blank=True,
+        help_text=(
+            "What was drawn for a dose: on its administration, or stated by the first waste "
+            "of its remainder when the administration did not record it."
+        ),
+        **MG,
+    )
     reason = models.TextField(
         blank=True, help_text="Reason, circumstances of a loss, or explanation of a correction."
     )
@@ -269,6 +279,7 @@ class LedgerEntry(models.Model):
                         EntryKind.ADMINISTRATION,
                         EntryKind.WASTE,
                         EntryKind.LOSS,
+                        EntryKind.THEFT,
                         EntryKind.RETURN,
                         EntryKind.TRANSFER,
                         EntryKind.DESTRUCTION,
@@ -282,10 +293,23 @@ class LedgerEntry(models.Model):
                 | (Q(dosing_record__isnull=False) & Q(patient__isnull=False)),
                 name="controlled_administration_has_dose",
             ),
+            # Everything but a receipt or an administration has a witness (the services also
+            # check the witness's password; the database keeps the name from going missing).
             models.CheckConstraint(
-                condition=~Q(kind__in=[EntryKind.WASTE, EntryKind.ADJUSTMENT, EntryKind.REVERSAL])
+                condition=Q(kind__in=[EntryKind.RECEIPT, EntryKind.ADMINISTRATION])
                 | Q(witness__isnull=False),
-                name="controlled_witnessed",
+                name="controlled_witnessed_unless_received_or_given",
+            ),
+            models.CheckConstraint(
+                condition=Q(drawn_mg__isnull=True)
+                | (
+                    Q(dosing_record__isnull=False, drawn_mg__gt=0)
+                    & (
+                        Q(kind=EntryKind.WASTE)
+                        | Q(kind=EntryKind.ADMINISTRATION, drawn_mg__gte=F("quantity_mg") * -1)
+                    )
+                ),
+                name="controlled_draw_covers_the_dose",
             ),
             models.CheckConstraint(
                 condition=~Q(kind=EntryKind.DESTRUCTION)
@@ -332,6 +356,56 @@ class LedgerEntry(models.Model):
     @property
     def balance_after_units(self) -> Decimal:
         return self.lot.product.units_for(self.balance_after_mg)
+
+
+class LossNoticeQuerySet(models.QuerySet):
+    """Each person sees only the notices addressed to them (admins and medical staff)."""
+
+    def visible_to(self, user):
+        actor = actor_for(user)
+        if actor is None or actor.role not in LEDGER_ROLES:
+            return self.none()
+        return self.filter(clinic_id=actor.clinic_id, recipient_id=actor.staff_id)
+
+    def open(self):
+        return self.filter(acknowledged_at__isnull=True)
+
+
+class LossNotice(models.Model):
+    """One staff member's alert that stock was lost, stolen or found missing.
+
+    Written with the entry for every active admin and medical staff member of the clinic,
+    emailed at once (`emailed_at` is the claim of the email task) and shown on their home
+    page until they acknowledge it. It points at the entry and says nothing about a patient.
+    """
+
+    clinic = models.ForeignKey("practice.Clinic", on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="loss_notices")
+    recipient = models.ForeignKey(
+        "practice.StaffMember", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LossNoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "acknowledged_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "recipient"], name="controlled_loss_notice_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Loss notice for {self.recipient} · entry {self.entry_id}"
+
+    @property
+    def lost_mg(self) -> Decimal:
+        """The milligrams that left the lot (the entry's quantity is signed)."""
+        return -self.entry.quantity_mg
 
 
 class Inventory(models.Model):

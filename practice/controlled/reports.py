@@ -82,11 +82,16 @@ def administration_log_pdf(**kwargs) -> bytes:
     return render_pdf("controlled/pdf/administration_log.html", administration_log(**kwargs))
 
 
+# One row per entry. With the registrant's address and the product's NDC, a loss or theft
+# row holds what DEA Form 106 asks about it: date, kind, circumstances, product, NDC,
+# strength, form, quantity, who recorded and witnessed it, the report number.
 LOG_COLUMNS = [
     "registrant",
     "registrant_dea_number",
+    "registrant_address",
     "substance",
     "product",
+    "ndc",
     "form",
     "strength",
     "container",
@@ -101,6 +106,7 @@ LOG_COLUMNS = [
     "unit",
     "containers",
     "balance_after_mg",
+    "drawn_mg",
     "patient_name",
     "patient_address",
     "dosing_record_id",
@@ -134,8 +140,10 @@ def administration_log_csv(**kwargs) -> str:
                 [
                     registration.registrant_name if registration else context["clinic"].name,
                     registration.dea_number if registration else "",
+                    "; ".join(context["clinic"].address_lines),
                     product.substance,
                     product.name,
+                    product.ndc,
                     product.get_form_display(),
                     product.strength_display,
                     product.container_display,
@@ -150,6 +158,7 @@ def administration_log_csv(**kwargs) -> str:
                     product.unit_label,
                     product.containers_for(e.quantity_mg),
                     e.balance_after_mg,
+                    e.drawn_mg if e.drawn_mg is not None else "",
                     e.patient.full_name if e.patient else "",
                     "; ".join(e.patient.address_lines) if e.patient else "",
                     e.dosing_record_id or "",

@@ -2,6 +2,7 @@
 
 import datetime
 import zoneinfo
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
@@ -9,10 +10,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.roles import actor_for
-from practice.controlled.choices import CountStatus, InventoryKind
+from practice.controlled.choices import CountStatus, EntryKind, InventoryKind
 from practice.controlled.models import (
     Inventory,
     LedgerEntry,
+    LossNotice,
     Lot,
     PhysicalCount,
     Product,
@@ -92,6 +94,50 @@ def entry_list(*, user, lot: Lot | None = None) -> QuerySet[LedgerEntry]:
 
 def entries_for_dosing(*, user, dosing_record) -> QuerySet[LedgerEntry]:
     return entry_list(user=user).filter(dosing_record=dosing_record).order_by("occurred_at", "pk")
+
+
+@dataclass(frozen=True)
+class DoseDraw:
+    """What was drawn for a dose, given, and wasted of the remainder so far (mg).
+
+    `drawn_mg` is None while nobody has recorded the draw (neither the administration nor a
+    waste of the dose)."""
+
+    drawn_mg: Decimal | None
+    given_mg: Decimal
+    wasted_mg: Decimal
+
+    @property
+    def left_mg(self) -> Decimal | None:
+        """The most that may still be wasted against the dose."""
+        if self.drawn_mg is None:
+            return None
+        return max(self.drawn_mg - self.given_mg - self.wasted_mg, Decimal("0"))
+
+
+def dose_draw(*, dosing_record, administration: LedgerEntry) -> DoseDraw:
+    """The draw of a dose whose active administration is `administration`: the draw that
+    entry recorded, else the one the first waste of the dose stated; waste net of
+    reversals."""
+    wastes = list(
+        LedgerEntry.objects.filter(
+            dosing_record=dosing_record, kind=EntryKind.WASTE, reversed_by__isnull=True
+        ).order_by("pk")
+    )
+    stated = next((w.drawn_mg for w in wastes if w.drawn_mg is not None), None)
+    return DoseDraw(
+        drawn_mg=administration.drawn_mg if administration.drawn_mg is not None else stated,
+        given_mg=-administration.quantity_mg,
+        wasted_mg=-sum((w.quantity_mg for w in wastes), Decimal("0")),
+    )
+
+
+def loss_notice_list(*, user, open_only: bool = False) -> QuerySet[LossNotice]:
+    """The loss notices addressed to `user`, newest first, with what they point at."""
+    notices = LossNotice.objects.visible_to(user).select_related(
+        "entry__lot__product", "entry__staff__user", "entry__witness__user"
+    )
+    return notices.open() if open_only else notices
 
 
 def product_list(*, user) -> QuerySet[Product]:
@@ -178,4 +224,5 @@ def stock_summary(*, user) -> dict:
         "expiring": [lot for lot in on_hand if lot.expiring_soon],
         "expired_on_hand": [lot for lot in on_hand if lot.expired],
         "open_counts": list(open_discrepancies(user=user)),
+        "loss_notices": list(loss_notice_list(user=user, open_only=True)),
     }

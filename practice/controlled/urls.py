@@ -26,6 +26,11 @@ urlpatterns = [
         views.WasteForDoseView.as_view(),
         name="dosing-waste",
     ),
+    path(
+        "controlled/notices/<int:pk>/acknowledge/",
+        views.NoticeAcknowledgeView.as_view(),
+        name="notice-acknowledge",
+    ),
     path("controlled/counts/", views.CountListView.as_view(), name="count-list"),
     path("controlled/counts/<int:pk>/", views.CountDetailView.as_view(), name="count-detail"),
     path("controlled/inventories/", views.InventoryListView.as_view(), name="inventory-list"),

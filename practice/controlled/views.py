@@ -2,17 +2,17 @@
 dose, counts, inventories and reports. Admins and medical staff only (others: 403), other
 clinics' objects 404; thin: every write is a service call."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView, TemplateView
 
 from backend.audit import audit_access
 from backend.errors import DomainError
 from backend.views import RoleRequiredMixin
+from backend.views import ServiceFormView as BaseServiceFormView
 from practice.controlled import forms, reports, selectors, services
 from practice.controlled.choices import MANUAL_KINDS, CountStatus, EntryKind
 from practice.controlled.models import LEDGER_ROLES, Inventory, LedgerEntry, PhysicalCount
@@ -33,37 +33,10 @@ class LedgerPageMixin(RoleRequiredMixin):
         return {"clinic_id": self.actor.clinic_id, "me_id": self.actor.staff_id}
 
 
-class ServiceFormView(LedgerPageMixin, FormView):
-    """A form whose valid input is handed to one service; its refusal is shown on the form."""
+class ServiceFormView(LedgerPageMixin, BaseServiceFormView):
+    """The project's page pattern (`backend.views.ServiceFormView`) on the ledger pages."""
 
     template_name = "controlled/form.html"
-    page_title = ""
-    intro = ""
-
-    def call(self, form):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def redirect_to(self, result):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    success_message = "Saved."
-
-    def form_valid(self, form):
-        try:
-            result = self.call(form)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            return self.form_invalid(form)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect(self.redirect_to(result))
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(page_title=self.page_title, intro=self.intro)
-        return context
 
 
 class ProductCreateView(ServiceFormView):
@@ -239,7 +212,9 @@ class EntryReverseView(ServiceFormView):
 
 
 class WasteForDoseView(ServiceFormView):
-    """The end of a dosing session: waste the unused remainder, with a witness."""
+    """The end of a dosing session: waste the unused remainder, with a witness. The page
+    shows what was drawn, given and wasted; the first waste states the draw if the dose did
+    not record it."""
 
     form_class = forms.WasteForDoseForm
     template_name = "controlled/waste_for_dose.html"
@@ -256,15 +231,29 @@ class WasteForDoseView(ServiceFormView):
             )
             self._dosing = dosing
             self._administration = services.active_administration(dosing)
+            self._draw = (
+                selectors.dose_draw(dosing_record=dosing, administration=self._administration)
+                if self._administration is not None
+                else None
+            )
         return self._dosing
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), **self.form_kwargs_base}
+        self.get_dosing()
+        draw_known = self._draw is not None and self._draw.drawn_mg is not None
+        return {**super().get_form_kwargs(), **self.form_kwargs_base, "draw_known": draw_known}
+
+    def get_initial(self):
+        self.get_dosing()
+        if self._draw is not None and self._draw.left_mg is not None:
+            return {"quantity_mg": self._draw.left_mg}
+        return {}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["dosing"] = self.get_dosing()
         context["administration"] = self._administration
+        context["draw"] = self._draw
         context["entries"] = selectors.entries_for_dosing(
             user=self.request.user, dosing_record=self._dosing
         )
@@ -288,6 +277,39 @@ class WasteForDoseView(ServiceFormView):
 
     def redirect_to(self, entry):
         return reverse("controlled:dosing-waste", args=[entry.dosing_record_id])
+
+
+class NoticeAcknowledgeView(ServiceFormView):
+    """A loss notice: what was lost, and the button that takes it off your home page."""
+
+    form_class = forms.AcknowledgeForm
+    template_name = "controlled/notice.html"
+    page_title = "Loss notice"
+    success_message = "Notice acknowledged."
+
+    @property
+    def notice(self):
+        if not hasattr(self, "_notice"):
+            self._notice = get_object_or_404(
+                selectors.loss_notice_list(user=self.request.user), pk=self.kwargs["pk"]
+            )
+        return self._notice
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "notice": self.notice}
+
+    def call(self, form):
+        return services.loss_notice_acknowledge(notice=self.notice, by=self.me)
+
+    def redirect_to(self, notice):
+        target = self.request.POST.get("next", "")
+        if target and url_has_allowed_host_and_scheme(
+            target,
+            allowed_hosts={self.request.get_host()},
+            require_https=self.request.is_secure(),
+        ):
+            return target
+        return reverse("controlled:stock")
 
 
 class CountRecordView(ServiceFormView):

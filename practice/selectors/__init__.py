@@ -31,6 +31,13 @@ from practice.selectors.patients import (
     patient_list,
     staff_list,
 )
+from practice.selectors.risk import (
+    risk_assessment_latest,
+    risk_assessment_list,
+    risk_hold_reasons,
+    safety_plan_current,
+    safety_plan_list,
+)
 
 __all__ = [
     "DueMeasure",
@@ -52,6 +59,11 @@ __all__ = [
     "plan_list",
     "plan_progress",
     "plan_running_for",
+    "risk_assessment_latest",
+    "risk_assessment_list",
+    "risk_hold_reasons",
+    "safety_plan_current",
+    "safety_plan_list",
     "screening_current",
     "screening_list",
     "screening_problem",

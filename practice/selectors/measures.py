@@ -146,21 +146,25 @@ class MeasureSummary:
         )
 
     @property
+    def spec(self) -> instruments.InstrumentSpec:
+        return instruments.spec(self.instrument)
+
+    @property
     def response(self) -> bool:
-        """At least a 50 % reduction from baseline."""
-        return (
-            self.has_follow_up
-            and self.baseline.score > 0
-            and (self.baseline.score - self.latest.score) * 2 >= self.baseline.score
-        )
+        """A clinically meaningful improvement from baseline: at least a 50 % reduction
+        (GAD-7, PHQ-9), or a drop of the instrument's set number of points (PCL-5: 10)."""
+        if not self.has_follow_up or self.baseline.score <= 0:
+            return False
+        drop = self.baseline.score - self.latest.score
+        if self.spec.response_drop is not None:
+            return drop >= self.spec.response_drop
+        return drop * 2 >= self.baseline.score
 
     @property
     def remission(self) -> bool:
-        """Latest score below the instrument's remission cut-off (5 for GAD-7 and PHQ-9)."""
-        return (
-            self.has_follow_up
-            and self.latest.score < instruments.spec(self.instrument).remission_below
-        )
+        """Latest score below the instrument's remission cut-off (5 for GAD-7 and PHQ-9;
+        below the provisional-PTSD cut-point for PCL-5)."""
+        return self.has_follow_up and self.latest.score < self.spec.remission_below
 
 
 def summarize(instrument: str, responses: list[MeasureResponse], first_dose_at=None):

@@ -34,6 +34,7 @@ from practice.services.plans import (
     plan_move_to_maintenance,
     plan_target_change,
 )
+from practice.services.risk import risk_assessment_record, safety_plan_write
 from practice.services.screening import (
     clinic_clinical_setup,
     screening_record,
@@ -70,8 +71,10 @@ __all__ = [
     "plan_move_to_maintenance",
     "plan_target_change",
     "predose_gate_failures",
+    "risk_assessment_record",
     "safety_alert_acknowledge",
     "safety_alert_raise",
+    "safety_plan_write",
     "screening_record",
     "screening_sign_off",
     "session_check_in",

@@ -1,9 +1,11 @@
-"""Safety alerts: raised by the clinical services, acknowledged by a clinician with a note."""
+"""Safety alerts: raised by the clinical services, acknowledged by a clinician with a note;
+a suicidality alert only by a risk assessment (`practice.services.risk`)."""
 
 from django.db import transaction
 from django.utils import timezone
 
-from practice.errors import AlertAlreadyAcknowledged, InvalidInput
+from practice.choices import AlertKind
+from practice.errors import AlertAlreadyAcknowledged, InvalidInput, RiskAssessmentRequired
 from practice.models import SafetyAlert, StaffMember
 from practice.services._common import require_clinician, require_same_clinic
 
@@ -47,7 +49,11 @@ def _enqueue(task, *args) -> None:
 
 @transaction.atomic
 def safety_alert_acknowledge(*, alert: SafetyAlert, by: StaffMember, note: str) -> SafetyAlert:
-    """A clinician on the case says they have seen it and what they did. Locks the alert."""
+    """A clinician on the case says they have seen it and what they did. Locks the alert.
+
+    A suicidality alert (PHQ-9 item 9) is not closed by a note: it raises
+    RiskAssessmentRequired (409), and `risk_assessment_record` closes it.
+    """
     alert = (
         SafetyAlert.objects.select_for_update(of=("self",))
         .select_related("patient")
@@ -57,6 +63,11 @@ def safety_alert_acknowledge(*, alert: SafetyAlert, by: StaffMember, note: str) 
     require_clinician(by, "acknowledge a safety alert")
     if alert.acknowledged_at is not None:
         raise AlertAlreadyAcknowledged(f"{alert.acknowledged_by} already acknowledged this alert.")
+    if alert.kind == AlertKind.SUICIDAL_IDEATION:
+        raise RiskAssessmentRequired(
+            "A suicidality alert is closed by recording a risk assessment (C-SSRS), not by a "
+            "note: choose “Assess risk”."
+        )
     note = (note or "").strip()
     if not note:
         raise InvalidInput("Write what you did (or will do) about it.")

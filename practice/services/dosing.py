@@ -37,6 +37,7 @@ from practice.models import (
 from practice.selectors import (
     clinical_settings_for,
     plan_progress,
+    risk_hold_reasons,
     screening_current,
     screening_problem,
 )
@@ -58,8 +59,9 @@ def session_gate_failures(
     on: datetime.date | None = None,
 ) -> list[tuple[str, str]]:
     """What the gate knows before the bedside checks, as (code, message): the patient's
-    newest screening clears them on `on`, the plan is running, and an induction plan has
-    not reached its target. Pure read: the dose form shows it before anything is typed."""
+    newest screening clears them on `on`, the plan is running, an induction plan has not
+    reached its target, and no suicide risk holds dosing (`risk_hold_reasons`). Pure read:
+    the dose form shows it before anything is typed."""
     on = on or clinic_date(session.clinic, timezone.now())
     failures: list[tuple[str, str]] = []
     problem = screening_problem(screening_current(patient=session.patient, on=on), on)
@@ -82,6 +84,8 @@ def session_gate_failures(
                     "maintenance, or medical staff change the target with a reason.",
                 )
             )
+    # Suicide risk: an open urgent alert, or a moderate/high assessment without a safety plan.
+    failures.extend(risk_hold_reasons(patient=session.patient))
     return failures
 
 

@@ -57,7 +57,7 @@ def measure_record(
     response.full_clean()
     response.save()
     if instruments.flags_self_harm(instrument, answers):
-        answer = instruments.OPTIONS[answers[instruments.PHQ9_SELF_HARM_ITEM]][1].lower()
+        answer = instruments.PHQ9.answer_label(answers[instruments.PHQ9_SELF_HARM_ITEM]).lower()
         safety_alert_raise(
             patient=patient,
             kind=AlertKind.SUICIDAL_IDEATION,

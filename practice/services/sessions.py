@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from practice.choices import SessionKind, SessionStatus
-from practice.errors import SessionRefused, SessionTransitionRefused
+from practice.errors import DosingOnHold, SessionRefused, SessionTransitionRefused
 from practice.models import Patient, Session, StaffMember, TreatmentPlan
-from practice.selectors import screening_current, screening_problem
+from practice.selectors import risk_hold_reasons, screening_current, screening_problem
 from practice.services._common import require_clinician, require_same_clinic
 
 
@@ -121,8 +121,10 @@ def _lock(session: Session) -> Session:
 def session_check_in(*, session: Session, at: datetime.datetime | None = None) -> Session:
     """The patient has arrived: scheduled → checked in, from the session's day on.
 
-    A dosing session also needs the patient's newest screening to clear them on the day
-    (`dosing_screening_problem`). Locks the session row. Raises SessionTransitionRefused.
+    A dosing session needs the patient's newest screening to clear them on the day
+    (`dosing_screening_problem`; SessionTransitionRefused), and is not checked in while
+    suicide risk holds dosing (DosingOnHold, 409, listing the reasons; see
+    `risk_hold_reasons`). Locks the session row. Raises SessionTransitionRefused.
     """
     at = at or timezone.now()
     session = _lock(session)
@@ -138,6 +140,12 @@ def session_check_in(*, session: Session, at: datetime.datetime | None = None) -
         problem = dosing_screening_problem(patient=session.patient, on=clinic_date(session, at))
         if problem:
             raise SessionTransitionRefused(problem + " before checking the patient in for a dose.")
+        hold = risk_hold_reasons(patient=session.patient)
+        if hold:
+            raise DosingOnHold(
+                "Dosing is on hold: " + " ".join(message for _, message in hold),
+                extra={"reasons": [code for code, _ in hold]},
+            )
     session.status = SessionStatus.CHECKED_IN
     session.checked_in_at = at
     session.save(update_fields=["status", "checked_in_at", "updated_at"])

@@ -64,6 +64,20 @@ def severity_badge(label):
     )
 
 
+RISK_BADGES = {
+    "low": ("ok", "Low risk"),
+    "moderate": ("warn", "Moderate risk"),
+    "high": ("danger", "High risk"),
+}
+
+
+@register.simple_tag
+def risk_badge(level):
+    """A C-SSRS screener level as a badge."""
+    css, label = RISK_BADGES.get(level, ("", level or "—"))
+    return format_html('<span class="badge {}">{}</span>', css, label)
+
+
 @register.simple_tag
 def peak_bp(record):
     """The highest systolic reading of a dose (pre-dose included), from prefetched vitals."""

@@ -22,6 +22,7 @@ from practice.views.patients import (
     PatientListView,
     PortalView,
 )
+from practice.views.risk import RiskAssessmentCreateView, SafetyPlanEditView
 from practice.views.sessions import SessionCreateView, SessionDetailView
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "PlanDetailView",
     "PortalQuestionnaireView",
     "PortalView",
+    "RiskAssessmentCreateView",
+    "SafetyPlanEditView",
     "ScreeningCreateView",
     "ScreeningDetailView",
     "SessionCreateView",

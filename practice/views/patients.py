@@ -32,6 +32,10 @@ from practice.selectors import (
     patient_list,
     plan_list,
     plan_progress,
+    risk_assessment_list,
+    risk_hold_reasons,
+    safety_plan_current,
+    safety_plan_list,
     screening_current,
     screening_list,
     screening_problem,
@@ -116,6 +120,9 @@ def patient_clinical_context(*, user, patient) -> dict:
         ],
         "measures_due": measures_due(patient=patient),
         "open_alerts": alert_list(user=user).filter(patient=patient),
+        "risk_assessments": risk_assessment_list(user=user).filter(patient=patient)[:5],
+        "safety_plan": safety_plan_current(patient=patient),
+        "risk_hold": risk_hold_reasons(patient=patient),
     }
 
 
@@ -311,12 +318,14 @@ class PortalView(RoleRequiredMixin, TemplateView):
         audit_access(patient)
         context["patient"] = patient
         context.update(portal_clinical_context(patient=patient, user=self.request.user))
+        if context["safety_plan"] is not None:
+            audit_access(context["safety_plan"])
         return context
 
 
 def portal_clinical_context(*, patient, user) -> dict:
-    """The patient's plan in plain language, upcoming sessions with what to prepare, and the
-    questionnaires due now."""
+    """The patient's plan in plain language, upcoming sessions with what to prepare, the
+    questionnaires due now, and their current safety plan (never their risk assessments)."""
     from practice.instructions import plan_in_plain_language, preparation_instructions
 
     settings = clinical_settings_for(patient.clinic_id)
@@ -336,4 +345,5 @@ def portal_clinical_context(*, patient, user) -> dict:
         ],
         "due": measures_due(patient=patient),
         "summaries": measure_summaries(patient=patient),
+        "safety_plan": safety_plan_list(user=user).filter(superseded_at__isnull=True).first(),
     }

@@ -152,10 +152,16 @@ def test_waste_through_the_api_is_witnessed_and_audited(people, api_as, lot, nur
     assert log.actor == people.medical.user
 
 
-def test_an_overdraw_through_the_api_is_a_409(people, api_as, lot):
+def test_an_overdraw_through_the_api_is_a_409(people, api_as, lot, nurse):
     response = api_as(people.medical).post(
         f"/api/v1/controlled/lots/{lot.pk}/record/",
-        {"kind": "loss", "quantity_mg": "501", "reason": "Broken"},
+        {
+            "kind": "loss",
+            "quantity_mg": "501",
+            "reason": "Broken",
+            "witness_id": nurse.pk,
+            "witness_password": PASSWORD,
+        },
         format="json",
     )
     assert response.status_code == 409
@@ -165,7 +171,13 @@ def test_an_overdraw_through_the_api_is_a_409(people, api_as, lot):
 
 def test_reversing_through_the_api(people, api_as, lot, nurse):
     entry = services.entry_record(
-        lot=lot, kind="loss", quantity_mg="5", staff=people.medical, reason="Dropped"
+        lot=lot,
+        kind="loss",
+        quantity_mg="5",
+        staff=people.medical,
+        reason="Dropped",
+        witness=nurse,
+        witness_password=PASSWORD,
     )
     response = api_as(people.medical).post(
         f"/api/v1/controlled/entries/{entry.pk}/reverse/",
@@ -208,7 +220,9 @@ def test_the_entry_list_costs_the_same_for_one_entry_or_many(
         assert client.get("/api/v1/controlled/entries/").status_code == 200
     for _ in range(3):
         record = dose("10")
-        services.administration_record(dosing_record=record, lot=lot, recorded_by=people.medical)
+        services.administration_record(
+            dosing_record=record, lot=lot, recorded_by=people.medical, drawn_mg=Decimal("11")
+        )
         services.entry_record(
             lot=lot,
             kind="waste",

@@ -42,10 +42,18 @@ def waste(lot, people, witness, mg="5", password=PASSWORD, **kwargs):
 
 def test_the_balance_is_the_sum_of_the_entries(lot, people, nurse, dose):
     record = dose("35")
-    services.administration_record(dosing_record=record, lot=lot, recorded_by=people.medical)
+    services.administration_record(
+        dosing_record=record, lot=lot, recorded_by=people.medical, drawn_mg=Decimal("40")
+    )
     waste(lot, people, nurse, mg="5", dosing_record=record)
     services.entry_record(
-        lot=lot, kind="loss", quantity_mg="10", staff=people.medical, reason="Vial cracked"
+        lot=lot,
+        kind="loss",
+        quantity_mg="10",
+        staff=people.medical,
+        reason="Vial cracked",
+        witness=nurse,
+        witness_password=PASSWORD,
     )
 
     entries = list(LedgerEntry.objects.filter(lot=lot))
@@ -100,12 +108,13 @@ def test_the_last_milligrams_can_be_drawn_to_exactly_zero(lot, people, dose):
 
 
 def test_an_expired_lot_cannot_be_drawn_from(product, people, dose):
-    lot = receive_lot(
-        product=product,
-        received_by=people.medical,
-        expires_on=clinic_today(people.clinic) + datetime.timedelta(days=30),
+    expires_on = clinic_today(people.clinic) + datetime.timedelta(days=30)
+    lot = receive_lot(product=product, received_by=people.medical, expires_on=expires_on)
+    # Noon (clinic time) the day after expiry: the dose, given earlier that day, is past it.
+    day_after = datetime.datetime.combine(
+        expires_on + datetime.timedelta(days=1), datetime.time(12), tzinfo=people.clinic.zone
     )
-    with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
+    with time_machine.travel(day_after):
         record = dose("35")
         with pytest.raises(LotExpired) as refused:
             services.administration_record(
@@ -168,7 +177,9 @@ def test_a_witness_from_another_clinic_or_inactive_is_refused(lot, people, nurse
 
 def test_a_witnessed_waste_names_its_witness(lot, people, nurse, dose):
     record = dose("35")
-    services.administration_record(dosing_record=record, lot=lot, recorded_by=people.medical)
+    services.administration_record(
+        dosing_record=record, lot=lot, recorded_by=people.medical, drawn_mg=Decimal("40")
+    )
     entry = waste(lot, people, nurse, mg="5", dosing_record=record)
     assert entry.witness == nurse
     assert entry.patient == people.patient
@@ -354,7 +365,13 @@ def test_a_reversal_restores_the_balance_and_references_the_original(lot, people
 def test_an_entry_is_reversed_once_and_a_reversal_never(lot, people, nurse):
     receipt = lot.entries.get()
     extra = services.entry_record(
-        lot=lot, kind="loss", quantity_mg="5", staff=people.medical, reason="Dropped"
+        lot=lot,
+        kind="loss",
+        quantity_mg="5",
+        staff=people.medical,
+        reason="Dropped",
+        witness=nurse,
+        witness_password=PASSWORD,
     )
     reversal = services.entry_reverse(
         entry=extra,
@@ -468,6 +485,7 @@ def test_the_database_refuses_a_negative_running_balance(lot, people):
                     occurred_at=timezone.now(),
                     staff=people.medical,
                     recorded_by=people.medical,
+                    witness=people.admin,
                     reason="bypassing the service",
                 )
             ]

@@ -25,7 +25,9 @@ def pdf_text(data: bytes) -> str:
 @pytest.fixture
 def month_of_activity(lot, people, nurse, dose):
     record = dose("35")
-    services.administration_record(dosing_record=record, lot=lot, recorded_by=people.medical)
+    services.administration_record(
+        dosing_record=record, lot=lot, recorded_by=people.medical, drawn_mg=Decimal("40")
+    )
     services.entry_record(
         lot=lot,
         kind="waste",
@@ -99,6 +101,7 @@ def test_the_administration_log_csv_has_one_row_per_entry(month_of_activity, peo
     assert administration["quantity_units"] == "-0.70"
     assert administration["unit"] == "mL"
     assert administration["registrant_dea_number"] == "FC7654329"
+    assert administration["drawn_mg"] == "40.00"
     assert rows[2]["witness"] == "Nina Nurse, RN"
     assert rows[3]["second_witness"] == "Alice Admin"
     assert rows[3]["balance_after_mg"] == "400.00"
@@ -158,3 +161,38 @@ def test_the_inventory_pdf_and_csv(lot, people, nurse):
     assert row["full_containers"] == "0"
     assert row["open_container_units"] == "9.50"
     assert row["discrepancy_mg"] == "-25.00"
+
+
+def test_a_loss_row_holds_what_dea_form_106_asks(lot, people, nurse):
+    services.entry_record(
+        lot=lot,
+        kind="theft",
+        quantity_mg="450",
+        staff=people.medical,
+        witness=nurse,
+        witness_password=PASSWORD,
+        reason="Vial missing from the locked cabinet after the weekend",
+        reference="DPD 26-0142",
+    )
+    today = clinic_today(people.clinic)
+    rows = csv.DictReader(
+        io.StringIO(reports.administration_log_csv(clinic=people.clinic, start=today, end=today))
+    )
+    (theft,) = [r for r in rows if r["kind"] == "Theft / suspected diversion"]
+    assert theft["registrant"] and theft["registrant_dea_number"] == "FC7654329"
+    assert theft["registrant_address"] == "; ".join(people.clinic.address_lines)
+    assert theft["ndc"] == lot.product.ndc
+    assert (theft["product"], theft["strength"], theft["form"]) == (
+        "Ketamine 50 mg/mL, 10 mL vial",
+        "50 mg/mL",
+        "Vial (injectable solution)",
+    )
+    assert (theft["quantity_mg"], theft["quantity_units"], theft["containers"]) == (
+        "-450.00",
+        "-9.00",
+        "-0.90",
+    )
+    assert theft["date_time"].startswith(today.isoformat())
+    assert theft["reason_or_circumstances"].startswith("Vial missing")
+    assert theft["reference"] == "DPD 26-0142"
+    assert theft["witness"] == "Nina Nurse, RN"

@@ -1,6 +1,7 @@
 """Medical staff keep the controlled-substance ledger from its pages: receive a lot of
-ketamine, waste some with a witness who confirms with their own password, and count the lot
-with a second staff member."""
+ketamine, waste some with a witness who confirms with their own password, record a broken
+vial (witnessed too), which alerts the clinic on everyone's home page until each of them
+acknowledges it, and count the lot with a second staff member."""
 
 import datetime
 from decimal import Decimal
@@ -90,22 +91,47 @@ def test_medical_staff_receive_a_lot_waste_with_a_witness_and_count_it(
         people.therapist,
     )
 
-    # Count the lot with the admin as second counter: 19.5 mL on the shelf matches.
+    # A broken vial: a loss is witnessed like waste...
+    page.get_by_role("link", name="Loss / breakage").click()
+    assert page.locator("#id_witness_password").is_visible()
+    page.fill("#id_quantity_mg", "25")
+    page.fill("#id_reason", "Vial slipped from the tray and broke; contents not recoverable")
+    page.select_option("#id_witness", label="Alice Admin (Clinic admin)")
+    page.fill("#id_witness_password", PASSWORD)
+    page.get_by_role("button", name="Save").click()
+    assert "Entry recorded." in page.locator(".messages").inner_text()
+    assert balance(page) == Decimal("950")
+    assert "Alice Admin" in page.locator("#entry-3").inner_text()
+
+    # ...and alerts the clinic: it waits on the home page until acknowledged.
+    page.goto("/today/")
+    notice = page.locator("[id^=loss-notice-]")
+    assert "Loss / breakage of 25.00 mg" in notice.inner_text()
+    assert "lot K2201" in notice.inner_text()
+    notice.get_by_role("button", name="Acknowledge").click()
+    assert "Notice acknowledged." in page.locator(".messages").inner_text()
+    assert page.locator("[id^=loss-notice-]").count() == 0
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Controlled substances"
+    ).click()
+    page.get_by_role("link", name="K2201").click()
+
+    # Count the lot with the admin as second counter: 19 mL on the shelf matches.
     page.get_by_role("link", name="Count this lot").click()
-    page.fill("#id_counted_units", "19.5")
+    page.fill("#id_counted_units", "19")
     page.select_option("#id_second_counter", label="Alice Admin (Clinic admin)")
     page.fill("#id_second_counter_password", PASSWORD)
     page.get_by_role("button", name="Save").click()
     assert "Count recorded." in page.locator(".messages").inner_text()
     facts = page.locator("dl.facts").inner_text()
     assert "by Dana Medic, MD and Alice Admin" in facts
-    assert "19.50 mL = 975.00 mg" in facts
+    assert "19.00 mL = 950.00 mg" in facts
     assert "matches" in facts
     count = PhysicalCount.objects.get(lot=lot)
     assert (count.status, count.second_counter, count.counted_mg) == (
         "reconciled",
         people.admin,
-        Decimal("975.00"),
+        Decimal("950.00"),
     )
 
     # Back on the lot's page the count is listed under the ledger.

@@ -130,6 +130,9 @@ def test_a_therapist_cannot_post_a_dose_on_the_page(people, web_as):
         "/patients/{patient}/plans/new/",
         "/patients/{patient}/sessions/new/",
         "/patients/{patient}/measures/new/?instrument=phq9",
+        "/patients/{patient}/measures/new/?instrument=pcl5",
+        "/patients/{patient}/risk-assessments/new/",
+        "/patients/{patient}/safety-plan/",
         "/plans/{plan}/",
         "/sessions/{session}/",
     ],
@@ -204,11 +207,15 @@ def test_staff_entering_answers_may_say_when_they_were_given_in_clinic_time(peop
     assert "cannot be answered in the future" in response.content.decode()
     assert not MeasureResponse.objects.exists()
 
-    response = client.post(url, {**answers, "answered_at": "2026-11-20T18:30"})
+    # 18:30 in Denver ten days ago, read as clinic time (not the server's UTC).
+    zone = people.clinic.zone
+    day = (datetime.datetime.now(zone) - datetime.timedelta(days=10)).date()
+    given = datetime.datetime.combine(day, datetime.time(18, 30), tzinfo=zone)
+    response = client.post(url, {**answers, "answered_at": given.strftime("%Y-%m-%dT%H:%M")})
     assert response.status_code == 302
     saved = MeasureResponse.objects.get()
-    # 18:30 in Denver (MST, UTC-7) is 01:30 UTC the next day.
-    assert saved.answered_at == datetime.datetime(2026, 11, 21, 1, 30, tzinfo=datetime.UTC)
+    assert saved.answered_at == given
+    assert saved.answered_at.astimezone(datetime.UTC).hour != 18
     assert saved.score == 7
 
     # Patients answer now; the portal has no such field.

@@ -121,6 +121,9 @@ def test_ruths_phq9_item_9_waits_on_her_care_teams_dashboards(demo):
             (AlertKind.SUICIDAL_IDEATION, "urgent", True)
         ]
         assert alerts[0].measure.answers[8] > 0
+    # Left open to show the pathway: no assessment yet, so dosing is on hold.
+    assert [code for code, _ in selectors.risk_hold_reasons(patient=ruth)] == ["risk_alert"]
+    assert not ruth.risk_assessments.exists() and not ruth.safety_plans.exists()
 
 
 def test_screenings_show_a_sign_off_and_a_refusal(demo):

@@ -147,7 +147,7 @@ def test_phq9_item_9_at_zero_raises_nothing(people):
 
 
 @pytestmark_db
-def test_the_care_team_sees_the_alert_until_a_clinician_acknowledges_it(people, api_as):
+def test_the_care_team_sees_the_alert_until_a_risk_assessment_closes_it(people, api_as):
     services.measure_record(
         patient=people.patient, instrument="phq9", answers=[1] * 9, entered_by=people.patient.user
     )
@@ -163,17 +163,43 @@ def test_the_care_team_sees_the_alert_until_a_clinician_acknowledges_it(people, 
         f"/api/v1/safety-alerts/{alert.pk}/acknowledge/", {"note": ""}, format="json"
     )
     assert response.status_code == 400
-    alert.refresh_from_db()
-    assert alert.is_open
+    # A note, however full, no longer closes a suicidality alert: the risk assessment does.
     response = client.post(
         f"/api/v1/safety-alerts/{alert.pk}/acknowledge/",
         {"note": "Called Erin; safety plan reviewed, no intent."},
         format="json",
     )
-    assert response.status_code == 200
+    assert response.status_code == 409
+    assert response.json()["code"] == "risk_assessment_required"
+    alert.refresh_from_db()
+    assert alert.is_open
+    services.risk_assessment_record(
+        patient=people.patient,
+        by=people.therapist,
+        answers={"wish_dead": True, "suicidal_thoughts": False, "behaviour": False},
+        formulation="Passive wish to be dead on bad days; no thoughts of acting. Review weekly.",
+        alert=alert,
+    )
     assert api_as(people.medical).get("/api/v1/safety-alerts/?open=true").json()["results"] == []
     with pytest.raises(AlertAlreadyAcknowledged):
         services.safety_alert_acknowledge(alert=alert, by=people.medical, note="Also saw it")
+
+
+@pytestmark_db
+def test_a_vitals_alert_is_still_acknowledged_with_a_note(people, api_as):
+    alert = services.safety_alert_raise(
+        patient=people.patient, kind="vitals", severity="warning", message="BP 182/104"
+    )
+    with pytest.raises(InvalidInput):
+        services.safety_alert_acknowledge(alert=alert, by=people.therapist, note="  ")
+    response = api_as(people.therapist).post(
+        f"/api/v1/safety-alerts/{alert.pk}/acknowledge/",
+        {"note": "Rechecked at 15 minutes: 150/92."},
+        format="json",
+    )
+    assert response.status_code == 200
+    alert.refresh_from_db()
+    assert not alert.is_open and alert.acknowledged_by == people.therapist
 
 
 @pytestmark_db
@@ -188,8 +214,6 @@ def test_an_admin_cannot_acknowledge_an_alert(people, api_as):
         f"/api/v1/safety-alerts/{alert.pk}/acknowledge/", {"note": "Seen"}, format="json"
     )
     assert response.status_code == 403
-    with pytest.raises(InvalidInput):
-        services.safety_alert_acknowledge(alert=alert, by=people.therapist, note="  ")
 
 
 @pytestmark_db
@@ -344,3 +368,147 @@ def test_the_patient_page_draws_the_trend_with_doses(people, web_as):
     assert 'data-instrument="gad7"' in html
     assert "GAD-7 trend: 16 to 12" in html
     assert "<title>Dose 1," in html
+
+
+# PCL-5 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("total", "band"),
+    [
+        (0, "below PTSD cut-point"),
+        (32, "below PTSD cut-point"),
+        (33, "probable PTSD"),
+        (80, "probable PTSD"),
+    ],
+)
+def test_pcl5_bands_at_the_cut_point_of_33(total, band):
+    assert instruments.severity("pcl5", total) == band
+
+
+def test_pcl5_has_20_items_answered_0_to_4_and_tops_out_at_80():
+    spec = instruments.spec("pcl5")
+    assert (len(spec.items), spec.max_answer, spec.max_score) == (20, 4, 80)
+    assert instruments.validate_answers("pcl5", [4] * 20) == []
+    assert instruments.score("pcl5", [4] * 20) == 80
+    assert instruments.validate_answers("pcl5", [0] * 19 + [5]) == [
+        "Item 20: choose an answer from 0 to 4."
+    ]
+    assert "has 20 items; got 19" in instruments.validate_answers("pcl5", [1] * 19)[0]
+    # The other questionnaires still stop at 3.
+    assert "Item 7" in instruments.validate_answers("gad7", [0] * 6 + [4])[0]
+
+
+@given(st.lists(st.integers(0, 4), min_size=20, max_size=20))
+def test_a_pcl5_score_is_the_sum_and_always_in_a_band(answers):
+    assert instruments.validate_answers("pcl5", answers) == []
+    total = instruments.score("pcl5", answers)
+    assert total == sum(answers) <= 80
+    assert instruments.severity("pcl5", total) in ("below PTSD cut-point", "probable PTSD")
+
+
+@pytestmark_db
+@pytest.mark.parametrize(
+    ("answers", "score", "severity"),
+    [([4] * 20, 80, "probable PTSD"), ([0] * 20, 0, "below PTSD cut-point")],
+)
+def test_a_patient_records_a_pcl5_at_the_ends_of_the_scale(people, answers, score, severity):
+    response = services.measure_record(
+        patient=people.patient, instrument="pcl5", answers=answers, entered_by=people.patient.user
+    )
+    response.refresh_from_db()
+    assert (response.score, response.severity) == (score, severity)
+    assert not SafetyAlert.objects.exists()  # PCL-5 has no self-harm item
+
+
+@pytestmark_db
+@pytest.mark.parametrize(
+    ("instrument", "answers"),
+    [("pcl5", [1] * 19), ("pcl5", [1] * 19 + [5]), ("pcl5", [1] * 19 + [-1]), ("phq9", [4] * 9)],
+)
+def test_pcl5_and_phq9_answers_out_of_range_are_refused_over_the_api_and_change_nothing(
+    people, api_as, instrument, answers
+):
+    response = api_as(people.patient).post(
+        "/api/v1/measures/", {"instrument": instrument, "answers": answers}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) >= {"code", "detail"}
+    assert not MeasureResponse.objects.exists()
+
+
+@pytestmark_db
+def test_a_pcl5_answered_over_the_api_is_scored(people, api_as):
+    response = api_as(people.patient).post(
+        "/api/v1/measures/", {"instrument": "pcl5", "answers": [2] * 20}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert (response.json()["score"], response.json()["severity"]) == (40, "probable PTSD")
+
+
+@pytestmark_db
+@pytest.mark.parametrize(
+    ("scores", "response", "remission"),
+    [
+        ([50, 40], True, False),  # exactly 10 points lower
+        ([50, 41], False, False),  # 9 points
+        ([40, 30], True, True),  # 10 lower and below the cut-point
+        ([34, 32], False, True),  # below 33 without a 10-point drop
+        ([50], False, False),
+    ],
+)
+def test_pcl5_response_is_a_10_point_drop_and_remission_is_below_33(
+    people, scores, response, remission
+):
+    _series(people, "pcl5", scores, timezone.now() - datetime.timedelta(days=30))
+    (summary,) = measure_summaries(patient=people.patient)
+    assert (summary.response, summary.remission) == (response, remission)
+
+
+@pytestmark_db
+def test_pcl5_falls_due_with_the_doses_when_the_clinic_collects_it(people):
+    services.clinical_settings_update(
+        clinic=people.clinic, by=people.admin, measure_instruments=["gad7", "pcl5"]
+    )
+    plan = cleared_with_plan(people)
+    due = measures_due(patient=people.patient)
+    assert [(d.instrument, d.name) for d in due] == [("gad7", "GAD-7"), ("pcl5", "PCL-5")]
+    services.measure_record(
+        patient=people.patient,
+        instrument="pcl5",
+        answers=[2] * 20,
+        entered_by=people.patient.user,
+    )
+    assert [d.instrument for d in measures_due(patient=people.patient)] == ["gad7"]
+    record = dose(people, dosing_session(people, plan))
+    due = measures_due(
+        patient=people.patient, now=record.administered_at + datetime.timedelta(hours=25)
+    )
+    assert ("pcl5", "24 h after dose 1") in [(d.instrument, d.reason) for d in due]
+
+
+@pytestmark_db
+def test_a_patient_answers_the_pcl5_in_the_portal(people, web_as):
+    client = web_as(people.patient)
+    page = client.get("/portal/questionnaires/pcl5/").content.decode()
+    assert "20. Trouble falling or staying asleep" in page
+    assert "Extremely" in page and "Nearly every day" not in page
+    response = client.post("/portal/questionnaires/pcl5/", {f"item_{n}": "3" for n in range(1, 20)})
+    assert response.status_code == 200 and "Choose an answer." in response.content.decode()
+    assert not MeasureResponse.objects.exists()
+    response = client.post("/portal/questionnaires/pcl5/", {f"item_{n}": "3" for n in range(1, 21)})
+    assert response.status_code == 302
+    assert MeasureResponse.objects.get().score == 60
+
+
+@pytestmark_db
+def test_staff_enter_a_pcl5_and_the_patient_page_draws_its_trend(people, web_as):
+    client = web_as(people.therapist)
+    url = f"/patients/{people.patient.pk}/measures/new/?instrument=pcl5"
+    assert "PCL-5" in client.get(url).content.decode()
+    assert client.post(url, {f"item_{n}": "2" for n in range(1, 21)}).status_code == 302
+    assert MeasureResponse.objects.get().entered_on_behalf
+    _series(people, "pcl5", [52], timezone.now() - datetime.timedelta(days=14))
+    html = client.get(f"/patients/{people.patient.pk}/").content.decode()
+    assert 'data-instrument="pcl5"' in html
+    assert "PCL-5 trend: 52 to 40" in html

@@ -152,7 +152,9 @@ def test_the_full_lifecycle_with_progress(people, checklist):
 
 def test_past_plan_changes_are_dated_when_they_happened_within_the_rules(people, checklist):
     plan = draft(people)
-    screened = screen(people, checklist=checklist)
+    # Screened yesterday (clinic day), so three hours ago is after it even just past midnight.
+    yesterday = clinic_today(people.clinic) - datetime.timedelta(days=1)
+    screened = screen(people, checklist=checklist, on=yesterday)
     now = timezone.now()
     with pytest.raises(InvalidInput, match="future"):
         services.plan_activate(plan=plan, by=people.medical, at=now + datetime.timedelta(hours=1))

@@ -14,16 +14,20 @@ from tests.practice.clinical import cleared_with_plan, discharge, dose, dosing_s
 
 pytestmark = pytest.mark.django_db
 
-START = timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
+
+def start() -> datetime.datetime:
+    """Two days from the test's now (read when the test runs, not when the module loads)."""
+    return timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
 
 
 def create(people, **overrides):
+    starts_at = start()
     kwargs = {
         "patient": people.patient,
         "clinician": people.therapist,
         "kind": "integration",
-        "starts_at": START,
-        "ends_at": START + datetime.timedelta(hours=1),
+        "starts_at": starts_at,
+        "ends_at": starts_at + datetime.timedelta(hours=1),
         **overrides,
     }
     return services.session_create(**kwargs)
@@ -139,7 +143,7 @@ def test_no_show_only_after_the_start(people):
     session = create(people)
     with pytest.raises(SessionTransitionRefused, match="after it starts"):
         services.session_mark_no_show(session=session)
-    with time_machine.travel(START + datetime.timedelta(minutes=20)):
+    with time_machine.travel(session.starts_at + datetime.timedelta(minutes=20)):
         session = services.session_mark_no_show(session=session)
     assert session.status == "no_show"
     with pytest.raises(

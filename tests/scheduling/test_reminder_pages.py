@@ -323,6 +323,8 @@ def test_an_unreachable_provider_is_a_transient_error(settings):
         sms.RestSmsBackend().send(to="+13035550177", body="x", reference="r")
 
 
+# 10:00 in Denver: a reminder due in an hour falls outside the quiet hours.
+@time_machine.travel(datetime.datetime(2027, 2, 3, 17, 0, tzinfo=datetime.UTC))
 def test_a_provider_refusal_fails_the_reminder_without_retrying(people, provider, settings):
     settings.SMS_BACKEND = "scheduling.sms.RestSmsBackend"
     PatientMessaging.objects.create(patient=people.patient, sms_consent_at=timezone.now())
@@ -335,3 +337,24 @@ def test_a_provider_refusal_fails_the_reminder_without_retrying(people, provider
     reminder.refresh_from_db()
     assert "Number is not mobile" in reminder.last_error and reminder.attempts == 1
     assert mail.outbox == []
+
+
+# 03:30 UTC on 1 December is 20:30 on 30 November in Denver, the demo clinic's zone.
+LATE_EVENING = datetime.datetime(2026, 12, 1, 3, 30, tzinfo=datetime.UTC)
+
+
+@time_machine.travel(LATE_EVENING - datetime.timedelta(days=3), tick=False)
+def test_pages_show_times_in_the_clinics_zone_near_midnight_utc(people, web_as):
+    session = booked(people)
+    reminder = Reminder.objects.filter(session=session).earliest("send_at")
+    Reminder.objects.filter(pk=reminder.pk).update(send_at=LATE_EVENING)
+    assert people.clinic.timezone == "America/Denver"
+
+    portal = web_as(people.patient).get("/portal/").content.decode()
+    panel = portal.split('data-testid="portal-reminders"', 1)[1].split("</section>", 1)[0]
+    assert "Mon Nov 30, 8:30 PM" in panel
+    assert "Dec 1" not in panel
+
+    staff_page = web_as(people.admin).get(f"/sessions/{session.pk}/").content.decode()
+    assert "Nov 30, 20:30" in staff_page
+    assert "Dec 1, 03:30" not in staff_page

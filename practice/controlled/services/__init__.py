@@ -11,6 +11,7 @@ from practice.controlled.services.ledger import (
     product_create,
     registration_set,
 )
+from practice.controlled.services.notices import loss_notice_acknowledge
 
 __all__ = [
     "active_administration",
@@ -21,6 +22,7 @@ __all__ = [
     "entry_record",
     "entry_reverse",
     "inventory_take",
+    "loss_notice_acknowledge",
     "lot_receive",
     "product_create",
     "registration_set",

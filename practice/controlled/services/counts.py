@@ -9,7 +9,6 @@ from django.utils import timezone
 from practice.controlled.choices import CountStatus, EntryKind, InventoryKind
 from practice.controlled.errors import (
     CountAlreadyResolved,
-    InvalidInput,
     InventoryIncomplete,
 )
 from practice.controlled.models import Inventory, LedgerEntry, Lot, PhysicalCount
@@ -17,6 +16,7 @@ from practice.controlled.services._common import (
     append_entry,
     check_witness,
     fmt_mg,
+    invalid,
     lock_lot,
 )
 from practice.models import Clinic, StaffMember
@@ -26,9 +26,9 @@ def _units(value) -> Decimal:
     try:
         units = Decimal(str(value)).quantize(Decimal("0.01"))
     except ArithmeticError as exc:
-        raise InvalidInput("The counted quantity must be a number.") from exc
+        raise invalid("counted_units", "The counted quantity must be a number.") from exc
     if units < 0:
-        raise InvalidInput("A counted quantity cannot be negative.")
+        raise invalid("counted_units", "A counted quantity cannot be negative.")
     return units
 
 
@@ -83,13 +83,14 @@ def count_record(
     counter confirms with their password (WitnessRefused).
     """
     if counted_by.clinic_id != lot.clinic_id:
-        raise InvalidInput(f"{counted_by.display_name} works at another clinic.")
+        raise invalid(None, f"{counted_by.display_name} works at another clinic.")
     check_witness(
         clinic_id=lot.clinic_id,
         witness=second_counter,
         password=second_counter_password,
         not_same_as=[counted_by],
         role="second counter",
+        field="second_counter",
     )
     return _count(
         lot=lot,
@@ -113,8 +114,9 @@ def count_resolve(
     """Explain an open discrepancy; with `adjust`, bring the ledger to the counted quantity.
 
     The adjustment is an entry of exactly the discrepancy found (counted − ledger at the
-    time of the count), witnessed like any adjustment. Locks the count; refuses one that is
-    not open (CountAlreadyResolved) and an adjustment below zero (InsufficientStock).
+    time of the count), witnessed like any adjustment (by `append_entry`); one down alerts
+    like a loss. Locks the count; refuses one that is not open (CountAlreadyResolved) and an
+    adjustment below zero (InsufficientStock).
     """
     count = (
         PhysicalCount.objects.select_for_update(of=("self",)).select_related("lot").get(pk=count.pk)
@@ -122,17 +124,13 @@ def count_resolve(
     if count.status != CountStatus.OPEN:
         raise CountAlreadyResolved("This count has no open discrepancy.")
     if resolved_by.clinic_id != count.clinic_id:
-        raise InvalidInput(f"{resolved_by.display_name} works at another clinic.")
+        raise invalid(None, f"{resolved_by.display_name} works at another clinic.")
     explanation = explanation.strip()
     if not explanation:
-        raise InvalidInput("Explain the discrepancy: what was found, and why it happened.")
-    if adjust:
-        check_witness(
-            clinic_id=count.clinic_id,
-            witness=witness,
-            password=witness_password,
-            not_same_as=[resolved_by],
+        raise invalid(
+            "explanation", "Explain the discrepancy: what was found, and why it happened."
         )
+    if adjust:
         count.adjustment = append_entry(
             lot_id=count.lot_id,
             quantity_mg=count.discrepancy_mg,
@@ -141,6 +139,7 @@ def count_resolve(
             staff=resolved_by,
             recorded_by=resolved_by,
             witness=witness,
+            witness_password=witness_password,
             reason=(
                 f"Count of {count.counted_at:%Y-%m-%d} found {fmt_mg(count.counted_mg)} mg "
                 f"against {fmt_mg(count.ledger_balance_mg)} mg: {explanation}"
@@ -176,25 +175,26 @@ def inventory_take(
     Only one initial inventory per clinic.
     """
     if taken_by.clinic_id != clinic.pk:
-        raise InvalidInput(f"{taken_by.display_name} works at another clinic.")
+        raise invalid(None, f"{taken_by.display_name} works at another clinic.")
     if taken_on > clinic.today():
-        raise InvalidInput("An inventory cannot be dated in the future.")
+        raise invalid("taken_on", "An inventory cannot be dated in the future.")
     if (
         kind == InventoryKind.INITIAL
         and Inventory.objects.filter(clinic=clinic, kind=InventoryKind.INITIAL).exists()
     ):
-        raise InvalidInput("The initial inventory has already been taken; take a biennial one.")
+        raise invalid("kind", "The initial inventory has already been taken; take a biennial one.")
     check_witness(
         clinic_id=clinic.pk,
         witness=second_counter,
         password=second_counter_password,
         not_same_as=[taken_by],
         role="second counter",
+        field="second_counter",
     )
     lots = {lot.pk: lot for lot in Lot.objects.filter(clinic=clinic).select_related("product")}
     unknown = set(counts) - set(lots)
     if unknown:
-        raise InvalidInput("Some counted lots are not this clinic's lots.")
+        raise invalid("lines", "Some counted lots are not this clinic's lots.")
     on_hand = _lots_on_hand(clinic)
     missing = [lots[pk] for pk in on_hand if pk not in counts]
     if missing:

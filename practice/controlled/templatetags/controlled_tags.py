@@ -18,8 +18,9 @@ def _user(context):
 
 @register.simple_tag(takes_context=True)
 def controlled_alerts(context):
-    """Open count discrepancies, expiring lots and the inventory due date, for admins and
-    medical staff; None for anyone else (the panel then renders nothing)."""
+    """The user's open loss notices, open count discrepancies, expiring lots and the
+    inventory due date, for admins and medical staff; None for anyone else (the panel then
+    renders nothing)."""
     user = _user(context)
     actor = actor_for(user)
     if actor is None or actor.role not in LEDGER_ROLES:
@@ -32,6 +33,7 @@ def controlled_alerts(context):
         if (lot.expires_on - today).days <= selectors.EXPIRING_SOON_DAYS
     ]
     return {
+        "loss_notices": list(selectors.loss_notice_list(user=user, open_only=True)),
         "open_counts": list(selectors.open_discrepancies(user=user)),
         "expiring": expiring,
         "biennial_due": due,
