@@ -16,6 +16,7 @@ class PracticeConfig(AppConfig):
             models.Diagnosis,
             models.CareTeam,
             models.TreatmentPlan,
+            models.PlanTargetChange,
             models.Session,
             models.DosingRecord,
             models.Screening,

@@ -5,6 +5,7 @@ from backend.errors import DomainError, InvalidInput
 __all__ = [
     "AlertAlreadyAcknowledged",
     "AlreadyOnCareTeam",
+    "DischargeRefused",
     "DomainError",
     "DosingGateRefused",
     "DosingNotAllowed",
@@ -66,6 +67,12 @@ class DosingGateRefused(DomainError):
 
 class DosingRecordRefused(DomainError):
     code = "dosing_record_refused"
+
+
+class DischargeRefused(DosingRecordRefused):
+    """The patient may not leave yet; `extra["reasons"]` lists every reason."""
+
+    code = "discharge_refused"
 
 
 class MeasureRefused(InvalidInput):

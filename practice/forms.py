@@ -1,7 +1,7 @@
 from django import forms
 
 from practice.choices import AdverseEventKind, AdverseEventSeverity, Instrument, Route, SessionKind
-from practice.models import Patient
+from practice.models import ROUTE_SETTING_PREFIX, Patient
 
 PATIENT_FORM_FIELDS = [
     "legal_first_name",
@@ -110,7 +110,19 @@ class DosingForm(forms.Form):
     weight_kg = forms.DecimalField(
         label="Weight (kg)", max_digits=5, decimal_places=1, min_value=20
     )
+    weight_confirmed = forms.BooleanField(
+        required=False, label="Weight re-checked: it differs from the screening's"
+    )
     dose_mg = forms.DecimalField(label="Dose (mg)", max_digits=7, decimal_places=2, min_value=0.01)
+    dose_override = forms.BooleanField(
+        required=False, label="Override: give this dose outside the limits"
+    )
+    dose_override_reason = forms.CharField(
+        label="Reason for the override",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, clinic_id: int, **kwargs):
@@ -168,9 +180,9 @@ class ObservationsForm(forms.Form):
 
 
 class DischargeForm(forms.Form):
-    vitals_near_baseline = forms.BooleanField(
-        required=False, label="Vital signs back near baseline"
-    )
+    """The clinician's checks; whether vital signs are back near baseline is read from the
+    readings by the service, not ticked."""
+
     alert_and_oriented = forms.BooleanField(required=False, label="Alert and oriented")
     escort_present = forms.BooleanField(
         required=False, label="Escort present to take the patient home"
@@ -245,6 +257,15 @@ class PlanForm(forms.Form):
         self.fields["diagnoses"].queryset = diagnoses
 
 
+class PlanTargetForm(forms.Form):
+    induction_target_sessions = forms.IntegerField(
+        label="New induction target (doses)", min_value=1, max_value=20
+    )
+    reason = forms.CharField(
+        label="Reason for the change", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class AcknowledgeForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What you did")
 
@@ -305,7 +326,40 @@ class ClinicalSettingsForm(forms.Form):
         (
             "Pre-dose gate",
             "Checked before every dose; any failed check refuses the dose.",
-            ("predose_systolic_refuse_at", "predose_diastolic_refuse_at", "fasting_hours"),
+            (
+                "predose_systolic_refuse_at",
+                "predose_diastolic_refuse_at",
+                "predose_spo2_refuse_below",
+                "predose_heart_rate_refuse_above",
+                "predose_heart_rate_refuse_below",
+                "fasting_hours",
+                "weight_confirm_percent",
+            ),
+        ),
+        (
+            "Dose limits",
+            "A dose outside its route's range, or further off the plan's dose than the margin, "
+            "is refused unless medical staff override it with a reason.",
+            (
+                "dose_plan_margin_percent",
+                *(
+                    f"{prefix}_dose_{end}_mg_per_kg"
+                    for prefix in ROUTE_SETTING_PREFIX.values()
+                    for end in ("min", "max")
+                ),
+            ),
+        ),
+        (
+            "Discharge",
+            "The patient leaves after the route's observation time, on a last reading within "
+            "these limits and near the pre-dose one.",
+            (
+                *(f"{prefix}_observe_minutes" for prefix in ROUTE_SETTING_PREFIX.values()),
+                "discharge_systolic_below",
+                "discharge_diastolic_below",
+                "discharge_spo2_at_least",
+                "discharge_baseline_tolerance_percent",
+            ),
         ),
         (
             "Vital-sign alerts during a session",
@@ -343,6 +397,28 @@ class ClinicalSettingsForm(forms.Form):
         "predose_systolic_refuse_at": "Dosing is refused at or above this systolic pressure.",
         "predose_diastolic_refuse_at": "…or at or above this diastolic pressure.",
         "fasting_hours": "Staff confirm the patient fasted this long before the dose.",
+        "predose_spo2_refuse_below": "Dosing is refused below this oxygen saturation.",
+        "predose_heart_rate_refuse_above": "Dosing is refused above this heart rate.",
+        "predose_heart_rate_refuse_below": "…or below this one.",
+        "weight_confirm_percent": "A weight further than this from the screening's must be "
+        "re-checked and confirmed.",
+        "dose_plan_margin_percent": "Compared with the plan's starting dose and the last dose "
+        "given under the plan, in mg/kg.",
+        **{
+            f"{prefix}_dose_{end}_mg_per_kg": "mg per kg of body weight."
+            for prefix in ROUTE_SETTING_PREFIX.values()
+            for end in ("min", "max")
+        },
+        **{
+            f"{prefix}_observe_minutes": "From the dose to the earliest discharge."
+            for prefix in ROUTE_SETTING_PREFIX.values()
+        },
+        "oral_observe_minutes": "From the dose to the earliest discharge (absorbed more slowly).",
+        "discharge_systolic_below": "The last reading must be below this systolic pressure.",
+        "discharge_diastolic_below": "…and below this diastolic pressure.",
+        "discharge_spo2_at_least": "…with at least this oxygen saturation.",
+        "discharge_baseline_tolerance_percent": "Systolic, diastolic and heart rate of the last "
+        "reading within this much of the pre-dose values.",
         "alert_systolic_at": "Must be at or above the pre-dose refusal.",
         "alert_diastolic_at": "Must be at or above the pre-dose refusal.",
         "alert_heart_rate_above": "Beats per minute.",

@@ -7,6 +7,7 @@ every queryset can be scoped by clinic (see `practice.querysets`).
 import datetime
 import uuid
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -293,6 +294,38 @@ class TreatmentPlan(models.Model):
         return self.status in (PlanStatus.ACTIVE, PlanStatus.MAINTENANCE)
 
 
+class PlanTargetChange(models.Model):
+    """Medical staff changed a plan's induction target, saying why.
+
+    Past the target the dosing gate refuses another induction dose: the plan moves to
+    maintenance, or the target is raised here. The plan's own row keeps the new number (and
+    the audit log its change); this row keeps the reason beside it, for the plan's page.
+    """
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="target_changes")
+    from_sessions = models.PositiveSmallIntegerField()
+    to_sessions = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    reason = models.CharField(max_length=500)
+    changed_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+
+    objects = PatientScopedQuerySet.scoped(patient_path="plan__patient", clinic_path="plan__clinic")
+
+    class Meta:
+        ordering = ["plan", "changed_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="plan_target_change_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(from_sessions=F("to_sessions")), name="plan_target_change_changes"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Induction target {self.from_sessions} → {self.to_sessions} ({self.plan})"
+
+
 class Session(models.Model):
     """One appointment of a patient with a clinician: preparation, dosing or integration.
 
@@ -389,6 +422,20 @@ class DosingRecord(models.Model):
         blank=True,
         validators=[MinValueValidator(50), MaxValueValidator(100)],
     )
+    weight_confirmed = models.BooleanField(
+        default=False,
+        help_text="The day's weight differs from the screening's by more than the clinic's "
+        "margin and was re-checked.",
+    )
+    # A dose outside the route's range or the plan's dose, given on purpose: who, why, and
+    # what the gate said (the words of the refusal the override answered).
+    dose_override_by = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dose_override_reason = models.CharField(max_length=500, blank=True)
+    dose_override_for = models.CharField(
+        "dose override answered", max_length=500, blank=True, editable=False
+    )
     dissociation_score = models.PositiveSmallIntegerField(
         "peak dissociation (0–10)",
         null=True,
@@ -423,6 +470,11 @@ class DosingRecord(models.Model):
                 ),
                 name="dosing_discharge_checklist_complete",
             ),
+            models.CheckConstraint(
+                condition=Q(dose_override_by__isnull=True, dose_override_reason="")
+                | (Q(dose_override_by__isnull=False) & ~Q(dose_override_reason="")),
+                name="dosing_override_has_reason",
+            ),
         ]
 
     def __str__(self):
@@ -431,6 +483,24 @@ class DosingRecord(models.Model):
     @property
     def discharge_complete(self) -> bool:
         return self.discharged_at is not None
+
+    @property
+    def dose_overridden(self) -> bool:
+        return self.dose_override_by_id is not None
+
+
+def _mg_per_kg(label: str, default: str) -> models.DecimalField:
+    return models.DecimalField(label, max_digits=5, decimal_places=3, default=Decimal(default))
+
+
+# How each route's settings are named in ClinicalSettings (`im_dose_min_mg_per_kg`, …).
+ROUTE_SETTING_PREFIX = {
+    Route.INTRAMUSCULAR: "im",
+    Route.INTRAVENOUS: "iv",
+    Route.SUBCUTANEOUS: "sc",
+    Route.ORAL: "oral",
+    Route.INTRANASAL: "nasal",
+}
 
 
 def _default_instruments() -> list[str]:
@@ -467,6 +537,84 @@ class ClinicalSettings(models.Model):
     alert_heart_rate_above = models.PositiveSmallIntegerField("alert at heart rate >", default=120)
     alert_heart_rate_below = models.PositiveSmallIntegerField("alert at heart rate <", default=50)
     alert_spo2_below = models.PositiveSmallIntegerField("alert at SpO2 < (%)", default=92)
+    # Pre-dose gate, continued: pulse oximetry and heart rate, then the day's weight.
+    predose_spo2_refuse_below = models.PositiveSmallIntegerField(
+        "refuse dosing at SpO2 < (%)", default=94
+    )
+    predose_heart_rate_refuse_above = models.PositiveSmallIntegerField(
+        "refuse dosing at heart rate >", default=110
+    )
+    predose_heart_rate_refuse_below = models.PositiveSmallIntegerField(
+        "refuse dosing at heart rate <", default=50
+    )
+    weight_confirm_percent = models.PositiveSmallIntegerField(
+        "confirm a weight off the screening's by more than (%)", default=10
+    )
+    # The dose. Past these a dose needs a medical override with a reason.
+    #
+    # Route ranges (mg/kg): defaults a clinic starts from, each with its basis; the clinic's
+    # prescriber sets its own.
+    # - IV 0.1–1.0: the IV dose-finding trial in depression gave 0.1, 0.2, 0.5 and 1.0 mg/kg
+    #   (Fava et al., Mol Psychiatry 2020;25:1592–1603); 0.5 mg/kg over 40 minutes is the
+    #   reference dose (Zarate et al., Arch Gen Psychiatry 2006;63:856–864).
+    # - IM 0.1–2.0: 0.1–0.5 mg/kg in the IV/IM/SC dose-titration trial (Loo et al., Acta
+    #   Psychiatr Scand 2016;134:48–56); 2.0 mg/kg is the high dose of ketamine
+    #   psychotherapy trials (Krupitsky et al., J Subst Abuse Treat 2002;23:273–283).
+    # - SC 0.1–0.5: Loo et al. 2016, above.
+    # - Oral (troche, held in the mouth) 0.5–5.0: 1 mg/kg in the oral trial of Domany et al.
+    #   (Br J Psychiatry 2019;214:20–26); 5 mg/kg is a 300 mg troche, the top of the usual
+    #   100–300 mg (practice/reference.py), for a 60 kg adult.
+    # - Intranasal 0.1–1.5: 50 mg (about 0.7 mg/kg) in the intranasal trial of Lapidus et
+    #   al. (Biol Psychiatry 2014;76:970–976); bioavailability is about half of IV.
+    dose_plan_margin_percent = models.PositiveSmallIntegerField(
+        "override needed for a dose off the plan's by more than (%)", default=25
+    )
+    im_dose_min_mg_per_kg = _mg_per_kg("IM dose from (mg/kg)", "0.100")
+    im_dose_max_mg_per_kg = _mg_per_kg("IM dose up to (mg/kg)", "2.000")
+    iv_dose_min_mg_per_kg = _mg_per_kg("IV dose from (mg/kg)", "0.100")
+    iv_dose_max_mg_per_kg = _mg_per_kg("IV dose up to (mg/kg)", "1.000")
+    sc_dose_min_mg_per_kg = _mg_per_kg("SC dose from (mg/kg)", "0.100")
+    sc_dose_max_mg_per_kg = _mg_per_kg("SC dose up to (mg/kg)", "0.500")
+    oral_dose_min_mg_per_kg = _mg_per_kg("oral dose from (mg/kg)", "0.500")
+    oral_dose_max_mg_per_kg = _mg_per_kg("oral dose up to (mg/kg)", "5.000")
+    nasal_dose_min_mg_per_kg = _mg_per_kg("intranasal dose from (mg/kg)", "0.100")
+    nasal_dose_max_mg_per_kg = _mg_per_kg("intranasal dose up to (mg/kg)", "1.500")
+    # Discharge: the least observation after the dose, per route, then the last reading.
+    #
+    # No regulation sets a minimum for racemic ketamine; these defaults are a conservative
+    # clinical convention: 60 minutes after IV, IM, SC and intranasal doses, whose effects
+    # peak within minutes and fade over about an hour (practice/reference.py), and 90 after
+    # an oral dose, absorbed more slowly (peak plasma 30–60 minutes: Yanagihara et al.,
+    # Biopharm Drug Dispos 2003;24:37–43; Rolan et al., Br J Clin Pharmacol
+    # 2014;77:1011–1016). Esketamine nasal spray, when a clinic offers it, needs at least
+    # 120 minutes: the SPRAVATO REMS requires monitoring for at least two hours.
+    im_observe_minutes = models.PositiveSmallIntegerField(
+        "after IM, observe at least (minutes)", default=60
+    )
+    iv_observe_minutes = models.PositiveSmallIntegerField(
+        "after IV, observe at least (minutes)", default=60
+    )
+    sc_observe_minutes = models.PositiveSmallIntegerField(
+        "after SC, observe at least (minutes)", default=60
+    )
+    oral_observe_minutes = models.PositiveSmallIntegerField(
+        "after oral, observe at least (minutes)", default=90
+    )
+    nasal_observe_minutes = models.PositiveSmallIntegerField(
+        "after intranasal, observe at least (minutes)", default=60
+    )
+    discharge_systolic_below = models.PositiveSmallIntegerField(
+        "discharge needs systolic <", default=160
+    )
+    discharge_diastolic_below = models.PositiveSmallIntegerField(
+        "discharge needs diastolic <", default=100
+    )
+    discharge_spo2_at_least = models.PositiveSmallIntegerField(
+        "discharge needs SpO2 ≥ (%)", default=94
+    )
+    discharge_baseline_tolerance_percent = models.PositiveSmallIntegerField(
+        "near baseline: within (%) of the pre-dose reading", default=20
+    )
     screening_valid_months = models.PositiveSmallIntegerField(
         "screening valid for (months)", default=12, validators=[MinValueValidator(1)]
     )
@@ -511,6 +659,28 @@ class ClinicalSettings(models.Model):
     def __str__(self):
         return f"Clinical settings of {self.clinic}"
 
+    # A route added without its settings waits this long: the longest rule known, the
+    # esketamine REMS's two hours.
+    UNSET_ROUTE_OBSERVE_MINUTES = 120
+
+    def dose_range(self, route: str) -> tuple[Decimal, Decimal] | None:
+        """The route's dose range in mg/kg, (lowest, highest), both allowed; None for a
+        route without settings (the gate then refuses every dose by it)."""
+        prefix = ROUTE_SETTING_PREFIX.get(route)
+        if prefix is None:
+            return None
+        return (
+            Decimal(getattr(self, f"{prefix}_dose_min_mg_per_kg")),
+            Decimal(getattr(self, f"{prefix}_dose_max_mg_per_kg")),
+        )
+
+    def observe_minutes(self, route: str) -> int:
+        """The least observation after a dose by `route` before discharge."""
+        prefix = ROUTE_SETTING_PREFIX.get(route)
+        if prefix is None:
+            return self.UNSET_ROUTE_OBSERVE_MINUTES
+        return getattr(self, f"{prefix}_observe_minutes")
+
     # Outside these bounds a number is a typo, not a clinical choice: a refusal at 0 would
     # refuse every dose, one at 999 would switch the gate off.
     BOUNDS = {
@@ -522,10 +692,22 @@ class ClinicalSettings(models.Model):
         "alert_heart_rate_above": (60, 200),
         "alert_heart_rate_below": (30, 100),
         "alert_spo2_below": (80, 99),
+        "predose_spo2_refuse_below": (85, 99),
+        "predose_heart_rate_refuse_above": (70, 180),
+        "predose_heart_rate_refuse_below": (30, 70),
+        "weight_confirm_percent": (2, 50),
+        "dose_plan_margin_percent": (5, 100),
+        **{f"{prefix}_observe_minutes": (15, 480) for prefix in ROUTE_SETTING_PREFIX.values()},
+        "discharge_systolic_below": (120, 220),
+        "discharge_diastolic_below": (70, 130),
+        "discharge_spo2_at_least": (85, 99),
+        "discharge_baseline_tolerance_percent": (5, 50),
         "screening_valid_months": (1, 24),
         "integration_within_days": (1, 60),
         "measure_maintenance_days": (7, 365),
     }
+    # mg/kg: from a hundredth (a typo below) to 20 (beyond any sub-anaesthetic use).
+    DOSE_BOUNDS = (Decimal("0.010"), Decimal("20.000"))
 
     def clean(self):
         """Every problem at once, per field: bounds, then whether the thresholds agree."""
@@ -541,6 +723,17 @@ class ClinicalSettings(models.Model):
                 errors[name] = f"Enter a number from {low} to {high}."
             else:
                 numbers[name] = value
+        low, high = self.DOSE_BOUNDS
+        for prefix in ROUTE_SETTING_PREFIX.values():
+            for end in ("min", "max"):
+                name = f"{prefix}_dose_{end}_mg_per_kg"
+                value = getattr(self, name)
+                if not isinstance(value, Decimal | int) or isinstance(value, bool):
+                    continue  # clean_fields reports it
+                if not low <= Decimal(value) <= high:
+                    errors[name] = f"Enter a dose from {low} to {high} mg/kg."
+                else:
+                    numbers[name] = Decimal(value)
 
         def check(name: str, other: str, ok, message: str) -> None:
             known = name in numbers and other in numbers and name not in errors
@@ -577,6 +770,63 @@ class ClinicalSettings(models.Model):
             "alert_heart_rate_above",
             lambda low, high: low < high,
             "Must be below the upper heart-rate alert ({}).",
+        )
+        # The pre-dose gate is at least as strict as the in-session alerts.
+        check(
+            "predose_heart_rate_refuse_below",
+            "predose_heart_rate_refuse_above",
+            lambda low, high: low < high,
+            "Must be below the upper pre-dose heart-rate limit ({}).",
+        )
+        check(
+            "predose_heart_rate_refuse_above",
+            "alert_heart_rate_above",
+            lambda refuse, alert: refuse <= alert,
+            "Refuse dosing at or below the in-session alert level (heart rate > {}).",
+        )
+        check(
+            "predose_heart_rate_refuse_below",
+            "alert_heart_rate_below",
+            lambda refuse, alert: refuse >= alert,
+            "Refuse dosing at or above the in-session alert level (heart rate < {}).",
+        )
+        check(
+            "predose_spo2_refuse_below",
+            "alert_spo2_below",
+            lambda refuse, alert: refuse >= alert,
+            "Refuse dosing at or above the in-session alert level (SpO2 < {}%).",
+        )
+        for prefix in ROUTE_SETTING_PREFIX.values():
+            check(
+                f"{prefix}_dose_min_mg_per_kg",
+                f"{prefix}_dose_max_mg_per_kg",
+                lambda low, high: low < high,
+                "Must be below the highest dose of the route ({} mg/kg).",
+            )
+        # A patient is never sent home at a reading that would raise an alert in the room.
+        check(
+            "discharge_diastolic_below",
+            "discharge_systolic_below",
+            lambda dia, sys: dia < sys,
+            "Must be below the systolic discharge limit ({}).",
+        )
+        check(
+            "discharge_systolic_below",
+            "alert_systolic_at",
+            lambda discharge, alert: discharge <= alert,
+            "Discharge only below the in-session alert level (systolic ≥ {}).",
+        )
+        check(
+            "discharge_diastolic_below",
+            "alert_diastolic_at",
+            lambda discharge, alert: discharge <= alert,
+            "Discharge only below the in-session alert level (diastolic ≥ {}).",
+        )
+        check(
+            "discharge_spo2_at_least",
+            "alert_spo2_below",
+            lambda discharge, alert: discharge >= alert,
+            "Discharge only above the in-session alert level (SpO2 < {}%).",
         )
 
         known = set(Instrument.values)

@@ -15,7 +15,7 @@ from backend.errors import DomainError
 from practice import services as practice_services
 from practice.choices import Route
 from practice.models import Patient
-from practice.selectors import plan_running_for, screening_current
+from practice.selectors import plan_running_for, screening_current, screening_problem
 from scheduling.models import Retreat, Room, WorkingHours
 from scheduling.services import retreats
 from scheduling.services.availability import clinic_zone, local_instant, working_hours_set
@@ -38,7 +38,7 @@ RETREAT_COHORT = [
 
 def _cleared(patient: Patient, medical, today) -> None:
     """A cleared screening and a running plan, through the clinical services."""
-    if screening_current(patient=patient, on=today) is None:
+    if screening_problem(screening_current(patient=patient, on=today), today):
         practice_services.screening_record(
             patient=patient,
             by=medical,
@@ -113,7 +113,9 @@ def seed(ctx: dict) -> dict:
     # A dosing session for the first patient with a running plan (clinical seed).
     for patient in people:
         plan = plan_running_for(patient=patient)
-        if plan is not None and screening_current(patient=patient, on=today):
+        if plan is not None and not screening_problem(
+            screening_current(patient=patient, on=today), today
+        ):
             book(
                 patient=patient,
                 clinician=medical,

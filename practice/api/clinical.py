@@ -11,7 +11,14 @@ from backend.roles import CLINICIAN_ROLES, MEDICAL, PATIENT, STAFF_ROLES
 from practice import services
 from practice.api.common import VisiblePatientField, staff_of
 from practice.choices import Route
-from practice.models import Contraindication, Diagnosis, Screening, ScreeningFinding, TreatmentPlan
+from practice.models import (
+    Contraindication,
+    Diagnosis,
+    PlanTargetChange,
+    Screening,
+    ScreeningFinding,
+    TreatmentPlan,
+)
 from practice.selectors import contraindication_list, plan_get, plan_list, screening_list
 
 
@@ -121,7 +128,15 @@ class ScreeningViewSet(
         return Response(ContraindicationSerializer(items, many=True).data)
 
 
+class PlanTargetChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanTargetChange
+        fields = ["from_sessions", "to_sessions", "reason", "changed_by", "changed_at"]
+        read_only_fields = fields
+
+
 class TreatmentPlanSerializer(serializers.ModelSerializer):
+    target_changes = PlanTargetChangeSerializer(many=True, read_only=True)
     induction_doses = serializers.IntegerField(read_only=True)
     doses_given = serializers.IntegerField(read_only=True)
     progress = serializers.SerializerMethodField()
@@ -135,6 +150,7 @@ class TreatmentPlanSerializer(serializers.ModelSerializer):
             "route",
             "starting_dose_mg_per_kg",
             "induction_target_sessions",
+            "target_changes",
             "induction_weeks",
             "maintenance_interval_days",
             "goals",
@@ -181,6 +197,11 @@ class PlanReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
+class PlanTargetSerializer(serializers.Serializer):
+    induction_target_sessions = serializers.IntegerField(min_value=1, max_value=20)
+    reason = serializers.CharField(max_length=500)
+
+
 class PlanFilter(django_filters.FilterSet):
     class Meta:
         model = TreatmentPlan
@@ -197,7 +218,7 @@ class TreatmentPlanViewSet(
     filterset_class = PlanFilter
     read_roles = STAFF_ROLES | {PATIENT}
     write_roles = CLINICIAN_ROLES
-    action_roles = {"activate": frozenset({MEDICAL})}
+    action_roles = {"activate": frozenset({MEDICAL}), "target": frozenset({MEDICAL})}
 
     def get_queryset(self):
         return plan_list(user=self.request.user)
@@ -219,6 +240,18 @@ class TreatmentPlanViewSet(
     def activate(self, request, pk=None):
         """Start the induction (draft → active); needs a cleared, unexpired screening."""
         plan = services.plan_activate(plan=self.get_object(), by=staff_of(request))
+        return Response(self._data(plan))
+
+    @extend_schema(request=PlanTargetSerializer, responses=TreatmentPlanSerializer)
+    @action(detail=True, methods=["post"])
+    def target(self, request, pk=None):
+        """Change the induction target, with the reason (medical staff). Past the target the
+        dosing gate refuses another induction dose."""
+        payload = PlanTargetSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        plan = services.plan_target_change(
+            plan=self.get_object(), by=staff_of(request), **payload.validated_data
+        )
         return Response(self._data(plan))
 
     @extend_schema(request=None, responses=TreatmentPlanSerializer)

@@ -157,6 +157,10 @@ class DosingRecordSerializer(serializers.ModelSerializer):
             "predose_diastolic",
             "predose_heart_rate",
             "predose_spo2",
+            "weight_confirmed",
+            "dose_override_by",
+            "dose_override_reason",
+            "dose_override_for",
             "dissociation_score",
             "notes",
             "discharge_vitals_near_baseline",
@@ -188,6 +192,21 @@ class DosingRecordCreateSerializer(serializers.Serializer):
     predose_spo2 = serializers.IntegerField(
         min_value=50, max_value=100, required=False, allow_null=True
     )
+    weight_confirmed = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The weight differs from the screening's by more than the clinic's margin "
+        "and was re-checked.",
+    )
+    dose_override = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Give a dose outside the route's range or the plan's dose on purpose "
+        "(medical staff, with dose_override_reason).",
+    )
+    dose_override_reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default=""
+    )
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -209,7 +228,12 @@ class ObservationsSerializer(serializers.Serializer):
 
 
 class DischargeSerializer(serializers.Serializer):
-    vitals_near_baseline = serializers.BooleanField()
+    vitals_near_baseline = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Read from the vital signs; if sent, it must agree with them.",
+    )
     alert_and_oriented = serializers.BooleanField()
     escort_present = serializers.BooleanField()
 
@@ -381,7 +405,9 @@ class SessionViewSet(
     @extend_schema(request=DischargeSerializer, responses=DosingRecordSerializer)
     @action(detail=True, methods=["post"], url_path="dosing/discharge")
     def discharge(self, request, pk=None):
-        """Discharge with the checklist complete (medical staff)."""
+        """Discharge after the route's observation time, on a last reading within the
+        clinic's limits and near the pre-dose one, with the checklist complete (medical
+        staff). A refusal is 409 with every reason."""
         record = self._record()
         payload = DischargeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -7,6 +7,17 @@ class ProductForm(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# Which routes each form of product can be given by. The injectable solution of a vial is
+# given IM, IV or SC, or intranasally with an atomiser; a troche is held in the mouth
+# (the oral route). "Other" names no route, so no dose is drawn from it until the product
+# is recorded with its form.
+ROUTES_FOR_FORM = {
+    ProductForm.VIAL: frozenset({"im", "iv", "sc", "in"}),
+    ProductForm.TROCHE: frozenset({"oral"}),
+    ProductForm.OTHER: frozenset(),
+}
+
+
 class Schedule(models.TextChoices):
     II = "II", "Schedule II"
     IIN = "IIN", "Schedule IIN"

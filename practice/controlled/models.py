@@ -16,6 +16,7 @@ from django.db.models import F, Q
 
 from backend.roles import ADMIN, MEDICAL, actor_for
 from practice.controlled.choices import (
+    ROUTES_FOR_FORM,
     CountStatus,
     EntryKind,
     InventoryKind,
@@ -132,6 +133,10 @@ class Product(models.Model):
         if self.form == ProductForm.VIAL:
             return f"{units} mL vial"
         return f"{units} {self.unit_label}s per container"
+
+    def suits_route(self, route: str) -> bool:
+        """Whether this formulation is given by `route` (a `practice.choices.Route`)."""
+        return route in ROUTES_FOR_FORM.get(self.form, frozenset())
 
     @property
     def mg_per_container(self) -> Decimal:

@@ -12,6 +12,7 @@ from practice.selectors.clinical import (
     plan_running_for,
     screening_current,
     screening_list,
+    screening_problem,
     session_get,
     session_list,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "safety_plan_list",
     "screening_current",
     "screening_list",
+    "screening_problem",
     "session_get",
     "session_list",
     "staff_list",

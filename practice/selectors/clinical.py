@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from practice.choices import PlanStatus, ScreeningResult, SessionKind, SessionStatus
+from practice.choices import (
+    ContraindicationSeverity,
+    PlanStatus,
+    ScreeningResult,
+    SessionKind,
+    SessionStatus,
+)
 from practice.models import (
     AdverseEvent,
     Clinic,
@@ -42,24 +48,48 @@ def screening_list(*, user) -> QuerySet[Screening]:
 
 
 def screening_current(*, patient: Patient, on: datetime.date) -> Screening | None:
-    """The newest cleared screening of `patient` valid on day `on`, or None."""
+    """The newest screening of `patient` taken on or before day `on`, whatever its result.
+
+    The newest screening speaks for the patient: a later one that found a contraindication
+    (or needs review) closes the gate even while an older cleared one is unexpired, until
+    a newer screening clears. Whether it allows dosing on `on` is `screening_problem`.
+    """
     return (
-        Screening.objects.filter(
-            patient=patient,
-            result=ScreeningResult.CLEARED,
-            screened_on__lte=on,
-            expires_on__gte=on,
-        )
+        Screening.objects.filter(patient=patient, screened_on__lte=on)
         .order_by("-screened_on", "-id")
         .first()
     )
+
+
+def screening_problem(screening: Screening | None, on: datetime.date) -> str | None:
+    """Why `screening` (the patient's newest, see `screening_current`) does not clear them
+    for a dose on day `on`, in words for the refusal; None when it does."""
+    if screening is None:
+        return "the patient has not been screened"
+    taken = f"{screening.screened_on:%b %-d, %Y}"
+    if screening.result == ScreeningResult.NOT_CLEARED:
+        found = [
+            f.name
+            for f in screening.findings.all()
+            if f.severity == ContraindicationSeverity.ABSOLUTE
+        ]
+        what = f" ({', '.join(found)})" if found else ""
+        return (
+            f"the newest screening ({taken}) found an absolute contraindication{what}; "
+            "only a newer screening that clears can reopen dosing"
+        )
+    if screening.result == ScreeningResult.NEEDS_REVIEW:
+        return f"the newest screening ({taken}) needs a medical sign-off"
+    if on > screening.expires_on:
+        return f"the newest screening ({taken}) expired on {screening.expires_on:%b %-d, %Y}"
+    return None
 
 
 def plan_list(*, user) -> QuerySet[TreatmentPlan]:
     return (
         TreatmentPlan.objects.visible_to(user)
         .select_related("patient", "created_by__user", "screening")
-        .prefetch_related("diagnoses")
+        .prefetch_related("diagnoses", "target_changes")
         .annotate(
             doses_given=Count(
                 "sessions__dosing", filter=~Q(sessions__status=SessionStatus.CANCELLED)

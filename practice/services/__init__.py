@@ -8,10 +8,13 @@ from practice.services.alerts import safety_alert_acknowledge, safety_alert_rais
 from practice.services.clinical_settings import clinical_settings_update
 from practice.services.dosing import (
     adverse_event_record,
+    discharge_failures,
+    dose_failures,
     dosing_discharge,
     dosing_observations_update,
     dosing_record_create,
     predose_gate_failures,
+    session_gate_failures,
     vitals_record,
 )
 from practice.services.measures import measure_record
@@ -29,6 +32,7 @@ from practice.services.plans import (
     plan_create,
     plan_discontinue,
     plan_move_to_maintenance,
+    plan_target_change,
 )
 from practice.services.risk import risk_assessment_record, safety_plan_write
 from practice.services.screening import (
@@ -52,6 +56,8 @@ __all__ = [
     "clinical_settings_update",
     "diagnosis_add",
     "diagnosis_remove",
+    "discharge_failures",
+    "dose_failures",
     "dosing_discharge",
     "dosing_observations_update",
     "dosing_record_create",
@@ -63,6 +69,7 @@ __all__ = [
     "plan_create",
     "plan_discontinue",
     "plan_move_to_maintenance",
+    "plan_target_change",
     "predose_gate_failures",
     "risk_assessment_record",
     "safety_alert_acknowledge",
@@ -73,6 +80,7 @@ __all__ = [
     "session_check_in",
     "session_complete",
     "session_create",
+    "session_gate_failures",
     "session_mark_no_show",
     "session_rules_check",
     "vitals_record",

@@ -4,13 +4,28 @@ from django.db import transaction
 
 from backend.roles import ADMIN
 from practice.errors import InvalidInput, RoleNotAllowed
-from practice.models import Clinic, ClinicalSettings, StaffMember
+from practice.models import ROUTE_SETTING_PREFIX, Clinic, ClinicalSettings, StaffMember
 
 # What a clinic admin may change; the row's clinic and timestamp are not settings.
 EDITABLE_FIELDS = (
     "predose_systolic_refuse_at",
     "predose_diastolic_refuse_at",
+    "predose_spo2_refuse_below",
+    "predose_heart_rate_refuse_above",
+    "predose_heart_rate_refuse_below",
     "fasting_hours",
+    "weight_confirm_percent",
+    "dose_plan_margin_percent",
+    *(
+        f"{prefix}_dose_{end}_mg_per_kg"
+        for prefix in ROUTE_SETTING_PREFIX.values()
+        for end in ("min", "max")
+    ),
+    *(f"{prefix}_observe_minutes" for prefix in ROUTE_SETTING_PREFIX.values()),
+    "discharge_systolic_below",
+    "discharge_diastolic_below",
+    "discharge_spo2_at_least",
+    "discharge_baseline_tolerance_percent",
     "alert_systolic_at",
     "alert_diastolic_at",
     "alert_heart_rate_above",
@@ -31,8 +46,9 @@ def clinical_settings_update(*, clinic: Clinic, by: StaffMember, **fields) -> Cl
 
     Locks the clinic's settings row (creating it with the defaults on first change), applies
     `fields`, and validates the whole row with `full_clean()`: each number within sane
-    bounds, the thresholds coherent with one another (a pre-dose refusal at or below the
-    in-session alert, diastolic below systolic, the low heart-rate alert below the high one),
+    bounds, the thresholds coherent with one another (a pre-dose refusal at least as strict
+    as the in-session alert, diastolic below systolic, each low limit below its high one,
+    each route's lowest dose below its highest, discharge limits inside the alert levels),
     questionnaires from the known instruments, hours after a dose positive. Raises
     RoleNotAllowed (403) for anyone else, InvalidInput for a name that is not a setting, and
     ValidationError with every problem per field; on any error nothing changes. The change is

@@ -10,8 +10,16 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from practice.choices import AlertKind, AlertSeverity, SessionKind, SessionStatus
+from practice.choices import (
+    AlertKind,
+    AlertSeverity,
+    PlanStatus,
+    Route,
+    SessionKind,
+    SessionStatus,
+)
 from practice.errors import (
+    DischargeRefused,
     DosingGateRefused,
     DosingNotAllowed,
     DosingRecordRefused,
@@ -23,9 +31,16 @@ from practice.models import (
     DosingRecord,
     Session,
     StaffMember,
+    TreatmentPlan,
     VitalSigns,
 )
-from practice.selectors import clinical_settings_for, risk_hold_reasons, screening_current
+from practice.selectors import (
+    clinical_settings_for,
+    plan_progress,
+    risk_hold_reasons,
+    screening_current,
+    screening_problem,
+)
 from practice.services._common import require_same_clinic
 from practice.services.alerts import safety_alert_raise
 from practice.services.sessions import clinic_date
@@ -37,6 +52,43 @@ def _require_medical(by: StaffMember, patient, doing: str) -> None:
         raise DosingNotAllowed(f"Only medical staff may {doing}.")
 
 
+def session_gate_failures(
+    *,
+    session: Session,
+    settings: ClinicalSettings | None = None,
+    on: datetime.date | None = None,
+) -> list[tuple[str, str]]:
+    """What the gate knows before the bedside checks, as (code, message): the patient's
+    newest screening clears them on `on`, the plan is running, an induction plan has not
+    reached its target, and no suicide risk holds dosing (`risk_hold_reasons`). Pure read:
+    the dose form shows it before anything is typed."""
+    on = on or clinic_date(session.clinic, timezone.now())
+    failures: list[tuple[str, str]] = []
+    problem = screening_problem(screening_current(patient=session.patient, on=on), on)
+    if problem:
+        failures.append(
+            ("screening", f"The patient has no cleared, unexpired screening for today: {problem}.")
+        )
+    plan = session.plan
+    if plan is None or not plan.is_running:
+        status = plan.get_status_display().lower() if plan else "missing"
+        failures.append(("plan", f"The treatment plan is not active (it is {status})."))
+    elif plan.status == PlanStatus.ACTIVE:
+        given = plan_progress(plan).induction_doses
+        if given >= plan.induction_target_sessions:
+            failures.append(
+                (
+                    "induction_target",
+                    f"The plan's induction target is reached ({given} of "
+                    f"{plan.induction_target_sessions} induction doses): move the plan to "
+                    "maintenance, or medical staff change the target with a reason.",
+                )
+            )
+    # Suicide risk: an open urgent alert, or a moderate/high assessment without a safety plan.
+    failures.extend(risk_hold_reasons(patient=session.patient))
+    return failures
+
+
 def predose_gate_failures(
     *,
     session: Session,
@@ -44,22 +96,16 @@ def predose_gate_failures(
     fasting_confirmed: bool,
     predose_systolic: int | None,
     predose_diastolic: int | None,
+    predose_heart_rate: int | None = None,
+    predose_spo2: int | None = None,
     settings: ClinicalSettings | None = None,
     on: datetime.date | None = None,
 ) -> list[tuple[str, str]]:
-    """Every reason the pre-dose gate refuses, as (code, message); empty when it opens.
-
-    Pure read: the dose form shows it live and `dosing_record_create` enforces it.
-    """
+    """Every reason the pre-dose gate refuses before the dose itself, as (code, message):
+    `session_gate_failures`, then escort, fasting, blood pressure, SpO2 and heart rate
+    against the clinic's limits. Empty when it opens. Pure read."""
     settings = settings or clinical_settings_for(session.clinic_id)
-    on = on or clinic_date(session.clinic, timezone.now())
-    failures: list[tuple[str, str]] = []
-    if screening_current(patient=session.patient, on=on) is None:
-        failures.append(("screening", "The patient has no cleared, unexpired screening for today."))
-    plan = session.plan
-    if plan is None or not plan.is_running:
-        status = plan.get_status_display().lower() if plan else "missing"
-        failures.append(("plan", f"The treatment plan is not active (it is {status})."))
+    failures = session_gate_failures(session=session, settings=settings, on=on)
     if not escort_confirmed:
         failures.append(("escort", "Confirm the escort / driver who will take the patient home."))
     if not fasting_confirmed:
@@ -80,8 +126,160 @@ def predose_gate_failures(
                 f"{settings.predose_diastolic_refuse_at}).",
             )
         )
-    # Suicide risk: an open urgent alert, or a moderate/high assessment without a safety plan.
-    failures.extend(risk_hold_reasons(patient=session.patient))
+    if predose_spo2 is None:
+        failures.append(("spo2", "Take the pre-dose SpO2."))
+    elif predose_spo2 < settings.predose_spo2_refuse_below:
+        failures.append(
+            (
+                "spo2",
+                f"Pre-dose SpO2 {predose_spo2}% is below the clinic's limit "
+                f"({settings.predose_spo2_refuse_below}%).",
+            )
+        )
+    if predose_heart_rate is None:
+        failures.append(("heart_rate", "Take the pre-dose heart rate."))
+    elif predose_heart_rate > settings.predose_heart_rate_refuse_above:
+        failures.append(
+            (
+                "heart_rate",
+                f"Pre-dose heart rate {predose_heart_rate} is above the clinic's limit "
+                f"({settings.predose_heart_rate_refuse_above}).",
+            )
+        )
+    elif predose_heart_rate < settings.predose_heart_rate_refuse_below:
+        failures.append(
+            (
+                "heart_rate",
+                f"Pre-dose heart rate {predose_heart_rate} is below the clinic's limit "
+                f"({settings.predose_heart_rate_refuse_below}).",
+            )
+        )
+    return failures
+
+
+# The dose checks a medical override may answer (with a reason); every other check is a
+# hard stop.
+OVERRIDABLE = ("dose_range", "dose_plan")
+# Where each reason points on the form and in the API, for `fields` of the refusal.
+REASON_FIELDS = {
+    "escort": "escort_confirmed",
+    "fasting": "fasting_confirmed",
+    "blood_pressure": "predose_systolic",
+    "spo2": "predose_spo2",
+    "heart_rate": "predose_heart_rate",
+    "weight": "weight_confirmed",
+    "route": "route",
+    "dose_range": "dose_mg",
+    "dose_range_unset": "route",
+    "dose_plan": "dose_mg",
+    "override_reason": "dose_override_reason",
+    "lot": "lot_id",
+    "lot_expired": "lot_id",
+    "formulation": "lot_id",
+    "stock": "lot_id",
+}
+
+
+def _percent_off(value: Decimal, reference: Decimal) -> Decimal:
+    if reference <= 0:
+        return Decimal("Infinity") if value != reference else Decimal(0)
+    return abs(value - reference) * 100 / reference
+
+
+def _mg_per_kg(dose_mg: Decimal, weight_kg: Decimal) -> Decimal:
+    return (Decimal(dose_mg) / Decimal(weight_kg)).quantize(Decimal("0.001"), ROUND_HALF_UP)
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{Decimal(value).normalize():f}"
+
+
+def dose_failures(
+    *,
+    session: Session,
+    dose_mg: Decimal,
+    weight_kg: Decimal,
+    route: str,
+    weight_confirmed: bool = False,
+    settings: ClinicalSettings | None = None,
+    on: datetime.date | None = None,
+) -> list[tuple[str, str]]:
+    """What is wrong with the dose itself, as (code, message); empty when nothing is.
+
+    - weight: more than the clinic's `weight_confirm_percent` off the newest screening's
+      weight, unless re-weighed and confirmed (`weight_confirmed`);
+    - route: not the plan's route (change the plan instead);
+    - dose_range: mg/kg outside the clinic's range for the route;
+    - dose_plan: mg/kg more than `dose_plan_margin_percent` off both the plan's starting
+      dose and the last dose given under the plan (so the titration so far is the
+      reference, step by step).
+    The last two (`OVERRIDABLE`) may be answered by a medical override with a reason.
+    """
+    settings = settings or clinical_settings_for(session.clinic_id)
+    on = on or clinic_date(session.clinic, timezone.now())
+    plan = session.plan
+    failures: list[tuple[str, str]] = []
+    screening = screening_current(patient=session.patient, on=on)
+    if screening is not None and not weight_confirmed:
+        off = _percent_off(weight_kg, screening.weight_kg)
+        if off > settings.weight_confirm_percent:
+            failures.append(
+                (
+                    "weight",
+                    f"Today's weight, {_fmt(weight_kg)} kg, is {off:.0f} % off the screening's "
+                    f"{_fmt(screening.weight_kg)} kg (more than "
+                    f"{settings.weight_confirm_percent} %): weigh again and confirm the weight.",
+                )
+            )
+    if plan is not None and route != plan.route:
+        failures.append(
+            (
+                "route",
+                f"The dose is {Route(route).label}, but the plan's route is "
+                f"{plan.get_route_display()}; change the plan to dose by another route.",
+            )
+        )
+    per_kg = _mg_per_kg(dose_mg, weight_kg)
+    limits = settings.dose_range(route)
+    if limits is None:
+        failures.append(
+            (
+                "dose_range_unset",
+                f"The clinic has no dose range for {Route(route).label}; set one in the "
+                "clinical settings before dosing by this route.",
+            )
+        )
+    elif not limits[0] <= per_kg <= limits[1]:
+        low, high = limits
+        failures.append(
+            (
+                "dose_range",
+                f"{_fmt(dose_mg)} mg for {_fmt(weight_kg)} kg is {_fmt(per_kg)} mg/kg, outside "
+                f"the clinic's range for {Route(route).label} ({_fmt(low)}–{_fmt(high)} mg/kg).",
+            )
+        )
+    if plan is not None:
+        margin = settings.dose_plan_margin_percent
+        starting = Decimal(plan.starting_dose_mg_per_kg)
+        last = (
+            DosingRecord.objects.filter(session__plan=plan)
+            .exclude(session__status=SessionStatus.CANCELLED)
+            .exclude(session=session)
+            .order_by("-administered_at", "-id")
+            .values_list("dose_mg_per_kg", flat=True)
+            .first()
+        )
+        references = [starting] + ([Decimal(last)] if last is not None else [])
+        if all(_percent_off(per_kg, ref) > margin for ref in references):
+            against = f"the plan's starting dose ({_fmt(starting)} mg/kg)"
+            if last is not None:
+                against += f" and the last dose under the plan ({_fmt(last)} mg/kg)"
+            failures.append(
+                (
+                    "dose_plan",
+                    f"{_fmt(per_kg)} mg/kg is more than {margin} % off {against}.",
+                )
+            )
     return failures
 
 
@@ -106,24 +304,36 @@ def dosing_record_create(
     predose_diastolic: int | None,
     predose_heart_rate: int | None = None,
     predose_spo2: int | None = None,
+    weight_confirmed: bool = False,
     route: str | None = None,
     lot=None,
+    dose_override: bool = False,
+    dose_override_reason: str = "",
     administered_at: datetime.datetime | None = None,
     notes: str = "",
 ) -> DosingRecord:
     """Record the dose given in a checked-in dosing session, behind the pre-dose gate.
 
-    Locks the session row (one dose per session). Refuses, changing nothing, unless `by`
-    is medical staff of the clinic (DosingNotAllowed, 403), the session is a checked-in
-    dosing session (DosingRecordRefused), and the gate opens (DosingGateRefused, listing
-    every failed check in `extra["reasons"]`): screening cleared and unexpired, plan
-    active, escort and fasting confirmed, pre-dose blood pressure under the clinic's
-    threshold. The route defaults to the plan's; mg/kg is computed from the weight.
+    Locks the session row (one dose per session) and its plan's (the induction target).
+    Refuses, changing nothing, unless `by` is medical staff of the clinic (DosingNotAllowed,
+    403), the session is a checked-in dosing session (DosingRecordRefused), a lot is chosen
+    and the weight and dose are positive (InvalidInput), and the gate opens. The gate
+    refuses with one
+    DosingGateRefused (409) listing every failed check at once in `extra["reasons"]` (and
+    the form fields they concern in `extra["fields"]`): `predose_gate_failures` (screening,
+    plan and its induction target, escort, fasting, blood pressure, SpO2, heart rate),
+    `dose_failures` (weight against the screening's, route against the plan's, mg/kg
+    against the route's range and the plan's dose), and the ledger's
+    `administration_problems` (lot expired, formulation not for the route, stock short).
 
-    The dose is drawn from `lot` (a `practice.controlled.Lot`, required): in the same
-    transaction the controlled-substance ledger records the administration, locking the
-    lot row and refusing an expired lot or a dose beyond its balance (LotExpired,
-    InsufficientStock, 409), so no dose exists without its ledger entry.
+    A dose outside the route's range or the plan's dose is given only with
+    `dose_override=True` and a reason: the override (who, why, and what it answered) is
+    stored on the record and so in the audit log. The route defaults to the plan's; mg/kg
+    is computed from the weight.
+
+    The dose is drawn from `lot` (a `practice.controlled.Lot`): in the same transaction the
+    controlled-substance ledger records the administration under the lot's row lock, so no
+    dose exists without its ledger entry.
     """
     session = _lock_session(session)
     _require_medical(by, session.patient, "record a dose")
@@ -135,33 +345,86 @@ def dosing_record_create(
         raise DosingRecordRefused(
             f"Check the patient in first (the session is {session.get_status_display().lower()})."
         )
+    try:
+        weight_kg, dose_mg = Decimal(str(weight_kg)), Decimal(str(dose_mg))
+    except ArithmeticError as exc:
+        raise InvalidInput("Enter the weight in kg and the dose in mg as numbers.") from exc
+    if weight_kg <= 0:
+        raise InvalidInput("Enter the patient's weight in kg.")
+    if dose_mg <= 0:
+        raise InvalidInput("Enter the dose in mg.")
+    if lot is None:
+        raise InvalidInput("Choose the lot the dose is drawn from (in stock and not expired).")
+    if session.plan_id:
+        # Two doses under one plan at once must not both pass its induction target.
+        TreatmentPlan.objects.select_for_update().filter(pk=session.plan_id).first()
+    administered_at = administered_at or timezone.now()
+    on = clinic_date(session.clinic, administered_at)
+    settings = clinical_settings_for(session.clinic_id)
+    route = route or (session.plan.route if session.plan else None)
+    if route not in Route.values:
+        raise InvalidInput("Choose the route of the dose.")
     failures = predose_gate_failures(
         session=session,
         escort_confirmed=escort_confirmed,
         fasting_confirmed=fasting_confirmed,
         predose_systolic=predose_systolic,
         predose_diastolic=predose_diastolic,
+        predose_heart_rate=predose_heart_rate,
+        predose_spo2=predose_spo2,
+        settings=settings,
+        on=on,
     )
-    if failures:
-        raise DosingGateRefused(
-            "Dosing refused: " + " ".join(message for _, message in failures),
-            extra={"reasons": [code for code, _ in failures]},
-        )
-    weight_kg = Decimal(weight_kg)
-    if weight_kg <= 0:
-        raise InvalidInput("Enter the patient's weight in kg.")
-    if lot is None:
-        raise InvalidInput("Choose the lot the dose is drawn from (in stock and not expired).")
-    record = DosingRecord(
+    dose_problems = dose_failures(
         session=session,
-        route=route or session.plan.route,
         dose_mg=dose_mg,
         weight_kg=weight_kg,
-        dose_mg_per_kg=(Decimal(dose_mg) / weight_kg).quantize(
-            Decimal("0.001"), rounding=ROUND_HALF_UP
-        ),
+        route=route,
+        weight_confirmed=weight_confirmed,
+        settings=settings,
+        on=on,
+    )
+    overridden = [(code, message) for code, message in dose_problems if code in OVERRIDABLE]
+    reason = (dose_override_reason or "").strip()
+    if overridden and dose_override and reason:
+        failures += [problem for problem in dose_problems if problem not in overridden]
+    else:
+        failures += dose_problems
+        if overridden and dose_override:
+            failures.append(
+                (
+                    "override_reason",
+                    "Say why the dose is given outside the limits: an override needs a reason.",
+                )
+            )
+    # The one place practice calls the ledger, twice: here to list what the lot cannot do
+    # with the other reasons, and below to take the dose out of it.
+    from practice.controlled.services import administration_problems, administration_record
+
+    failures += administration_problems(
+        lot=lot, clinic=session.clinic, dose_mg=dose_mg, route=route, on=on
+    )
+    if failures:
+        fields: dict[str, list[str]] = {}
+        for code, message in failures:
+            if code in REASON_FIELDS:
+                fields.setdefault(REASON_FIELDS[code], []).append(message)
+        raise DosingGateRefused(
+            "Dosing refused: " + " ".join(message for _, message in failures),
+            extra={
+                "reasons": [code for code, _ in failures],
+                "fields": fields,
+                "overridable": [code for code, _ in overridden],
+            },
+        )
+    record = DosingRecord(
+        session=session,
+        route=route,
+        dose_mg=dose_mg,
+        weight_kg=weight_kg,
+        dose_mg_per_kg=_mg_per_kg(dose_mg, weight_kg),
         lot_number=lot.lot_number,
-        administered_at=administered_at or timezone.now(),
+        administered_at=administered_at,
         administered_by=by,
         escort_confirmed=escort_confirmed,
         fasting_confirmed=fasting_confirmed,
@@ -169,14 +432,15 @@ def dosing_record_create(
         predose_diastolic=predose_diastolic,
         predose_heart_rate=predose_heart_rate,
         predose_spo2=predose_spo2,
+        weight_confirmed=weight_confirmed,
         notes=notes,
     )
+    if overridden:
+        record.dose_override_by = by
+        record.dose_override_reason = reason[:500]
+        record.dose_override_for = " ".join(message for _, message in overridden)[:500]
     record.full_clean()
     record.save()
-    # The one place practice calls the ledger: the dose and its administration entry
-    # commit together or not at all.
-    from practice.controlled.services import administration_record
-
     administration_record(dosing_record=record, lot=lot, recorded_by=by)
     return record
 
@@ -314,37 +578,169 @@ def dosing_observations_update(
     return record
 
 
+def _local(moment: datetime.datetime, record: DosingRecord) -> str:
+    return f"{timezone.localtime(moment, record.session.clinic.zone):%H:%M}"
+
+
+def baseline_deviations(record: DosingRecord, reading: VitalSigns, tolerance_percent: int):
+    """How `reading` is off the pre-dose one by more than `tolerance_percent`, in words
+    (systolic, diastolic and, when it was taken, heart rate); empty when near baseline."""
+    pairs = [
+        ("systolic", reading.systolic, record.predose_systolic),
+        ("diastolic", reading.diastolic, record.predose_diastolic),
+        ("heart rate", reading.heart_rate, record.predose_heart_rate),
+    ]
+    off = []
+    for name, now, before in pairs:
+        if before is None:
+            continue
+        percent = _percent_off(Decimal(now), Decimal(before))
+        if percent > tolerance_percent:
+            off.append(f"{name} {now} against {before} before the dose ({percent:.0f} % off)")
+    return off
+
+
+def discharge_failures(
+    *,
+    record: DosingRecord,
+    at: datetime.datetime,
+    alert_and_oriented: bool = True,
+    escort_present: bool = True,
+    vitals_near_baseline: bool | None = None,
+    settings: ClinicalSettings | None = None,
+) -> tuple[list[tuple[str, str]], bool | None]:
+    """Every reason the patient may not leave at `at`, as (code, message), and whether the
+    last reading is near the pre-dose one (None without a reading). Pure read.
+
+    - observation: at least the clinic's minimum for the route since the dose;
+    - vitals: a reading taken after the dose, the last of which is within the clinic's
+      discharge limits (systolic, diastolic, SpO2) and near baseline: systolic, diastolic
+      and heart rate within `discharge_baseline_tolerance_percent` of the pre-dose values.
+      "Near baseline" is read from the readings; a caller's `vitals_near_baseline` that
+      says otherwise is refused, never believed;
+    - the checklist: alert and oriented, escort present.
+    """
+    settings = settings or clinical_settings_for(record.session.clinic_id)
+    failures: list[tuple[str, str]] = []
+    given = record.administered_at or record.created_at
+    minutes = settings.observe_minutes(record.route)
+    earliest = given + datetime.timedelta(minutes=minutes)
+    if at < earliest:
+        failures.append(
+            (
+                "observation",
+                f"Observe at least {minutes} minutes after a dose by the "
+                f"{record.get_route_display()} route: given at {_local(given, record)}, the "
+                f"patient may leave from {_local(earliest, record)}.",
+            )
+        )
+    last = record.vitals.filter(taken_at__gte=given).order_by("taken_at", "id").last()
+    near = None
+    if last is None:
+        failures.append(("vitals", "Record the vital signs after the dose before discharge."))
+    else:
+        when = (
+            f"{last.systolic}/{last.diastolic}, SpO2 {last.spo2}% "
+            f"at {_local(last.taken_at, record)}"
+        )
+        if (
+            last.systolic >= settings.discharge_systolic_below
+            or last.diastolic >= settings.discharge_diastolic_below
+        ):
+            failures.append(
+                (
+                    "discharge_pressure",
+                    f"The last reading ({when}) is at or above the clinic's discharge limit "
+                    f"({settings.discharge_systolic_below}/{settings.discharge_diastolic_below}); "
+                    "wait and take another reading.",
+                )
+            )
+        if last.spo2 < settings.discharge_spo2_at_least:
+            failures.append(
+                (
+                    "discharge_spo2",
+                    f"The last reading ({when}) is below the clinic's discharge SpO2 "
+                    f"({settings.discharge_spo2_at_least}%).",
+                )
+            )
+        off = baseline_deviations(record, last, settings.discharge_baseline_tolerance_percent)
+        near = not off
+        if off:
+            failures.append(
+                (
+                    "baseline",
+                    f"Vital signs are not back near baseline (within "
+                    f"{settings.discharge_baseline_tolerance_percent} %) at "
+                    f"{_local(last.taken_at, record)}: " + "; ".join(off) + ".",
+                )
+            )
+    if vitals_near_baseline is False and near:
+        failures.append(
+            (
+                "baseline",
+                "Vital signs were marked as not back near baseline, but the last reading is: "
+                "take another reading, or leave the mark to the readings.",
+            )
+        )
+    if not alert_and_oriented:
+        failures.append(("alert_and_oriented", "Confirm the patient is alert and oriented."))
+    if not escort_present:
+        failures.append(
+            ("escort_present", "Confirm the escort is present to take the patient home.")
+        )
+    return failures, near
+
+
+# Discharge moments this far ahead of the server's clock are a typing mistake.
+FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
+
+
 @transaction.atomic
 def dosing_discharge(
     *,
     record: DosingRecord,
     by: StaffMember,
-    vitals_near_baseline: bool,
     alert_and_oriented: bool,
     escort_present: bool,
+    vitals_near_baseline: bool | None = None,
     at: datetime.datetime | None = None,
 ) -> DosingRecord:
-    """Discharge the patient: all three checklist items, or a refusal naming what is missing."""
+    """Discharge the patient after the observation time, on readings back near baseline.
+
+    Locks the record. Refuses with one DischargeRefused (409) listing every reason at once
+    in `extra["reasons"]` (`discharge_failures`): the route's minimum observation not yet
+    over, no reading since the dose, the last reading past the clinic's discharge limits
+    or not near the pre-dose one, a `vitals_near_baseline` that contradicts the readings,
+    or the checklist incomplete. Whether vital signs are near baseline is derived from the
+    readings and stored. `at` (default now) may be earlier, not later than now.
+    """
     record = _lock_record(record)
     _require_medical(by, record.session.patient, "discharge a patient")
     _require_open(record)
     if record.discharged_at is not None:
         raise DosingRecordRefused("The patient is already discharged.")
-    missing = [
-        label
-        for done, label in (
-            (vitals_near_baseline, "vital signs back near baseline"),
-            (alert_and_oriented, "alert and oriented"),
-            (escort_present, "escort present"),
+    now = timezone.now()
+    at = at or now
+    if timezone.is_naive(at):
+        raise InvalidInput("Give the time of discharge with its time zone.")
+    if at > now + FUTURE_TOLERANCE:
+        raise InvalidInput("A discharge cannot be dated in the future.")
+    failures, near = discharge_failures(
+        record=record,
+        at=at,
+        alert_and_oriented=alert_and_oriented,
+        escort_present=escort_present,
+        vitals_near_baseline=vitals_near_baseline,
+    )
+    if failures:
+        raise DischargeRefused(
+            "Discharge refused: " + " ".join(message for _, message in failures),
+            extra={"reasons": [code for code, _ in failures]},
         )
-        if not done
-    ]
-    if missing:
-        raise DosingRecordRefused("Discharge needs: " + ", ".join(missing) + ".")
-    record.discharge_vitals_near_baseline = True
+    record.discharge_vitals_near_baseline = bool(near)
     record.discharge_alert_and_oriented = True
     record.discharge_escort_present = True
-    record.discharged_at = at or timezone.now()
+    record.discharged_at = at
     record.discharged_by = by
     record.full_clean()
     record.save()

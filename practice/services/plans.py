@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from practice.choices import PlanStatus
 from practice.errors import InvalidInput, PlanTransitionRefused
-from practice.models import Diagnosis, Patient, StaffMember, TreatmentPlan
-from practice.selectors import screening_current
+from practice.models import Diagnosis, Patient, PlanTargetChange, StaffMember, TreatmentPlan
+from practice.selectors import plan_progress, screening_current, screening_problem
 from practice.services._common import require_clinician, require_medical, require_same_clinic
 from practice.services.sessions import clinic_date
 
@@ -62,9 +62,10 @@ def plan_activate(
 ) -> TreatmentPlan:
     """Start the induction: draft → active. Medical staff only.
 
-    Needs a cleared screening valid on the day of `at` (default now; a past time records an
-    activation that happened before it was entered), and no other running plan for the
-    patient. Locks the plan row. Raises PlanTransitionRefused, RoleNotAllowed, InvalidInput.
+    Needs the patient's newest screening to clear them on the day of `at` (default now; a
+    past time records an activation that happened before it was entered), and no other
+    running plan for the patient. Locks the plan row. Raises PlanTransitionRefused,
+    RoleNotAllowed, InvalidInput.
     """
     plan = _lock(plan)
     require_same_clinic(by, plan.patient)
@@ -77,9 +78,11 @@ def plan_activate(
     # The clinic's day, not the server's: an evening in Denver is already tomorrow in UTC.
     day = clinic_date(plan.patient.clinic, at)
     screening = screening_current(patient=plan.patient, on=day)
-    if screening is None:
+    problem = screening_problem(screening, day)
+    if problem:
         raise PlanTransitionRefused(
-            "The patient has no cleared, unexpired screening; screen (or sign off) first."
+            f"The patient has no cleared, unexpired screening: {problem}. "
+            "Screen (or sign off) first."
         )
     other = (
         TreatmentPlan.objects.filter(patient=plan.patient, status__in=RUNNING)
@@ -170,6 +173,69 @@ def plan_discontinue(*, plan: TreatmentPlan, by: StaffMember, reason: str) -> Tr
     plan.status = PlanStatus.DISCONTINUED
     plan.ended_at = timezone.now()
     plan.end_reason = reason
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_target_change(
+    *, plan: TreatmentPlan, by: StaffMember, induction_target_sessions: int, reason: str
+) -> TreatmentPlan:
+    """Change how many induction doses the plan allows (medical staff), saying why.
+
+    The dosing gate refuses an induction dose once the target is reached; past it, the plan
+    moves to maintenance or medical staff raise the target here. Only a draft or induction
+    plan has a target to change; the new one is 1–20 and not below the induction doses
+    already given. Locks the plan row; writes a `PlanTargetChange` with the reason (both
+    rows are in the audit log). Raises RoleNotAllowed (403), PlanTransitionRefused,
+    InvalidInput; changes nothing when it refuses.
+    """
+    plan = _lock(plan)
+    require_same_clinic(by, plan.patient)
+    require_medical(by, "change a plan's induction target")
+    if plan.status not in (PlanStatus.DRAFT, PlanStatus.ACTIVE):
+        raise PlanTransitionRefused(
+            f"The plan is {plan.get_status_display().lower()}; only a draft or an induction "
+            "has an induction target to change."
+        )
+    reason = (reason or "").strip()
+    try:
+        target = int(induction_target_sessions)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(
+            "Give the new induction target as a number of doses.",
+            extra={"fields": {"induction_target_sessions": ["A whole number from 1 to 20."]}},
+        ) from exc
+    problems: dict[str, list[str]] = {}
+    given = plan_progress(plan).induction_doses
+    if not 1 <= target <= 20:
+        problems["induction_target_sessions"] = ["A whole number from 1 to 20."]
+    elif target == plan.induction_target_sessions:
+        problems["induction_target_sessions"] = [
+            f"The target is already {target}; give a different number."
+        ]
+    elif target < given:
+        problems["induction_target_sessions"] = [
+            f"{given} induction doses are already given; the target cannot be lower."
+        ]
+    if not reason:
+        problems["reason"] = ["Say why the induction target changes."]
+    if problems:
+        raise InvalidInput(
+            " ".join(messages[0] for messages in problems.values()), extra={"fields": problems}
+        )
+    change = PlanTargetChange(
+        plan=plan,
+        from_sessions=plan.induction_target_sessions,
+        to_sessions=target,
+        reason=reason,
+        changed_by=by,
+        changed_at=timezone.now(),
+    )
+    change.full_clean()
+    change.save()
+    plan.induction_target_sessions = target
     plan.full_clean()
     plan.save()
     return plan

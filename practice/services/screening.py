@@ -60,6 +60,10 @@ DEFAULT_CHECKLIST = [
 ]
 
 
+# The finding a screening gets when its baseline pressure is at the clinic's refusal level.
+BASELINE_PRESSURE_FINDING = "Baseline blood pressure at or above the dosing limit"
+
+
 @transaction.atomic
 def clinic_clinical_setup(*, clinic: Clinic) -> ClinicalSettings:
     """Give `clinic` its clinical settings and default checklist if it has none (idempotent)."""
@@ -91,10 +95,11 @@ def screening_record(
     """Record a screening and decide its result from the findings.
 
     `findings`: [{"contraindication_id": id, "note": "..."}] for each checklist item found.
-    Any absolute item → not cleared; any relative item → needs review (a medical staff
-    member signs it off with `screening_sign_off`); none → cleared. Expires after the
-    clinic's `screening_valid_months`. Raises RoleNotAllowed, NotInClinic, InvalidInput,
-    ValidationError; saves nothing unless everything is valid.
+    Any absolute item → not cleared; any relative item, or a baseline blood pressure at or
+    above the clinic's pre-dose refusal level (recorded as a finding), → needs review (a
+    medical staff member signs it off with `screening_sign_off`); none → cleared. Expires
+    after the clinic's `screening_valid_months`. Raises RoleNotAllowed, NotInClinic,
+    InvalidInput, ValidationError; saves nothing unless everything is valid.
     """
     require_same_clinic(by, patient)
     require_clinician(by, "record a screening")
@@ -108,13 +113,24 @@ def screening_record(
     if len(items) != len(ids):
         raise InvalidInput("A contraindication is not on this clinic's checklist.")
     severities = {items[i].severity for i in ids}
+    settings = clinical_settings_for(patient.clinic_id)
+    # A baseline at which a dose would be refused is not a cleared patient, whether or not
+    # anyone ticked "uncontrolled high blood pressure": medical staff look at it first.
+    high_pressure = (
+        isinstance(baseline_systolic, int)
+        and isinstance(baseline_diastolic, int)
+        and (
+            baseline_systolic >= settings.predose_systolic_refuse_at
+            or baseline_diastolic >= settings.predose_diastolic_refuse_at
+        )
+    )
     if ABSOLUTE in severities:
         result = ScreeningResult.NOT_CLEARED
-    elif RELATIVE in severities:
+    elif RELATIVE in severities or high_pressure:
         result = ScreeningResult.NEEDS_REVIEW
     else:
         result = ScreeningResult.CLEARED
-    months = clinical_settings_for(patient.clinic_id).screening_valid_months
+    months = settings.screening_valid_months
     screening = Screening(
         clinic_id=patient.clinic_id,
         patient=patient,
@@ -141,6 +157,18 @@ def screening_record(
         )
         for f_id, finding in zip(ids, findings, strict=True)
     )
+    if high_pressure and result == ScreeningResult.NEEDS_REVIEW:
+        # Says why it needs review; an absolute finding already says why it is refused.
+        ScreeningFinding.objects.create(
+            screening=screening,
+            name=BASELINE_PRESSURE_FINDING,
+            severity=RELATIVE,
+            note=(
+                f"Baseline {baseline_systolic}/{baseline_diastolic} is at or above the "
+                f"clinic's pre-dose limit ({settings.predose_systolic_refuse_at}/"
+                f"{settings.predose_diastolic_refuse_at})."
+            ),
+        )
     return screening
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from practice.choices import SessionKind, SessionStatus
 from practice.errors import DosingOnHold, SessionRefused, SessionTransitionRefused
 from practice.models import Patient, Session, StaffMember, TreatmentPlan
-from practice.selectors import risk_hold_reasons, screening_current
+from practice.selectors import risk_hold_reasons, screening_current, screening_problem
 from practice.services._common import require_clinician, require_same_clinic
 
 
@@ -36,9 +36,10 @@ def session_rules_check(
     """The clinical rules of a session at `starts_at`, for booking it or moving it there.
 
     The clinician is an active clinician of the patient's clinic; a plan, if given, is the
-    patient's; a dosing session needs a running plan (active or maintenance) and a cleared
-    screening valid on the session's date (clinic time). Raises SessionRefused, NotInClinic
-    or RoleNotAllowed.
+    patient's; a dosing session needs a running plan (active or maintenance) and the
+    patient's newest screening clearing them on the session's date (clinic time): an older
+    cleared screening does not count once a newer one found a contraindication or awaits
+    sign-off. Raises SessionRefused, NotInClinic or RoleNotAllowed.
     """
     require_same_clinic(clinician, patient)
     require_clinician(clinician, "lead a session")
@@ -54,11 +55,22 @@ def session_rules_check(
                 f"The plan is {plan.get_status_display().lower()}; dosing needs an active plan."
             )
         day = clinic_date(patient.clinic, starts_at)
-        if screening_current(patient=patient, on=day) is None:
-            raise SessionRefused(
-                f"The patient has no cleared screening valid on {day:%b %-d, %Y}; "
-                "screen (or renew the screening) before booking a dose."
-            )
+        problem = dosing_screening_problem(patient=patient, on=day)
+        if problem:
+            raise SessionRefused(problem + " before booking a dose.")
+
+
+def dosing_screening_problem(*, patient: Patient, on: datetime.date) -> str | None:
+    """Why the patient's newest screening does not clear them for a dose on day `on`, as
+    the start of a refusal (booking, rescheduling and check-in add what to do); None when
+    it clears them. The dosing gate asks the same question (`screening_problem`)."""
+    problem = screening_problem(screening_current(patient=patient, on=on), on)
+    if problem is None:
+        return None
+    return (
+        f"The patient has no cleared screening valid on {on:%b %-d, %Y}: {problem}. "
+        "Screen (or renew or sign off the screening)"
+    )
 
 
 def session_create(
@@ -109,9 +121,10 @@ def _lock(session: Session) -> Session:
 def session_check_in(*, session: Session, at: datetime.datetime | None = None) -> Session:
     """The patient has arrived: scheduled → checked in, from the session's day on.
 
-    A dosing session is not checked in while suicide risk holds dosing (DosingOnHold, 409,
-    listing the reasons; see `risk_hold_reasons`). Locks the session row. Raises
-    SessionTransitionRefused.
+    A dosing session needs the patient's newest screening to clear them on the day
+    (`dosing_screening_problem`; SessionTransitionRefused), and is not checked in while
+    suicide risk holds dosing (DosingOnHold, 409, listing the reasons; see
+    `risk_hold_reasons`). Locks the session row. Raises SessionTransitionRefused.
     """
     at = at or timezone.now()
     session = _lock(session)
@@ -123,6 +136,10 @@ def session_check_in(*, session: Session, at: datetime.datetime | None = None) -
     if clinic_date(session, at) < clinic_date(session, session.starts_at):
         raise SessionTransitionRefused("A session can be checked in on its day, not before.")
     if session.kind == SessionKind.DOSING:
+        # Booked while cleared is not enough: a screening since then may have closed the gate.
+        problem = dosing_screening_problem(patient=session.patient, on=clinic_date(session, at))
+        if problem:
+            raise SessionTransitionRefused(problem + " before checking the patient in for a dose.")
         hold = risk_hold_reasons(patient=session.patient)
         if hold:
             raise DosingOnHold(

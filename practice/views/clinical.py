@@ -11,7 +11,7 @@ from backend.roles import CLINICIAN_ROLES, MEDICAL, STAFF_ROLES
 from backend.views import RoleRequiredMixin, run_service
 from practice import services
 from practice.choices import PlanStatus
-from practice.forms import AcknowledgeForm, PlanForm, ReasonForm, ScreeningForm
+from practice.forms import AcknowledgeForm, PlanForm, PlanTargetForm, ReasonForm, ScreeningForm
 from practice.models import Contraindication, SafetyAlert, TreatmentPlan
 from practice.reference import ROUTE_FACTS
 from practice.selectors import (
@@ -25,6 +25,7 @@ from practice.selectors import (
     plan_progress,
     screening_current,
     screening_list,
+    screening_problem,
     session_list,
 )
 from practice.services.sessions import clinic_date
@@ -192,17 +193,25 @@ class PlanDetailView(RoleRequiredMixin, DetailView):
         context["route_facts"] = ROUTE_FACTS.get(plan.route)
         context["history"] = list(dose_history(patient=plan.patient).filter(session__plan=plan))
         context["sessions"] = session_list(user=self.request.user).filter(plan=plan)
-        context["screening"] = screening_current(
-            patient=plan.patient, on=clinic_date(plan.patient.clinic, timezone.now())
-        )
+        today = clinic_date(plan.patient.clinic, timezone.now())
+        screening = screening_current(patient=plan.patient, on=today)
+        context["screening"] = screening
+        context["screening_problem"] = screening_problem(screening, today)
         context["is_medical"] = self.actor.role == MEDICAL
         context["is_clinician"] = self.actor.role in CLINICIAN_ROLES
+        context["target_changes"] = list(plan.target_changes.select_related("changed_by__user"))
         context.setdefault("reason_form", ReasonForm())
+        context.setdefault(
+            "target_form",
+            PlanTargetForm(initial={"induction_target_sessions": plan.induction_target_sessions}),
+        )
         return context
 
     def post(self, request, *args, **kwargs):
         self.object = plan = self.get_object()
         action = request.POST.get("action")
+        if action == "target":
+            return self._change_target(request, plan)
         if action not in PLAN_ACTIONS or self.actor.role not in CLINICIAN_ROLES:
             raise PermissionDenied("Your role does not allow this.")
         service, success, takes_reason = PLAN_ACTIONS[action]
@@ -215,6 +224,23 @@ class PlanDetailView(RoleRequiredMixin, DetailView):
             request, service, plan=plan, by=request.user.staff_member, success=success, **extra
         )
         return redirect("practice:plan-detail", plan.pk)
+
+    def _change_target(self, request, plan):
+        if self.actor.role != MEDICAL:
+            raise PermissionDenied("Only medical staff change a plan's induction target.")
+        form = PlanTargetForm(request.POST)
+        if form.is_valid():
+            _, error = run_service(
+                request,
+                services.plan_target_change,
+                plan=plan,
+                by=request.user.staff_member,
+                success="Induction target changed.",
+                **form.cleaned_data,
+            )
+            if not error:
+                return redirect("practice:plan-detail", plan.pk)
+        return self.render_to_response(self.get_context_data(target_form=form))
 
 
 class AlertListView(RoleRequiredMixin, TemplateView):

@@ -38,6 +38,7 @@ from practice.selectors import (
     safety_plan_list,
     screening_current,
     screening_list,
+    screening_problem,
     session_list,
 )
 from practice.services.sessions import clinic_date
@@ -102,11 +103,14 @@ def patient_clinical_context(*, user, patient) -> dict:
         for s in sessions
         if s.kind == "dosing" and getattr(s, "dosing", None) and s.dosing.administered_at
     ]
+    today = clinic_date(patient.clinic, timezone.now())
+    current_screening = screening_current(patient=patient, on=today)
     return {
         "screenings": screening_list(user=user).filter(patient=patient)[:5],
-        "current_screening": screening_current(
-            patient=patient, on=clinic_date(patient.clinic, timezone.now())
-        ),
+        # The newest screening speaks for the patient; the problem says why it does not
+        # clear them today (not cleared, awaiting sign-off, expired).
+        "current_screening": current_screening,
+        "screening_problem": screening_problem(current_screening, today),
         "plans": plan_list(user=user).filter(patient=patient),
         "upcoming_sessions": [s for s in sessions if s.starts_at >= timezone.now()][:10],
         "past_sessions": [s for s in sessions if s.starts_at < timezone.now()][::-1][:10],

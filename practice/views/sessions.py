@@ -118,7 +118,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
     # Dosing ------------------------------------------------------------------------------
 
     def do_dosing(self, session, data):
-        return run_service(
+        result = run_service(
             self.request,
             services.dosing_record_create,
             session=session,
@@ -126,6 +126,16 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             success="Dose recorded. Record vital signs every 10–15 minutes.",
             **data,
         )
+        error = result[1]
+        if error is not None:
+            # What the form needs to answer the refusal: the override for a dose out of
+            # range, the weight confirmation for a weight off the screening's.
+            self.gate_refusal = {
+                "reasons": error.extra.get("reasons", []),
+                "overridable": error.extra.get("overridable", []),
+                "fields": error.extra.get("fields", {}),
+            }
+        return result
 
     def _local_time(self, session, value: datetime.time | None):
         if value is None:
@@ -205,20 +215,25 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
                 initial = {"route": session.plan.route if session.plan_id else None}
                 if latest:
                     initial["weight_kg"] = latest.weight_kg
-                context.setdefault(
+                form = context.setdefault(
                     "dosing_form",
                     DosingForm(prefix="dosing", initial=initial, clinic_id=session.clinic_id),
                 )
-                # What the gate already knows before the bedside checks (screening, plan).
-                context["gate"] = services.predose_gate_failures(
-                    session=session,
-                    escort_confirmed=True,
-                    fasting_confirmed=True,
-                    predose_systolic=0,
-                    predose_diastolic=0,
-                    settings=settings,
-                )
+                # What the gate already knows before the bedside checks (screening, plan,
+                # induction target).
+                context["gate"] = services.session_gate_failures(session=session, settings=settings)
                 context["open_for_dosing"] = session.status == SessionStatus.CHECKED_IN
+                refusal = getattr(self, "gate_refusal", None) or {}
+                for name, messages in refusal.get("fields", {}).items():
+                    name = "lot" if name == "lot_id" else name
+                    if form.is_bound and name in form.fields and name not in form.errors:
+                        form.add_error(name, messages)
+                ticked = form.is_bound and form.data.get("dosing-dose_override")
+                context["show_override"] = bool(refusal.get("overridable") or ticked)
+                context["show_weight_confirm"] = bool(
+                    "weight" in refusal.get("reasons", [])
+                    or (form.is_bound and form.data.get("dosing-weight_confirmed"))
+                )
             else:
                 context["vitals"] = list(record.vitals.all())
                 context["adverse_events"] = list(record.adverse_events.all())
@@ -239,6 +254,12 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
                     ),
                 )
                 context.setdefault("discharge_form", DischargeForm(prefix="discharge"))
+                if record.administered_at:
+                    minutes = settings.observe_minutes(record.route)
+                    context["observe_minutes"] = minutes
+                    context["discharge_from"] = record.administered_at + datetime.timedelta(
+                        minutes=minutes
+                    )
         return context
 
 

@@ -170,11 +170,15 @@ def retreat_template_default(*, retreat: Retreat) -> list[RetreatTemplateItem]:
 
 
 def _screening_covers(patient: Patient, retreat: Retreat) -> bool:
-    """A cleared screening valid from the first day through the last day of the retreat."""
-    from practice.selectors import screening_current
+    """The patient's newest screening clears them from the first day through the last day
+    of the retreat (a newer one that found a contraindication closes it)."""
+    from practice.selectors import screening_current, screening_problem
 
     screening = screening_current(patient=patient, on=retreat.starts_on)
-    return screening is not None and screening.expires_on >= retreat.ends_on
+    return (
+        screening_problem(screening, retreat.starts_on) is None
+        and screening.expires_on >= retreat.ends_on
+    )
 
 
 def _notify_promoted(enrollment: Enrollment) -> None:

@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 from practice.controlled import selectors
-from practice.controlled.errors import InsufficientStock, InvalidInput, LotExpired
+from practice.controlled.errors import InvalidInput
 from practice.controlled.models import LedgerEntry, Lot
+from practice.errors import DosingGateRefused
 from practice.models import DosingRecord
 from tests.factories import clinic_today
 from tests.practice.clinical import dose, dosing_session, stock_lot
@@ -38,8 +39,10 @@ def test_a_dose_without_a_lot_is_refused(people):
 def test_a_dose_beyond_the_lot_balance_records_nothing(people):
     lot = stock_lot(people)
     session = dosing_session(people)
-    with pytest.raises(InsufficientStock):
+    # The shortage is one reason of the gate's one refusal, beside the dose's own.
+    with pytest.raises(DosingGateRefused, match=r"holds 5000\.00 mg") as caught:
         dose(people, session, lot=lot, dose_mg=Decimal("5001"))
+    assert caught.value.extra["reasons"] == ["dose_range", "dose_plan", "stock"]
     assert not DosingRecord.objects.exists()
     assert lot.entries.count() == 1
 
@@ -52,8 +55,9 @@ def test_a_dose_from_an_expired_lot_records_nothing(people):
         expires_on=clinic_today(people.clinic) - datetime.timedelta(days=1)
     )
     lot.refresh_from_db()
-    with pytest.raises(LotExpired):
+    with pytest.raises(DosingGateRefused, match="expired on") as caught:
         dose(people, dosing_session(people), lot=lot)
+    assert caught.value.extra["reasons"] == ["lot_expired"]
     assert not DosingRecord.objects.exists()
 
 
@@ -66,6 +70,8 @@ def test_the_api_needs_a_lot_of_the_clinic(people, api_as):
         "fasting_confirmed": True,
         "predose_systolic": 120,
         "predose_diastolic": 80,
+        "predose_heart_rate": 72,
+        "predose_spo2": 98,
     }
     client = api_as(people.medical)
     missing = client.post(f"/api/v1/sessions/{session.pk}/dosing/", body, format="json")

@@ -1,8 +1,10 @@
 """Shared setup for the clinical tests: a patient cleared, planned and ready to dose."""
 
+import contextlib
 import datetime
 from decimal import Decimal
 
+import time_machine
 from django.utils import timezone
 
 from practice import services
@@ -36,13 +38,13 @@ def cleared_with_plan(people, *, screened_on=None) -> TreatmentPlan:
 
 def dosing_session(people, plan=None, *, checked_in=True, starts_at=None) -> Session:
     plan = plan or cleared_with_plan(people)
-    starts_at = starts_at or timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=5)
+    starts_at = starts_at or _free_start(people)
     session = services.session_create(
         patient=people.patient,
         clinician=people.medical,
         kind="dosing",
         starts_at=starts_at,
-        ends_at=starts_at + datetime.timedelta(hours=2),
+        ends_at=starts_at + DOSING_HOURS,
         plan=plan,
     )
     if checked_in:
@@ -50,12 +52,44 @@ def dosing_session(people, plan=None, *, checked_in=True, starts_at=None) -> Ses
     return session
 
 
+DOSING_HOURS = datetime.timedelta(hours=2)
+
+
+def _free_start(people) -> datetime.datetime:
+    """Five minutes ago, or, if Erin or the medical staff member is busy then (PostgreSQL
+    refuses a double booking), the first free two hours of today in the clinic's time, so
+    that every session of a test is on the day its screening covers."""
+    from django.db.models import Q
+
+    start = timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=5)
+    busy = list(
+        Session.objects.filter(Q(patient=people.patient) | Q(clinician=people.medical))
+        .exclude(status="cancelled")
+        .values_list("starts_at", "ends_at")
+    )
+
+    def clashes(at):
+        return any(s < at + DOSING_HOURS and at < e for s, e in busy)
+
+    if not clashes(start):
+        return start
+    zone = people.clinic.zone
+    day = timezone.localtime(start, zone).date()
+    at = datetime.datetime.combine(day, datetime.time(0, 5), zone)
+    while clashes(at):
+        at += DOSING_HOURS
+    assert timezone.localtime(at, zone).date() == day, "no free two hours left today"
+    return at
+
+
 def stock_lot(people):
     """A lot of ketamine in stock at Erin's clinic (every dose is drawn from a lot)."""
     from practice.controlled.models import Lot
     from tests.factories import ProductFactory, receive_lot
 
-    lot = Lot.objects.filter(clinic=people.clinic).first()
+    lot = Lot.objects.filter(
+        clinic=people.clinic, product__name__startswith="Ketamine 50 mg/mL, 10 mL vial"
+    ).first()
     if lot is None:
         product = ProductFactory(clinic=people.clinic)
         lot = receive_lot(product=product, received_by=people.medical, containers=10)
@@ -66,3 +100,91 @@ def dose(people, session, **overrides):
     kwargs = {**GOOD_GATE, "dose_mg": Decimal("35"), "weight_kg": Decimal("70.0"), **overrides}
     kwargs.setdefault("lot", stock_lot(people))
     return services.dosing_record_create(session=session, by=people.medical, **kwargs)
+
+
+@contextlib.contextmanager
+def observed(people, record, *, minutes=61, reading=None):
+    """With the clock `minutes` after the dose (past the clinic's default 60-minute
+    observation for IM), a reading taken then: by default the pre-dose one again."""
+    later = record.administered_at + datetime.timedelta(minutes=minutes)
+    values = reading or {
+        "systolic": record.predose_systolic,
+        "diastolic": record.predose_diastolic,
+        "heart_rate": record.predose_heart_rate or 74,
+        "spo2": record.predose_spo2 or 98,
+    }
+    with time_machine.travel(later, tick=False):
+        services.vitals_record(record=record, by=people.medical, taken_at=later, **values)
+        yield later
+
+
+def discharge(people, record, *, minutes=61, reading=None, **checks):
+    """Observe the patient `minutes` after the dose with a reading back at baseline, then
+    discharge with the checklist complete (each item may be overridden)."""
+    with observed(people, record, minutes=minutes, reading=reading):
+        return services.dosing_discharge(
+            record=record,
+            by=people.medical,
+            **{"alert_and_oriented": True, "escort_present": True, **checks},
+        )
+
+
+def screen(people, *names, screened_on=None, systolic=122, diastolic=78, weight="70.0"):
+    """Screen Erin through the service, today unless said, finding the checklist items
+    `names` (the clinic's default checklist is set up on first use)."""
+    from practice.models import Contraindication
+
+    services.clinic_clinical_setup(clinic=people.clinic)
+    items = Contraindication.objects.filter(clinic=people.clinic, name__in=names)
+    assert items.count() == len(names)
+    return services.screening_record(
+        patient=people.patient,
+        by=people.medical,
+        screened_on=screened_on or clinic_today(people.clinic),
+        baseline_systolic=systolic,
+        baseline_diastolic=diastolic,
+        baseline_heart_rate=72,
+        weight_kg=Decimal(weight),
+        findings=[{"contraindication_id": item.pk} for item in items],
+    )
+
+
+def troche_lot(people, *, containers=2):
+    """A lot of 100 mg ketamine troches (30 a bottle): a formulation for the oral route."""
+    from tests.factories import ProductFactory, receive_lot
+
+    product = ProductFactory(
+        clinic=people.clinic,
+        name="Ketamine 100 mg troche, 30 per bottle",
+        form="troche",
+        strength_mg=Decimal("100"),
+        units_per_container=Decimal("30"),
+    )
+    return receive_lot(product=product, received_by=people.medical, containers=containers)
+
+
+def small_lot(people):
+    """A lot holding 30 mg (one 3 mL vial of 10 mg/mL): short for most doses."""
+    from tests.factories import ProductFactory, receive_lot
+
+    product = ProductFactory(
+        clinic=people.clinic,
+        name="Ketamine 10 mg/mL, 3 mL vial",
+        strength_mg=Decimal("10"),
+        units_per_container=Decimal("3"),
+    )
+    return receive_lot(product=product, received_by=people.medical, containers=1)
+
+
+def row_counts():
+    """Dosing records, ledger entries and audit entries (reads aside): a refusal changes none."""
+    from auditlog.models import LogEntry
+
+    from practice.controlled.models import LedgerEntry
+    from practice.models import DosingRecord
+
+    return (
+        DosingRecord.objects.count(),
+        LedgerEntry.objects.count(),
+        LogEntry.objects.exclude(action=LogEntry.Action.ACCESS).count(),
+    )

@@ -54,17 +54,19 @@ def test_medical_staff_record_a_dose_and_vitals_on_the_page(people, web_as):
             "dosing-fasting_confirmed": "on",
             "dosing-predose_systolic": "130",
             "dosing-predose_diastolic": "84",
+            "dosing-predose_heart_rate": "76",
+            "dosing-predose_spo2": "98",
             "dosing-route": "im",
             "dosing-weight_kg": "70",
-            "dosing-dose_mg": "49",
+            "dosing-dose_mg": "42",
             "dosing-lot": str(lot.pk),
         },
     )
     assert response.status_code == 302
     record = DosingRecord.objects.get()
-    assert str(record.dose_mg_per_kg) == "0.700"
+    assert str(record.dose_mg_per_kg) == "0.600"
     assert record.lot_number == lot.lot_number
-    assert record.ledger_entries.get().quantity_mg == -49
+    assert record.ledger_entries.get().quantity_mg == -42
     page = client.get(f"/sessions/{session.pk}/").content.decode()
     assert "Controlled-substance ledger" in page  # the ledger's session panel
     assert "Record waste with witness" in page

@@ -9,6 +9,7 @@ from practice import services
 from practice.errors import DosingGateRefused, InvalidInput, RoleNotAllowed
 from practice.models import ClinicalSettings, DosingRecord
 from practice.selectors import clinical_settings_for
+from practice.services.clinical_settings import EDITABLE_FIELDS
 from tests.practice.clinical import dose, dosing_session
 
 pytestmark = pytest.mark.django_db
@@ -18,23 +19,21 @@ API = "/api/v1/clinical-settings/"
 
 
 def form_data(**changes) -> dict:
-    """What the page posts when nothing is changed, with `changes` typed over it."""
-    data = {
-        "predose_systolic_refuse_at": "160",
-        "predose_diastolic_refuse_at": "100",
-        "fasting_hours": "4",
-        "alert_systolic_at": "180",
-        "alert_diastolic_at": "110",
-        "alert_heart_rate_above": "120",
-        "alert_heart_rate_below": "50",
-        "alert_spo2_below": "92",
-        "screening_valid_months": "12",
-        "integration_within_days": "7",
-        "measure_instruments": ["gad7", "phq9"],
-        "measure_baseline_before_first_dose": "on",
-        "measure_after_dose_hours": "24, 168",
-        "measure_maintenance_days": "30",
-    }
+    """What the page posts when nothing is changed (the defaults), with `changes` typed over
+    it."""
+    defaults = ClinicalSettings()
+    data = {}
+    for name in EDITABLE_FIELDS:
+        value = getattr(defaults, name)
+        if name == "measure_after_dose_hours":
+            data[name] = ", ".join(str(hours) for hours in value)
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, list):
+            data[name] = value
+        else:
+            data[name] = str(value)
     data.update(changes)
     return data
 
@@ -111,7 +110,12 @@ def test_a_lower_predose_limit_refuses_a_dose_the_default_allowed(people):
     session = dosing_session(people)
     at_145 = {"predose_systolic": 145, "predose_diastolic": 85}
     assert not services.predose_gate_failures(
-        session=session, escort_confirmed=True, fasting_confirmed=True, **at_145
+        session=session,
+        escort_confirmed=True,
+        fasting_confirmed=True,
+        predose_heart_rate=74,
+        predose_spo2=98,
+        **at_145,
     )
     services.clinical_settings_update(
         clinic=people.clinic, by=people.admin, predose_systolic_refuse_at=140

@@ -8,10 +8,23 @@ import time_machine
 from django.utils import timezone
 
 from practice import services
-from practice.errors import DosingGateRefused, DosingNotAllowed, DosingRecordRefused
+from practice.errors import (
+    DischargeRefused,
+    DosingGateRefused,
+    DosingNotAllowed,
+    DosingRecordRefused,
+    SessionTransitionRefused,
+)
 from practice.models import ClinicalSettings, DosingRecord, SafetyAlert, Screening
 from tests.factories import clinic_today
-from tests.practice.clinical import GOOD_GATE, cleared_with_plan, dose, dosing_session
+from tests.practice.clinical import (
+    GOOD_GATE,
+    cleared_with_plan,
+    discharge,
+    dose,
+    dosing_session,
+    observed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +40,8 @@ def assert_refused(people, session, match, **overrides):
 
 def test_a_dose_is_recorded_when_every_check_passes(people):
     session = dosing_session(people)
-    record = dose(people, session, dose_mg=Decimal("52.5"), weight_kg=Decimal("70.0"))
-    assert record.dose_mg_per_kg == Decimal("0.750")
+    record = dose(people, session, dose_mg=Decimal("40"), weight_kg=Decimal("70.0"))
+    assert record.dose_mg_per_kg == Decimal("0.571")
     assert record.route == session.plan.route
     assert record.administered_by == people.medical
     assert record.escort_confirmed and record.fasting_confirmed
@@ -188,14 +201,12 @@ def test_other_adverse_event_needs_a_description(people):
 
 def test_discharge_names_what_is_missing_and_changes_nothing(people):
     record = dose(people, dosing_session(people))
-    with pytest.raises(DosingRecordRefused, match="alert and oriented, escort present"):
+    with observed(people, record), pytest.raises(DischargeRefused) as caught:
         services.dosing_discharge(
-            record=record,
-            by=people.medical,
-            vitals_near_baseline=True,
-            alert_and_oriented=False,
-            escort_present=False,
+            record=record, by=people.medical, alert_and_oriented=False, escort_present=False
         )
+    assert caught.value.extra["reasons"] == ["alert_and_oriented", "escort_present"]
+    assert "Confirm the patient is alert and oriented." in caught.value.message
     record.refresh_from_db()
     assert record.discharged_at is None and not record.discharge_vitals_near_baseline
 
@@ -203,13 +214,7 @@ def test_discharge_names_what_is_missing_and_changes_nothing(people):
 def test_a_completed_sessions_record_is_closed(people):
     session = dosing_session(people)
     record = dose(people, session)
-    services.dosing_discharge(
-        record=record,
-        by=people.medical,
-        vitals_near_baseline=True,
-        alert_and_oriented=True,
-        escort_present=True,
-    )
+    discharge(people, record)
     services.session_complete(session=session)
     with pytest.raises(DosingRecordRefused, match="completed"):
         services.vitals_record(
@@ -233,15 +238,19 @@ def test_dissociation_is_rated_0_to_10(people):
     assert record.dissociation_score == 6
 
 
-def test_screening_valid_when_booked_but_expired_on_the_day(people):
-    # Booked while valid; on the day of the dose the screening has expired.
+def test_screening_valid_when_booked_but_expired_on_the_day_closes_check_in(people):
+    # Booked while valid; on the day of the dose the screening has expired: the patient is
+    # not checked in, so no dose can be recorded either.
     today = clinic_today(people.clinic)
     plan = cleared_with_plan(people, screened_on=today - datetime.timedelta(days=360))
     Screening.objects.update(expires_on=today + datetime.timedelta(days=1))
     start = timezone.now().replace(microsecond=0) + datetime.timedelta(hours=1)
     session = dosing_session(people, plan, checked_in=False, starts_at=start)
-    with time_machine.travel(start + datetime.timedelta(days=2)):
+    with (
+        time_machine.travel(start + datetime.timedelta(days=2)),
+        pytest.raises(SessionTransitionRefused, match="no cleared screening valid on"),
+    ):
         services.session_check_in(session=session)
-        with pytest.raises(DosingGateRefused, match="screening"):
-            dose(people, session)
+    session.refresh_from_db()
+    assert session.status == "scheduled"
     assert not DosingRecord.objects.exists()

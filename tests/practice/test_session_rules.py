@@ -10,7 +10,7 @@ from practice import services
 from practice.errors import NotInClinic, RoleNotAllowed, SessionRefused, SessionTransitionRefused
 from practice.models import Session
 from tests.factories import ScreeningFactory, TreatmentPlanFactory
-from tests.practice.clinical import cleared_with_plan, dose, dosing_session
+from tests.practice.clinical import cleared_with_plan, discharge, dose, dosing_session
 
 pytestmark = pytest.mark.django_db
 
@@ -171,11 +171,5 @@ def test_a_dosing_session_cannot_complete_before_discharge(people):
     record = dose(people, session)
     with pytest.raises(SessionTransitionRefused, match="discharge checklist"):
         services.session_complete(session=session)
-    services.dosing_discharge(
-        record=record,
-        by=people.medical,
-        vitals_near_baseline=True,
-        alert_and_oriented=True,
-        escort_present=True,
-    )
+    discharge(people, record)
     assert services.session_complete(session=session).status == "completed"

@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from practice.models import DosingRecord, Session
 from tests.factories import RoomFactory, SessionFactory, working_hours_every_day
-from tests.practice.clinical import GOOD_GATE, cleared_with_plan, dose, dosing_session, stock_lot
+from tests.practice.clinical import (
+    GOOD_GATE,
+    cleared_with_plan,
+    dose,
+    dosing_session,
+    observed,
+    stock_lot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -158,11 +165,11 @@ def test_medical_staff_record_a_dose_and_vitals(people, api_as):
     client = api_as(people.medical)
     response = client.post(
         f"/api/v1/sessions/{session.pk}/dosing/",
-        {**GOOD_GATE, "dose_mg": "56", "weight_kg": "70", "lot_id": lot.pk},
+        {**GOOD_GATE, "dose_mg": "42", "weight_kg": "70", "lot_id": lot.pk},
         format="json",
     )
     assert response.status_code == 201, response.json()
-    assert response.json()["dose_mg_per_kg"] == "0.800"
+    assert response.json()["dose_mg_per_kg"] == "0.600"
     response = client.post(
         f"/api/v1/sessions/{session.pk}/vitals/",
         {"systolic": 184, "diastolic": 96, "heart_rate": 88, "spo2": 97},
@@ -204,12 +211,14 @@ def test_discharge_then_complete_over_the_api(people, api_as):
     client = api_as(people.medical)
     response = client.post(f"/api/v1/sessions/{session.pk}/complete/")
     assert response.status_code == 409
-    response = client.post(
-        f"/api/v1/sessions/{session.pk}/dosing/discharge/",
-        {"vitals_near_baseline": True, "alert_and_oriented": True, "escort_present": True},
-        format="json",
-    )
-    assert response.status_code == 200
+    with observed(people, session.dosing):
+        response = client.post(
+            f"/api/v1/sessions/{session.pk}/dosing/discharge/",
+            {"alert_and_oriented": True, "escort_present": True},
+            format="json",
+        )
+    assert response.status_code == 200, response.json()
+    assert response.json()["discharge_vitals_near_baseline"] is True
     assert client.post(f"/api/v1/sessions/{session.pk}/complete/").json()["status"] == "completed"
 
 

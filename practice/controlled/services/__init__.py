@@ -3,6 +3,7 @@
 from practice.controlled.services.counts import count_record, count_resolve, inventory_take
 from practice.controlled.services.ledger import (
     active_administration,
+    administration_problems,
     administration_record,
     entry_record,
     entry_reverse,
@@ -14,6 +15,7 @@ from practice.controlled.services.notices import loss_notice_acknowledge
 
 __all__ = [
     "active_administration",
+    "administration_problems",
     "administration_record",
     "count_record",
     "count_resolve",

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from practice.choices import Route
 from practice.controlled.choices import MANUAL_KINDS, EntryKind
 from practice.controlled.errors import (
     AlreadyAdministered,
@@ -165,6 +166,54 @@ def active_administration(dosing_record: DosingRecord) -> LedgerEntry | None:
         .select_related("lot__product")
         .first()
     )
+
+
+def administration_problems(
+    *, lot: Lot, clinic: Clinic, dose_mg: Decimal, route: str, on: datetime.date
+) -> list[tuple[str, str]]:
+    """Every reason `lot` cannot supply a dose of `dose_mg` by `route` on day `on`, as
+    (code, message) for the dosing gate to list beside its own; empty when it can.
+
+    Locks the lot row (as every write to it does) and reads its balance, so within the
+    caller's transaction the answer holds until the administration entry is appended.
+    Checks: the lot is the clinic's, unexpired, its product a formulation for the route,
+    and its balance covers the dose. `administration_record` enforces the same again.
+    """
+    if lot.clinic_id != clinic.pk:
+        return [("lot", "That lot belongs to another clinic.")]
+    lot, balance, _ = lock_lot(lot.pk)
+    problems = []
+    if lot.is_expired(on):
+        problems.append(
+            (
+                "lot_expired",
+                f"Lot {lot.lot_number} expired on {lot.expires_on:%b %-d, %Y}; choose another lot.",
+            )
+        )
+    product = lot.product
+    if not product.suits_route(route):
+        problems.append(
+            (
+                "formulation",
+                f"Lot {lot.lot_number} is {product.name} ({product.get_form_display().lower()}), "
+                f"not a formulation for the {Route(route).label} route; draw the dose from a "
+                "product for that route.",
+            )
+        )
+    try:
+        dose = Decimal(str(dose_mg)).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        dose = None
+    if dose is not None and dose > balance:
+        problems.append(
+            (
+                "stock",
+                f"Lot {lot.lot_number} holds {fmt_mg(balance)} mg "
+                f"({product.units_for(balance)} {product.unit_label}); "
+                f"{fmt_mg(dose)} mg cannot be taken from it.",
+            )
+        )
+    return problems
 
 
 @transaction.atomic
