@@ -120,7 +120,7 @@ def dosing_record_create(
     active, escort and fasting confirmed, pre-dose blood pressure under the clinic's
     threshold. The route defaults to the plan's; mg/kg is computed from the weight.
 
-    The dose is drawn from `lot` (a `practice.controlled.Lot`, required): in the same
+    The dose is drawn from `lot` (a `controlled.Lot`, required): in the same
     transaction the controlled-substance ledger records the administration, locking the
     lot row and refusing an expired lot or a dose beyond its balance (LotExpired,
     InsufficientStock, 409), so no dose exists without its ledger entry.
@@ -175,7 +175,7 @@ def dosing_record_create(
     record.save()
     # The one place practice calls the ledger: the dose and its administration entry
     # commit together or not at all.
-    from practice.controlled.services import administration_record
+    from controlled.services import administration_record
 
     administration_record(dosing_record=record, lot=lot, recorded_by=by)
     return record

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from practice.controlled import selectors
-from practice.controlled.errors import InsufficientStock, InvalidInput, LotExpired
-from practice.controlled.models import LedgerEntry, Lot
+from controlled import selectors
+from controlled.errors import InsufficientStock, InvalidInput, LotExpired
+from controlled.models import LedgerEntry, Lot
 from practice.models import DosingRecord
 from tests.factories import clinic_today
 from tests.practice.clinical import dose, dosing_session, stock_lot

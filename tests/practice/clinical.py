@@ -52,7 +52,7 @@ def dosing_session(people, plan=None, *, checked_in=True, starts_at=None) -> Ses
 
 def stock_lot(people):
     """A lot of ketamine in stock at Erin's clinic (every dose is drawn from a lot)."""
-    from practice.controlled.models import Lot
+    from controlled.models import Lot
     from tests.factories import ProductFactory, receive_lot
 
     lot = Lot.objects.filter(clinic=people.clinic).first()
