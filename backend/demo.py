@@ -3,10 +3,10 @@
 from django.db import transaction
 
 from billing import demo as billing_demo
+from controlled import demo as controlled_demo
 from integration_notes import demo as notes_demo
 from practice import demo as practice_demo
 from practice import demo_clinical
-from practice.controlled import demo as controlled_demo
 from scheduling import demo as scheduling_demo
 from scheduling import demo_reminders
 

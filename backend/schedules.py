@@ -34,12 +34,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "every_seconds": 3600,
     },
     "controlled-discrepancy-alerts": {
-        "task": "practice.controlled.tasks.discrepancy_alerts_sweep",
+        "task": "controlled.tasks.discrepancy_alerts_sweep",
         "every_seconds": 600,
     },
     # Loss notices the broker missed (each is enqueued when the loss is recorded).
     "controlled-loss-notices": {
-        "task": "practice.controlled.tasks.loss_notices_sweep",
+        "task": "controlled.tasks.loss_notices_sweep",
         "every_seconds": 300,
     },
 }

@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "backend",
     "practice",
-    "practice.controlled",
+    "controlled",
     "scheduling",
     "integration_notes",
     "billing",
@@ -277,13 +277,13 @@ PHONENUMBER_DEFAULT_REGION = "US"
 # The ledger's choice sets share field names ("kind", "status") with other apps' enums.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
-        "ControlledEntryKindEnum": "practice.controlled.choices.EntryKind",
-        "ControlledManualEntryKindEnum": "practice.controlled.choices.MANUAL_KIND_CHOICES",
-        "ControlledInventoryKindEnum": "practice.controlled.choices.InventoryKind",
-        "ControlledCountStatusEnum": "practice.controlled.choices.CountStatus",
-        "ControlledProductFormEnum": "practice.controlled.choices.ProductForm",
-        "ControlledScheduleEnum": "practice.controlled.choices.Schedule",
-        "ControlledTimeOfDayEnum": "practice.controlled.choices.TimeOfDay",
+        "ControlledEntryKindEnum": "controlled.choices.EntryKind",
+        "ControlledManualEntryKindEnum": "controlled.choices.MANUAL_KIND_CHOICES",
+        "ControlledInventoryKindEnum": "controlled.choices.InventoryKind",
+        "ControlledCountStatusEnum": "controlled.choices.CountStatus",
+        "ControlledProductFormEnum": "controlled.choices.ProductForm",
+        "ControlledScheduleEnum": "controlled.choices.Schedule",
+        "ControlledTimeOfDayEnum": "controlled.choices.TimeOfDay",
         # Used by two note components, so a second "status" set elsewhere needs its name fixed.
         "NoteStatusEnum": "integration_notes.choices.NoteStatus",
     }

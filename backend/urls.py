@@ -7,9 +7,9 @@ from rest_framework.authtoken.views import obtain_auth_token
 from backend import views
 from backend.routers import LayeredRouter
 from billing.api import register_routes as billing_routes
+from controlled.api import register_routes as controlled_routes
 from integration_notes.api import register_routes as notes_routes
 from practice.api import register_routes as practice_routes
-from practice.controlled.api import register_routes as controlled_routes
 from scheduling.api import register_routes as scheduling_routes
 
 router = LayeredRouter()
@@ -36,7 +36,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("practice.urls")),
-    path("", include("practice.controlled.urls")),
+    path("", include("controlled.urls")),
     path("", include("scheduling.urls")),
     path("", include("integration_notes.urls")),
     path("", include("billing.urls")),

@@ -126,7 +126,7 @@ class DosingForm(forms.Form):
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, clinic_id: int, **kwargs):
-        from practice.controlled.forms import DosingLotField
+        from controlled.forms import DosingLotField
 
         super().__init__(*args, **kwargs)
         # The controlled-substance ledger lists the lots a dose may be drawn from.

@@ -238,9 +238,9 @@ class RetreatFactory(factory.django.DjangoModelFactory):
     price = Decimal("4800.00")
 
 
-# --- Controlled-substance ledger (practice.controlled) ---
+# --- Controlled-substance ledger (controlled) ---
 
-from practice.controlled.models import Product, Registration  # noqa: E402
+from controlled.models import Product, Registration  # noqa: E402
 
 CLINIC_DEA_NUMBER = "FC7654329"
 SUPPLIER_DEA_NUMBER = "RM2233447"
@@ -274,7 +274,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
 def receive_lot(*, product, received_by, containers=1, lot_number=None, expires_on=None, **kw):
     """A lot received through the service, so it has its receipt entry."""
-    from practice.controlled.services import lot_receive
+    from controlled.services import lot_receive
 
     return lot_receive(
         product=product,

@@ -342,7 +342,7 @@ class SessionViewSet(
         payload = DosingRecordCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        from practice.controlled.models import Lot
+        from controlled.models import Lot
 
         lot = Lot.objects.for_clinic(session.clinic_id).filter(pk=data.pop("lot_id")).first()
         if lot is None:

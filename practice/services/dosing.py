@@ -331,7 +331,7 @@ def dosing_record_create(
     stored on the record and so in the audit log. The route defaults to the plan's; mg/kg
     is computed from the weight.
 
-    The dose is drawn from `lot` (a `practice.controlled.Lot`): in the same transaction the
+    The dose is drawn from `lot` (a `controlled.Lot`): in the same transaction the
     controlled-substance ledger records the administration under the lot's row lock, so no
     dose exists without its ledger entry.
     """
@@ -399,7 +399,7 @@ def dosing_record_create(
             )
     # The one place practice calls the ledger, twice: here to list what the lot cannot do
     # with the other reasons, and below to take the dose out of it.
-    from practice.controlled.services import administration_problems, administration_record
+    from controlled.services import administration_problems, administration_record
 
     failures += administration_problems(
         lot=lot, clinic=session.clinic, dose_mg=dose_mg, route=route, on=on

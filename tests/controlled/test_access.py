@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from auditlog.models import LogEntry
 
-from practice.controlled import services
-from practice.controlled.models import LedgerEntry
+from controlled import services
+from controlled.models import LedgerEntry
 from tests.factories import PASSWORD, ProductFactory, clinic_today, receive_lot
 
 pytestmark = pytest.mark.django_db
@@ -267,7 +267,7 @@ def test_medical_staff_add_a_product_from_the_pages(people, web_as):
         },
     )
     assert response.status_code == 302
-    from practice.controlled.models import Product
+    from controlled.models import Product
 
     product = Product.objects.get(name="Ketamine 100 mg troche")
     assert product.clinic == people.clinic
@@ -287,7 +287,7 @@ def test_only_admins_set_the_dea_registration(people, web_as):
         {"registrant_name": "Clearwater", "dea_number": "fc7654329", "schedules": "3"},
     )
     assert response.status_code == 302
-    from practice.controlled.models import Registration
+    from controlled.models import Registration
 
     assert Registration.objects.get(clinic=people.clinic).dea_number == "FC7654329"
 
@@ -297,12 +297,12 @@ def test_the_dosing_lot_selector_lists_only_lots_in_stock_and_not_expired(
 ):
     import datetime
 
-    from practice.controlled.forms import DosingLotField
+    from controlled.forms import DosingLotField
 
     expired = receive_lot(product=product, received_by=people.medical, lot_number="OLD")
     empty = receive_lot(product=product, received_by=people.medical, lot_number="EMPTY")
     services.administration_record(dosing_record=dose("500"), lot=empty, recorded_by=people.medical)
-    from practice.controlled.models import Lot
+    from controlled.models import Lot
 
     Lot.objects.filter(pk=expired.pk).update(
         expires_on=clinic_today(people.clinic) - datetime.timedelta(days=1)

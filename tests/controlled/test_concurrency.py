@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from practice.controlled import selectors, services
-from practice.controlled.errors import InsufficientStock
-from practice.controlled.models import LedgerEntry
+from controlled import selectors, services
+from controlled.errors import InsufficientStock
+from controlled.models import LedgerEntry
 from tests.conftest import requires_postgres
 from tests.factories import PASSWORD
 

@@ -6,15 +6,15 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from practice.controlled import selectors, services, tasks
-from practice.controlled.errors import (
+from controlled import selectors, services, tasks
+from controlled.errors import (
     CountAlreadyResolved,
     InsufficientStock,
     InvalidInput,
     InventoryIncomplete,
     WitnessRefused,
 )
-from practice.controlled.models import PhysicalCount
+from controlled.models import PhysicalCount
 from tests.factories import PASSWORD, clinic_today, receive_lot
 
 pytestmark = pytest.mark.django_db

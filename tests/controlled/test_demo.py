@@ -9,9 +9,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from backend.demo import seed_demo
-from practice.controlled import reports
-from practice.controlled.models import LedgerEntry, Lot, PhysicalCount
-from practice.controlled.services import active_administration
+from controlled import reports
+from controlled.models import LedgerEntry, Lot, PhysicalCount
+from controlled.services import active_administration
 from practice.models import DosingRecord
 from tests.factories import clinic_today
 

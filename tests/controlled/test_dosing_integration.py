@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from practice.controlled import selectors
-from practice.controlled.errors import InvalidInput
-from practice.controlled.models import LedgerEntry, Lot
+from controlled import selectors
+from controlled.errors import InvalidInput
+from controlled.models import LedgerEntry, Lot
 from practice.errors import DosingGateRefused
 from practice.models import DosingRecord
 from tests.factories import clinic_today

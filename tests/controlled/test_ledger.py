@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from practice.controlled import selectors, services
-from practice.controlled.errors import (
+from controlled import selectors, services
+from controlled.errors import (
     AlreadyAdministered,
     AlreadyReversed,
     InsufficientStock,
@@ -20,7 +20,7 @@ from practice.controlled.errors import (
     LotExpired,
     WitnessRefused,
 )
-from practice.controlled.models import LedgerEntry
+from controlled.models import LedgerEntry
 from tests.conftest import requires_redis
 from tests.factories import PASSWORD, StaffFactory, clinic_today, receive_lot
 

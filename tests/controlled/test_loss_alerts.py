@@ -11,8 +11,8 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from practice.controlled import services, tasks
-from practice.controlled.models import LossNotice
+from controlled import services, tasks
+from controlled.models import LossNotice
 from tests.factories import PASSWORD, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -190,7 +190,7 @@ def test_notices_through_the_api(lot, people, nurse, api_as):
 
 
 def test_a_refused_loss_notifies_no_one(lot, people, nurse):
-    from practice.controlled.errors import WitnessRefused
+    from controlled.errors import WitnessRefused
 
     with pytest.raises(WitnessRefused):
         services.entry_record(

@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 from pypdf import PdfReader
 
-from practice.controlled import reports, services
+from controlled import reports, services
 from practice.services.sessions import clinic_date
 from tests.factories import PASSWORD, clinic_today, receive_lot
 

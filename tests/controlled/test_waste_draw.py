@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from practice.controlled import selectors, services
-from practice.controlled.errors import InvalidInput, WasteExceedsDraw
-from practice.controlled.models import LedgerEntry
+from controlled import selectors, services
+from controlled.errors import InvalidInput, WasteExceedsDraw
+from controlled.models import LedgerEntry
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from practice.controlled import selectors, services
-from practice.controlled.errors import WitnessRefused
-from practice.controlled.models import LedgerEntry
+from controlled import selectors, services
+from controlled.errors import WitnessRefused
+from controlled.models import LedgerEntry
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from practice.controlled.models import LedgerEntry, Lot, PhysicalCount
+from controlled.models import LedgerEntry, Lot, PhysicalCount
 from tests.factories import (
     PASSWORD,
     SUPPLIER_DEA_NUMBER,

@@ -19,8 +19,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from practice.controlled.models import LedgerEntry
-from practice.controlled.selectors import lot_balance
+from controlled.models import LedgerEntry
+from controlled.selectors import lot_balance
 from practice.instruments import GAD7, OPTIONS
 from practice.models import DosingRecord, MeasureResponse, SafetyAlert, Session
 from tests.factories import ProductFactory, RegistrationFactory, receive_lot

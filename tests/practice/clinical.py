@@ -84,7 +84,7 @@ def _free_start(people) -> datetime.datetime:
 
 def stock_lot(people):
     """A lot of ketamine in stock at Erin's clinic (every dose is drawn from a lot)."""
-    from practice.controlled.models import Lot
+    from controlled.models import Lot
     from tests.factories import ProductFactory, receive_lot
 
     lot = Lot.objects.filter(
@@ -180,7 +180,7 @@ def row_counts():
     """Dosing records, ledger entries and audit entries (reads aside): a refusal changes none."""
     from auditlog.models import LogEntry
 
-    from practice.controlled.models import LedgerEntry
+    from controlled.models import LedgerEntry
     from practice.models import DosingRecord
 
     return (

@@ -11,13 +11,13 @@ from django.utils import timezone
 from backend.demo import seed_demo
 from billing import demo as billing_demo
 from billing.models import Superbill
+from controlled import demo as controlled_demo
+from controlled.choices import EntryKind
+from controlled.models import LedgerEntry
+from controlled.services import active_administration
 from practice import demo as practice_demo
 from practice import demo_clinical, selectors
 from practice.choices import AlertKind, PlanStatus, ScreeningResult, SessionStatus
-from practice.controlled import demo as controlled_demo
-from practice.controlled.choices import EntryKind
-from practice.controlled.models import LedgerEntry
-from practice.controlled.services import active_administration
 from practice.demo_clinical import answers_for, weekdays_before
 from practice.models import (
     AdverseEvent,

@@ -3,7 +3,7 @@ inventories are read-only (they change only through the services, entries never)
 
 from django.contrib import admin
 
-from practice.controlled.models import (
+from controlled.models import (
     Inventory,
     LedgerEntry,
     LossNotice,

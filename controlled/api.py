@@ -13,10 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
-from practice.controlled import reports, selectors, services
-from practice.controlled.choices import MANUAL_KIND_CHOICES, InventoryKind, TimeOfDay
-from practice.controlled.errors import InvalidInput
-from practice.controlled.models import (
+from controlled import reports, selectors, services
+from controlled.choices import MANUAL_KIND_CHOICES, InventoryKind, TimeOfDay
+from controlled.errors import InvalidInput
+from controlled.models import (
     LEDGER_ROLES,
     Inventory,
     LedgerEntry,

@@ -16,9 +16,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from practice.controlled import services
-from practice.controlled.choices import EntryKind
-from practice.controlled.models import (
+from controlled import services
+from controlled.choices import EntryKind
+from controlled.models import (
     Inventory,
     LedgerEntry,
     Lot,

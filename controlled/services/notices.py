@@ -10,8 +10,8 @@ entry; neither it nor its email names a patient or repeats the entry's free-text
 from django.db import transaction
 from django.utils import timezone
 
-from practice.controlled.errors import NoticeAlreadyAcknowledged
-from practice.controlled.models import LEDGER_ROLES, LedgerEntry, LossNotice
+from controlled.errors import NoticeAlreadyAcknowledged
+from controlled.models import LEDGER_ROLES, LedgerEntry, LossNotice
 from practice.models import StaffMember
 
 
@@ -24,7 +24,7 @@ def loss_notices_raise(*, entry: LedgerEntry) -> list[LossNotice]:
     notices = LossNotice.objects.bulk_create(
         [LossNotice(clinic_id=entry.clinic_id, entry=entry, recipient=r) for r in recipients]
     )
-    from practice.controlled.tasks import enqueue_loss_notices
+    from controlled.tasks import enqueue_loss_notices
 
     enqueue_loss_notices([notice.pk for notice in notices])
     return notices

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import practice.controlled.validators
+import controlled.validators
 from decimal import Decimal
 from django.db import migrations, models
 
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ('expires_on', models.DateField()),
                 ('supplier_name', models.CharField(max_length=200)),
                 ('supplier_address', models.TextField()),
-                ('supplier_dea_number', models.CharField(max_length=9, validators=[practice.controlled.validators.validate_dea_number], verbose_name='supplier DEA number')),
+                ('supplier_dea_number', models.CharField(max_length=9, validators=[controlled.validators.validate_dea_number], verbose_name='supplier DEA number')),
                 ('containers_received', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)])),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.clinic')),
@@ -137,7 +137,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('registrant_name', models.CharField(max_length=200)),
-                ('dea_number', models.CharField(max_length=9, validators=[practice.controlled.validators.validate_dea_number], verbose_name='DEA registration number')),
+                ('dea_number', models.CharField(max_length=9, validators=[controlled.validators.validate_dea_number], verbose_name='DEA registration number')),
                 ('schedules', models.CharField(default='2, 2N, 3, 3N, 4, 5', max_length=40)),
                 ('expires_on', models.DateField(blank=True, null=True)),
                 ('clinic', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='dea_registration', to='practice.clinic')),

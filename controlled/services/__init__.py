@@ -1,7 +1,7 @@
 """Writes to the controlled-substance ledger (see ledger.py and counts.py)."""
 
-from practice.controlled.services.counts import count_record, count_resolve, inventory_take
-from practice.controlled.services.ledger import (
+from controlled.services.counts import count_record, count_resolve, inventory_take
+from controlled.services.ledger import (
     active_administration,
     administration_problems,
     administration_record,
@@ -11,7 +11,7 @@ from practice.controlled.services.ledger import (
     product_create,
     registration_set,
 )
-from practice.controlled.services.notices import loss_notice_acknowledge
+from controlled.services.notices import loss_notice_acknowledge
 
 __all__ = [
     "active_administration",

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from backend.roles import ADMIN, MEDICAL, actor_for
-from practice.controlled.choices import (
+from controlled.choices import (
     ROUTES_FOR_FORM,
     CountStatus,
     EntryKind,
@@ -24,8 +24,8 @@ from practice.controlled.choices import (
     Schedule,
     TimeOfDay,
 )
-from practice.controlled.errors import LedgerIsAppendOnly
-from practice.controlled.validators import validate_dea_number
+from controlled.errors import LedgerIsAppendOnly
+from controlled.validators import validate_dea_number
 from practice.querysets import ClinicScopedQuerySet
 
 LEDGER_ROLES = frozenset({ADMIN, MEDICAL})

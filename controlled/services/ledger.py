@@ -14,9 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from practice.choices import Route
-from practice.controlled.choices import MANUAL_KINDS, EntryKind
-from practice.controlled.errors import (
+from controlled.choices import MANUAL_KINDS, EntryKind
+from controlled.errors import (
     AlreadyAdministered,
     AlreadyReversed,
     InsufficientStock,
@@ -24,9 +23,9 @@ from practice.controlled.errors import (
     LotExpired,
     WasteExceedsDraw,
 )
-from practice.controlled.models import LedgerEntry, Lot, Product, Registration
-from practice.controlled.selectors import dose_draw
-from practice.controlled.services._common import (
+from controlled.models import LedgerEntry, Lot, Product, Registration
+from controlled.selectors import dose_draw
+from controlled.services._common import (
     append_entry,
     check_when,
     fmt_mg,
@@ -34,7 +33,8 @@ from practice.controlled.services._common import (
     lock_lot,
     positive_mg,
 )
-from practice.controlled.validators import normalize_dea_number, validate_dea_number
+from controlled.validators import normalize_dea_number, validate_dea_number
+from practice.choices import Route
 from practice.models import Clinic, DosingRecord, StaffMember
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from practice.controlled import views
+from controlled import views
 
 app_name = "controlled"
 

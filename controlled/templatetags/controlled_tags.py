@@ -4,8 +4,8 @@ from django import template
 from django.core.exceptions import ObjectDoesNotExist
 
 from backend.roles import actor_for
-from practice.controlled import selectors
-from practice.controlled.models import LEDGER_ROLES
+from controlled import selectors
+from controlled.models import LEDGER_ROLES
 from practice.models import Clinic
 
 register = template.Library()

@@ -13,9 +13,9 @@ from backend.audit import audit_access
 from backend.errors import DomainError
 from backend.views import RoleRequiredMixin
 from backend.views import ServiceFormView as BaseServiceFormView
-from practice.controlled import forms, reports, selectors, services
-from practice.controlled.choices import MANUAL_KINDS, CountStatus, EntryKind
-from practice.controlled.models import LEDGER_ROLES, Inventory, LedgerEntry, PhysicalCount
+from controlled import forms, reports, selectors, services
+from controlled.choices import MANUAL_KINDS, CountStatus, EntryKind
+from controlled.models import LEDGER_ROLES, Inventory, LedgerEntry, PhysicalCount
 from practice.models import DosingRecord
 
 

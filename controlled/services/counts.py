@@ -6,13 +6,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from practice.controlled.choices import CountStatus, EntryKind, InventoryKind
-from practice.controlled.errors import (
+from controlled.choices import CountStatus, EntryKind, InventoryKind
+from controlled.errors import (
     CountAlreadyResolved,
     InventoryIncomplete,
 )
-from practice.controlled.models import Inventory, LedgerEntry, Lot, PhysicalCount
-from practice.controlled.services._common import (
+from controlled.models import Inventory, LedgerEntry, Lot, PhysicalCount
+from controlled.services._common import (
     append_entry,
     check_witness,
     fmt_mg,
@@ -60,7 +60,7 @@ def _count(
     count.full_clean()
     count.save()
     if count.status == CountStatus.OPEN:
-        from practice.controlled.tasks import enqueue_discrepancy_alert
+        from controlled.tasks import enqueue_discrepancy_alert
 
         enqueue_discrepancy_alert(count.pk)
     return count

@@ -15,9 +15,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from backend.pdf import render_pdf
-from practice.controlled.choices import EntryKind
-from practice.controlled.models import LedgerEntry, Lot
-from practice.controlled.selectors import ENTRY_RELATED, local_day_bounds, registration_for
+from controlled.choices import EntryKind
+from controlled.models import LedgerEntry, Lot
+from controlled.selectors import ENTRY_RELATED, local_day_bounds, registration_for
 
 
 def _person(staff) -> str:

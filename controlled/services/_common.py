@@ -8,9 +8,9 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from backend.errors import full_clean_or_refuse
-from practice.controlled.choices import LOSS_KINDS, WITNESSES_NEEDED, EntryKind
-from practice.controlled.errors import InsufficientStock, InvalidInput, WitnessRefused
-from practice.controlled.models import LedgerEntry, Lot
+from controlled.choices import LOSS_KINDS, WITNESSES_NEEDED, EntryKind
+from controlled.errors import InsufficientStock, InvalidInput, WitnessRefused
+from controlled.models import LedgerEntry, Lot
 from practice.models import StaffMember
 
 # Clocks drift and forms are typed slowly; anything later than this is a typing mistake.
@@ -207,7 +207,7 @@ def append_entry(
     full_clean_or_refuse(entry)
     entry.save()
     if kind in LOSS_KINDS or (kind == EntryKind.ADJUSTMENT and quantity_mg < 0):
-        from practice.controlled.services.notices import loss_notices_raise
+        from controlled.services.notices import loss_notices_raise
 
         loss_notices_raise(entry=entry)
     return entry

@@ -10,8 +10,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.roles import actor_for
-from practice.controlled.choices import CountStatus, EntryKind, InventoryKind
-from practice.controlled.models import (
+from controlled.choices import CountStatus, EntryKind, InventoryKind
+from controlled.models import (
     Inventory,
     LedgerEntry,
     LossNotice,

@@ -2,14 +2,14 @@ from django.apps import AppConfig
 
 
 class ControlledConfig(AppConfig):
-    name = "practice.controlled"
+    name = "controlled"
     label = "controlled"
     verbose_name = "Controlled substances"
 
     def ready(self):
         from auditlog.registry import auditlog
 
-        from practice.controlled import models
+        from controlled import models
 
         # The ledger is a legal record: every create and change is in the audit log, and
         # reads of single objects are logged by the base viewset and views.

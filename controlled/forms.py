@@ -3,8 +3,8 @@
 from django import forms
 from django.utils import timezone
 
-from practice.controlled.choices import WITNESSES_NEEDED, EntryKind, InventoryKind, TimeOfDay
-from practice.controlled.models import Product, Registration
+from controlled.choices import WITNESSES_NEEDED, EntryKind, InventoryKind, TimeOfDay
+from controlled.models import Product, Registration
 from practice.models import StaffMember
 
 
@@ -271,7 +271,7 @@ class DosingLotField(forms.ModelChoiceField):
     """
 
     def __init__(self, *, clinic_id: int, **kwargs):
-        from practice.controlled.selectors import lots_for_dosing
+        from controlled.selectors import lots_for_dosing
 
         kwargs.setdefault("label", "Lot drawn from")
         kwargs.setdefault("empty_label", "Choose a lot in stock")
