@@ -10,12 +10,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # "name": {"task": "app.tasks.fn", "every_seconds": 60},
     # The reminder outbox sweep: claims due rows and publishes their send tasks.
     "reminders-dispatch-due": {
-        "task": "scheduling.tasks.reminders_dispatch_due",
+        "task": "messaging.tasks.reminders_dispatch_due",
         "every_seconds": int(os.environ.get("REMINDER_SWEEP_SECONDS", "60")),
     },
     # Weekly questionnaire invitations during induction (one per patient and ISO week).
     "questionnaire-invitations": {
-        "task": "scheduling.tasks.questionnaire_invitations",
+        "task": "messaging.tasks.questionnaire_invitations",
         "every_seconds": 3600,
     },
     # Retreat welcomes a week ahead (one per enrollment; the retreat services also sync).

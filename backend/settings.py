@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "backend",
     "practice",
     "controlled",
+    "messaging",
     "scheduling",
     "integration_notes",
     "billing",
@@ -157,9 +158,9 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="clinic@kap.example")
 
 # SMS: the outbox backend writes messages under var/outbox/sms.
-SMS_BACKEND = env.str("SMS_BACKEND", default="scheduling.sms.OutboxSmsBackend")
+SMS_BACKEND = env.str("SMS_BACKEND", default="messaging.sms.OutboxSmsBackend")
 SMS_OUTBOX_PATH = VAR_DIR / "outbox" / "sms"
-# scheduling.sms.RestSmsBackend: a provider speaking the Accounts/{sid}/Messages.json API.
+# messaging.sms.RestSmsBackend: a provider speaking the Accounts/{sid}/Messages.json API.
 SMS_REST_BASE_URL = env.str("SMS_REST_BASE_URL", default="")
 SMS_REST_ACCOUNT_SID = env.str("SMS_REST_ACCOUNT_SID", default="")
 SMS_REST_AUTH_TOKEN = env.str("SMS_REST_AUTH_TOKEN", default="")
@@ -169,9 +170,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Absolute links in messages (confirm/cancel, portal) start with this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-# Reminders (scheduling.services.outbox). A send holds its row for REMINDER_SEND_LEASE_SECONDS;
-# after that the sweep presumes the worker dead and hands the row out again, so the lease
-# must outlast the slowest send (EMAIL_TIMEOUT, the SMS timeout).
+# Patient messages (messaging.services.outbox). A send holds its row for
+# REMINDER_SEND_LEASE_SECONDS; after that the sweep presumes the worker dead and hands the
+# row out again, so the lease must outlast the slowest send (EMAIL_TIMEOUT, the SMS timeout).
 REMINDER_SEND_LEASE_SECONDS = env.int("REMINDER_SEND_LEASE_SECONDS", default=120)
 REMINDER_CLAIM_LEASE_SECONDS = env.int("REMINDER_CLAIM_LEASE_SECONDS", default=600)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
@@ -205,9 +206,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         if isinstance(_folder, str):
             Path(_folder).mkdir(parents=True, exist_ok=True)
 else:
-    # Longer than any task we run; reminders are never ETA tasks (see scheduling.tasks).
+    # Longer than any task we run; reminders are never ETA tasks (see messaging.tasks).
     # Short socket timeouts so that publishing gives up fast when Redis is down; the
-    # publisher also bounds its reconnection attempts (scheduling.services.outbox.publish).
+    # publisher also bounds its reconnection attempts (messaging.services.outbox.publish).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         "socket_connect_timeout": 1,
@@ -224,7 +225,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request must never hang on a broker that is down (celery#4556): connecting times
 # out quickly, and publishers that run in requests bound their own reconnection attempts
-# (scheduling.services.outbox.publish). Workers must reconnect for as long as it takes:
+# (messaging.services.outbox.publish). Workers must reconnect for as long as it takes:
 # kombu reads 0 as "never retry", so None (retry forever) is what keeps a worker alive
 # through a Redis restart.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -255,9 +256,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChargeStatusEnum": "billing.choices.ChargeStatus",
         "SuperbillStatusEnum": "billing.choices.SuperbillStatus",
-        "ReminderStatusEnum": "scheduling.choices.ReminderStatus",
-        "MessageKindEnum": "scheduling.choices.MessageKind",
-        "ReminderChannelEnum": "scheduling.choices.Channel",
+        "ReminderStatusEnum": "messaging.choices.ReminderStatus",
+        "MessageKindEnum": "messaging.choices.MessageKind",
+        "ReminderChannelEnum": "messaging.choices.Channel",
         "NoteStatusEnum": "integration_notes.choices.NoteStatus",
         "SessionKindEnum": "practice.choices.SessionKind",
         "SessionStatusEnum": "practice.choices.SessionStatus",
@@ -327,6 +328,11 @@ KAP_PANELS: dict[str, list[str]] = {
         "billing/panels/portal.html",
     ],
 }
-# Reminders: upcoming messages on the portal, a session's reminders and confirmation.
-KAP_PANELS["portal"].append("scheduling/panels/portal_reminders.html")
+# Messages: upcoming messages on the portal; a session's reminders and confirmation.
+KAP_PANELS["portal"].append("messaging/panels/portal_reminders.html")
 KAP_PANELS["session_detail"].append("scheduling/panels/session_reminders.html")
+
+# After a patient changed how they want to hear from the clinic, messaging asks each app
+# that queues messages about its own things to re-plan them (messaging imports no app above
+# it). Each entry is a function taking `patient=`.
+KAP_MESSAGE_REPLANNERS = ["scheduling.services.reminders.patient_session_reminders_resync"]

@@ -9,6 +9,7 @@ from backend.routers import LayeredRouter
 from billing.api import register_routes as billing_routes
 from controlled.api import register_routes as controlled_routes
 from integration_notes.api import register_routes as notes_routes
+from messaging.api import register_routes as messaging_routes
 from practice.api import register_routes as practice_routes
 from scheduling.api import register_routes as scheduling_routes
 
@@ -16,6 +17,7 @@ router = LayeredRouter()
 for register in (
     practice_routes,
     controlled_routes,
+    messaging_routes,
     scheduling_routes,
     notes_routes,
     billing_routes,
@@ -37,6 +39,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("practice.urls")),
     path("", include("controlled.urls")),
+    path("", include("messaging.urls")),
     path("", include("scheduling.urls")),
     path("", include("integration_notes.urls")),
     path("", include("billing.urls")),

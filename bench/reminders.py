@@ -45,7 +45,7 @@ def run(report=None):
         date_of_birth=datetime.date(1980, 1, 1),
         email="bench@example.com",
     )
-    from scheduling.models import ReminderSettings
+    from messaging.models import ReminderSettings
 
     # No quiet hours: the benchmark runs at any time of day.
     ReminderSettings.objects.create(
@@ -87,7 +87,7 @@ def _point_app_at(app, url):
 
 
 def _rows(clinic, patient, count, *, send_at, prefix):
-    from scheduling.models import Reminder
+    from messaging.models import Reminder
 
     Reminder.objects.bulk_create(
         [
@@ -109,8 +109,8 @@ def _rows(clinic, patient, count, *, send_at, prefix):
 
 
 def _claim_and_publish(report, app, clinic, patient):
-    from scheduling.models import Reminder
-    from scheduling.services.outbox import reminders_dispatch
+    from messaging.models import Reminder
+    from messaging.services.outbox import reminders_dispatch
 
     @app.task(name="bench.noop", ignore_result=True)
     def noop(i):
@@ -149,9 +149,9 @@ def _claim_and_publish(report, app, clinic, patient):
 
 def _latency(report, redis, clinic, patient):
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
-    from scheduling.models import Reminder
     from tests.scheduling.harness import CeleryProcesses, wait_until
+
+    from messaging.models import Reminder
 
     interval = int(os.environ.get("BENCH_SWEEP_SECONDS", "10"))
     count = int(os.environ.get("BENCH_LATENCY_REMINDERS", "300"))
@@ -160,7 +160,7 @@ def _latency(report, redis, clinic, patient):
     )
     PeriodicTask.objects.update_or_create(
         name="reminders-dispatch-due",
-        defaults={"task": "scheduling.tasks.reminders_dispatch_due", "interval": every},
+        defaults={"task": "messaging.tasks.reminders_dispatch_due", "interval": every},
     )
     var_dir = Path(tempfile.mkdtemp(prefix="bench-var-"))
     (var_dir / "outbox").mkdir()
@@ -198,7 +198,7 @@ def _latency(report, redis, clinic, patient):
 
 
 def _explain_at_scale(report, clinic, patient):
-    from scheduling.services.outbox import reminders_claim_due
+    from messaging.services.outbox import reminders_claim_due
 
     total = int(os.environ.get("BENCH_EXPLAIN_ROWS", "1000000"))
     started = time.perf_counter()

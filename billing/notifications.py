@@ -1,5 +1,5 @@
 """Messages billing sends to patients, through the one patient outbox
-(`scheduling.services.outbox`): "superbill issued" and payment-plan instalment reminders.
+(`messaging.services.outbox`): "superbill issued" and payment-plan instalment reminders.
 
 The outbox renders each kind from its own templates and sends it once per target, kind and
 channel. Instalment reminders use the outbox's `payment_plan_instalment` kind when it has
@@ -12,8 +12,8 @@ import logging
 from django.conf import settings
 from django.urls import reverse
 
-from scheduling.choices import MessageKind
-from scheduling.services import outbox
+from messaging.choices import MessageKind
+from messaging.services import outbox
 
 log = logging.getLogger(__name__)
 INSTALMENT_KIND = "payment_plan_instalment"

@@ -8,6 +8,7 @@ from scheduling.models import (
     RetreatTemplateItem,
     Room,
     SchedulingPolicy,
+    SessionConfirmation,
     WorkingHours,
 )
 
@@ -20,7 +21,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 @admin.register(SchedulingPolicy)
 class SchedulingPolicyAdmin(admin.ModelAdmin):
-    list_display = ["clinic", "slot_step_minutes"]
+    list_display = ["clinic", "slot_step_minutes", "cancellation_window_hours"]
 
 
 @admin.register(WorkingHours)
@@ -47,5 +48,8 @@ class RetreatAdmin(admin.ModelAdmin):
     inlines = [TemplateInline]
 
 
-# Reminders and the patient message outbox: registered by their own module.
-import scheduling.reminder_admin  # noqa: E402, F401
+@admin.register(SessionConfirmation)
+class SessionConfirmationAdmin(admin.ModelAdmin):
+    list_display = ["session", "status", "responded_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["session"]

@@ -377,7 +377,3 @@ def register_routes(router) -> None:
     router.register("rooms", RoomViewSet, basename="room")
     router.register("retreats", RetreatViewSet, basename="retreat")
     router.register("sessions", BookingSessionViewSet, basename="session")
-    # Reminders and the patient message outbox.
-    from scheduling.reminder_api import register_routes as register_reminder_routes
-
-    register_reminder_routes(router)

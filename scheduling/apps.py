@@ -22,12 +22,6 @@ class SchedulingConfig(AppConfig):
                 auditlog.register(
                     model, exclude_fields=["token"] if model is models.CalendarFeed else None
                 )
-        # Reminders: what patients choose and answer is audited. Outbox rows are written by
-        # the system (and would copy every message body into the log).
-        for model in (
-            models.PatientMessaging,
-            models.MessagePreference,
-            models.SessionConfirmation,
-        ):
-            if not auditlog.contains(model):
-                auditlog.register(model)
+        # What a patient answers through a reminder's confirm/cancel link is audited.
+        if not auditlog.contains(models.SessionConfirmation):
+            auditlog.register(models.SessionConfirmation)

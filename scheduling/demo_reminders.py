@@ -10,9 +10,9 @@ import datetime
 
 from django.utils import timezone
 
+from messaging.choices import ChannelChoice, MessageKind, ReminderStatus
+from messaging.models import MessagePreference, PatientMessaging, Reminder, ReminderSettings
 from practice.models import Session
-from scheduling.choices import ChannelChoice, MessageKind, ReminderStatus
-from scheduling.models import MessagePreference, PatientMessaging, Reminder, ReminderSettings
 from scheduling.services.reminders import session_reminders_sync
 
 # (patient key, kind, clinician key, starts in) for an empty demo calendar.

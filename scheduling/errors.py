@@ -10,7 +10,6 @@ __all__ = [
     "InvalidInput",
     "NotCleared",
     "OutsideWorkingHours",
-    "ReminderNotResendable",
     "ResponseLinkInvalid",
     "RoomNotSuitable",
     "TimetableImpossible",
@@ -49,12 +48,8 @@ class TimetableImpossible(DomainError):
 
 
 # ---------------------------------------------------------------------------
-# Reminders and the patient message outbox
+# The confirm/cancel link of a session reminder
 # ---------------------------------------------------------------------------
-
-
-class ReminderNotResendable(DomainError):
-    code = "reminder_not_resendable"
 
 
 class ResponseLinkInvalid(InvalidInput):
@@ -63,7 +58,3 @@ class ResponseLinkInvalid(InvalidInput):
 
 class CancellationWindowClosed(DomainError):
     code = "cancellation_window_closed"
-
-
-class InvalidPreference(InvalidInput):
-    code = "invalid_preference"

@@ -1,4 +1,4 @@
-"""Rooms, clinicians' working hours, retreats and reminders: the clinic's calendar.
+"""Rooms, clinicians' working hours and retreats: the clinic's calendar.
 
 Sessions themselves are `practice.Session`; scheduling adds what it needs around them
 (`SessionBooking`: series membership, calendar revision, late cancellation). Working hours
@@ -6,7 +6,6 @@ are wall-clock times in the clinic's timezone, turned into UTC instants per date
 stay right across daylight-saving changes.
 """
 
-import datetime
 import secrets
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,13 +15,9 @@ from django.db.models import F, Q
 from practice.choices import SessionKind
 from practice.querysets import ClinicScopedQuerySet, PatientScopedQuerySet
 from scheduling.choices import (
-    Channel,
-    ChannelChoice,
     ConfirmationStatus,
     EnrollmentStatus,
     ExceptionKind,
-    MessageKind,
-    ReminderStatus,
     Weekday,
 )
 
@@ -57,9 +52,9 @@ class Room(models.Model):
 
 
 class SchedulingPolicy(models.Model):
-    """A clinic's booking rules: the grid free-slot search offers start times on.
-
-    (Late cancellations use the reminders' cancellation window, `ReminderSettings`.)
+    """A clinic's booking rules: the grid free-slot search offers start times on, and the
+    cancellation window (inside it a cancellation is late, and the patient must call instead
+    of cancelling from a reminder's link). A clinic without a row uses the field defaults.
     """
 
     clinic = models.OneToOneField(
@@ -69,6 +64,11 @@ class SchedulingPolicy(models.Model):
         default=15,
         validators=[MinValueValidator(5), MaxValueValidator(120)],
         help_text="Free-slot search offers start times on this grid.",
+    )
+    cancellation_window_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MaxValueValidator(14 * 24)],
+        help_text="Inside this many hours before a session the patient must call to cancel.",
     )
 
     objects = ClinicScopedQuerySet.as_manager()
@@ -427,224 +427,8 @@ class CalendarFeed(models.Model):
 
 
 # ---------------------------------------------------------------------------
-# Reminders and the patient message outbox (scheduling.services.outbox / .reminders).
-# Everything below belongs to the reminders work; keep this section last in the file.
+# The patient's answer through a session reminder's link (the outbox is `messaging`).
 # ---------------------------------------------------------------------------
-
-
-class ReminderSettings(models.Model):
-    """A clinic's delivery settings: quiet hours (clinic time) and the cancellation window
-    the confirm/cancel link honours. A clinic without a row uses the field defaults."""
-
-    clinic = models.OneToOneField(
-        "practice.Clinic", on_delete=models.CASCADE, related_name="reminder_settings"
-    )
-    quiet_hours_start = models.TimeField(
-        default=datetime.time(21, 0), help_text="No message leaves after this time (clinic time)."
-    )
-    quiet_hours_end = models.TimeField(
-        default=datetime.time(8, 0), help_text="…nor before this time (clinic time)."
-    )
-    cancellation_window_hours = models.PositiveSmallIntegerField(
-        default=24,
-        validators=[MaxValueValidator(14 * 24)],
-        help_text="Inside this many hours before a session the patient must call to cancel.",
-    )
-    fasting_hours = models.PositiveSmallIntegerField(
-        default=4,
-        validators=[MaxValueValidator(24)],
-        help_text="Hours of fasting the dosing preparation message asks for.",
-    )
-
-    objects = ClinicScopedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name_plural = "reminder settings"
-
-    def __str__(self):
-        return f"Reminder settings of {self.clinic}"
-
-
-class ReminderRule(models.Model):
-    """When a clinic sends one kind of message, overriding the built-in default
-    (`scheduling.services.reminders.DEFAULT_RULES`)."""
-
-    clinic = models.ForeignKey(
-        "practice.Clinic", on_delete=models.CASCADE, related_name="reminder_rules"
-    )
-    kind = models.CharField(max_length=32, choices=MessageKind.choices)
-    enabled = models.BooleanField(default=True)
-    offset_minutes = models.IntegerField(
-        validators=[MinValueValidator(-60 * 24 * 30), MaxValueValidator(60 * 24 * 30)],
-        help_text="Minutes relative to the start: negative is before, positive after.",
-    )
-
-    objects = ClinicScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["clinic", "kind"]
-        constraints = [
-            models.UniqueConstraint(fields=["clinic", "kind"], name="reminder_rule_once_per_kind")
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} ({self.offset_minutes:+d} min)"
-
-
-class MessageTemplate(models.Model):
-    """A clinic's wording of one kind of message; the built-in text applies where none exists.
-
-    Templates see only plain strings (patient's first name, clinic, date and time, links),
-    never model objects, so an edited template cannot reach clinical data."""
-
-    clinic = models.ForeignKey(
-        "practice.Clinic", on_delete=models.CASCADE, related_name="message_templates"
-    )
-    kind = models.CharField(max_length=32, choices=MessageKind.choices)
-    email_subject = models.CharField(max_length=200)
-    email_text = models.TextField(help_text="Plain-text body of the email.")
-    email_html = models.TextField(blank=True, help_text="HTML body; empty sends text only.")
-    sms_text = models.CharField(max_length=480, help_text="At most three SMS segments.")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ClinicScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["clinic", "kind"]
-        constraints = [
-            models.UniqueConstraint(fields=["clinic", "kind"], name="message_template_once")
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} template"
-
-
-class PatientMessaging(models.Model):
-    """A patient's consent to text messages (with its date) and what reminders may say."""
-
-    patient = models.OneToOneField(
-        "practice.Patient", on_delete=models.CASCADE, related_name="messaging"
-    )
-    sms_consent_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the patient agreed to text messages; empty = no."
-    )
-    quiet_hours_start = models.TimeField(
-        null=True, blank=True, help_text="The patient's own quiet hours; empty = the clinic's."
-    )
-    quiet_hours_end = models.TimeField(null=True, blank=True)
-    share_session_type = models.BooleanField(
-        default=False,
-        help_text="The patient agreed that reminders name the kind of session "
-        "(e.g. 'dosing session') instead of 'appointment'.",
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = PatientScopedQuerySet.scoped()
-
-    def __str__(self):
-        return f"Messaging preferences of {self.patient}"
-
-    @property
-    def sms_consent(self) -> bool:
-        return self.sms_consent_at is not None
-
-
-class MessagePreference(models.Model):
-    """The channel a patient chose for one kind of message; "none" opts out of that kind."""
-
-    patient = models.ForeignKey(
-        "practice.Patient", on_delete=models.CASCADE, related_name="message_preferences"
-    )
-    kind = models.CharField(max_length=32, choices=MessageKind.choices)
-    channel = models.CharField(max_length=8, choices=ChannelChoice.choices)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = PatientScopedQuerySet.scoped()
-
-    class Meta:
-        ordering = ["patient", "kind"]
-        constraints = [
-            models.UniqueConstraint(fields=["patient", "kind"], name="message_preference_once")
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()}: {self.get_channel_display()}"
-
-
-class Reminder(models.Model):
-    """One message to one patient on one channel: a row of the outbox.
-
-    Created by `scheduling.services.outbox.message_enqueue` (session reminders, waitlist
-    offers, superbills, questionnaires), claimed by the periodic sweep when due and sent by
-    `scheduling.tasks.reminder_send`, which moves it pending → sending → sent | failed with
-    conditional updates. At most one row exists per target, kind and channel, so a message
-    is sent at most once even when tasks run twice.
-    """
-
-    clinic = models.ForeignKey("practice.Clinic", on_delete=models.CASCADE, related_name="+")
-    patient = models.ForeignKey(
-        "practice.Patient", on_delete=models.CASCADE, related_name="reminders"
-    )
-    kind = models.CharField(max_length=32, choices=MessageKind.choices)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    # What the message is about, e.g. ("session", "42"), ("superbill", "7"),
-    # ("questionnaire", "plan-3:2026-W48"). Free-form so higher apps need no schema change.
-    target_type = models.CharField(max_length=32)
-    target_id = models.CharField(max_length=64)
-    session = models.ForeignKey(
-        "practice.Session",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="reminders",
-    )
-    send_at = models.DateTimeField()
-    status = models.CharField(
-        max_length=16, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    # A claim or a send in progress holds the row until this time; after it, the sweep may
-    # hand the row out again (the worker holding it is presumed dead).
-    lease_until = models.DateTimeField(null=True, blank=True)
-    subject = models.CharField(max_length=200, blank=True)
-    body_text = models.TextField(blank=True)
-    body_html = models.TextField(blank=True)
-    recipient = models.CharField(max_length=254, blank=True)
-    provider_message_id = models.CharField(max_length=100, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = PatientScopedQuerySet.scoped()
-
-    class Meta:
-        ordering = ["send_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["target_type", "target_id", "kind", "channel"],
-                name="reminder_once_per_target_kind_channel",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="sent") | Q(sent_at__isnull=False),
-                name="reminder_sent_has_sent_at",
-            ),
-        ]
-        indexes = [
-            # The sweep's claim: pending rows by due time (a small partial index).
-            models.Index(
-                fields=["send_at"], condition=Q(status="pending"), name="reminder_due_idx"
-            ),
-            # Sends whose worker died: their lease ran out.
-            models.Index(
-                fields=["lease_until"], condition=Q(status="sending"), name="reminder_stale_idx"
-            ),
-            models.Index(fields=["patient", "send_at"]),
-            models.Index(fields=["clinic", "status", "send_at"]),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} by {self.channel} to {self.patient} ({self.status})"
 
 
 class SessionConfirmation(models.Model):

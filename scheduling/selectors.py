@@ -158,8 +158,6 @@ def free_slots(
     what it reads: per week, two queries for hours and one each for the busy times of the
     clinicians, rooms and patient.
     """
-    from scheduling.models import SchedulingPolicy
-
     if clinicians is None:
         clinicians = list(
             StaffMember.objects.filter(clinic=clinic, role=THERAPIST, is_active=True)
@@ -167,8 +165,7 @@ def free_slots(
             .order_by("pk")
         )
     if step is None:
-        policy = SchedulingPolicy.objects.filter(clinic=clinic).first()
-        step = dt.timedelta(minutes=policy.slot_step_minutes if policy else 15)
+        step = dt.timedelta(minutes=scheduling_policy_for(clinic).slot_step_minutes)
     rooms: list[Room] = []
     if room_needed:
         rooms = list(Room.objects.filter(clinic=clinic, is_active=True).order_by("name", "pk"))
@@ -230,37 +227,9 @@ def free_slots(
     return slots
 
 
-# ---------------------------------------------------------------------------
-# Reminders and the patient message outbox
-# ---------------------------------------------------------------------------
+def scheduling_policy_for(clinic):
+    """The clinic's booking rules (unsaved defaults when it never changed them)."""
+    from scheduling.models import SchedulingPolicy
 
-
-def reminder_list(*, user) -> QuerySet:
-    """The delivery log `user` may see (admins: their clinic; a patient: their own), newest
-    first, with patient and session loaded in the same query."""
-    from scheduling.models import Reminder
-
-    return (
-        Reminder.objects.visible_to(user)
-        .select_related("patient", "session")
-        .order_by("-send_at", "-id")
-    )
-
-
-def reminders_upcoming(*, patient, limit: int = 10) -> QuerySet:
-    """Messages still to go to `patient`, soonest first."""
-    from scheduling.choices import ReminderStatus
-    from scheduling.models import Reminder
-
-    return (
-        Reminder.objects.filter(patient=patient, status=ReminderStatus.PENDING)
-        .filter(send_at__gte=timezone.now() - dt.timedelta(minutes=5))
-        .select_related("session")
-        .order_by("send_at", "id")[:limit]
-    )
-
-
-def session_reminders(*, session) -> QuerySet:
-    from scheduling.models import Reminder
-
-    return Reminder.objects.filter(session=session).order_by("send_at", "kind", "channel")
+    found = SchedulingPolicy.objects.filter(clinic=clinic).first()
+    return found or SchedulingPolicy(clinic=clinic)

@@ -1,53 +1,6 @@
 """Celery tasks of this app: thin wrappers around services, safe to run twice."""
 
-import logging
-
 from celery import shared_task
-from django.db import OperationalError
-
-log = logging.getLogger(__name__)
-
-# ---------------------------------------------------------------------------
-# Reminders and the patient message outbox
-# ---------------------------------------------------------------------------
-
-
-@shared_task(
-    name="scheduling.tasks.reminder_send",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    # The database being briefly unreachable is worth a few quick retries; delivery errors
-    # are retried by the outbox itself (the row goes back to pending with a later send_at).
-    autoretry_for=(OperationalError,),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=5,
-    ignore_result=True,
-)
-def reminder_send(reminder_id: int) -> str:
-    """Send one outbox row if it is due and nobody else is sending it."""
-    from scheduling.services.outbox import reminder_deliver
-
-    return reminder_deliver(reminder_id=reminder_id)
-
-
-@shared_task(name="scheduling.tasks.reminders_dispatch_due", ignore_result=True)
-def reminders_dispatch_due() -> int:
-    """The periodic sweep: claim due rows and publish a send task for each."""
-    from scheduling.services.outbox import reminders_dispatch
-
-    total = reminders_dispatch()
-    if total:
-        log.info("Published %d due reminder(s).", total)
-    return total
-
-
-@shared_task(name="scheduling.tasks.questionnaire_invitations", ignore_result=True)
-def questionnaire_invitations() -> int:
-    """Weekly GAD-7/PHQ-9 invitations for patients in induction (idempotent per week)."""
-    from scheduling.services.reminders import questionnaire_invitations_enqueue
-
-    return questionnaire_invitations_enqueue()
 
 
 @shared_task(name="scheduling.tasks.retreat_welcomes", ignore_result=True)

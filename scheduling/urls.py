@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling import reminder_views, views
+from scheduling import views
 
 app_name = "scheduling"
 
@@ -17,13 +17,6 @@ urlpatterns = [
     path(
         "retreats/<int:pk>/roster.pdf", views.RetreatRosterPdfView.as_view(), name="retreat-roster"
     ),
-    # Reminders and the patient message outbox
-    path("reminders/", reminder_views.DeliveryLogView.as_view(), name="delivery-log"),
-    path(
-        "reminders/<int:pk>/resend/",
-        reminder_views.ReminderResendView.as_view(),
-        name="reminder-resend",
-    ),
-    path("portal/preferences/", reminder_views.PreferencesView.as_view(), name="preferences"),
-    path("r/<str:token>/", reminder_views.session_response, name="session-response"),
+    # The confirm/cancel link of a session reminder (the messages themselves: messaging).
+    path("r/<str:token>/", views.session_response, name="session-response"),
 ]

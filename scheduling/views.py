@@ -7,7 +7,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -20,15 +20,30 @@ from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES
 from backend.views import RoleRequiredMixin, run_service
 from practice.models import Clinic, Patient, Session, StaffMember
 from scheduling import selectors
-from scheduling.choices import EnrollmentStatus
+from scheduling.choices import ConfirmationStatus, EnrollmentStatus
+from scheduling.errors import CancellationWindowClosed, ResponseLinkInvalid
 from scheduling.forms import BookingForm, CancelForm, EnrollForm, FreeSlotForm, RescheduleForm
-from scheduling.models import CalendarFeed, Enrollment, RetreatSession, Room, SessionBooking
+from scheduling.models import (
+    CalendarFeed,
+    Enrollment,
+    RetreatSession,
+    Room,
+    SessionBooking,
+    SessionConfirmation,
+)
 from scheduling.services import booking, feeds, retreats, series
 from scheduling.services.availability import (
     clinic_zone,
     local_instant,
     wall_clock,
     working_intervals,
+)
+from scheduling.services.reminders import (
+    cancellation_policy,
+    cancellation_window_open,
+    session_context,
+    session_from_link,
+    session_respond,
 )
 
 ADMIN_ONLY = frozenset({ADMIN})
@@ -628,3 +643,32 @@ def feed_ics(request, token: str):
     response["Cache-Control"] = "private, max-age=300"
     response["Content-Disposition"] = 'inline; filename="kap-sessions.ics"'
     return response
+
+
+def session_response(request, token):
+    """The page a session reminder links to: confirm, or cancel outside the clinic's window.
+    The signed token is the credential; no login is needed."""
+    try:
+        session = session_from_link(token=token)
+    except ResponseLinkInvalid as error:
+        return render(request, "scheduling/response.html", {"error": error.message}, status=400)
+    outcome = None
+    if request.method == "POST":
+        try:
+            outcome = session_respond(token=token, answer=request.POST.get("answer", ""))
+        except CancellationWindowClosed as error:
+            messages.error(request, error.message)
+        except ResponseLinkInvalid as error:
+            messages.error(request, error.message)
+        session.refresh_from_db()
+    context = {
+        "session": session,
+        "details": session_context(session=session, link=False),
+        "clinic": session.patient.clinic,
+        "can_cancel": cancellation_window_open(session=session),
+        "policy": cancellation_policy(session=session),
+        "outcome": outcome,
+        "confirmation": SessionConfirmation.objects.filter(session=session).first(),
+        "statuses": ConfirmationStatus,
+    }
+    return render(request, "scheduling/response.html", context)

@@ -37,7 +37,6 @@ from scheduling.errors import (
 )
 from scheduling.models import Room, SessionBooking, SessionSeries
 from scheduling.services.availability import clinic_zone, hours_on, within_working_hours
-from scheduling.services.outbox import clinic_settings
 from scheduling.services.reminders import session_reminders_sync
 
 # The longest session we book; conflict queries look this far back so they can filter on
@@ -484,8 +483,10 @@ def session_reschedule(
 
 
 def is_late_cancellation(*, session: Session, at: dt.datetime) -> bool:
-    """Inside the clinic's cancellation window (the one its reminders announce)."""
-    hours = clinic_settings(session.clinic).cancellation_window_hours
+    """Inside the clinic's cancellation window (`SchedulingPolicy`; its reminders announce it)."""
+    from scheduling.selectors import scheduling_policy_for
+
+    hours = scheduling_policy_for(session.clinic).cancellation_window_hours
     return session.starts_at - at < dt.timedelta(hours=hours)
 
 

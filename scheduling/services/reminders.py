@@ -1,15 +1,16 @@
-"""Reminders around sessions, retreats and questionnaires, built on the outbox.
+"""Which messages scheduling's things get (sessions, retreat enrollments), queued through
+the patient outbox (`messaging.services.outbox`), and the confirm/cancel link.
 
 The booking services call `session_reminders_sync(session=…)` after every booking,
-reschedule and cancellation, inside their transaction: it creates, re-times or cancels the
-session's reminder rows from the clinic's rules. The patient answers a session reminder
-through a signed link (`session_response_link`, `session_respond`).
+reschedule and cancellation, inside their transaction: it asks messaging to create, re-time
+or cancel the session's reminder rows from the clinic's rules. The patient answers a session
+reminder through a signed link (`session_response_link`, `session_respond`); the
+cancellation window it honours is scheduling's own (`SchedulingPolicy`).
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,40 +18,16 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from scheduling.choices import ConfirmationStatus, MessageKind, ReminderStatus
+from messaging.choices import MessageKind
+from messaging.services.contents import session_context as session_description
+from messaging.services.outbox import QuietHours, message_enqueue, messages_cancel
+from messaging.services.rules import Rule, rules_for
+from scheduling.choices import ConfirmationStatus
 from scheduling.errors import CancellationWindowClosed, ResponseLinkInvalid
-from scheduling.models import Reminder, ReminderRule, SessionConfirmation
-from scheduling.services.outbox import (
-    QuietHours,
-    clinic_settings,
-    message_enqueue,
-    messages_cancel,
-    patient_messaging,
-)
+from scheduling.models import SessionConfirmation
+from scheduling.selectors import scheduling_policy_for
 
 SESSION_TARGET = "session"
-
-
-@dataclass(frozen=True)
-class Rule:
-    kind: str
-    offset_minutes: int
-    enabled: bool = True
-
-    @property
-    def before(self) -> bool:
-        return self.offset_minutes <= 0
-
-
-# Built-in rules; a clinic overrides any of them with a ReminderRule row.
-DEFAULT_RULES: dict[str, Rule] = {
-    MessageKind.SESSION_48H: Rule(MessageKind.SESSION_48H, -48 * 60),
-    MessageKind.SESSION_2H: Rule(MessageKind.SESSION_2H, -2 * 60),
-    MessageKind.DOSING_PREPARATION: Rule(MessageKind.DOSING_PREPARATION, -24 * 60),
-    MessageKind.INTEGRATION_FOLLOWUP: Rule(MessageKind.INTEGRATION_FOLLOWUP, 24 * 60),
-    MessageKind.QUESTIONNAIRE_INVITATION: Rule(MessageKind.QUESTIONNAIRE_INVITATION, 0),
-    MessageKind.RETREAT_WELCOME: Rule(MessageKind.RETREAT_WELCOME, -7 * 24 * 60),
-}
 # Which session kinds each session message applies to.
 SESSION_RULE_KINDS: dict[str, frozenset[str]] = {
     MessageKind.SESSION_48H: frozenset({"preparation", "dosing", "integration"}),
@@ -61,43 +38,17 @@ SESSION_RULE_KINDS: dict[str, frozenset[str]] = {
 # A reminder that would reach the patient less than this before the session is not sent.
 MIN_LEAD = datetime.timedelta(minutes=15)
 LATE_BOOKING_OVERLAP = datetime.timedelta(hours=12)
-SESSION_LABELS = {
-    "preparation": "preparation session",
-    "dosing": "dosing session",
-    "integration": "integration session",
-}
 LINK_SALT = "scheduling.session-response"
 
 
-def rules_for(clinic) -> dict[str, Rule]:
-    """The clinic's rules: built-in defaults overridden by its ReminderRule rows."""
-    rules = dict(DEFAULT_RULES)
-    for row in ReminderRule.objects.filter(clinic=clinic):
-        rules[row.kind] = Rule(row.kind, row.offset_minutes, row.enabled)
-    return rules
-
-
-def _local(at: datetime.datetime, tz: str) -> datetime.datetime:
-    return at.astimezone(ZoneInfo(tz))
-
-
 def session_context(*, session, link: bool) -> dict:
-    """What a session message may say: date, time, place, and the kind of session only if
-    the patient agreed to it; never the dose, diagnosis or clinician's notes."""
-    clinic = session.patient.clinic
-    starts = _local(session.starts_at, clinic.timezone)
-    shares = patient_messaging(session.patient).share_session_type
-    cfg = clinic_settings(clinic)
-    context = {
-        "session_label": SESSION_LABELS.get(session.kind, "appointment")
-        if shares
-        else "appointment",
-        "session_date": f"{starts:%A, %B} {starts.day}",
-        "session_time": starts.strftime("%I:%M %p").lstrip("0") + f" {starts.tzname()}",
-        "fasting_hours": cfg.fasting_hours,
-        "cancellation_window_hours": cfg.cancellation_window_hours,
-        "escort_on_file": bool(session.patient.escort_name),
-    }
+    """What a session message may say: messaging's description of the session (date, time,
+    kind only if the patient agreed, fasting time), scheduling's cancellation window and,
+    for the reminders that carry it, the confirm/cancel link."""
+    context = session_description(session=session)
+    context["cancellation_window_hours"] = scheduling_policy_for(
+        session.patient.clinic
+    ).cancellation_window_hours
     if link:
         context["response_url"] = session_response_link(session=session)
     return context
@@ -222,7 +173,7 @@ def session_from_link(*, token: str):
 def cancellation_window_open(*, session, now=None) -> bool:
     """Whether the patient may still cancel online (outside the clinic's window)."""
     now = now or timezone.now()
-    hours = clinic_settings(session.patient.clinic).cancellation_window_hours
+    hours = scheduling_policy_for(session.patient.clinic).cancellation_window_hours
     return session.starts_at - now >= datetime.timedelta(hours=hours)
 
 
@@ -259,7 +210,7 @@ def session_respond(*, token: str, answer: str) -> SessionConfirmation:
 
 def cancellation_policy(*, session) -> str:
     clinic = session.patient.clinic
-    hours = clinic_settings(clinic).cancellation_window_hours
+    hours = scheduling_policy_for(clinic).cancellation_window_hours
     phone = f" on {clinic.phone.as_national}" if clinic.phone else ""
     return (
         f"Appointments can be cancelled online up to {hours} hours before they start. "
@@ -286,46 +237,8 @@ def _cancel_session(session) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# Questionnaires and retreats
+# Retreats
 # ---------------------------------------------------------------------------------------
-
-
-def questionnaire_invitations_enqueue(*, now=None) -> int:
-    """Invite every patient in induction to this week's GAD-7 and PHQ-9, once per ISO week.
-
-    Finds who is due through `practice.selectors.patients_with_measures_due(now=…)`
-    (questionnaires are due by the dosing schedule: baseline, after each induction dose,
-    monthly in maintenance); `practice.selectors.measures_due(patient=…)` says which.
-    Returns how many patients were invited (rows already there are kept).
-    """
-    from practice import selectors as practice_selectors
-    from practice.models import Patient
-
-    now = now or timezone.now()
-    patients_due = getattr(practice_selectors, "patients_with_measures_due", None)
-    if patients_due is not None:
-        patients = list(patients_due(now=now))
-    else:
-        patients = list(
-            Patient.objects.filter(plans__status="active").select_related("clinic").distinct()
-        )
-    week = now.isocalendar()
-    invited = 0
-    for patient in patients:
-        rule = rules_for(patient.clinic)[MessageKind.QUESTIONNAIRE_INVITATION]
-        if not rule.enabled:
-            continue
-        quiet = QuietHours.for_patient(patient)
-        rows = message_enqueue(
-            patient=patient,
-            kind=MessageKind.QUESTIONNAIRE_INVITATION,
-            target_type="questionnaire",
-            target_id=f"{patient.pk}:{week.year}-W{week.week:02d}",
-            send_at=quiet.fit(now, prefer_earlier=False, not_before=now),
-            context={"instruments": "GAD-7 and PHQ-9"},
-        )
-        invited += bool(rows)
-    return invited
 
 
 RETREAT_ARRIVAL = datetime.time(9, 0)
@@ -389,62 +302,18 @@ def retreat_welcomes_enqueue(*, now=None) -> int:
 
 
 # ---------------------------------------------------------------------------------------
-# The patient's preferences
+# After the patient changed their preferences
 # ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def messaging_preferences_update(
-    *,
-    patient,
-    channels: dict[str, str],
-    sms_consent: bool,
-    share_session_type: bool,
-    quiet_hours_start: datetime.time | None = None,
-    quiet_hours_end: datetime.time | None = None,
-):
-    """Save how `patient` wants to hear from the clinic and apply it to what is not sent yet.
-
-    `channels` maps a message kind to email | sms | both | none. SMS consent is recorded
-    with its date when given (kept when given again) and cleared when withdrawn. Quiet
-    hours are both set or both empty. The patient's upcoming sessions' reminders are
-    recomputed, so an opted-out kind's unsent rows are cancelled. Locks the patient's
-    messaging row. Raises InvalidInput for an unknown kind or channel.
-    """
+def patient_session_reminders_resync(*, patient) -> None:
+    """Re-plan the reminders of the patient's upcoming sessions (their channels, kinds and
+    quiet hours changed). Messaging calls it from `messaging_preferences_update`, inside that
+    transaction, through `settings.KAP_MESSAGE_REPLANNERS`."""
     from practice.models import Session
-    from scheduling.choices import ChannelChoice
-    from scheduling.errors import InvalidPreference
-    from scheduling.models import MessagePreference, PatientMessaging
 
-    unknown = [k for k in channels if k not in MessageKind.values]
-    bad = [v for v in channels.values() if v not in ChannelChoice.values]
-    if unknown or bad:
-        raise InvalidPreference("Choose email, text message, both or none for each message.")
-    if (quiet_hours_start is None) != (quiet_hours_end is None):
-        raise InvalidPreference("Give both the start and the end of your quiet hours, or neither.")
-    messaging, _ = PatientMessaging.objects.select_for_update().get_or_create(patient=patient)
-    if sms_consent and not patient.phone:
-        raise InvalidPreference("Add a mobile number to your record before choosing text messages.")
-    if sms_consent and messaging.sms_consent_at is None:
-        messaging.sms_consent_at = timezone.now()
-    elif not sms_consent:
-        messaging.sms_consent_at = None
-    messaging.share_session_type = share_session_type
-    messaging.quiet_hours_start = quiet_hours_start
-    messaging.quiet_hours_end = quiet_hours_end
-    messaging.full_clean()
-    messaging.save()
-    for kind, channel in channels.items():
-        MessagePreference.objects.update_or_create(
-            patient=patient, kind=kind, defaults={"channel": channel}
-        )
     upcoming = Session.objects.filter(
         patient=patient, status="scheduled", starts_at__gt=timezone.now()
     ).select_related("patient__clinic")
     for session in upcoming:
         session_reminders_sync(session=session)
-    opted_out = [kind for kind, channel in channels.items() if channel == ChannelChoice.NONE]
-    Reminder.objects.filter(
-        patient=patient, kind__in=opted_out, status=ReminderStatus.PENDING
-    ).update(status=ReminderStatus.CANCELLED, last_error="The patient opted out.")
-    return messaging

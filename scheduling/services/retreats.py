@@ -183,7 +183,7 @@ def _screening_covers(patient: Patient, retreat: Retreat) -> bool:
 
 def _notify_promoted(enrollment: Enrollment) -> None:
     """Tell a patient their waitlisted place became a place (through the patient outbox)."""
-    from scheduling.services import outbox
+    from messaging.services import outbox
 
     starts_on = enrollment.retreat.starts_on
     outbox.message_enqueue(

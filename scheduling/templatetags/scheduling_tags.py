@@ -64,3 +64,11 @@ def my_schedule(context):
         "enrollments": list(selectors.patient_enrollments(patient=patient)),
         "feed_url": _feed_url(request, selectors.live_feed(patient=patient)),
     }
+
+
+@register.simple_tag
+def confirmation_of(session):
+    """The patient's answer through the session reminder's link, if any."""
+    from scheduling.models import SessionConfirmation
+
+    return SessionConfirmation.objects.filter(session=session).first() if session else None

@@ -9,7 +9,7 @@ from billing.models import BulkIssueRun, Superbill
 from billing.services import superbills as module
 from billing.services.payments import payment_record
 from billing.services.superbills import bulk_issue_process, bulk_issue_start
-from scheduling.models import Reminder
+from messaging.models import Reminder
 from tests.factories import CareTeamFactory, DiagnosisFactory, PatientFactory
 
 OCTOBER = datetime.date(2026, 10, 1)

@@ -102,7 +102,7 @@ def test_an_instalment_reminder_is_queued_once_and_not_for_a_paid_one(
     first.refresh_from_db()
     assert first.reminder_queued_at is None
     # The reminder is a row of the patient outbox, which sends it once when due.
-    from scheduling.models import Reminder
+    from messaging.models import Reminder
 
     [reminder] = Reminder.objects.filter(kind="payment_plan_instalment")
     assert reminder.target_type == "instalment" and reminder.target_id == str(second.pk)

@@ -13,7 +13,7 @@ from scheduling.errors import (
     RoomNotSuitable,
     WrongState,
 )
-from scheduling.models import ReminderSettings, SessionBooking
+from scheduling.models import SchedulingPolicy, SessionBooking
 from scheduling.services.availability import availability_exception_add
 from scheduling.services.booking import (
     group_session_book,
@@ -241,7 +241,7 @@ def test_a_dose_moved_past_the_screenings_expiry_is_refused_and_changes_nothing(
 
 
 def test_a_cancellation_inside_the_clinic_window_is_recorded_as_late(cal, frozen):
-    ReminderSettings.objects.create(clinic=cal.people.clinic, cancellation_window_hours=48)
+    SchedulingPolicy.objects.create(clinic=cal.people.clinic, cancellation_window_hours=48)
     early = book(cal, local(2027, 2, 5, 10))
     late = book(cal, local(2027, 2, 2, 10))
     session_cancel(session=early, reason="Travel")

@@ -5,9 +5,9 @@ import pytest
 from django.utils import timezone
 
 from backend.demo import seed_demo
+from messaging.models import PatientMessaging, Reminder
+from messaging.services import outbox
 from practice.models import Session
-from scheduling.models import PatientMessaging, Reminder
-from scheduling.services import outbox
 
 
 @pytest.fixture(autouse=True)

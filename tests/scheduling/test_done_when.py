@@ -5,8 +5,9 @@ promoted and notified; the admin sees it all on the calendar."""
 
 import pytest
 
+from messaging.models import Reminder
 from practice.models import Session
-from scheduling.models import Enrollment, Reminder
+from scheduling.models import Enrollment
 from tests.factories import PatientFactory, RoomFactory
 from tests.scheduling.conftest import clear_for_retreat
 

@@ -1,0 +1,75 @@
+"""Forms of the messaging pages: the patient's preferences, the delivery log's filter."""
+
+from django import forms
+
+from messaging.choices import ChannelChoice, MessageKind, ReminderStatus
+
+# What each message is, in the patient's words.
+KIND_HELP = {
+    MessageKind.SESSION_48H: "Two days before each appointment, with a confirm/cancel link.",
+    MessageKind.SESSION_2H: "A couple of hours before each appointment.",
+    MessageKind.DOSING_PREPARATION: "The day before a treatment: fasting, your ride home.",
+    MessageKind.INTEGRATION_FOLLOWUP: "The day after a treatment: how you are feeling.",
+    MessageKind.QUESTIONNAIRE_INVITATION: "Weekly check-in questionnaires during your first weeks.",
+    MessageKind.RETREAT_WELCOME: "A week before a retreat you joined, with the timetable.",
+    MessageKind.WAITLIST_PROMOTION: "When a place you were waiting for opens up.",
+    MessageKind.SUPERBILL_ISSUED: "When a superbill for your insurer is ready.",
+    MessageKind.PAYMENT_PLAN_INSTALMENT: "A few days before a payment-plan instalment is due.",
+}
+
+
+class PreferencesForm(forms.Form):
+    sms_consent = forms.BooleanField(
+        required=False, label="I agree to receive text messages from the clinic"
+    )
+    share_session_type = forms.BooleanField(
+        required=False,
+        label="Reminders may name the kind of session (e.g. “dosing session”)",
+        help_text="Otherwise they only say “appointment”.",
+    )
+    quiet_hours_start = forms.TimeField(
+        required=False, label="Quiet hours from", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    quiet_hours_end = forms.TimeField(
+        required=False, label="until", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def __init__(self, *args, kinds=MessageKind.values, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = list(kinds)
+        for kind in self.kinds:
+            self.fields[f"channel_{kind}"] = forms.ChoiceField(
+                choices=ChannelChoice.choices,
+                label=MessageKind(kind).label,
+                help_text=KIND_HELP.get(kind, ""),
+            )
+
+    def channel_fields(self):
+        return [self[f"channel_{kind}"] for kind in self.kinds]
+
+    def channels(self) -> dict[str, str]:
+        return {kind: self.cleaned_data[f"channel_{kind}"] for kind in self.kinds}
+
+
+class DeliveryLogFilter(forms.Form):
+    patient = forms.ModelChoiceField(queryset=None, required=False, empty_label="All patients")
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *ReminderStatus.choices], required=False
+    )
+    kind = forms.ChoiceField(choices=[("", "Any message"), *MessageKind.choices], required=False)
+
+    def __init__(self, *args, patients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients
+
+    def apply(self, queryset):
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        if data["patient"]:
+            queryset = queryset.filter(patient=data["patient"])
+        if data["status"]:
+            queryset = queryset.filter(status=data["status"])
+        if data["kind"]:
+            queryset = queryset.filter(kind=data["kind"])
+        return queryset

@@ -1,0 +1,1 @@
+"""Messaging services: the outbox (delivery), rules, message contents, preferences."""
