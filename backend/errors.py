@@ -48,20 +48,25 @@ def validation_error_fields(error: DjangoValidationError) -> dict[str, list[str]
     return {"__all__": [str(m) for m in error.messages]}
 
 
+def refusal_from(exc: DjangoValidationError, error: type[DomainError] = InvalidInput):
+    """A model's ValidationError as a DomainError (400 for InvalidInput) naming each field's
+    first problem, with every message under `extra["fields"]` for forms and the API."""
+    fields = validation_error_fields(exc)
+    detail = "; ".join(
+        messages[0] if name == "__all__" else f"{name}: {messages[0]}"
+        for name, messages in fields.items()
+        if messages
+    )
+    return error(detail, extra={"fields": fields})
+
+
 def full_clean_or_refuse(instance, error: type[DomainError] = InvalidInput) -> None:
-    """Run the model's validation; a failure becomes `error` (400 for InvalidInput) naming
-    each field's first problem, with every message under `extra["fields"]` for forms and the
-    API. The caller saves only after this returns."""
+    """Run the model's validation; a failure is refused as `refusal_from` says. The caller
+    saves only after this returns."""
     try:
         instance.full_clean()
     except DjangoValidationError as exc:
-        fields = validation_error_fields(exc)
-        detail = "; ".join(
-            messages[0] if name == "__all__" else f"{name}: {messages[0]}"
-            for name, messages in fields.items()
-            if messages
-        )
-        raise error(detail, extra={"fields": fields}) from exc
+        raise refusal_from(exc, error) from exc
 
 
 def _first_message(fields: dict) -> str:

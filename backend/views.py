@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.generic import FormView
 
 from backend.audit import audit_access
-from backend.errors import DomainError
+from backend.errors import DomainError, refusal_from, validation_error_fields
 from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for
 
 
@@ -64,7 +64,11 @@ class ServiceFormView(RoleRequiredMixin, FormView):
         try:
             result = self.call(form)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            # A model's validation names fields: put each message on its field if the form
+            # has it, else at the top.
+            for name, field_messages in validation_error_fields(exc).items():
+                for message in field_messages:
+                    form.add_error(name if name in form.fields else None, message)
             return self.form_invalid(form)
         except DomainError as exc:
             form.add_error(None, exc.message)
@@ -79,12 +83,18 @@ class ServiceFormView(RoleRequiredMixin, FormView):
 
 
 def run_service(request, fn, *, success: str | None = None, **kwargs):
-    """Call a service from a view; a DomainError becomes a message on the page.
+    """Call a service from a view; any refusal (a DomainError, or a model's validation)
+    becomes a message on the page, never a server error.
 
-    Returns (result, None) on success or (None, error) when the rule refused.
+    Returns (result, None) on success or (None, error) when the rule refused; the error is
+    always a DomainError.
     """
     try:
         result = fn(**kwargs)
+    except ValidationError as exc:
+        error = refusal_from(exc)
+        messages.error(request, error.message)
+        return None, error
     except DomainError as error:
         messages.error(request, error.message)
         return None, error
