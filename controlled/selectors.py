@@ -17,7 +17,6 @@ from controlled.models import (
     LossNotice,
     Lot,
     PhysicalCount,
-    Product,
     Registration,
 )
 from practice.models import Clinic
@@ -138,10 +137,6 @@ def loss_notice_list(*, user, open_only: bool = False) -> QuerySet[LossNotice]:
         "entry__lot__product", "entry__staff__user", "entry__witness__user"
     )
     return notices.open() if open_only else notices
-
-
-def product_list(*, user) -> QuerySet[Product]:
-    return Product.objects.visible_to(user)
 
 
 def count_list(*, user, status: str | None = None) -> QuerySet[PhysicalCount]:

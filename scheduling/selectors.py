@@ -23,10 +23,6 @@ from scheduling.services.availability import merge, subtract, working_intervals
 MAX_SESSION = dt.timedelta(hours=12)
 
 
-def room_list(*, user) -> QuerySet[Room]:
-    return Room.objects.visible_to(user)
-
-
 def session_range(*, user, start: dt.datetime, end: dt.datetime) -> QuerySet[Session]:
     """Sessions `user` may see that start in [start, end), with their joins done."""
     return (

@@ -55,10 +55,6 @@ def _clinic(actor) -> Clinic:
     return Clinic.objects.get(pk=actor.clinic_id)
 
 
-def _local_start(day, time, zone):
-    return local_instant(day, time, zone)
-
-
 class CalendarView(RoleRequiredMixin, TemplateView):
     """Day or week calendar by room or by clinician."""
 

@@ -4,6 +4,7 @@ import datetime
 import logging
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -170,16 +171,6 @@ def patient_balance(*, patient_id) -> dict:
     }
 
 
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    import calendar
-
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
-
-
 @transaction.atomic
 def payment_plan_create(
     *,
@@ -210,7 +201,7 @@ def payment_plan_create(
         Instalment.objects.create(
             plan=plan,
             sequence=sequence,
-            due_on=add_months(first_due_on, sequence - 1),
+            due_on=first_due_on + relativedelta(months=sequence - 1),
             amount=amount,
         )
     return plan

@@ -1,20 +1,8 @@
 """Small helpers shared by the clinical services."""
 
-import calendar
-import datetime
-
 from backend.roles import CLINICIAN_ROLES, MEDICAL
 from practice.errors import NotInClinic, RoleNotAllowed
 from practice.models import Patient, StaffMember
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """`day` plus `months` calendar months, clamped to the month's end (Jan 31 + 1 → Feb 28)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def require_same_clinic(staff: StaffMember, patient: Patient) -> None:

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,7 +20,6 @@ from practice.models import (
 )
 from practice.selectors import clinical_settings_for
 from practice.services._common import (
-    add_months,
     require_clinician,
     require_medical,
     require_same_clinic,
@@ -143,7 +143,7 @@ def screening_record(
         weight_kg=weight_kg,
         notes=notes,
         result=result,
-        expires_on=add_months(screened_on, months),
+        expires_on=screened_on + relativedelta(months=months),
     )
     screening.full_clean()
     screening.save()

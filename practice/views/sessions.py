@@ -23,7 +23,7 @@ from practice.forms import (
     SessionForm,
     VitalsForm,
 )
-from practice.models import Patient, Screening, TreatmentPlan
+from practice.models import Screening, TreatmentPlan
 from practice.reference import ROUTE_FACTS
 from practice.selectors import (
     alert_list,
@@ -315,7 +315,3 @@ class SessionCreateView(RoleRequiredMixin, FormView):
         if error:
             return self.form_invalid(form)
         return redirect("practice:session-detail", session.pk)
-
-
-def patient_for(user, pk) -> Patient:
-    return get_object_or_404(patient_list(user=user), pk=pk)

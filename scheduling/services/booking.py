@@ -36,12 +36,12 @@ from scheduling.errors import (
     WrongState,
 )
 from scheduling.models import Room, SessionBooking, SessionSeries
+from scheduling.selectors import MAX_SESSION
 from scheduling.services.availability import clinic_zone, hours_on, within_working_hours
 from scheduling.services.reminders import session_reminders_sync
 
 # The longest session we book; conflict queries look this far back so they can filter on
 # an indexed `starts_at` range instead of scanning every earlier session.
-MAX_SESSION = dt.timedelta(hours=12)
 ACTIVE = ~Q(status=SessionStatus.CANCELLED)
 # "Leave the room as it is" (None means "no room").
 KEEP = object()
