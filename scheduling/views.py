@@ -18,11 +18,11 @@ from backend.errors import DomainError
 from backend.pdf import render_pdf
 from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES
 from backend.views import RoleRequiredMixin, run_service
-from practice.models import Clinic, Patient, Session, StaffMember
+from practice.models import Clinic, Patient, Room, Session, StaffMember
 from scheduling import selectors
 from scheduling.choices import EnrollmentStatus
 from scheduling.forms import BookingForm, CancelForm, EnrollForm, FreeSlotForm, RescheduleForm
-from scheduling.models import CalendarFeed, Enrollment, RetreatSession, Room, SessionBooking
+from scheduling.models import CalendarFeed, Enrollment, RetreatSession, SessionBooking
 from scheduling.services import booking, feeds, retreats, series
 from scheduling.services.availability import (
     clinic_zone,
