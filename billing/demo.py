@@ -8,10 +8,7 @@ always has lines to show.
 """
 
 import datetime
-import zoneinfo
 from decimal import Decimal
-
-from django.utils import timezone
 
 from billing.choices import ChargeStatus
 from billing.models import Charge, Package, Payment, PaymentPlan, Superbill
@@ -42,12 +39,12 @@ FALLBACK_SESSIONS = {
 
 
 def _last_month(clinic) -> tuple[datetime.date, datetime.date]:
-    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(clinic.timezone))
+    today = clinic.today()
     return month_bounds(today.replace(day=1) - datetime.timedelta(days=1))
 
 
 def _ensure_sessions(clinic, patient, staff, plan, first, last):
-    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    tz = clinic.zone
     done = Session.objects.filter(
         patient=patient,
         status=SessionStatus.COMPLETED,

@@ -135,7 +135,7 @@ def _package_for(session: Session) -> tuple[Package | None, int]:
         package = retreat_package_for(entry.enrollment)
         candidates = [package] if package else []
     else:
-        day = timezone.localtime(session.starts_at, _tz(session)).date()
+        day = timezone.localtime(session.starts_at, session.clinic.zone).date()
         candidates = (
             Package.objects.filter(patient_id=session.patient_id, retreat__isnull=True)
             .filter(Q(session_kind="") | Q(session_kind=session.kind))
@@ -149,12 +149,6 @@ def _package_for(session: Session) -> tuple[Package | None, int]:
         if used < package.sessions_included:
             return package, used + 1
     return None, 0
-
-
-def _tz(session):
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(session.clinic.timezone)
 
 
 def _split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
@@ -206,7 +200,7 @@ def charges_suggest_for_session(*, session: Session) -> list[Charge]:
         .order_by("rank")
         .values_list("rank", flat=True)[:4]
     )
-    day = timezone.localtime(session.starts_at, _tz(session)).date()
+    day = timezone.localtime(session.starts_at, session.clinic.zone).date()
     list_amounts = [codes[s.code].fee * s.units for s in suggestions]
     package, index = _package_for(session)
     if package:

@@ -4,7 +4,6 @@ clinic, stored as a PDF with its SHA-256, never changed; corrected by void and r
 import datetime
 import hashlib
 import logging
-import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -225,7 +224,7 @@ def superbill_issue(
     period_start = period_start or charges[0].date_of_service
     period_end = period_end or charges[-1].date_of_service
     now = timezone.now()
-    issued_on = timezone.localtime(now, zoneinfo.ZoneInfo(clinic.timezone)).date()
+    issued_on = timezone.localtime(now, clinic.zone).date()
     year = issued_on.year
     sequence = _allocate_number(clinic_id=clinic.pk, year=year)
     number = f"SB-{year}-{sequence:06d}"
