@@ -15,8 +15,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from practice.models import Clinic, Patient, Session, StaffMember
-from scheduling.models import Room, WorkingHours
+from practice.models import Clinic, Patient, Room, Session, StaffMember
+from scheduling.models import WorkingHours
 from scheduling.selectors import free_slots
 from scheduling.services.availability import clinic_zone, local_instant
 from scheduling.services.booking import booking_conflicts

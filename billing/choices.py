@@ -35,3 +35,9 @@ class SuperbillStatus(models.TextChoices):
 class BulkRunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
+
+
+class BulkItemOutcome(models.TextChoices):
+    ISSUED = "issued", "Issued"
+    REFUSED = "refused", "Refused"
+    NOTHING = "nothing", "Nothing to bill"

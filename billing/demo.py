@@ -8,13 +8,11 @@ always has lines to show.
 """
 
 import datetime
-import zoneinfo
 from decimal import Decimal
-
-from django.utils import timezone
 
 from billing.choices import ChargeStatus
 from billing.models import Charge, Package, Payment, PaymentPlan, Superbill
+from billing.selectors import month_bounds, patient_balance
 from billing.services.catalogue import (
     package_create,
     retreat_package_for,
@@ -22,8 +20,9 @@ from billing.services.catalogue import (
     sliding_scale_set,
 )
 from billing.services.charges import charge_approve, charge_create, charges_suggest_pending
-from billing.services.payments import patient_balance, payment_plan_create, payment_record
-from billing.services.superbills import month_bounds, superbill_issue
+from billing.services.payments import payment_plan_create, payment_record
+from billing.services.superbills import superbill_issue
+from practice.choices import SessionStatus
 from practice.models import Session
 
 # patient key → sessions to create when the patient had none last month:
@@ -40,15 +39,15 @@ FALLBACK_SESSIONS = {
 
 
 def _last_month(clinic) -> tuple[datetime.date, datetime.date]:
-    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(clinic.timezone))
+    today = clinic.today()
     return month_bounds(today.replace(day=1) - datetime.timedelta(days=1))
 
 
 def _ensure_sessions(clinic, patient, staff, plan, first, last):
-    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    tz = clinic.zone
     done = Session.objects.filter(
         patient=patient,
-        status="completed",
+        status=SessionStatus.COMPLETED,
         starts_at__date__gte=first,
         starts_at__date__lte=last,
     )
@@ -64,7 +63,7 @@ def _ensure_sessions(clinic, patient, staff, plan, first, last):
             clinician=staff[clinician],
             starts_at=starts_at,
             ends_at=ends_at,
-            status="completed",
+            status=SessionStatus.COMPLETED,
             checked_in_at=starts_at,
             completed_at=ends_at,
         )

@@ -214,7 +214,7 @@ class Charge(models.Model):
             # A session is billed once per code (a re-run of the suggestion adds nothing).
             models.UniqueConstraint(
                 fields=["session", "code"],
-                condition=~Q(status="void"),
+                condition=~Q(status=ChargeStatus.VOID),
                 name="charge_code_once_per_session",
             ),
         ]
@@ -225,6 +225,14 @@ class Charge(models.Model):
     @property
     def modifiers_display(self) -> str:
         return " ".join(self.modifiers)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == ChargeStatus.APPROVED
+
+    @property
+    def is_void(self) -> bool:
+        return self.status == ChargeStatus.VOID
 
 
 class Payment(models.Model):
@@ -427,8 +435,8 @@ class Superbill(models.Model):
                 condition=Q(period_end__gte=F("period_start")), name="superbill_period_in_order"
             ),
             models.CheckConstraint(
-                condition=Q(status="issued", voided_at__isnull=True)
-                | Q(status="void", voided_at__isnull=False),
+                condition=Q(status=SuperbillStatus.ISSUED, voided_at__isnull=True)
+                | Q(status=SuperbillStatus.VOID, voided_at__isnull=False),
                 name="superbill_void_has_date",
             ),
         ]
@@ -455,6 +463,14 @@ class Superbill(models.Model):
 
     def delete(self, *args, **kwargs):
         raise SuperbillImmutable("Superbills are never deleted; void it instead.")
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == SuperbillStatus.ISSUED
+
+    @property
+    def is_void(self) -> bool:
+        return self.status == SuperbillStatus.VOID
 
 
 class SuperbillLine(models.Model):
@@ -507,6 +523,10 @@ class BulkIssueRun(models.Model):
     def __str__(self):
         return f"Superbills for {self.month:%B %Y}"
 
+    @property
+    def is_done(self) -> bool:
+        return self.status == BulkRunStatus.DONE
+
 
 class BulkIssueItem(models.Model):
     """What a bulk run did for one patient: issued a superbill, or why it could not."""
@@ -516,7 +536,7 @@ class BulkIssueItem(models.Model):
     superbill = models.ForeignKey(
         Superbill, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    outcome = models.CharField(max_length=16)  # issued | refused | nothing
+    outcome = models.CharField(max_length=16)  # a BulkItemOutcome
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

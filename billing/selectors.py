@@ -1,12 +1,44 @@
-"""Reads of billing data, scoped to who is asking, with their joins done once here."""
+"""Reads of billing data, scoped to who is asking, with their joins done once here.
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+Selectors read and services write: `billing.services` may import this module, never the
+other way round, so a balance or an open charge is computed in one place for pages, the
+API, the services that apply payments and the demo.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from backend.roles import actor_for
 from billing.choices import ChargeStatus
-from billing.models import Charge, Package, Payment, PaymentPlan, SlidingScale, Superbill
-from billing.services.charges import sessions_awaiting_charges
-from billing.services.payments import patient_balance
+from billing.models import (
+    Charge,
+    Instalment,
+    Package,
+    Payment,
+    PaymentAllocation,
+    PaymentPlan,
+    SlidingScale,
+    Superbill,
+    SuperbillLine,
+)
+from billing.money import ZERO, money
+from practice.choices import SessionStatus
+from practice.models import Patient, Session
+from scheduling.models import Enrollment, RetreatSession
 
 
 def charge_list(*, user) -> QuerySet[Charge]:
@@ -30,6 +62,15 @@ def review_queue(*, user) -> QuerySet[Charge]:
     )
 
 
+def sessions_awaiting_charges(*, clinic_id=None) -> QuerySet[Session]:
+    """Completed sessions with no live charge: the admin's review queue starts here."""
+    live = Charge.objects.filter(session=OuterRef("pk")).exclude(status=ChargeStatus.VOID)
+    qs = Session.objects.filter(status=SessionStatus.COMPLETED).filter(~Exists(live))
+    if clinic_id is not None:
+        qs = qs.filter(clinic_id=clinic_id)
+    return qs
+
+
 def sessions_without_charges(*, clinic_id):
     """Completed sessions nobody has charged yet (nothing could be suggested for them)."""
     return (
@@ -51,10 +92,21 @@ def with_usage(packages: QuerySet[Package]) -> QuerySet[Package]:
     )
 
 
+def package_sessions_used(package: Package) -> int:
+    """How many sessions have live charges drawn on the package."""
+    return with_usage(Package.objects.filter(pk=package.pk)).values_list("used", flat=True).get()
+
+
+def retreat_sessions_of(enrollment: Enrollment) -> QuerySet[RetreatSession]:
+    """The enrollment's timetabled sessions that still count (not cancelled)."""
+    return RetreatSession.objects.filter(enrollment=enrollment).exclude(
+        session__status=SessionStatus.CANCELLED
+    )
+
+
 def retreat_enrollments_to_price(*, patient):
     """The patient's retreat places with no package yet (what the ledger offers to price)."""
     from scheduling.choices import EnrollmentStatus
-    from scheduling.models import Enrollment
 
     priced = Package.objects.filter(
         patient_id=OuterRef("patient_id"), retreat_id=OuterRef("retreat_id")
@@ -85,9 +137,6 @@ def superbill_get(*, user, pk) -> Superbill:
 def patient_ledger(*, patient) -> dict:
     """A patient's account: charges (with what was applied), payments, plans, superbills
     and the balance."""
-    from billing.services.charges import money
-    from billing.services.payments import charges_with_open_balance
-
     charges = (
         Charge.objects.filter(patient=patient)
         .select_related("rendering_provider__user", "package")
@@ -108,3 +157,104 @@ def patient_ledger(*, patient) -> dict:
         "superbills": Superbill.objects.filter(patient=patient).select_related("replaces"),
         "balance": patient_balance(patient_id=patient.pk),
     }
+
+
+# ---------------------------------------------------------------- balances
+
+
+def amount_sum(qs, field="amount") -> Decimal:
+    """The sum of `field` over `qs`, to the cent (zero for none)."""
+    return money(qs.aggregate(s=Sum(field))["s"] or ZERO)
+
+
+def _applied_subquery(outer: str, filter_field: str):
+    return Coalesce(
+        Subquery(
+            PaymentAllocation.objects.filter(**{filter_field: OuterRef(outer)})
+            .values(filter_field)
+            .annotate(s=Sum("amount"))
+            .values("s")
+        ),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=10, decimal_places=2),
+    )
+
+
+def charges_with_open_balance(*, patient_id) -> QuerySet[Charge]:
+    """Approved charges with what has been applied to each (`applied`), oldest first."""
+    return (
+        Charge.objects.filter(patient_id=patient_id, status=ChargeStatus.APPROVED)
+        .annotate(applied=_applied_subquery("pk", "charge_id"))
+        .order_by("date_of_service", "id")
+    )
+
+
+def payments_with_credit(*, patient_id) -> QuerySet[Payment]:
+    """Payments with the part already applied to charges (`applied`), oldest first."""
+    return (
+        Payment.objects.filter(patient_id=patient_id)
+        .annotate(applied=_applied_subquery("pk", "payment_id"))
+        .order_by("received_on", "id")
+    )
+
+
+def patient_balance(*, patient_id) -> dict:
+    """Charged (approved), paid (applied), balance owed, and unapplied credit."""
+    charged = amount_sum(Charge.objects.filter(patient_id=patient_id, status=ChargeStatus.APPROVED))
+    paid = amount_sum(
+        PaymentAllocation.objects.filter(
+            charge__patient_id=patient_id, charge__status=ChargeStatus.APPROVED
+        )
+    )
+    received = amount_sum(Payment.objects.filter(patient_id=patient_id))
+    applied = amount_sum(PaymentAllocation.objects.filter(payment__patient_id=patient_id))
+    return {
+        "charged": charged,
+        "paid": paid,
+        "balance": charged - paid,
+        "credit": received - applied,
+    }
+
+
+def instalment_paid(instalment: Instalment) -> Decimal:
+    return amount_sum(instalment.payments.all())
+
+
+# ---------------------------------------------------------------- superbills
+
+
+def billable_charges(*, patient_id, period_start=None, period_end=None, charge_ids=None):
+    """Approved charges not on a live superbill, by period or by id, oldest first."""
+    on_live = SuperbillLine.objects.filter(charge=OuterRef("pk"), is_active=True)
+    qs = (
+        Charge.objects.filter(patient_id=patient_id, status=ChargeStatus.APPROVED)
+        .filter(~Exists(on_live))
+        .select_related("rendering_provider__user", "session")
+        .order_by("date_of_service", "session__starts_at", "id")
+    )
+    if charge_ids is not None:
+        qs = qs.filter(pk__in=charge_ids)
+    if period_start is not None:
+        qs = qs.filter(date_of_service__gte=period_start)
+    if period_end is not None:
+        qs = qs.filter(date_of_service__lte=period_end)
+    return qs
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of `month`'s calendar month."""
+    first = month.replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    return first, following - datetime.timedelta(days=1)
+
+
+def patients_with_paid_charges(*, clinic_id, month: datetime.date) -> QuerySet[Patient]:
+    """Patients with an approved charge in the month that has a payment applied to it."""
+    first, last = month_bounds(month)
+    paid = PaymentAllocation.objects.filter(
+        charge__patient=OuterRef("pk"),
+        charge__status=ChargeStatus.APPROVED,
+        charge__date_of_service__gte=first,
+        charge__date_of_service__lte=last,
+    )
+    return Patient.objects.filter(clinic_id=clinic_id).filter(Exists(paid)).order_by("pk")

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from billing.choices import BulkItemOutcome
 from billing.services import charges, payments, superbills
 
 
@@ -15,7 +16,7 @@ def suggest_pending_charges() -> int:
 def bulk_issue_superbills(run_id: int) -> int:
     """Issue a month-end run; redelivered after a worker dies, it resumes where it stopped."""
     run = superbills.bulk_issue_process(run_id=run_id)
-    return run.items.filter(outcome="issued").count()
+    return run.items.filter(outcome=BulkItemOutcome.ISSUED).count()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -15,6 +15,7 @@ from backend.errors import DomainError
 from backend.roles import ADMIN, PATIENT
 from backend.views import RoleRequiredMixin, run_service
 from billing import forms, selectors
+from billing.choices import BulkItemOutcome
 from billing.models import BulkIssueRun, Charge, Superbill
 from billing.services import catalogue as catalogue_services
 from billing.services import charges as charge_services
@@ -40,6 +41,7 @@ class BillingHomeView(RoleRequiredMixin, TemplateView):
             queue=selectors.review_queue(user=user).select_related("patient")[:200],
             uncharged=selectors.sessions_without_charges(clinic_id=self.actor.clinic_id)[:50],
             month_form=forms.MonthForm(),
+            outcomes=BulkItemOutcome,
             runs=BulkIssueRun.objects.visible_to(user).prefetch_related("items__patient")[:5],
             superbills=selectors.superbill_list(user=user)[:20],
         )
@@ -294,5 +296,5 @@ class PortalSuperbillsView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["superbills"] = selectors.superbill_list(user=self.request.user)
-        context["balance"] = payment_services.patient_balance(patient_id=self.actor.patient_id)
+        context["balance"] = selectors.patient_balance(patient_id=self.actor.patient_id)
         return context

@@ -8,7 +8,6 @@ The reports read the ledger; nothing is ever purged, so any past range can be pr
 import csv
 import datetime
 import io
-import zoneinfo
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -30,7 +29,7 @@ def administration_log(*, clinic, start: datetime.date, end: datetime.date) -> d
     if end < start:
         start, end = end, start
     low, high = local_day_bounds(clinic, start, end)
-    zone = zoneinfo.ZoneInfo(clinic.timezone)
+    zone = clinic.zone
     entries = list(
         LedgerEntry.objects.for_clinic(clinic.pk)
         .filter(occurred_at__gte=low, occurred_at__lt=high)
@@ -129,7 +128,7 @@ LOG_COLUMNS = [
 def administration_log_csv(**kwargs) -> str:
     context = administration_log(**kwargs)
     registration = context["registration"]
-    zone = zoneinfo.ZoneInfo(context["clinic"].timezone)
+    zone = context["clinic"].zone
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(LOG_COLUMNS)
@@ -188,7 +187,7 @@ def inventory_report(*, inventory) -> dict:
             "lot__product__name", "lot__expires_on", "lot__lot_number"
         )
     )
-    zone = zoneinfo.ZoneInfo(inventory.clinic.timezone)
+    zone = inventory.clinic.zone
     return {
         "title": f"{inventory.get_kind_display()} of controlled substances",
         "clinic": inventory.clinic,

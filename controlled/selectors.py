@@ -1,7 +1,6 @@
 """Reads of the ledger, scoped to who is asking (admins and medical staff of the clinic)."""
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -194,7 +193,7 @@ def registration_for(clinic_id: int) -> Registration | None:
 
 def local_day_bounds(clinic, start: datetime.date, end: datetime.date):
     """[start 00:00, end+1 00:00) in the clinic's time zone, as aware datetimes."""
-    zone = zoneinfo.ZoneInfo(clinic.timezone)
+    zone = clinic.zone
     low = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
     high = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, zone)
     return low, high

@@ -6,7 +6,6 @@ Idempotent: once the demo clinic has notes, it only makes sure the templates exi
 """
 
 import datetime
-import zoneinfo
 
 from django.utils import timezone
 
@@ -111,7 +110,7 @@ def seed(ctx: dict) -> dict:
         patients["ruth"],
         patients["hannah"],
     )
-    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    tz = clinic.zone
     today = timezone.now().astimezone(tz).date()
 
     def at(days_ago, hour, minute=0):

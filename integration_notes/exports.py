@@ -3,15 +3,13 @@
 Psychotherapy notes are never part of an export: this module does not read them.
 """
 
-import zoneinfo
-
 from backend.pdf import render_pdf
 from integration_notes.models import Note
 from integration_notes.services import note_hash_matches
 
 
 def note_document(note: Note) -> dict:
-    tz = zoneinfo.ZoneInfo(note.clinic.timezone)
+    tz = note.clinic.zone
     rows = []
     for field in note.template.fields:
         value = note.content.get(field["key"])

@@ -1,7 +1,6 @@
 """Reads of notes, scoped to who is asking, with their joins done once here."""
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -196,8 +195,8 @@ def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
     now = now or timezone.now()
     from practice.models import Clinic
 
-    tz_name = Clinic.objects.only("timezone").get(pk=actor.clinic_id).timezone
-    tz = zoneinfo.ZoneInfo(tz_name)
+    clinic = Clinic.objects.only("timezone").get(pk=actor.clinic_id)
+    tz = clinic.zone
     local_day = now.astimezone(tz).date()
     day_start = datetime.datetime.combine(local_day, datetime.time.min, tzinfo=tz)
     day_end = day_start + datetime.timedelta(days=1)
@@ -230,6 +229,6 @@ def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
     for note in drafts:
         note.due_at = note_due_at(note.session)
         note.is_overdue = note.due_at <= now
-    result = Worklist(today=today, drafts=drafts, overdue=overdue, tz=tz_name)
+    result = Worklist(today=today, drafts=drafts, overdue=overdue, tz=clinic.timezone)
     result.safety_alerts = list(alert_list(user=user, open_only=True)[:50])
     return result

@@ -1,8 +1,6 @@
 """Note pages: the list and search, writing a note (autosaved), signing, addenda, the PDF,
 the patient's summary, and a therapist's own psychotherapy notes. Thin: services decide."""
 
-import zoneinfo
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -42,7 +40,7 @@ def _revision(post) -> int | None:
 
 def _local(note_or_session, moment):
     clinic = note_or_session.clinic
-    return timezone.localtime(moment, zoneinfo.ZoneInfo(clinic.timezone))
+    return timezone.localtime(moment, clinic.zone)
 
 
 class NoteListView(RoleRequiredMixin, ListView):

@@ -2,7 +2,6 @@
 
 import datetime
 import itertools
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.html import escape
@@ -30,7 +29,7 @@ def measure_trend_svg(summary, dose_times: list[datetime.datetime], clinic) -> S
     if not responses:
         return mark_safe("")
     spec = instruments.spec(summary.instrument)
-    zone = ZoneInfo(clinic.timezone)
+    zone = clinic.zone
     times = [r.answered_at for r in responses] + list(dose_times)
     start, end = min(times), max(times)
     if end - start < datetime.timedelta(days=7):

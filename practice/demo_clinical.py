@@ -25,7 +25,6 @@ Idempotent: once Eleanor has a plan, it does nothing.
 """
 
 import datetime as dt
-import zoneinfo
 from decimal import Decimal
 
 from django.utils import timezone
@@ -70,7 +69,7 @@ class _Demo:
         self.medical, self.therapist = self.staff["medical"], self.staff["therapist"]
         self.nurse = ctx["nurse"]
         self.lots = {lot.lot_number: lot for lot in ctx["controlled_lots"]}
-        self.zone = zoneinfo.ZoneInfo(self.clinic.timezone)
+        self.zone = self.clinic.zone
         self.today = timezone.now().astimezone(self.zone).date()
 
     def at(self, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:

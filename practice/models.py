@@ -103,6 +103,37 @@ class Clinic(AddressFields):
         return cls.objects.only("timezone").get(pk=clinic_id).today()
 
 
+class Room(models.Model):
+    """A room sessions are held in; only a dosing-capable room may host a dosing session.
+
+    Capacity counts the people one booking may seat: a group session (one `booking_key`)
+    may hold up to `capacity` attendees; two different bookings never share a room.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=80)
+    capacity = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    dosing_capable = models.BooleanField(
+        default=False, help_text="Has monitoring equipment and a recliner for dosing sessions."
+    )
+    description = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        # The table keeps the name it was created with in scheduling.
+        db_table = "scheduling_room"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="room_name_once_per_clinic"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="room_capacity_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class StaffMember(models.Model):
     """A person who works at a clinic, with one role there and their professional identity."""
 
@@ -342,7 +373,7 @@ class Session(models.Model):
     kind = models.CharField(max_length=16, choices=SessionKind.choices)
     clinician = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="sessions")
     room = models.ForeignKey(
-        "scheduling.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
     )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()

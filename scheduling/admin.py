@@ -2,11 +2,11 @@
 
 from django.contrib import admin
 
+from practice.models import Room
 from scheduling.models import (
     AvailabilityException,
     Retreat,
     RetreatTemplateItem,
-    Room,
     SchedulingPolicy,
     SessionConfirmation,
     WorkingHours,

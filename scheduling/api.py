@@ -16,10 +16,10 @@ from rest_framework.response import Response
 from backend.api import ScopedModelViewSet
 from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for
 from practice.api.sessions import SessionCreateSerializer, SessionSerializer, SessionViewSet
-from practice.models import Patient, StaffMember
+from practice.models import Patient, Room, StaffMember
 from scheduling import selectors
-from scheduling.models import Enrollment, Retreat, RetreatTemplateItem, Room
-from scheduling.services import booking, retreats
+from scheduling.models import Enrollment, Retreat, RetreatTemplateItem
+from scheduling.services import booking, retreats, rooms
 
 ADMIN_ONLY = frozenset({ADMIN})
 
@@ -43,9 +43,7 @@ class RoomViewSet(ScopedModelViewSet):
         serializer.save(clinic_id=self.actor.clinic_id)
 
     def perform_destroy(self, instance):
-        # Rooms with history are retired, never deleted.
-        instance.is_active = False
-        instance.save(update_fields=["is_active"])
+        rooms.room_retire(room=instance, by=self.actor)
 
 
 class TemplateItemSerializer(serializers.ModelSerializer):

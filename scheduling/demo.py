@@ -14,9 +14,9 @@ from django.utils import timezone
 from backend.errors import DomainError
 from practice import services as practice_services
 from practice.choices import Route
-from practice.models import Patient
+from practice.models import Patient, Room
 from practice.selectors import plan_running_for, screening_current, screening_problem
-from scheduling.models import Retreat, Room, WorkingHours
+from scheduling.models import Retreat, WorkingHours
 from scheduling.services import retreats
 from scheduling.services.availability import clinic_zone, local_instant, working_hours_set
 from scheduling.services.booking import group_session_book, session_book

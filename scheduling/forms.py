@@ -6,8 +6,7 @@ from django import forms
 
 from backend.roles import CLINICIAN_ROLES
 from practice.choices import SessionKind
-from practice.models import Patient, StaffMember
-from scheduling.models import Room
+from practice.models import Patient, Room, StaffMember
 
 DURATIONS = [
     (m, f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min")

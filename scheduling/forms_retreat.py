@@ -3,8 +3,7 @@
 from django import forms
 
 from backend.roles import CLINICIAN_ROLES
-from practice.models import StaffMember
-from scheduling.models import Room
+from practice.models import Room, StaffMember
 
 
 class RetreatForm(forms.Form):

@@ -1,9 +1,9 @@
-"""Rooms, clinicians' working hours and retreats: the clinic's calendar.
+"""Clinicians' working hours and retreats: the clinic's calendar.
 
-Sessions themselves are `practice.Session`; scheduling adds what it needs around them
-(`SessionBooking`: series membership, calendar revision, late cancellation). Working hours
-are wall-clock times in the clinic's timezone, turned into UTC instants per date, so they
-stay right across daylight-saving changes.
+Sessions and rooms themselves are `practice.Session` and `practice.Room`; scheduling adds
+what it needs around them (`SessionBooking`: series membership, calendar revision, late
+cancellation) and books rooms. Working hours are wall-clock times in the clinic's timezone,
+turned into UTC instants per date, so they stay right across daylight-saving changes.
 """
 
 import secrets
@@ -20,35 +20,6 @@ from scheduling.choices import (
     ExceptionKind,
     Weekday,
 )
-
-
-class Room(models.Model):
-    """A room sessions are held in; only a dosing-capable room may host a dosing session.
-
-    Capacity counts the people one booking may seat: a group session (one `booking_key`)
-    may hold up to `capacity` attendees; two different bookings never share a room.
-    """
-
-    clinic = models.ForeignKey("practice.Clinic", on_delete=models.PROTECT, related_name="rooms")
-    name = models.CharField(max_length=80)
-    capacity = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    dosing_capable = models.BooleanField(
-        default=False, help_text="Has monitoring equipment and a recliner for dosing sessions."
-    )
-    description = models.CharField(max_length=200, blank=True)
-    is_active = models.BooleanField(default=True)
-
-    objects = ClinicScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["clinic", "name"], name="room_name_once_per_clinic"),
-            models.CheckConstraint(condition=Q(capacity__gte=1), name="room_capacity_positive"),
-        ]
-
-    def __str__(self):
-        return self.name
 
 
 class SchedulingPolicy(models.Model):
@@ -176,7 +147,7 @@ class SessionSeries(models.Model):
         "practice.StaffMember", on_delete=models.PROTECT, related_name="+"
     )
     room = models.ForeignKey(
-        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "practice.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     plan = models.ForeignKey(
         "practice.TreatmentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -259,7 +230,7 @@ class Retreat(models.Model):
     price = models.DecimalField(max_digits=9, decimal_places=2, validators=[MinValueValidator(0)])
     description = models.TextField(blank=True)
     staff = models.ManyToManyField("practice.StaffMember", blank=True, related_name="retreats")
-    rooms = models.ManyToManyField(Room, blank=True, related_name="retreats")
+    rooms = models.ManyToManyField("practice.Room", blank=True, related_name="retreats")
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Patients of the clinic may see retreats (to know what they can join).

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from backend.roles import THERAPIST
 from practice.choices import SessionStatus
-from practice.models import Patient, Session, StaffMember
+from practice.models import Patient, Room, Session, StaffMember
 from scheduling.choices import EnrollmentStatus
-from scheduling.models import CalendarFeed, Enrollment, Retreat, Room
+from scheduling.models import CalendarFeed, Enrollment, Retreat
 from scheduling.services.availability import merge, subtract, working_intervals
 
 MAX_SESSION = dt.timedelta(hours=12)

@@ -18,7 +18,7 @@ from backend.errors import DomainError
 from backend.pdf import render_pdf
 from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES
 from backend.views import RoleRequiredMixin, run_service
-from practice.models import Clinic, Patient, Session, StaffMember
+from practice.models import Clinic, Patient, Room, Session, StaffMember
 from scheduling import selectors
 from scheduling.choices import ConfirmationStatus, EnrollmentStatus
 from scheduling.errors import CancellationWindowClosed, ResponseLinkInvalid
@@ -27,7 +27,6 @@ from scheduling.models import (
     CalendarFeed,
     Enrollment,
     RetreatSession,
-    Room,
     SessionBooking,
     SessionConfirmation,
 )

@@ -14,11 +14,11 @@ from practice.models import (
     Diagnosis,
     DosingRecord,
     Patient,
+    Room,
     Session,
     StaffMember,
     TreatmentPlan,
 )
-from scheduling.models import Room
 
 PASSWORD = "correct-horse-battery"
 

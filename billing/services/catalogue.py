@@ -10,8 +10,9 @@ from billing.choices import PackageKind
 from billing.codes import CATALOGUE, PSYCHOTHERAPY_ADDONS
 from billing.errors import RetreatPackageRefused
 from billing.models import Package, ServiceCode, SlidingScale
+from billing.selectors import retreat_sessions_of
 from scheduling.choices import EnrollmentStatus
-from scheduling.models import Enrollment, RetreatSession
+from scheduling.models import Enrollment
 
 
 @transaction.atomic
@@ -156,19 +157,3 @@ def retreat_package_for(enrollment: Enrollment) -> Package | None:
         return retreat_package_create(enrollment=enrollment)
     except RetreatPackageRefused:
         return None
-
-
-def retreat_sessions_of(enrollment: Enrollment):
-    """The enrollment's timetabled sessions that still count (not cancelled)."""
-    from practice.choices import SessionStatus
-
-    return RetreatSession.objects.filter(enrollment=enrollment).exclude(
-        session__status=SessionStatus.CANCELLED
-    )
-
-
-def package_sessions_used(package: Package) -> int:
-    """How many sessions have live charges drawn on the package."""
-    from billing.selectors import with_usage
-
-    return with_usage(Package.objects.filter(pk=package.pk)).values_list("used", flat=True).get()

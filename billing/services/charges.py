@@ -7,11 +7,11 @@ sessions without charges and suggests them from the session's kind and actual du
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from backend.errors import full_clean_or_refuse
@@ -19,17 +19,12 @@ from billing.choices import ChargeStatus
 from billing.codes import EM_WITH_ADDONS, PSYCHOTHERAPY_ADDONS
 from billing.errors import AddOnWithoutEM, ChargeLocked, InvalidCharge
 from billing.models import Charge, Package, ServiceCode, SlidingScale, SuperbillLine
+from billing.money import money
+from billing.selectors import package_sessions_used, sessions_awaiting_charges
 from billing.validators import validate_pointers
 from practice.choices import Route, SessionKind, SessionStatus, StaffRole
 from practice.models import Diagnosis, Session
 from scheduling.models import RetreatSession
-
-CENT = Decimal("0.01")
-
-
-def money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
 
 # ---------------------------------------------------------------- what to suggest
 
@@ -133,14 +128,14 @@ def _package_for(session: Session) -> tuple[Package | None, int]:
     prepaid package that covers its kind and date and has sessions left. The package row is
     locked, so sessions charged at once never get the same place in it.
     """
-    from billing.services.catalogue import package_sessions_used, retreat_package_for
+    from billing.services.catalogue import retreat_package_for
 
     entry = RetreatSession.objects.filter(session=session).select_related("enrollment").first()
     if entry is not None:
         package = retreat_package_for(entry.enrollment)
         candidates = [package] if package else []
     else:
-        day = timezone.localtime(session.starts_at, _tz(session)).date()
+        day = timezone.localtime(session.starts_at, session.clinic.zone).date()
         candidates = (
             Package.objects.filter(patient_id=session.patient_id, retreat__isnull=True)
             .filter(Q(session_kind="") | Q(session_kind=session.kind))
@@ -154,12 +149,6 @@ def _package_for(session: Session) -> tuple[Package | None, int]:
         if used < package.sessions_included:
             return package, used + 1
     return None, 0
-
-
-def _tz(session):
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(session.clinic.timezone)
 
 
 def _split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
@@ -211,7 +200,7 @@ def charges_suggest_for_session(*, session: Session) -> list[Charge]:
         .order_by("rank")
         .values_list("rank", flat=True)[:4]
     )
-    day = timezone.localtime(session.starts_at, _tz(session)).date()
+    day = timezone.localtime(session.starts_at, session.clinic.zone).date()
     list_amounts = [codes[s.code].fee * s.units for s in suggestions]
     package, index = _package_for(session)
     if package:
@@ -251,15 +240,6 @@ def charges_suggest_for_session(*, session: Session) -> list[Charge]:
         charge.save()
         created.append(charge)
     return created
-
-
-def sessions_awaiting_charges(*, clinic_id=None):
-    """Completed sessions with no live charge: the admin's review queue starts here."""
-    live = Charge.objects.filter(session=OuterRef("pk")).exclude(status=ChargeStatus.VOID)
-    qs = Session.objects.filter(status=SessionStatus.COMPLETED).filter(~Exists(live))
-    if clinic_id is not None:
-        qs = qs.filter(clinic_id=clinic_id)
-    return qs
 
 
 def charges_suggest_pending(*, clinic_id=None, limit: int = 500) -> int:

@@ -6,54 +6,21 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from billing.choices import ChargeStatus, PaymentMethod, PlanStatus
 from billing.errors import InvalidCharge, OverAllocation
 from billing.models import Charge, Instalment, Payment, PaymentAllocation, PaymentPlan
-from billing.services.charges import money
+from billing.money import money
+from billing.selectors import (
+    amount_sum,
+    charges_with_open_balance,
+    instalment_paid,
+    payments_with_credit,
+)
 from practice.models import Patient
 
 log = logging.getLogger(__name__)
-ZERO = Decimal("0.00")
-
-
-def _sum(qs, field="amount") -> Decimal:
-    # Quantized: SQLite sums decimals in floating point.
-    return money(qs.aggregate(s=Sum(field))["s"] or ZERO)
-
-
-def _applied_subquery(outer: str, filter_field: str):
-    return Coalesce(
-        Subquery(
-            PaymentAllocation.objects.filter(**{filter_field: OuterRef(outer)})
-            .values(filter_field)
-            .annotate(s=Sum("amount"))
-            .values("s")
-        ),
-        Value(ZERO),
-        output_field=DecimalField(max_digits=10, decimal_places=2),
-    )
-
-
-def charges_with_open_balance(*, patient_id):
-    """Approved charges with what is still owed on each (`open`), oldest first."""
-    return (
-        Charge.objects.filter(patient_id=patient_id, status=ChargeStatus.APPROVED)
-        .annotate(applied=_applied_subquery("pk", "charge_id"))
-        .order_by("date_of_service", "id")
-    )
-
-
-def payments_with_credit(*, patient_id):
-    """Payments with the part not yet applied to a charge (`unapplied`), oldest first."""
-    return (
-        Payment.objects.filter(patient_id=patient_id)
-        .annotate(applied=_applied_subquery("pk", "payment_id"))
-        .order_by("received_on", "id")
-    )
 
 
 @transaction.atomic
@@ -138,8 +105,8 @@ def payment_allocate(*, payment: Payment, charge: Charge, amount: Decimal) -> Pa
         raise InvalidCharge("Payments apply only to approved charges.")
     if amount <= 0:
         raise InvalidCharge("Allocate a positive amount.")
-    unapplied = payment.amount - _sum(payment.allocations.all())
-    owed = charge.amount - _sum(charge.allocations.all())
+    unapplied = payment.amount - amount_sum(payment.allocations.all())
+    owed = charge.amount - amount_sum(charge.allocations.all())
     if amount > unapplied:
         raise OverAllocation(f"Only ${unapplied} of this payment is not yet applied.")
     if amount > owed:
@@ -151,24 +118,6 @@ def payment_allocate(*, payment: Payment, charge: Charge, amount: Decimal) -> Pa
         allocation.amount += amount
         allocation.save(update_fields=["amount"])
     return allocation
-
-
-def patient_balance(*, patient_id) -> dict:
-    """Charged (approved), paid (applied), balance owed, and unapplied credit."""
-    charged = _sum(Charge.objects.filter(patient_id=patient_id, status=ChargeStatus.APPROVED))
-    paid = _sum(
-        PaymentAllocation.objects.filter(
-            charge__patient_id=patient_id, charge__status=ChargeStatus.APPROVED
-        )
-    )
-    received = _sum(Payment.objects.filter(patient_id=patient_id))
-    applied = _sum(PaymentAllocation.objects.filter(payment__patient_id=patient_id))
-    return {
-        "charged": charged,
-        "paid": paid,
-        "balance": charged - paid,
-        "credit": received - applied,
-    }
 
 
 @transaction.atomic
@@ -205,10 +154,6 @@ def payment_plan_create(
             amount=amount,
         )
     return plan
-
-
-def instalment_paid(instalment: Instalment) -> Decimal:
-    return _sum(instalment.payments.all())
 
 
 REMINDER_DAYS_AHEAD = 3

@@ -4,18 +4,16 @@ clinic, stored as a PDF with its SHA-256, never changed; corrected by void and r
 import datetime
 import hashlib
 import logging
-import zoneinfo
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from backend.pdf import render_pdf
-from billing.choices import BulkRunStatus, ChargeStatus, SuperbillStatus
+from billing.choices import BulkItemOutcome, BulkRunStatus, SuperbillStatus
 from billing.errors import InvalidCharge, SuperbillImmutable, SuperbillIncomplete, SuperbillTampered
 from billing.models import (
     BulkIssueItem,
@@ -26,14 +24,14 @@ from billing.models import (
     SuperbillCounter,
     SuperbillLine,
 )
-from billing.services.charges import money
+from billing.money import ZERO, money
+from billing.selectors import billable_charges, month_bounds, patients_with_paid_charges
 from billing.validators import pointer_letter, validate_pointers
 from practice.models import Clinic, Diagnosis, Patient
 from practice.validators import validate_ein, validate_icd10cm, validate_npi
 
 log = logging.getLogger(__name__)
 TEMPLATE = "billing/superbill_pdf.html"
-ZERO = Decimal("0.00")
 
 
 def _valid(validator, value) -> bool:
@@ -105,24 +103,6 @@ def superbill_missing(
         if not provider.license_number:
             missing.append(f"no license number for the rendering provider {name}")
     return missing
-
-
-def billable_charges(*, patient_id, period_start=None, period_end=None, charge_ids=None):
-    """Approved charges not on a live superbill, by period or by id, oldest first."""
-    on_live = SuperbillLine.objects.filter(charge=OuterRef("pk"), is_active=True)
-    qs = (
-        Charge.objects.filter(patient_id=patient_id, status=ChargeStatus.APPROVED)
-        .filter(~Exists(on_live))
-        .select_related("rendering_provider__user", "session")
-        .order_by("date_of_service", "session__starts_at", "id")
-    )
-    if charge_ids is not None:
-        qs = qs.filter(pk__in=charge_ids)
-    if period_start is not None:
-        qs = qs.filter(date_of_service__gte=period_start)
-    if period_end is not None:
-        qs = qs.filter(date_of_service__lte=period_end)
-    return qs
 
 
 def superbill_context(
@@ -244,7 +224,7 @@ def superbill_issue(
     period_start = period_start or charges[0].date_of_service
     period_end = period_end or charges[-1].date_of_service
     now = timezone.now()
-    issued_on = timezone.localtime(now, zoneinfo.ZoneInfo(clinic.timezone)).date()
+    issued_on = timezone.localtime(now, clinic.zone).date()
     year = issued_on.year
     sequence = _allocate_number(clinic_id=clinic.pk, year=year)
     number = f"SB-{year}-{sequence:06d}"
@@ -356,24 +336,6 @@ def superbill_pdf_bytes(*, superbill: Superbill) -> bytes:
 # ---------------------------------------------------------------- month-end
 
 
-def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
-    first = month.replace(day=1)
-    following = (first + datetime.timedelta(days=32)).replace(day=1)
-    return first, following - datetime.timedelta(days=1)
-
-
-def patients_with_paid_charges(*, clinic_id, month: datetime.date):
-    """Patients with an approved charge in the month that has a payment applied to it."""
-    first, last = month_bounds(month)
-    paid = PaymentAllocation.objects.filter(
-        charge__patient=OuterRef("pk"),
-        charge__status=ChargeStatus.APPROVED,
-        charge__date_of_service__gte=first,
-        charge__date_of_service__lte=last,
-    )
-    return Patient.objects.filter(clinic_id=clinic_id).filter(Exists(paid)).order_by("pk")
-
-
 @transaction.atomic
 def bulk_issue_start(*, clinic: Clinic, month: datetime.date, started_by=None) -> BulkIssueRun:
     """Start a month-end run; the Celery worker issues the superbills after commit."""
@@ -401,7 +363,7 @@ def bulk_issue_process(*, run_id: int) -> BulkIssueRun:
         with transaction.atomic():
             # The item row is the per-patient claim: a concurrent run of the same task
             # fails to insert it and leaves that patient to the other.
-            item = BulkIssueItem(run=run, patient=patient, outcome="nothing")
+            item = BulkIssueItem(run=run, patient=patient, outcome=BulkItemOutcome.NOTHING)
             try:
                 with transaction.atomic():
                     item.save()
@@ -422,11 +384,11 @@ def bulk_issue_process(*, run_id: int) -> BulkIssueRun:
                         issued_by=run.started_by,
                     )
             except SuperbillIncomplete as refused:
-                item.outcome = "refused"
+                item.outcome = BulkItemOutcome.REFUSED
                 item.message = "; ".join(refused.missing)
                 item.save(update_fields=["outcome", "message"])
                 continue
-            item.outcome = "issued"
+            item.outcome = BulkItemOutcome.ISSUED
             item.superbill = superbill
             item.save(update_fields=["outcome", "superbill"])
     BulkIssueRun.objects.filter(pk=run.pk).update(

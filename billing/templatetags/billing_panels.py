@@ -2,8 +2,9 @@
 
 from django import template
 
+from billing.choices import ChargeStatus, SuperbillStatus
 from billing.models import Charge, Superbill
-from billing.services.payments import patient_balance
+from billing.selectors import patient_balance
 
 register = template.Library()
 
@@ -12,16 +13,17 @@ register = template.Library()
 def billing_patient_summary(patient):
     return {
         "balance": patient_balance(patient_id=patient.pk),
-        "to_review": Charge.objects.filter(patient=patient, status="suggested").count(),
+        "to_review": Charge.objects.filter(patient=patient, status=ChargeStatus.SUGGESTED).count(),
         "superbills": Superbill.objects.filter(patient=patient)[:3],
     }
 
 
 @register.simple_tag
 def billing_session_charges(session):
-    return list(Charge.objects.filter(session=session).exclude(status="void").order_by("id"))
+    live = Charge.objects.filter(session=session).exclude(status=ChargeStatus.VOID)
+    return list(live.order_by("id"))
 
 
 @register.simple_tag
 def billing_portal_superbills(patient):
-    return Superbill.objects.filter(patient=patient, status="issued")[:5]
+    return Superbill.objects.filter(patient=patient, status=SuperbillStatus.ISSUED)[:5]

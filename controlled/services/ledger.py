@@ -45,13 +45,7 @@ def _same_clinic(clinic_id: int, *staff: StaffMember | None) -> None:
 
 
 def _local_date(clinic: Clinic, moment: datetime.datetime) -> datetime.date:
-    return timezone.localtime(moment, timezone=_zone(clinic)).date()
-
-
-def _zone(clinic: Clinic):
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(clinic.timezone)
+    return timezone.localtime(moment, timezone=clinic.zone).date()
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ Only medical staff record any of it. Every refusal changes nothing.
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -514,7 +513,7 @@ def vitals_record(
     vitals.out_of_range = bool(problems)
     vitals.save()
     if problems:
-        local = timezone.localtime(vitals.taken_at, ZoneInfo(record.session.clinic.timezone))
+        local = timezone.localtime(vitals.taken_at, record.session.clinic.zone)
         safety_alert_raise(
             patient=record.session.patient,
             kind=AlertKind.VITALS,

@@ -1,7 +1,5 @@
 """Template helpers for the clinical pages: clinic-local times, status badges, vitals."""
 
-from zoneinfo import ZoneInfo
-
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -47,7 +45,7 @@ def local_time(value, clinic, fmt="M j, Y H:i"):
     """`value` (UTC) shown in the clinic's time zone."""
     if value is None:
         return "—"
-    return date_format(timezone.localtime(value, ZoneInfo(clinic.timezone)), fmt)
+    return date_format(timezone.localtime(value, clinic.zone), fmt)
 
 
 @register.simple_tag

@@ -1,8 +1,6 @@
 """Questionnaire pages: staff enter answers on a patient's behalf; patients answer in the
 portal. Both go through `services.measure_record`."""
 
-import zoneinfo
-
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -33,7 +31,7 @@ class QuestionnaireView(RoleRequiredMixin, FormView):
         kwargs = super().get_form_kwargs()
         kwargs["instrument"] = self.instrument
         if self.actor.role != PATIENT:
-            kwargs["zone"] = zoneinfo.ZoneInfo(self.get_patient().clinic.timezone)
+            kwargs["zone"] = self.get_patient().clinic.zone
         return kwargs
 
     def get_context_data(self, **kwargs):

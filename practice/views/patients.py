@@ -1,7 +1,6 @@
 """Practice pages: patient list and record, patient forms, clinician dashboard, portal."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from auditlog.models import LogEntry
 from django.contrib import messages
@@ -289,7 +288,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         context["patients"] = patient_list(user=user)[:50]
         context["alerts"] = list(alert_list(user=user))
         context["can_acknowledge"] = self.actor.role in CLINICIAN_ROLES
-        zone = ZoneInfo(self.request.user.staff_member.clinic.timezone)
+        zone = self.request.user.staff_member.clinic.zone
         start = timezone.localtime(timezone.now(), zone).replace(
             hour=0, minute=0, second=0, microsecond=0
         )

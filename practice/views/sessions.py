@@ -2,7 +2,6 @@
 fill during the session, adverse events, dissociation, discharge. Other apps add panels."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -140,7 +139,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
     def _local_time(self, session, value: datetime.time | None):
         if value is None:
             return None
-        zone = ZoneInfo(session.clinic.timezone)
+        zone = session.clinic.zone
         day = timezone.localtime(session.starts_at, zone).date()
         return datetime.datetime.combine(day, value, tzinfo=zone)
 
@@ -300,7 +299,7 @@ class SessionCreateView(RoleRequiredMixin, FormView):
         return context
 
     def form_valid(self, form):
-        zone = ZoneInfo(self.patient.clinic.timezone)
+        zone = self.patient.clinic.zone
         data = dict(form.cleaned_data)
         for name in ("starts_at", "ends_at"):
             # The browser sends clinic wall-clock time without a zone.

@@ -25,7 +25,7 @@ from django.utils import timezone
 from backend.roles import CLINICIAN_ROLES
 from practice import services as practice_services
 from practice.choices import SessionKind, SessionStatus
-from practice.models import Patient, Session, StaffMember, TreatmentPlan
+from practice.models import Patient, Room, Session, StaffMember, TreatmentPlan
 from scheduling.errors import (
     BookingConflict,
     CapacityReached,
@@ -35,7 +35,7 @@ from scheduling.errors import (
     RoomNotSuitable,
     WrongState,
 )
-from scheduling.models import Room, SessionBooking, SessionSeries
+from scheduling.models import SessionBooking, SessionSeries
 from scheduling.selectors import MAX_SESSION
 from scheduling.services.availability import clinic_zone, hours_on, within_working_hours
 from scheduling.services.reminders import session_reminders_sync

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from backend.roles import CLINICIAN_ROLES
 from practice.choices import SessionKind, SessionStatus
-from practice.models import Patient, Session, StaffMember
+from practice.models import Patient, Room, Session, StaffMember
 from scheduling.choices import EnrollmentStatus
 from scheduling.errors import (
     DomainError,
@@ -32,7 +32,7 @@ from scheduling.errors import (
     TimetableImpossible,
     WrongState,
 )
-from scheduling.models import Enrollment, Retreat, RetreatSession, RetreatTemplateItem, Room
+from scheduling.models import Enrollment, Retreat, RetreatSession, RetreatTemplateItem
 from scheduling.services.availability import clinic_zone, local_instant, working_intervals
 from scheduling.services.booking import ACTIVE, overlapping, session_book, session_cancel
 

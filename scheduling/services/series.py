@@ -11,9 +11,9 @@ import datetime as dt
 from django.db import transaction
 
 from practice.choices import SessionStatus
-from practice.models import Patient, Session, StaffMember, TreatmentPlan
+from practice.models import Patient, Room, Session, StaffMember, TreatmentPlan
 from scheduling.errors import BookingConflict, DomainError, InvalidInput, WrongState
-from scheduling.models import Room, SessionBooking, SessionSeries
+from scheduling.models import SessionBooking, SessionSeries
 from scheduling.selectors import free_slots
 from scheduling.services.availability import clinic_zone
 from scheduling.services.booking import (

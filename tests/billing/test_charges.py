@@ -8,6 +8,7 @@ import pytest
 
 from billing.errors import AddOnWithoutEM, ChargeLocked, InvalidCharge
 from billing.models import Charge, Package
+from billing.selectors import sessions_awaiting_charges
 from billing.services.catalogue import sliding_scale_set
 from billing.services.charges import (
     charge_approve,
@@ -15,7 +16,6 @@ from billing.services.charges import (
     charge_void,
     charges_suggest_for_session,
     charges_suggest_pending,
-    sessions_awaiting_charges,
 )
 from practice.choices import Route
 from tests.billing.conftest import DENVER

@@ -6,7 +6,7 @@ from pypdf import PdfReader
 
 from backend.demo import seed_demo
 from billing.models import Charge, PaymentPlan, Superbill
-from billing.services.payments import patient_balance
+from billing.selectors import patient_balance
 from billing.services.superbills import superbill_pdf_bytes
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from billing.errors import InvalidCharge, OverAllocation
 from billing.models import Instalment, PaymentAllocation
+from billing.selectors import patient_balance
 from billing.services.payments import (
-    patient_balance,
     payment_allocate,
     payment_plan_create,
     payment_record,
