@@ -2,7 +2,14 @@ from decimal import Decimal
 
 from django import forms
 
-from practice.choices import AdverseEventKind, AdverseEventSeverity, Instrument, Route, SessionKind
+from practice.choices import (
+    AdverseEventKind,
+    AdverseEventSeverity,
+    Instrument,
+    Route,
+    Sedation,
+    SessionKind,
+)
 from practice.models import ROUTE_SETTING_PREFIX, Patient
 
 PATIENT_FORM_FIELDS = [
@@ -178,6 +185,12 @@ class ObservationsForm(forms.Form):
     dissociation_score = forms.IntegerField(
         label="Peak dissociation (0–10)", min_value=0, max_value=10, required=False
     )
+    sedation = forms.TypedChoiceField(
+        label="Deepest sedation",
+        choices=[("", "Not assessed yet"), *Sedation.choices],
+        required=False,
+        empty_value=None,
+    )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
@@ -188,6 +201,20 @@ class DischargeForm(forms.Form):
     alert_and_oriented = forms.BooleanField(required=False, label="Alert and oriented")
     escort_present = forms.BooleanField(
         required=False, label="Escort present to take the patient home"
+    )
+    ready_per_clinical_judgement = forms.BooleanField(
+        required=False, label="Clinically stable and ready to leave, in my judgement"
+    )
+
+
+class EsketamineDischargeForm(DischargeForm):
+    """After esketamine, the REMS also asks when the patient would have been ready to leave
+    were there no two-hour minimum."""
+
+    ready_after_minutes = forms.IntegerField(
+        label="Without the two-hour minimum, ready after (minutes from the dose)",
+        min_value=1,
+        required=False,
     )
 
 

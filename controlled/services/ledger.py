@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from controlled.choices import MANUAL_KINDS, EntryKind, ProductForm
+from controlled.choices import MANUAL_KINDS, EntryKind
 from controlled.errors import (
     AlreadyAdministered,
     AlreadyReversed,
@@ -177,8 +177,8 @@ def administration_problems(
     Locks the lot row (as every write to it does) and reads its balance, so within the
     caller's transaction the answer holds until the administration entry is appended.
     Checks: the lot is the clinic's, unexpired, its product a formulation for the route
-    (the esketamine nasal spray device only for esketamine, in whole devices), and its
-    balance covers the dose. `administration_record` enforces the same again.
+    (the esketamine nasal spray device for esketamine and nothing else), and its balance
+    covers the dose. `administration_record` enforces the same again.
     """
     if lot.clinic_id != clinic.pk:
         return [("lot", "That lot belongs to another clinic.")]
@@ -205,19 +205,6 @@ def administration_problems(
         dose = Decimal(str(dose_mg)).quantize(Decimal("0.01"))
     except ArithmeticError:
         dose = None
-    if (
-        product.form == ProductForm.DEVICE
-        and product.suits_route(route)
-        and dose is not None
-        and dose % product.strength_mg
-    ):
-        # A nasal spray device is single use: a dose is a whole number of devices.
-        problems.append(
-            (
-                "formulation",
-                f"{fmt_mg(dose)} mg is not a whole number of {product.strength_display} devices.",
-            )
-        )
     if dose is not None and dose > balance:
         problems.append(
             (
