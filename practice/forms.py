@@ -33,6 +33,7 @@ PATIENT_FORM_FIELDS = [
     "emergency_contact_phone",
     "escort_name",
     "escort_phone",
+    "rems_patient_id",
 ]
 
 
