@@ -11,6 +11,7 @@ import csv
 import datetime
 import io
 import re
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -406,3 +407,65 @@ def test_the_form_page_refuses_patients_and_therapists(people, client, rems_sess
 def test_the_form_page_of_another_clinics_admin_is_404(people, client, rems_session):
     client.force_login(people.other_admin.user)
     assert client.get(f"/sessions/{rems_session.session_id}/rems-form/").status_code == 404
+
+
+# The pages ------------------------------------------------------------------------------
+
+
+def test_the_session_page_discharges_on_the_rems_items_and_refuses_without_them(people, web_as):
+    record = esketamine_dose(people, dosing_session(people, esketamine_plan(people)))
+    rems_readings(people, record)
+    client = web_as(people.medical)
+    url = f"/sessions/{record.session_id}/"
+    page = client.get(url).content.decode()
+    assert 'data-testid="rems-discharge"' in page and "Deepest sedation" in page
+    client.post(
+        url,
+        {
+            "action": "observations",
+            "observations-sedation": "none",
+            "observations-dissociation_score": "2",
+        },
+    )
+    at = record.administered_at + datetime.timedelta(minutes=120)
+    checklist = {
+        "action": "discharge",
+        "discharge-alert_and_oriented": "on",
+        "discharge-escort_present": "on",
+    }
+    with time_machine.travel(at, tick=False):
+        refused = client.post(url, checklist, follow=True).content.decode()
+        assert "clinically stable and ready to leave, in your clinical" in refused
+        assert DosingRecord.objects.get(pk=record.pk).discharged_at is None
+        client.post(
+            url,
+            {
+                **checklist,
+                "discharge-ready_per_clinical_judgement": "on",
+                "discharge-ready_after_minutes": "90",
+            },
+        )
+    record = DosingRecord.objects.get(pk=record.pk)
+    assert (record.sedation, record.dissociation_score, record.ready_after_minutes) == (
+        "none",
+        2,
+        90,
+    )
+    assert record.discharged_at == at and record.discharged_by == people.medical
+
+
+def test_an_esketamine_plan_is_drafted_on_the_plan_page(people, web_as):
+    screen(people)
+    client = web_as(people.medical)
+    url = f"/patients/{people.patient.pk}/plans/new/"
+    form = {"route": "esketamine_nasal", "maintenance_interval_days": "14"}
+    refused = client.post(url, {**form, "starting_dose_mg_per_kg": "0.8"})
+    assert refused.status_code == 200
+    assert "Esketamine is dosed in mg, not mg/kg" in refused.content.decode()
+    assert not TreatmentPlan.objects.exists()
+    response = client.post(url, {**form, "starting_dose_mg": "56"})
+    plan = TreatmentPlan.objects.get()
+    assert response.status_code == 302
+    assert (plan.starting_dose_mg, plan.induction_target_sessions) == (Decimal("56"), 8)
+    page = client.get(f"/plans/{plan.pk}/").content.decode()
+    assert "starting dose 56 mg" in page and "About 48 %" in page
