@@ -346,7 +346,8 @@ def dosing_record_create(
     the form fields they concern in `extra["fields"]`): `predose_gate_failures` (screening,
     plan and its induction target, escort, fasting, blood pressure, SpO2, heart rate),
     `dose_failures` (weight against the screening's, route against the plan's, mg/kg
-    against the route's range and the plan's dose), and the ledger's
+    against the route's range and the plan's dose; for esketamine the label's 56 or 84 mg
+    instead), and the ledger's
     `administration_problems` (lot expired, formulation not for the route, stock short).
 
     A dose outside the route's range or the plan's dose is given only with
