@@ -269,7 +269,7 @@ class PlanForm(forms.Form):
 
     route = forms.ChoiceField(choices=Route.choices)
     starting_dose_mg_per_kg = forms.DecimalField(
-        label="Starting dose (mg/kg, ketamine)",
+        label="Starting dose (mg/kg)",
         max_digits=5,
         decimal_places=3,
         min_value=0.01,
