@@ -4,16 +4,19 @@ from django.db import models
 class ProductForm(models.TextChoices):
     VIAL = "vial", "Vial (injectable solution)"
     TROCHE = "troche", "Troche / lozenge"
+    DEVICE = "device", "Esketamine nasal spray device (28 mg, single use)"
     OTHER = "other", "Other"
 
 
 # Which routes each form of product can be given by. The injectable solution of a vial is
 # given IM, IV or SC, or intranasally with an atomiser; a troche is held in the mouth
-# (the oral route). "Other" names no route, so no dose is drawn from it until the product
-# is recorded with its form.
+# (the oral route); the esketamine nasal spray device is esketamine's only form and is
+# given by nothing else (ketamine's intranasal route draws from a vial). "Other" names no
+# route, so no dose is drawn from it until the product is recorded with its form.
 ROUTES_FOR_FORM = {
     ProductForm.VIAL: frozenset({"im", "iv", "sc", "in"}),
     ProductForm.TROCHE: frozenset({"oral"}),
+    ProductForm.DEVICE: frozenset({"esketamine_nasal"}),
     ProductForm.OTHER: frozenset(),
 }
 

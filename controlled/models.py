@@ -10,6 +10,7 @@ at it. Only a clinic's admins and medical staff see any of it.
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -26,6 +27,7 @@ from controlled.choices import (
 )
 from controlled.errors import LedgerIsAppendOnly
 from controlled.validators import validate_dea_number
+from practice.esketamine import DEVICE_MG
 from practice.querysets import ClinicScopedQuerySet
 
 LEDGER_ROLES = frozenset({ADMIN, MEDICAL})
@@ -74,9 +76,10 @@ class Registration(models.Model):
 class Product(models.Model):
     """A controlled-substance product the clinic stocks, in its commercial container.
 
-    `strength_mg` is per mL for a vial and per troche for a troche; `units_per_container` is
-    the mL in a vial or the troches in a bottle. 50 mg/mL × 10 mL vial: strength 50,
-    10 units per container, 500 mg per container.
+    `strength_mg` is per mL for a vial, per troche for a troche and per device for the
+    esketamine nasal spray; `units_per_container` is the mL in a vial, the troches in a
+    bottle or the devices in a kit. 50 mg/mL × 10 mL vial: strength 50, 10 units per
+    container, 500 mg per container; esketamine 56 mg kit: strength 28, 2 devices.
     """
 
     clinic = models.ForeignKey("practice.Clinic", on_delete=models.PROTECT, related_name="+")
@@ -118,9 +121,31 @@ class Product(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        """An esketamine nasal spray device is esketamine at the label's one strength
+        (28 mg per device), and esketamine comes in no other form here."""
+        errors = {}
+        is_esketamine = "esketamine" in (self.substance or "").lower()
+        if self.form == ProductForm.DEVICE:
+            if not is_esketamine:
+                errors["substance"] = "A nasal spray device here is esketamine's (SPRAVATO)."
+            if isinstance(self.strength_mg, Decimal | int) and self.strength_mg != DEVICE_MG:
+                errors["strength_mg"] = (
+                    f"An esketamine nasal spray device holds {DEVICE_MG} mg (the label's only "
+                    "strength)."
+                )
+        elif is_esketamine:
+            errors["form"] = "Esketamine is stocked as its nasal spray device."
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def unit_label(self) -> str:
-        return {ProductForm.VIAL: "mL", ProductForm.TROCHE: "troche"}.get(self.form, "unit")
+        return {
+            ProductForm.VIAL: "mL",
+            ProductForm.TROCHE: "troche",
+            ProductForm.DEVICE: "device",
+        }.get(self.form, "unit")
 
     @property
     def strength_display(self) -> str:
@@ -132,6 +157,8 @@ class Product(models.Model):
         units = f"{self.units_per_container.normalize():f}"
         if self.form == ProductForm.VIAL:
             return f"{units} mL vial"
+        if self.form == ProductForm.DEVICE:
+            return f"kit of {units} devices"
         return f"{units} {self.unit_label}s per container"
 
     def suits_route(self, route: str) -> bool:

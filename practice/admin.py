@@ -41,7 +41,10 @@ class ClinicAdmin(admin.ModelAdmin):
             "Address",
             {"fields": ["address_line1", "address_line2", "city", "state", "postal_code"]},
         ),
-        ("Identifiers and billing", {"fields": ["npi", "tax_id", "place_of_service"]}),
+        (
+            "Identifiers and billing",
+            {"fields": ["npi", "tax_id", "place_of_service", "rems_setting_id"]},
+        ),
         ("Scheduling", {"fields": ["timezone"]}),
     ]
     inlines = [StaffInline]
@@ -184,6 +187,7 @@ class PatientAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Esketamine", {"fields": ["rems_patient_id"]}),
     ]
     inlines = [DiagnosisInline, CareTeamInline]
 

@@ -34,6 +34,21 @@ class Route(models.TextChoices):
     INTRAVENOUS = "iv", "Intravenous (IV)"
     INTRANASAL = "in", "Intranasal"
     SUBCUTANEOUS = "sc", "Subcutaneous (SC)"
+    # Not ketamine: esketamine, the S-enantiomer, as its own product under the Spravato
+    # REMS (fixed doses, at least two hours' monitoring; see practice/esketamine.py).
+    ESKETAMINE_NASAL = "esketamine_nasal", "Esketamine nasal spray (Spravato)"
+
+
+class Sedation(models.TextChoices):
+    """The deepest sedation seen after the dose, as the clinician judged it. The esketamine
+    label measured it on the Modified Observer's Assessment of Alertness/Sedation scale
+    (MOAA/S, 5 awake to 0 unresponsive); these four words are what a clinic records at the
+    bedside and what the REMS monitoring form asks (was the patient sedated: yes or no)."""
+
+    NONE = "none", "None (awake and alert)"
+    MILD = "mild", "Mild (drowsy, answers to a normal voice)"
+    MODERATE = "moderate", "Moderate (answers only to a loud voice or a touch)"
+    SEVERE = "severe", "Severe (answers only to a painful stimulus, or not at all)"
 
 
 class PlanStatus(models.TextChoices):

@@ -1,6 +1,15 @@
+from decimal import Decimal
+
 from django import forms
 
-from practice.choices import AdverseEventKind, AdverseEventSeverity, Instrument, Route, SessionKind
+from practice.choices import (
+    AdverseEventKind,
+    AdverseEventSeverity,
+    Instrument,
+    Route,
+    Sedation,
+    SessionKind,
+)
 from practice.models import ROUTE_SETTING_PREFIX, Patient
 
 PATIENT_FORM_FIELDS = [
@@ -24,6 +33,7 @@ PATIENT_FORM_FIELDS = [
     "emergency_contact_phone",
     "escort_name",
     "escort_phone",
+    "rems_patient_id",
 ]
 
 
@@ -176,6 +186,12 @@ class ObservationsForm(forms.Form):
     dissociation_score = forms.IntegerField(
         label="Peak dissociation (0–10)", min_value=0, max_value=10, required=False
     )
+    sedation = forms.TypedChoiceField(
+        label="Deepest sedation",
+        choices=[("", "Not assessed yet"), *Sedation.choices],
+        required=False,
+        empty_value=None,
+    )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
@@ -186,6 +202,20 @@ class DischargeForm(forms.Form):
     alert_and_oriented = forms.BooleanField(required=False, label="Alert and oriented")
     escort_present = forms.BooleanField(
         required=False, label="Escort present to take the patient home"
+    )
+    ready_per_clinical_judgement = forms.BooleanField(
+        required=False, label="Clinically stable and ready to leave, in my judgement"
+    )
+
+
+class EsketamineDischargeForm(DischargeForm):
+    """After esketamine, the REMS also asks when the patient would have been ready to leave
+    were there no two-hour minimum."""
+
+    ready_after_minutes = forms.IntegerField(
+        label="Without the two-hour minimum, ready after (minutes from the dose)",
+        min_value=1,
+        required=False,
     )
 
 
@@ -234,15 +264,38 @@ class ReasonForm(forms.Form):
 
 
 class PlanForm(forms.Form):
+    """The plan's route and starting dose (ketamine in mg/kg, esketamine 56 or 84 mg: the
+    model says which applies) and its schedule; the service checks the combination."""
+
     route = forms.ChoiceField(choices=Route.choices)
     starting_dose_mg_per_kg = forms.DecimalField(
-        label="Starting dose (mg/kg)", max_digits=5, decimal_places=3, min_value=0.01, max_value=10
+        label="Starting dose (mg/kg)",
+        max_digits=5,
+        decimal_places=3,
+        min_value=0.01,
+        max_value=10,
+        required=False,
+    )
+    starting_dose_mg = forms.TypedChoiceField(
+        label="Starting dose (esketamine)",
+        choices=[("", "—"), ("56", "56 mg (2 devices)"), ("84", "84 mg (3 devices)")],
+        coerce=Decimal,
+        empty_value=None,
+        required=False,
     )
     induction_target_sessions = forms.IntegerField(
-        label="Induction dosing sessions", min_value=1, max_value=20, initial=6
+        label="Induction dosing sessions",
+        min_value=1,
+        max_value=20,
+        required=False,
+        help_text="Empty: 6 (esketamine: 8, the label's twice a week for 4 weeks).",
     )
     induction_weeks = forms.IntegerField(
-        label="Over about (weeks)", min_value=1, max_value=26, initial=3
+        label="Over about (weeks)",
+        min_value=1,
+        max_value=26,
+        required=False,
+        help_text="Empty: 3 (esketamine: 4).",
     )
     maintenance_interval_days = forms.IntegerField(
         label="Maintenance every (days)", min_value=7, max_value=365, initial=30
@@ -355,6 +408,9 @@ class ClinicalSettingsForm(forms.Form):
             "these limits and near the pre-dose one.",
             (
                 *(f"{prefix}_observe_minutes" for prefix in ROUTE_SETTING_PREFIX.values()),
+                "esketamine_observe_minutes",
+                "esketamine_bp_check_from_minutes",
+                "esketamine_bp_check_until_minutes",
                 "discharge_systolic_below",
                 "discharge_diastolic_below",
                 "discharge_spo2_at_least",
@@ -414,6 +470,11 @@ class ClinicalSettingsForm(forms.Form):
             for prefix in ROUTE_SETTING_PREFIX.values()
         },
         "oral_observe_minutes": "From the dose to the earliest discharge (absorbed more slowly).",
+        "esketamine_observe_minutes": "At least 120: the SPRAVATO REMS requires two hours of "
+        "monitoring after each dose.",
+        "esketamine_bp_check_from_minutes": "The label asks for a blood pressure at about 40 "
+        "minutes after the dose: a reading from this many minutes…",
+        "esketamine_bp_check_until_minutes": "…to this many counts as that one.",
         "discharge_systolic_below": "The last reading must be below this systolic pressure.",
         "discharge_diastolic_below": "…and below this diastolic pressure.",
         "discharge_spo2_at_least": "…with at least this oxygen saturation.",

@@ -8,6 +8,8 @@ ROUTE_PLAIN = {
     Route.INTRAVENOUS: "a slow drip into a vein",
     Route.INTRANASAL: "a nasal spray",
     Route.SUBCUTANEOUS: "a small injection under the skin",
+    Route.ESKETAMINE_NASAL: "a nasal spray you use yourself, with a clinician watching, and "
+    "you stay with us for at least two hours afterwards",
 }
 
 
@@ -33,8 +35,10 @@ def preparation_instructions(*, kind: str, settings, patient) -> list[str]:
 
 
 def plan_in_plain_language(plan, progress) -> list[str]:
+    medicine = "esketamine" if plan.route == Route.ESKETAMINE_NASAL else "ketamine"
     lines = [
-        f"Your ketamine is given by {ROUTE_PLAIN.get(plan.route, plan.get_route_display())}, "
+        f"Your {medicine} is given by "
+        f"{ROUTE_PLAIN.get(plan.route, plan.get_route_display())}, "
         "with a clinician with you the whole time."
     ]
     lines.append(

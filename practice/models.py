@@ -27,6 +27,7 @@ from practice.choices import (
     RiskLevel,
     Route,
     ScreeningResult,
+    Sedation,
     SessionKind,
     SessionStatus,
     Sex,
@@ -78,6 +79,13 @@ class Clinic(AddressFields):
         max_length=2,
         default="11",
         validators=[validate_place_of_service],
+    )
+    rems_setting_id = models.CharField(
+        "SPRAVATO REMS healthcare setting ID",
+        max_length=40,
+        blank=True,
+        help_text="The certification the REMS gave the clinic, printed on the esketamine "
+        "patient monitoring form.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -191,6 +199,12 @@ class Patient(AddressFields):
     emergency_contact_phone = PhoneNumberField(blank=True)
     escort_name = models.CharField("escort / driver name", max_length=120, blank=True)
     escort_phone = PhoneNumberField("escort / driver phone", blank=True)
+    rems_patient_id = models.CharField(
+        "SPRAVATO REMS patient ID",
+        max_length=40,
+        blank=True,
+        help_text="Given when the patient is enrolled in the esketamine REMS.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -258,17 +272,32 @@ class Diagnosis(models.Model):
 
 
 class TreatmentPlan(models.Model):
-    """A patient's course of KAP: route, starting dose, induction then maintenance."""
+    """A patient's course of KAP: route, starting dose, induction then maintenance.
+
+    Ketamine's starting dose is in mg/kg; esketamine's is a fixed dose in mg (56 or 84,
+    the label's only doses: practice/esketamine.py), never both.
+    """
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
     diagnoses = models.ManyToManyField(Diagnosis, blank=True, related_name="plans")
-    route = models.CharField(max_length=8, choices=Route.choices)
+    route = models.CharField(max_length=20, choices=Route.choices)
     starting_dose_mg_per_kg = models.DecimalField(
         "starting dose (mg/kg)",
         max_digits=5,
         decimal_places=3,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(10)],
+        help_text="Ketamine routes.",
+    )
+    starting_dose_mg = models.DecimalField(
+        "starting dose (mg)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="Esketamine: 56 or 84 mg.",
     )
     induction_target_sessions = models.PositiveSmallIntegerField(
         default=6, validators=[MinValueValidator(1), MaxValueValidator(20)]
@@ -314,10 +343,58 @@ class TreatmentPlan(models.Model):
                 condition=~Q(status=PlanStatus.DISCONTINUED) | ~Q(end_reason=""),
                 name="plan_discontinued_has_reason",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(route=Route.ESKETAMINE_NASAL)
+                    & Q(starting_dose_mg__in=[56, 84])
+                    & Q(starting_dose_mg_per_kg__isnull=True)
+                )
+                | (
+                    ~Q(route=Route.ESKETAMINE_NASAL)
+                    & Q(starting_dose_mg_per_kg__isnull=False)
+                    & Q(starting_dose_mg__isnull=True)
+                ),
+                name="plan_starting_dose_fits_route",
+            ),
         ]
 
     def __str__(self):
         return f"{self.patient} – {self.get_route_display()} ({self.get_status_display()})"
+
+    def clean(self):
+        """The starting dose in the route's unit: mg/kg for ketamine, 56 or 84 mg for
+        esketamine (the label's doses)."""
+        from django.core.exceptions import ValidationError
+
+        from practice import esketamine
+
+        errors = {}
+        if esketamine.is_esketamine(self.route):
+            if self.starting_dose_mg_per_kg is not None:
+                errors["starting_dose_mg_per_kg"] = (
+                    "Esketamine is dosed in mg, not mg/kg: give the starting dose in mg."
+                )
+            if self.starting_dose_mg is None or not esketamine.allowed_dose(self.starting_dose_mg):
+                errors["starting_dose_mg"] = (
+                    f"An esketamine session's dose is {esketamine.doses_text()}."
+                )
+        else:
+            if self.starting_dose_mg_per_kg is None:
+                errors["starting_dose_mg_per_kg"] = "Give the starting dose in mg/kg."
+            if self.starting_dose_mg is not None:
+                errors["starting_dose_mg"] = (
+                    "A starting dose in mg is for esketamine; ketamine's is in mg/kg."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def starting_dose_display(self) -> str:
+        if self.starting_dose_mg is not None:
+            return f"{self.starting_dose_mg.normalize():f} mg"
+        if self.starting_dose_mg_per_kg is None:
+            return "—"
+        return f"{self.starting_dose_mg_per_kg.normalize():f} mg/kg"
 
     @property
     def is_running(self) -> bool:
@@ -412,10 +489,11 @@ class Session(models.Model):
 
 
 class DosingRecord(models.Model):
-    """The ketamine given in a dosing session, by whom, and how the patient fared."""
+    """The ketamine (or esketamine) given in a dosing session, by whom, and how the patient
+    fared."""
 
     session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="dosing")
-    route = models.CharField(max_length=8, choices=Route.choices)
+    route = models.CharField(max_length=20, choices=Route.choices)
     dose_mg = models.DecimalField(max_digits=7, decimal_places=2, validators=[MinValueValidator(0)])
     weight_kg = models.DecimalField(
         max_digits=5, decimal_places=1, validators=[MinValueValidator(1)]
@@ -474,11 +552,30 @@ class DosingRecord(models.Model):
         validators=[MaxValueValidator(10)],
         help_text="Clinician's rating: 0 none, 10 complete (unresponsive to surroundings).",
     )
+    sedation = models.CharField(
+        "deepest sedation",
+        max_length=10,
+        choices=Sedation.choices,
+        blank=True,
+        help_text="Assessed after the dose; required before discharge after esketamine.",
+    )
     notes = models.TextField(blank=True)
     # The discharge checklist: all three before the patient leaves and the session completes.
     discharge_vitals_near_baseline = models.BooleanField(default=False)
     discharge_alert_and_oriented = models.BooleanField(default=False)
     discharge_escort_present = models.BooleanField(default=False)
+    # The assessment the esketamine label asks for after the two hours (required for it).
+    discharge_ready_per_clinical_judgement = models.BooleanField(
+        "clinically stable and ready to leave, per clinical judgement", default=False
+    )
+    # The REMS's evaluation question: without the two-hour minimum, when would the patient
+    # have been ready to leave (minutes from the dose)?
+    ready_after_minutes = models.PositiveSmallIntegerField(
+        "ready to leave after (minutes), were there no two-hour minimum",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(24 * 60)],
+    )
     discharged_at = models.DateTimeField(null=True, blank=True)
     discharged_by = models.ForeignKey(
         StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -506,6 +603,18 @@ class DosingRecord(models.Model):
                 | (Q(dose_override_by__isnull=False) & ~Q(dose_override_reason="")),
                 name="dosing_override_has_reason",
             ),
+            # Esketamine: the label's doses only, and no discharge without the clinical
+            # judgement (the service lists every other REMS item; the database keeps these).
+            models.CheckConstraint(
+                condition=~Q(route=Route.ESKETAMINE_NASAL) | Q(dose_mg__in=[56, 84]),
+                name="dosing_esketamine_label_dose",
+            ),
+            models.CheckConstraint(
+                condition=~Q(route=Route.ESKETAMINE_NASAL)
+                | Q(discharged_at__isnull=True)
+                | Q(discharge_ready_per_clinical_judgement=True),
+                name="dosing_esketamine_discharge_judged",
+            ),
         ]
 
     def __str__(self):
@@ -518,6 +627,10 @@ class DosingRecord(models.Model):
     @property
     def dose_overridden(self) -> bool:
         return self.dose_override_by_id is not None
+
+    @property
+    def is_esketamine(self) -> bool:
+        return self.route == Route.ESKETAMINE_NASAL
 
 
 def _mg_per_kg(label: str, default: str) -> models.DecimalField:
@@ -617,8 +730,8 @@ class ClinicalSettings(models.Model):
     # peak within minutes and fade over about an hour (practice/reference.py), and 90 after
     # an oral dose, absorbed more slowly (peak plasma 30–60 minutes: Yanagihara et al.,
     # Biopharm Drug Dispos 2003;24:37–43; Rolan et al., Br J Clin Pharmacol
-    # 2014;77:1011–1016). Esketamine nasal spray, when a clinic offers it, needs at least
-    # 120 minutes: the SPRAVATO REMS requires monitoring for at least two hours.
+    # 2014;77:1011–1016). Esketamine nasal spray needs at least 120 minutes, never less:
+    # the SPRAVATO REMS requires monitoring for at least two hours after each dose.
     im_observe_minutes = models.PositiveSmallIntegerField(
         "after IM, observe at least (minutes)", default=60
     )
@@ -633,6 +746,17 @@ class ClinicalSettings(models.Model):
     )
     nasal_observe_minutes = models.PositiveSmallIntegerField(
         "after intranasal, observe at least (minutes)", default=60
+    )
+    esketamine_observe_minutes = models.PositiveSmallIntegerField(
+        "after esketamine, observe at least (minutes; the REMS's 120 at least)", default=120
+    )
+    # The label's blood-pressure reading at about 40 minutes after an esketamine dose: a
+    # reading in this window counts as that one.
+    esketamine_bp_check_from_minutes = models.PositiveSmallIntegerField(
+        "esketamine: the ~40-minute blood pressure, from (minutes after the dose)", default=30
+    )
+    esketamine_bp_check_until_minutes = models.PositiveSmallIntegerField(
+        "esketamine: the ~40-minute blood pressure, until (minutes after the dose)", default=50
     )
     discharge_systolic_below = models.PositiveSmallIntegerField(
         "discharge needs systolic <", default=160
@@ -685,6 +809,10 @@ class ClinicalSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(alert_spo2_below__lte=100), name="settings_spo2_percent"
             ),
+            models.CheckConstraint(
+                condition=Q(esketamine_observe_minutes__gte=120),
+                name="settings_esketamine_observed_two_hours",
+            ),
         ]
 
     def __str__(self):
@@ -706,11 +834,20 @@ class ClinicalSettings(models.Model):
         )
 
     def observe_minutes(self, route: str) -> int:
-        """The least observation after a dose by `route` before discharge."""
+        """The least observation after a dose by `route` before discharge (after
+        esketamine never under the REMS's two hours, whatever the row says)."""
+        from practice import esketamine
+
+        if esketamine.is_esketamine(route):
+            return max(self.esketamine_observe_minutes, esketamine.MIN_OBSERVE_MINUTES)
         prefix = ROUTE_SETTING_PREFIX.get(route)
         if prefix is None:
             return self.UNSET_ROUTE_OBSERVE_MINUTES
         return getattr(self, f"{prefix}_observe_minutes")
+
+    def esketamine_bp_window(self) -> tuple[int, int]:
+        """Minutes after an esketamine dose within which a reading is the ~40-minute one."""
+        return self.esketamine_bp_check_from_minutes, self.esketamine_bp_check_until_minutes
 
     # Outside these bounds a number is a typo, not a clinical choice: a refusal at 0 would
     # refuse every dose, one at 999 would switch the gate off.
@@ -729,6 +866,9 @@ class ClinicalSettings(models.Model):
         "weight_confirm_percent": (2, 50),
         "dose_plan_margin_percent": (5, 100),
         **{f"{prefix}_observe_minutes": (15, 480) for prefix in ROUTE_SETTING_PREFIX.values()},
+        # The window must hold the label's "about 40 minutes".
+        "esketamine_bp_check_from_minutes": (15, 40),
+        "esketamine_bp_check_until_minutes": (40, 90),
         "discharge_systolic_below": (120, 220),
         "discharge_diastolic_below": (70, 130),
         "discharge_spo2_at_least": (85, 99),
@@ -754,6 +894,15 @@ class ClinicalSettings(models.Model):
                 errors[name] = f"Enter a number from {low} to {high}."
             else:
                 numbers[name] = value
+        minutes = self.esketamine_observe_minutes
+        if isinstance(minutes, int) and not isinstance(minutes, bool):
+            if minutes < 120:
+                errors["esketamine_observe_minutes"] = (
+                    "At least 120: the SPRAVATO REMS requires monitoring for at least two "
+                    "hours after each esketamine dose."
+                )
+            elif minutes > 480:
+                errors["esketamine_observe_minutes"] = "Enter a number from 120 to 480."
         low, high = self.DOSE_BOUNDS
         for prefix in ROUTE_SETTING_PREFIX.values():
             for end in ("min", "max"):
@@ -826,6 +975,12 @@ class ClinicalSettings(models.Model):
             "alert_spo2_below",
             lambda refuse, alert: refuse >= alert,
             "Refuse dosing at or above the in-session alert level (SpO2 < {}%).",
+        )
+        check(
+            "esketamine_bp_check_from_minutes",
+            "esketamine_bp_check_until_minutes",
+            lambda start, end: start < end,
+            "Must be before the end of the window ({} minutes).",
         )
         for prefix in ROUTE_SETTING_PREFIX.values():
             check(

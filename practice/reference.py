@@ -1,4 +1,5 @@
-"""Reference facts about ketamine by route, shown next to plans and doses for orientation.
+"""Reference facts about ketamine by route (and esketamine, a product of its own), shown
+next to plans and doses for orientation.
 
 Approximate values from the published pharmacology literature (bioavailability as a share
 of an IV dose), each bioavailability figure with its source beside it. They inform; they
@@ -17,6 +18,8 @@ Sources of the bioavailability figures:
   sublingual formulation. Br J Clin Pharmacol 2014;77(6):1011–1016 (sublingual 29 %).
 - Chong C, et al. Bioavailability of ketamine after oral or sublingual administration.
   Pain Med 2006;7(5):469 (sublingual 32 %, oral 23 %).
+- SPRAVATO (esketamine) nasal spray, US prescribing information, section 12.3 (mean
+  absolute bioavailability about 48 %; peak plasma 20–40 minutes after the last spray).
 """
 
 from dataclasses import dataclass
@@ -75,6 +78,16 @@ ROUTE_FACTS: dict[str, RouteFacts] = {
         "Racemic ketamine off-label; esketamine only in certified settings",
         "Yanagihara et al., Biopharm Drug Dispos 2003 (about 45 %); Malinovsky et al., "
         "Br J Anaesth 1996 (50 %)",
+    ),
+    Route.ESKETAMINE_NASAL: RouteFacts(
+        Route.ESKETAMINE_NASAL,
+        "About 48 % (esketamine, not racemic ketamine)",
+        "Peak plasma 20–40 minutes after the last spray",
+        "Sedation and dissociation usually ease within about 1–1.5 hours of the dose",
+        "REMS-certified setting only; blood pressure before and about 40 minutes after the "
+        "dose; at least 2 hours of monitoring",
+        "56 mg (2 devices) or 84 mg (3 devices) twice a week in the 4-week induction",
+        "SPRAVATO prescribing information, section 12.3 (about 48 %)",
     ),
     Route.SUBCUTANEOUS: RouteFacts(
         Route.SUBCUTANEOUS,

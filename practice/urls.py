@@ -61,6 +61,11 @@ urlpatterns = [
     path("screenings/<int:pk>/", views.ScreeningDetailView.as_view(), name="screening-detail"),
     path("plans/<int:pk>/", views.PlanDetailView.as_view(), name="plan-detail"),
     path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session-detail"),
+    path(
+        "sessions/<int:pk>/rems-form/",
+        views.SessionRemsFormView.as_view(),
+        name="session-rems-form",
+    ),
     path("alerts/", views.AlertListView.as_view(), name="alert-list"),
     path("worklist/kap-cycle/", views.CycleWorklistView.as_view(), name="cycle-worklist"),
     path("today/", views.DashboardView.as_view(), name="dashboard"),

@@ -23,8 +23,13 @@ from billing.money import money
 from billing.selectors import package_sessions_used, sessions_awaiting_charges
 from billing.validators import validate_pointers
 from practice.choices import Route, SessionKind, SessionStatus, StaffRole
+from practice.esketamine import is_esketamine
 from practice.models import Diagnosis, Session
 from scheduling.models import RetreatSession
+
+# HCPCS G2082 covers esketamine nasal self-administration up to 56 mg; G2083 more than that.
+ESKETAMINE_G2082_UP_TO_MG = Decimal("56")
+
 
 # ---------------------------------------------------------------- what to suggest
 
@@ -83,15 +88,23 @@ def suggest_codes(session: Session, *, minutes: int | None = None) -> list[Sugge
             return [Suggestion("90792" if medical else "90791")]
         code = psychotherapy_code(minutes)
         return [Suggestion(code)] if code else []
-    # Dosing: what is billed depends on the route the ketamine was given by.
+    # Dosing: what is billed depends on the route the dose was given by.
     dosing = getattr(session, "dosing", None) if _has_dosing(session) else None
     route = (
         dosing.route if dosing else (session.plan.route if session.plan_id else Route.INTRAMUSCULAR)
     )
     monitoring = Suggestion("0820T", hourly_units(minutes))
+    if is_esketamine(route):
+        # G2082 (up to 56 mg) and G2083 (over 56 mg) are esketamine's codes, each with its
+        # two hours of observation (which the discharge enforced); read from the dose given,
+        # so a session without a recorded dose suggests nothing.
+        if dosing is None:
+            return []
+        return [Suggestion("G2083" if dosing.dose_mg > ESKETAMINE_G2082_UP_TO_MG else "G2082")]
     if route == Route.INTRANASAL:
-        dose = dosing.dose_mg if dosing else Decimal(0)
-        return [Suggestion("G2083" if dose > 56 else "G2082")]
+        # Ketamine from the clinic's vial by atomiser: the drug and the monitoring, never
+        # the esketamine codes.
+        return [Suggestion("J3490"), monitoring]
     if route in (Route.INTRAMUSCULAR, Route.SUBCUTANEOUS):
         return [Suggestion("96372"), Suggestion("J3490"), monitoring]
     if route == Route.INTRAVENOUS:

@@ -170,8 +170,9 @@ def administration_problems(
 
     Locks the lot row (as every write to it does) and reads its balance, so within the
     caller's transaction the answer holds until the administration entry is appended.
-    Checks: the lot is the clinic's, unexpired, its product a formulation for the route,
-    and its balance covers the dose. `administration_record` enforces the same again.
+    Checks: the lot is the clinic's, unexpired, its product a formulation for the route
+    (the esketamine nasal spray device for esketamine and nothing else), and its balance
+    covers the dose. `administration_record` enforces the same again.
     """
     if lot.clinic_id != clinic.pk:
         return [("lot", "That lot belongs to another clinic.")]

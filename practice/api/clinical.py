@@ -149,6 +149,7 @@ class TreatmentPlanSerializer(serializers.ModelSerializer):
             "diagnoses",
             "route",
             "starting_dose_mg_per_kg",
+            "starting_dose_mg",
             "induction_target_sessions",
             "target_changes",
             "induction_weeks",
@@ -175,12 +176,32 @@ class TreatmentPlanSerializer(serializers.ModelSerializer):
 class TreatmentPlanCreateSerializer(serializers.Serializer):
     patient = VisiblePatientField()
     route = serializers.ChoiceField(choices=Route.choices)
-    starting_dose_mg_per_kg = serializers.DecimalField(max_digits=5, decimal_places=3)
+    starting_dose_mg_per_kg = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        help_text="Ketamine routes: the starting dose in mg/kg.",
+    )
+    starting_dose_mg = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        required=False,
+        allow_null=True,
+        help_text="Esketamine: 56 or 84 (the label's doses).",
+    )
     diagnoses = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Diagnosis.objects.all(), required=False
     )
-    induction_target_sessions = serializers.IntegerField(min_value=1, max_value=20, default=6)
-    induction_weeks = serializers.IntegerField(min_value=1, max_value=26, default=3)
+    induction_target_sessions = serializers.IntegerField(
+        min_value=1,
+        max_value=20,
+        required=False,
+        help_text="Default 6 (esketamine: 8, the label's twice a week for 4 weeks).",
+    )
+    induction_weeks = serializers.IntegerField(
+        min_value=1, max_value=26, required=False, help_text="Default 3 (esketamine: 4)."
+    )
     maintenance_interval_days = serializers.IntegerField(min_value=7, max_value=365, default=30)
     goals = serializers.CharField(required=False, allow_blank=True)
 

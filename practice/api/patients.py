@@ -74,6 +74,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "emergency_contact_phone",
             "escort_name",
             "escort_phone",
+            "rems_patient_id",
             "diagnoses",
             "care_team",
             "has_portal_login",

@@ -7,17 +7,21 @@ the dosing record with its vitals, adverse events and discharge.
 """
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
 from backend.roles import MEDICAL, PATIENT, STAFF_ROLES, actor_for
-from practice import services
+from practice import rems, services
 from practice.api.common import VisiblePatientField, staff_of
-from practice.choices import AdverseEventKind, AdverseEventSeverity, Route, SessionKind
+from practice.choices import AdverseEventKind, AdverseEventSeverity, Route, Sedation, SessionKind
 from practice.models import (
     AdverseEvent,
     DosingRecord,
@@ -162,10 +166,13 @@ class DosingRecordSerializer(serializers.ModelSerializer):
             "dose_override_reason",
             "dose_override_for",
             "dissociation_score",
+            "sedation",
             "notes",
             "discharge_vitals_near_baseline",
             "discharge_alert_and_oriented",
             "discharge_escort_present",
+            "discharge_ready_per_clinical_judgement",
+            "ready_after_minutes",
             "discharged_at",
             "discharged_by",
             "vitals",
@@ -224,6 +231,11 @@ class ObservationsSerializer(serializers.Serializer):
     dissociation_score = serializers.IntegerField(
         min_value=0, max_value=10, required=False, allow_null=True
     )
+    sedation = serializers.ChoiceField(
+        choices=Sedation.choices,
+        required=False,
+        help_text="The deepest sedation after the dose (required before an esketamine discharge).",
+    )
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -236,6 +248,31 @@ class DischargeSerializer(serializers.Serializer):
     )
     alert_and_oriented = serializers.BooleanField()
     escort_present = serializers.BooleanField()
+    ready_per_clinical_judgement = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The clinician judges the patient clinically stable and ready to leave "
+        "(required after esketamine).",
+    )
+    ready_after_minutes = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The REMS's question: without the two-hour minimum, the patient would have "
+        "been ready this many minutes after the dose.",
+    )
+
+
+class RemsFormQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["pdf", "csv"], default="pdf")
+
+
+class FileFormatNegotiation(DefaultContentNegotiation):
+    """Here `?format=` names the file to download (pdf or csv), not a DRF renderer; the
+    file is returned as it is and any error in the usual JSON shape."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class SessionViewSet(
@@ -393,7 +430,8 @@ class SessionViewSet(
     @extend_schema(request=ObservationsSerializer, responses=DosingRecordSerializer)
     @action(detail=True, methods=["post"], url_path="dosing/observations")
     def observations(self, request, pk=None):
-        """Rate the peak dissociation (0–10) and keep notes on the dose (medical staff)."""
+        """Rate the peak dissociation (0–10), assess the sedation and keep notes on the dose
+        (medical staff)."""
         record = self._record()
         payload = ObservationsSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -407,7 +445,9 @@ class SessionViewSet(
     def discharge(self, request, pk=None):
         """Discharge after the route's observation time, on a last reading within the
         clinic's limits and near the pre-dose one, with the checklist complete (medical
-        staff). A refusal is 409 with every reason."""
+        staff); after esketamine also the REMS items (the ~40-minute and pre-discharge
+        blood pressures, sedation and dissociation assessed, the clinician's judgement).
+        A refusal is 409 with every reason."""
         record = self._record()
         payload = DischargeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -415,3 +455,35 @@ class SessionViewSet(
             record=record, by=staff_of(request), **payload.validated_data
         )
         return Response(self._record_data(record))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["pdf", "csv"], default="pdf")
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="rems-form",
+        renderer_classes=[JSONRenderer],
+        content_negotiation_class=FileFormatNegotiation,
+    )
+    def rems_form(self, request, pk=None):
+        """The SPRAVATO REMS patient monitoring form of this session's esketamine dose, as
+        PDF (default) or CSV: the clinic's admins and medical staff only (403 for others),
+        404 for a session out of reach or without an esketamine dose. An audited access."""
+        query = RemsFormQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        record = rems.rems_form_record(user=request.user, session_id=pk)
+        if query.validated_data["format"] == "csv":
+            body, content_type = rems.rems_form_csv(record), "text/csv; charset=utf-8"
+        else:
+            body, content_type = rems.rems_form_pdf(record), "application/pdf"
+        response = HttpResponse(body, content_type=content_type)
+        filename = rems.rems_form_filename(record, query.validated_data["format"])
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

@@ -22,6 +22,9 @@ EDITABLE_FIELDS = (
         for end in ("min", "max")
     ),
     *(f"{prefix}_observe_minutes" for prefix in ROUTE_SETTING_PREFIX.values()),
+    "esketamine_observe_minutes",
+    "esketamine_bp_check_from_minutes",
+    "esketamine_bp_check_until_minutes",
     "discharge_systolic_below",
     "discharge_diastolic_below",
     "discharge_spo2_at_least",

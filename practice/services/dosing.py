@@ -9,11 +9,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from practice import esketamine
 from practice.choices import (
     AlertKind,
     AlertSeverity,
     PlanStatus,
     Route,
+    Sedation,
     SessionKind,
     SessionStatus,
 )
@@ -42,6 +44,7 @@ from practice.selectors import (
 )
 from practice.services._common import require_same_clinic
 from practice.services.alerts import safety_alert_raise
+from practice.services.esketamine import esketamine_discharge_failures
 from practice.services.sessions import clinic_date
 
 
@@ -171,6 +174,7 @@ REASON_FIELDS = {
     "dose_range": "dose_mg",
     "dose_range_unset": "route",
     "dose_plan": "dose_mg",
+    "esketamine_dose": "dose_mg",
     "override_reason": "dose_override_reason",
     "lot": "lot_id",
     "lot_expired": "lot_id",
@@ -193,6 +197,14 @@ def _fmt(value: Decimal) -> str:
     return f"{Decimal(value).normalize():f}"
 
 
+def _route_failure(route: str, plan: TreatmentPlan) -> tuple[str, str]:
+    return (
+        "route",
+        f"The dose is {Route(route).label}, but the plan's route is "
+        f"{plan.get_route_display()}; change the plan to dose by another route.",
+    )
+
+
 def dose_failures(
     *,
     session: Session,
@@ -213,11 +225,28 @@ def dose_failures(
       dose and the last dose given under the plan (so the titration so far is the
       reference, step by step).
     The last two (`OVERRIDABLE`) may be answered by a medical override with a reason.
+
+    Esketamine is not dosed by weight: its dose is one of the label's two (56 mg, 84 mg;
+    `esketamine_dose`, a hard stop no override answers) and no mg/kg range, plan margin or
+    weight check applies.
     """
     settings = settings or clinical_settings_for(session.clinic_id)
     on = on or clinic_date(session.clinic, timezone.now())
     plan = session.plan
     failures: list[tuple[str, str]] = []
+    off_plan_route = plan is not None and route != plan.route
+    if esketamine.is_esketamine(route):
+        if off_plan_route:
+            failures.append(_route_failure(route, plan))
+        if not esketamine.allowed_dose(dose_mg):
+            failures.append(
+                (
+                    "esketamine_dose",
+                    f"{_fmt(dose_mg)} mg is not an esketamine dose: the label gives "
+                    f"{esketamine.doses_text()} per session, nothing else.",
+                )
+            )
+        return failures
     screening = screening_current(patient=session.patient, on=on)
     if screening is not None and not weight_confirmed:
         off = _percent_off(weight_kg, screening.weight_kg)
@@ -230,14 +259,8 @@ def dose_failures(
                     f"{settings.weight_confirm_percent} %): weigh again and confirm the weight.",
                 )
             )
-    if plan is not None and route != plan.route:
-        failures.append(
-            (
-                "route",
-                f"The dose is {Route(route).label}, but the plan's route is "
-                f"{plan.get_route_display()}; change the plan to dose by another route.",
-            )
-        )
+    if off_plan_route:
+        failures.append(_route_failure(route, plan))
     per_kg = _mg_per_kg(dose_mg, weight_kg)
     limits = settings.dose_range(route)
     if limits is None:
@@ -257,7 +280,7 @@ def dose_failures(
                 f"the clinic's range for {Route(route).label} ({_fmt(low)}–{_fmt(high)} mg/kg).",
             )
         )
-    if plan is not None:
+    if plan is not None and plan.starting_dose_mg_per_kg is not None:
         margin = settings.dose_plan_margin_percent
         starting = Decimal(plan.starting_dose_mg_per_kg)
         last = (
@@ -322,7 +345,8 @@ def dosing_record_create(
     the form fields they concern in `extra["fields"]`): `predose_gate_failures` (screening,
     plan and its induction target, escort, fasting, blood pressure, SpO2, heart rate),
     `dose_failures` (weight against the screening's, route against the plan's, mg/kg
-    against the route's range and the plan's dose), and the ledger's
+    against the route's range and the plan's dose; for esketamine the label's 56 or 84 mg
+    instead), and the ledger's
     `administration_problems` (lot expired, formulation not for the route, stock short).
 
     A dose outside the route's range or the plan's dose is given only with
@@ -562,18 +586,28 @@ def dosing_observations_update(
     record: DosingRecord,
     by: StaffMember,
     dissociation_score: int | None = None,
+    sedation: str | None = None,
     notes: str | None = None,
 ) -> DosingRecord:
-    """Rate the peak dissociation (0–10) and keep clinical notes on the dose."""
+    """Rate the peak dissociation (0–10), assess the deepest sedation (`Sedation`) and keep
+    clinical notes on the dose. Fields left None stay as they are; a value that is not
+    valid is refused (InvalidInput) and nothing changes."""
     record = _lock_record(record)
     _require_medical(by, record.session.patient, "update the dosing record")
     _require_open(record)
+    if sedation is not None and sedation not in Sedation.values:
+        raise InvalidInput(
+            "Choose the sedation: none, mild, moderate or severe.",
+            extra={"fields": {"sedation": ["Choose none, mild, moderate or severe."]}},
+        )
     if dissociation_score is not None:
         record.dissociation_score = dissociation_score
+    if sedation is not None:
+        record.sedation = sedation
     if notes is not None:
         record.notes = notes
     record.full_clean()
-    record.save(update_fields=["dissociation_score", "notes"])
+    record.save(update_fields=["dissociation_score", "sedation", "notes"])
     return record
 
 
@@ -606,18 +640,23 @@ def discharge_failures(
     alert_and_oriented: bool = True,
     escort_present: bool = True,
     vitals_near_baseline: bool | None = None,
+    ready_per_clinical_judgement: bool = True,
     settings: ClinicalSettings | None = None,
 ) -> tuple[list[tuple[str, str]], bool | None]:
     """Every reason the patient may not leave at `at`, as (code, message), and whether the
     last reading is near the pre-dose one (None without a reading). Pure read.
 
-    - observation: at least the clinic's minimum for the route since the dose;
+    - observation: at least the clinic's minimum for the route since the dose (after
+      esketamine never under the REMS's 120 minutes);
     - vitals: a reading taken after the dose, the last of which is within the clinic's
       discharge limits (systolic, diastolic, SpO2) and near baseline: systolic, diastolic
       and heart rate within `discharge_baseline_tolerance_percent` of the pre-dose values.
       "Near baseline" is read from the readings; a caller's `vitals_near_baseline` that
       says otherwise is refused, never believed;
-    - the checklist: alert and oriented, escort present.
+    - the checklist: alert and oriented, escort present;
+    - after esketamine, the REMS monitoring (`esketamine_discharge_failures`): the
+      blood pressure at about 40 minutes and again before discharge, sedation and
+      dissociation assessed, and the clinician's judgement that the patient is ready.
     """
     settings = settings or clinical_settings_for(record.session.clinic_id)
     failures: list[tuple[str, str]] = []
@@ -687,8 +726,23 @@ def discharge_failures(
         failures.append(
             ("escort_present", "Confirm the escort is present to take the patient home.")
         )
+    if record.is_esketamine:
+        failures += esketamine_discharge_failures(
+            record=record,
+            ready_per_clinical_judgement=ready_per_clinical_judgement,
+            settings=settings,
+        )
     return failures, near
 
+
+# Where each discharge reason points on the form and in the API (`fields` of the refusal).
+DISCHARGE_REASON_FIELDS = {
+    "alert_and_oriented": "alert_and_oriented",
+    "escort_present": "escort_present",
+    "sedation": "sedation",
+    "dissociation": "dissociation_score",
+    "clinical_judgement": "ready_per_clinical_judgement",
+}
 
 # Discharge moments this far ahead of the server's clock are a typing mistake.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
@@ -702,6 +756,8 @@ def dosing_discharge(
     alert_and_oriented: bool,
     escort_present: bool,
     vitals_near_baseline: bool | None = None,
+    ready_per_clinical_judgement: bool = False,
+    ready_after_minutes: int | None = None,
     at: datetime.datetime | None = None,
 ) -> DosingRecord:
     """Discharge the patient after the observation time, on readings back near baseline.
@@ -710,8 +766,12 @@ def dosing_discharge(
     in `extra["reasons"]` (`discharge_failures`): the route's minimum observation not yet
     over, no reading since the dose, the last reading past the clinic's discharge limits
     or not near the pre-dose one, a `vitals_near_baseline` that contradicts the readings,
-    or the checklist incomplete. Whether vital signs are near baseline is derived from the
-    readings and stored. `at` (default now) may be earlier, not later than now.
+    or the checklist incomplete; after esketamine also the REMS items (the ~40-minute and
+    pre-discharge blood pressures, sedation and dissociation assessed, and
+    `ready_per_clinical_judgement`). Whether vital signs are near baseline is derived from
+    the readings and stored, with the clinician's judgement, the REMS's "ready after"
+    minutes (optional; at most the minutes since the dose) and who discharged. `at`
+    (default now) may be earlier, not later than now.
     """
     record = _lock_record(record)
     _require_medical(by, record.session.patient, "discharge a patient")
@@ -724,21 +784,38 @@ def dosing_discharge(
         raise InvalidInput("Give the time of discharge with its time zone.")
     if at > now + FUTURE_TOLERANCE:
         raise InvalidInput("A discharge cannot be dated in the future.")
+    given = record.administered_at or record.created_at
+    if ready_after_minutes is not None:
+        try:
+            ready_after_minutes = int(ready_after_minutes)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput("Give the minutes as a whole number.") from exc
+        since = int((at - given).total_seconds() // 60)
+        if not 0 < ready_after_minutes <= since:
+            message = f"A whole number of minutes after the dose, from 1 to {since}."
+            raise InvalidInput(message, extra={"fields": {"ready_after_minutes": [message]}})
     failures, near = discharge_failures(
         record=record,
         at=at,
         alert_and_oriented=alert_and_oriented,
         escort_present=escort_present,
         vitals_near_baseline=vitals_near_baseline,
+        ready_per_clinical_judgement=ready_per_clinical_judgement,
     )
     if failures:
+        fields: dict[str, list[str]] = {}
+        for code, message in failures:
+            if code in DISCHARGE_REASON_FIELDS:
+                fields.setdefault(DISCHARGE_REASON_FIELDS[code], []).append(message)
         raise DischargeRefused(
             "Discharge refused: " + " ".join(message for _, message in failures),
-            extra={"reasons": [code for code, _ in failures]},
+            extra={"reasons": [code for code, _ in failures], "fields": fields},
         )
     record.discharge_vitals_near_baseline = bool(near)
     record.discharge_alert_and_oriented = True
     record.discharge_escort_present = True
+    record.discharge_ready_per_clinical_judgement = bool(ready_per_clinical_judgement)
+    record.ready_after_minutes = ready_after_minutes
     record.discharged_at = at
     record.discharged_by = by
     record.full_clean()

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from practice import esketamine
 from practice.choices import PlanStatus
 from practice.errors import InvalidInput, PlanTransitionRefused
 from practice.models import Diagnosis, Patient, PlanTargetChange, StaffMember, TreatmentPlan
@@ -22,26 +23,35 @@ def plan_create(
     patient: Patient,
     by: StaffMember,
     route: str,
-    starting_dose_mg_per_kg: Decimal,
+    starting_dose_mg_per_kg: Decimal | None = None,
+    starting_dose_mg: Decimal | None = None,
     diagnoses: list[Diagnosis] | None = None,
-    induction_target_sessions: int = 6,
-    induction_weeks: int = 3,
+    induction_target_sessions: int | None = None,
+    induction_weeks: int | None = None,
     maintenance_interval_days: int = 30,
     goals: str = "",
 ) -> TreatmentPlan:
-    """Draft a plan for `patient` (clinicians). Diagnoses must be the patient's own."""
+    """Draft a plan for `patient` (clinicians). Diagnoses must be the patient's own.
+
+    Ketamine routes take `starting_dose_mg_per_kg`; esketamine takes `starting_dose_mg`
+    (56 or 84, the label's doses) and, unless told otherwise, the label's induction: twice
+    a week for 4 weeks, 8 doses (ketamine: 6 over about 3 weeks). Raises ValidationError
+    per field (`TreatmentPlan.clean`), RoleNotAllowed, InvalidInput.
+    """
     require_same_clinic(by, patient)
     require_clinician(by, "draft a treatment plan")
     diagnoses = list(diagnoses or [])
     if any(d.patient_id != patient.pk for d in diagnoses):
         raise InvalidInput("A diagnosis belongs to another patient.")
+    target, weeks = (8, 4) if esketamine.is_esketamine(route) else (6, 3)
     plan = TreatmentPlan(
         clinic_id=patient.clinic_id,
         patient=patient,
         route=route,
         starting_dose_mg_per_kg=starting_dose_mg_per_kg,
-        induction_target_sessions=induction_target_sessions,
-        induction_weeks=induction_weeks,
+        starting_dose_mg=starting_dose_mg,
+        induction_target_sessions=induction_target_sessions or target,
+        induction_weeks=induction_weeks or weeks,
         maintenance_interval_days=maintenance_interval_days,
         goals=goals,
         created_by=by,

@@ -23,7 +23,7 @@ from practice.views.patients import (
     PortalView,
 )
 from practice.views.risk import RiskAssessmentCreateView, SafetyPlanEditView
-from practice.views.sessions import SessionCreateView, SessionDetailView
+from practice.views.sessions import SessionCreateView, SessionDetailView, SessionRemsFormView
 
 __all__ = [
     "AlertListView",
@@ -48,5 +48,6 @@ __all__ = [
     "ScreeningDetailView",
     "SessionCreateView",
     "SessionDetailView",
+    "SessionRemsFormView",
     "StaffQuestionnaireView",
 ]

@@ -1,6 +1,6 @@
 """Screening, treatment-plan, safety-alert and KAP-cycle pages."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -148,14 +148,19 @@ class PlanCreateView(PatientScopedFormView):
         return context
 
     def form_valid(self, form):
-        plan, error = run_service(
-            self.request,
-            services.plan_create,
-            patient=self.patient,
-            by=self.request.user.staff_member,
-            success="Plan drafted. Medical staff activate it once the screening is cleared.",
-            **form.cleaned_data,
-        )
+        try:
+            plan, error = run_service(
+                self.request,
+                services.plan_create,
+                patient=self.patient,
+                by=self.request.user.staff_member,
+                success="Plan drafted. Medical staff activate it once the screening is cleared.",
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            # The starting dose in the route's unit (TreatmentPlan.clean): shown per field.
+            form.add_error(None, exc)
+            return self.form_invalid(form)
         if error:
             return self.form_invalid(form)
         return redirect("practice:plan-detail", plan.pk)

@@ -4,26 +4,30 @@ fill during the session, adverse events, dissociation, discharge. Other apps add
 import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.views import View
 from django.views.generic import DetailView, FormView
 
 from backend.audit import audit_access
-from backend.roles import CLINICIAN_ROLES, MEDICAL, STAFF_ROLES
+from backend.roles import ADMIN, CLINICIAN_ROLES, MEDICAL, STAFF_ROLES
 from backend.views import RoleRequiredMixin, run_service
-from practice import services
+from practice import rems, services
 from practice.choices import SessionKind, SessionStatus
 from practice.forms import (
     AdverseEventForm,
     DischargeForm,
     DosingForm,
+    EsketamineDischargeForm,
     ObservationsForm,
     SessionForm,
     VitalsForm,
 )
 from practice.models import Screening, TreatmentPlan
 from practice.reference import ROUTE_FACTS
+from practice.rems import READER_ROLES
 from practice.selectors import (
     alert_list,
     clinical_settings_for,
@@ -74,6 +78,8 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
         if handler is None:
             raise PermissionDenied("Unknown action.")
         form_class = FORMS.get(action)
+        if action == "discharge" and self._is_esketamine(session):
+            form_class = EsketamineDischargeForm
         if form_class is None:
             _, error = handler(session, None)
             return self._done(error)
@@ -93,6 +99,11 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
     @property
     def staff(self):
         return self.request.user.staff_member
+
+    @staticmethod
+    def _is_esketamine(session) -> bool:
+        record = getattr(session, "dosing", None)
+        return record is not None and record.is_esketamine
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -248,11 +259,23 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
                         prefix="observations",
                         initial={
                             "dissociation_score": record.dissociation_score,
+                            "sedation": record.sedation,
                             "notes": record.notes,
                         },
                     ),
                 )
-                context.setdefault("discharge_form", DischargeForm(prefix="discharge"))
+                discharge_form = EsketamineDischargeForm if record.is_esketamine else DischargeForm
+                context.setdefault("discharge_form", discharge_form(prefix="discharge"))
+                context["may_read_rems_form"] = record.is_esketamine and self.actor.role in (
+                    ADMIN,
+                    MEDICAL,
+                )
+                if record.is_esketamine and record.administered_at:
+                    low, high = settings.esketamine_bp_window()
+                    context["bp_window"] = (
+                        record.administered_at + datetime.timedelta(minutes=low),
+                        record.administered_at + datetime.timedelta(minutes=high),
+                    )
                 if record.administered_at:
                     minutes = settings.observe_minutes(record.route)
                     context["observe_minutes"] = minutes
@@ -260,6 +283,27 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
                         minutes=minutes
                     )
         return context
+
+
+class SessionRemsFormView(RoleRequiredMixin, View):
+    """The SPRAVATO REMS patient monitoring form of the session's esketamine dose, as PDF
+    (`?format=csv` for CSV): the clinic's admins and medical staff, an audited access."""
+
+    allowed_roles = READER_ROLES
+
+    def get(self, request, pk):
+        kind = request.GET.get("format", "pdf")
+        if kind not in ("pdf", "csv"):
+            return HttpResponseBadRequest("Ask for format=pdf or format=csv.")
+        record = rems.rems_form_record(user=request.user, session_id=pk)
+        if kind == "csv":
+            response = HttpResponse(rems.rems_form_csv(record), "text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(rems.rems_form_pdf(record), "application/pdf")
+        disposition = "attachment" if kind == "csv" else "inline"
+        filename = rems.rems_form_filename(record, kind)
+        response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+        return response
 
 
 class SessionCreateView(RoleRequiredMixin, FormView):

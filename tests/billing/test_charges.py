@@ -87,7 +87,9 @@ def test_hourly_monitoring_counts_an_hour_once_past_its_midpoint(codes):
     )
 
 
-def test_intranasal_esketamine_over_56_mg_is_g2083(codes):
+def test_intranasal_ketamine_bills_the_drug_and_monitoring_never_the_esketamine_codes(codes):
+    # 84 mg of ketamine by atomiser is not esketamine: G2082/G2083 follow only from an
+    # esketamine dose (tests/billing/test_esketamine_codes.py).
     session = _session(codes, 120, kind="dosing", clinician=codes.medical)
     DosingRecordFactory(
         session=session,
@@ -95,7 +97,8 @@ def test_intranasal_esketamine_over_56_mg_is_g2083(codes):
         dose_mg=Decimal("84"),
         administered_by=codes.medical,
     )
-    assert [c.code for c in charges_suggest_for_session(session=session)] == ["G2083"]
+    charges = charges_suggest_for_session(session=session)
+    assert [(c.code, c.units) for c in charges] == [("J3490", 1), ("0820T", 2)]
 
 
 def test_suggesting_twice_adds_nothing(codes):

@@ -98,7 +98,8 @@ def stock_lot(people):
 
 def dose(people, session, **overrides):
     kwargs = {**GOOD_GATE, "dose_mg": Decimal("35"), "weight_kg": Decimal("70.0"), **overrides}
-    kwargs.setdefault("lot", stock_lot(people))
+    if "lot" not in kwargs:
+        kwargs["lot"] = stock_lot(people)
     return services.dosing_record_create(session=session, by=people.medical, **kwargs)
 
 
@@ -188,3 +189,91 @@ def row_counts():
         LedgerEntry.objects.count(),
         LogEntry.objects.exclude(action=LogEntry.Action.ACCESS).count(),
     )
+
+
+# Esketamine (SPRAVATO) ------------------------------------------------------------------
+
+
+def esketamine_plan(people, *, starting_dose_mg="56"):
+    """Erin screened (cleared) today and on an active esketamine plan (56 mg to start)."""
+    ScreeningFactory(
+        patient=people.patient,
+        screened_by=people.medical,
+        screened_on=clinic_today(people.clinic),
+    )
+    return TreatmentPlanFactory(
+        patient=people.patient,
+        created_by=people.medical,
+        route="esketamine_nasal",
+        starting_dose_mg_per_kg=None,
+        starting_dose_mg=Decimal(starting_dose_mg),
+        induction_target_sessions=8,
+        induction_weeks=4,
+        status="active",
+        activated_at=timezone.now(),
+    )
+
+
+def device_lot(people, *, kits=5, devices_per_kit=3):
+    """A lot of esketamine nasal spray devices (28 mg each), received through the ledger."""
+    from controlled.models import Product
+    from controlled.services import product_create
+    from tests.factories import receive_lot
+
+    name = f"Spravato 28 mg nasal spray, {devices_per_kit}-device kit"
+    product = Product.objects.filter(clinic=people.clinic, name=name).first() or product_create(
+        clinic=people.clinic,
+        name=name,
+        form="device",
+        substance="Esketamine hydrochloride",
+        strength_mg=Decimal("28"),
+        units_per_container=Decimal(devices_per_kit),
+        ndc=f"50458-028-0{devices_per_kit}",
+    )
+    return receive_lot(product=product, received_by=people.medical, containers=kits)
+
+
+def esketamine_dose(people, session, **overrides):
+    """56 mg of esketamine (2 devices) from a device lot, behind the usual pre-dose gate."""
+    overrides = {"dose_mg": Decimal("56"), **overrides}
+    if "lot" not in overrides:
+        overrides["lot"] = device_lot(people)
+    return dose(people, session, **overrides)
+
+
+def rems_readings(people, record, *, at_minutes=(40, 115)):
+    """Readings back at the pre-dose values `at_minutes` after the dose (by default the
+    ~40-minute one and one before discharge), each with the clock at that moment."""
+    values = {
+        "systolic": record.predose_systolic,
+        "diastolic": record.predose_diastolic,
+        "heart_rate": record.predose_heart_rate or 74,
+        "spo2": record.predose_spo2 or 98,
+    }
+    for minutes in at_minutes:
+        moment = record.administered_at + datetime.timedelta(minutes=minutes)
+        with time_machine.travel(moment, tick=False):
+            services.vitals_record(record=record, by=people.medical, taken_at=moment, **values)
+
+
+def rems_assessed(people, record, *, sedation="mild", dissociation_score=3):
+    return services.dosing_observations_update(
+        record=record, by=people.medical, sedation=sedation, dissociation_score=dissociation_score
+    )
+
+
+def rems_discharge(people, record, *, minutes=120, **checks):
+    """Discharge `minutes` after the dose with the checklist (each item may be overridden),
+    the clinician's judgement included."""
+    at = record.administered_at + datetime.timedelta(minutes=minutes)
+    with time_machine.travel(at, tick=False):
+        return services.dosing_discharge(
+            record=record,
+            by=people.medical,
+            **{
+                "alert_and_oriented": True,
+                "escort_present": True,
+                "ready_per_clinical_judgement": True,
+                **checks,
+            },
+        )
