@@ -124,6 +124,15 @@ class DosingForm(forms.Form):
         required=False, label="Weight re-checked: it differs from the screening's"
     )
     dose_mg = forms.DecimalField(label="Dose (mg)", max_digits=7, decimal_places=2, min_value=0.01)
+    drawn_mg = forms.DecimalField(
+        label="Drawn (mg)",
+        max_digits=7,
+        decimal_places=2,
+        min_value=0.01,
+        required=False,
+        help_text="What was drawn from the lot, if more than the dose: the rest is wasted "
+        "with a witness.",
+    )
     dose_override = forms.BooleanField(
         required=False, label="Override: give this dose outside the limits"
     )

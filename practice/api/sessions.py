@@ -183,6 +183,15 @@ class DosingRecordSerializer(serializers.ModelSerializer):
 
 class DosingRecordCreateSerializer(serializers.Serializer):
     dose_mg = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0)
+    drawn_mg = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="What was drawn from the lot, when more than the dose: the rest may later "
+        "be wasted (witnessed) against this dose, never more.",
+    )
     weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=1)
     route = serializers.ChoiceField(choices=Route.choices, required=False)
     lot_id = serializers.IntegerField(

@@ -180,6 +180,7 @@ REASON_FIELDS = {
     "lot_expired": "lot_id",
     "formulation": "lot_id",
     "stock": "lot_id",
+    "drawn": "drawn_mg",
 }
 
 
@@ -329,6 +330,7 @@ def dosing_record_create(
     weight_confirmed: bool = False,
     route: str | None = None,
     lot=None,
+    drawn_mg: Decimal | None = None,
     dose_override: bool = False,
     dose_override_reason: str = "",
     administered_at: datetime.datetime | None = None,
@@ -424,8 +426,16 @@ def dosing_record_create(
     # with the other reasons, and below to take the dose out of it.
     from controlled.services import administration_problems, administration_record
 
+    # What is drawn (when said) is what leaves the lot's stock now; what was drawn and not
+    # given is the most that may later be wasted against this dose.
+    if drawn_mg is not None and drawn_mg < dose_mg:
+        failures.append(("drawn", f"The draw ({drawn_mg} mg) must be at least the dose."))
     failures += administration_problems(
-        lot=lot, clinic=session.clinic, dose_mg=dose_mg, route=route, on=on
+        lot=lot,
+        clinic=session.clinic,
+        dose_mg=max(dose_mg, drawn_mg or dose_mg),
+        route=route,
+        on=on,
     )
     if failures:
         fields: dict[str, list[str]] = {}
@@ -464,7 +474,7 @@ def dosing_record_create(
         record.dose_override_for = " ".join(message for _, message in overridden)[:500]
     record.full_clean()
     record.save()
-    administration_record(dosing_record=record, lot=lot, recorded_by=by)
+    administration_record(dosing_record=record, lot=lot, recorded_by=by, drawn_mg=drawn_mg)
     return record
 
 
