@@ -21,11 +21,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from backend.errors import full_clean_or_refuse
 from backend.roles import CLINICIAN_ROLES
 from practice.choices import SessionKind, SessionStatus
 from practice.models import Patient, Room, Session, StaffMember
 from scheduling.choices import EnrollmentStatus
 from scheduling.errors import (
+    CapacityBelowEnrolled,
     DomainError,
     InvalidInput,
     NotCleared,
@@ -33,7 +35,7 @@ from scheduling.errors import (
     WrongState,
 )
 from scheduling.models import Enrollment, Retreat, RetreatSession, RetreatTemplateItem
-from scheduling.services.availability import clinic_zone, local_instant, working_intervals
+from scheduling.services.availability import local_instant, working_intervals
 from scheduling.services.booking import ACTIVE, overlapping, session_book, session_cancel
 
 
@@ -50,8 +52,11 @@ def retreat_create(
     description: str = "",
     staff: list[StaffMember] = (),
     rooms: list[Room] = (),
+    standard_template: bool = False,
 ) -> Retreat:
-    """Create a retreat with its staff and rooms (all of the same clinic)."""
+    """Create a retreat with its staff and rooms (all of the same clinic) and, when asked,
+    the standard daily template, all in one transaction: if the template is refused, the
+    retreat is not created either."""
     retreat = Retreat(
         clinic=clinic,
         name=name,
@@ -62,9 +67,64 @@ def retreat_create(
         location=location,
         description=description,
     )
-    retreat.full_clean()
+    full_clean_or_refuse(retreat)
     retreat.save()
     retreat_resources_set(retreat=retreat, staff=staff, rooms=rooms)
+    if standard_template:
+        retreat_template_default(retreat=retreat)
+    return retreat
+
+
+RETREAT_FIELDS = frozenset(
+    {"name", "starts_on", "ends_on", "location", "capacity", "price", "description"}
+)
+
+
+@transaction.atomic
+def retreat_update(
+    *,
+    retreat: Retreat,
+    by: StaffMember | None = None,
+    staff: list[StaffMember] | None = None,
+    rooms: list[Room] | None = None,
+    **fields,
+) -> Retreat:
+    """Change a retreat's details, staff or rooms (those not given stay as they are).
+
+    Locks the retreat. Refuses (CapacityBelowEnrolled) fewer places than patients already
+    enrolled, and a retreat that ends before it starts (InvalidInput); then nothing changes.
+    When the places rise, the waitlist moves up in order into the new places and each
+    promoted patient is notified. Updates and returns the `retreat` it was given.
+    """
+    unknown = set(fields) - RETREAT_FIELDS
+    if unknown:
+        raise InvalidInput(f"A retreat has no field {', '.join(sorted(unknown))}.")
+    Retreat.objects.select_for_update().get(pk=retreat.pk)
+    for name, value in fields.items():
+        setattr(retreat, name, value)
+    full_clean_or_refuse(retreat)
+    enrolled = Enrollment.objects.filter(retreat=retreat, status=EnrollmentStatus.ENROLLED)
+    taken = enrolled.count()
+    if retreat.capacity < taken:
+        raise CapacityBelowEnrolled(
+            f"{retreat.name} already has {taken} patients enrolled; it cannot have only "
+            f"{retreat.capacity} places. Cancel enrollments first, or keep at least {taken}."
+        )
+    retreat.save()
+    if staff is not None or rooms is not None:
+        retreat_resources_set(
+            retreat=retreat,
+            staff=staff if staff is not None else list(retreat.staff.all()),
+            rooms=rooms if rooms is not None else list(retreat.rooms.all()),
+        )
+    if {"starts_on", "ends_on", "name"} & set(fields):
+        # The welcome message is timed from the dates and names the retreat.
+        for enrollment in enrolled.select_related("patient"):
+            enrollment.retreat = retreat
+            _sync_welcome(enrollment)
+    for _ in range(retreat.capacity - taken):
+        if _promote_first(retreat) is None:
+            break
     return retreat
 
 
@@ -285,6 +345,12 @@ def enrollment_cancel(
     if was == EnrollmentStatus.WAITLISTED:
         _close_waitlist_gap(retreat, old_position)
         return None
+    return _promote_first(retreat)
+
+
+def _promote_first(retreat: Retreat) -> Enrollment | None:
+    """Give a free place to the first waitlisted patient (who is notified); the caller holds
+    the retreat's lock. Returns that enrollment, or None when nobody is waiting."""
     first = (
         Enrollment.objects.select_for_update()
         .filter(retreat=retreat, status=EnrollmentStatus.WAITLISTED)
@@ -348,7 +414,7 @@ def timetable_generate(*, retreat: Retreat, by: StaffMember | None = None) -> Ti
     from practice.selectors import plan_running_for
 
     retreat = Retreat.objects.select_for_update().get(pk=retreat.pk)
-    zone = clinic_zone(retreat.clinic)
+    zone = retreat.clinic.zone
     items = list(retreat.template.all())
     if not items:
         raise InvalidInput("Give the retreat a daily template before generating its timetable.")
