@@ -18,7 +18,7 @@ from django.utils import timezone
 from practice.models import Clinic, Patient, Room, Session, StaffMember
 from scheduling.models import WorkingHours
 from scheduling.selectors import free_slots
-from scheduling.services.availability import clinic_zone, local_instant
+from scheduling.services.availability import local_instant
 from scheduling.services.booking import booking_conflicts
 
 SESSIONS = 100_000
@@ -58,7 +58,7 @@ def _build():
         )
         for i in range(3000)
     )
-    zone = clinic_zone(clinic)
+    zone = clinic.zone
     today = timezone.now().astimezone(zone).date()
     day = today - dt.timedelta(days=730)
     rows = []

@@ -149,15 +149,11 @@ class RetreatViewSet(ScopedModelViewSet):
         )
 
     def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        staff, rooms = data.pop("staff", None), data.pop("rooms", None)
-        retreat = serializer.save(**{})
-        if staff is not None or rooms is not None:
-            retreats.retreat_resources_set(
-                retreat=retreat,
-                staff=staff if staff is not None else list(retreat.staff.all()),
-                rooms=rooms if rooms is not None else list(retreat.rooms.all()),
-            )
+        retreat = retreats.retreat_update(
+            retreat=serializer.instance, by=self.actor_staff(), **serializer.validated_data
+        )
+        # Re-read for the counts: the update may have moved patients up from the waitlist.
+        serializer.instance = self.get_queryset().get(pk=retreat.pk)
 
     @extend_schema(
         request=TemplateItemSerializer(many=True), responses=TemplateItemSerializer(many=True)

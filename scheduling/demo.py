@@ -18,7 +18,7 @@ from practice.models import Patient, Room
 from practice.selectors import plan_running_for, screening_current, screening_problem
 from scheduling.models import Retreat, WorkingHours
 from scheduling.services import retreats
-from scheduling.services.availability import clinic_zone, local_instant, working_hours_set
+from scheduling.services.availability import local_instant, working_hours_set
 from scheduling.services.booking import group_session_book, session_book
 from scheduling.services.series import series_book
 
@@ -64,7 +64,7 @@ def _next_weekday(day: dt.date, weekday: int) -> dt.date:
 
 def seed(ctx: dict) -> dict:
     clinic, staff, patients = ctx["clinic"], ctx["staff"], ctx["patients"]
-    zone = clinic_zone(clinic)
+    zone = clinic.zone
     rooms = {}
     for name, capacity, dosing, description in ROOMS:
         rooms[name], _ = Room.objects.get_or_create(

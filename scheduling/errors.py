@@ -5,6 +5,7 @@ from backend.errors import DomainError, InvalidInput
 __all__ = [
     "BookingConflict",
     "CancellationWindowClosed",
+    "CapacityBelowEnrolled",
     "CapacityReached",
     "DomainError",
     "InvalidInput",
@@ -33,6 +34,12 @@ class RoomNotSuitable(DomainError):
 
 class CapacityReached(DomainError):
     code = "capacity_reached"
+
+
+class CapacityBelowEnrolled(DomainError):
+    """Fewer places than the patients already enrolled."""
+
+    code = "capacity_below_enrolled"
 
 
 class NotCleared(DomainError):

@@ -116,3 +116,34 @@ class EnrollForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["patient"].queryset = Patient.objects.visible_to(user)
+
+
+class RetreatForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    starts_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    location = forms.CharField(max_length=200, required=False)
+    capacity = forms.IntegerField(min_value=1, max_value=200, initial=8, label="Places")
+    price = forms.DecimalField(max_digits=9, decimal_places=2, min_value=0)
+    description = forms.CharField(widget=forms.Textarea, required=False)
+    staff = forms.ModelMultipleChoiceField(
+        queryset=StaffMember.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    rooms = forms.ModelMultipleChoiceField(
+        queryset=Room.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    standard_template = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Use the standard daily template (preparation; dosing mornings and integration "
+        "circles; closing day)",
+    )
+
+    def __init__(self, *args, clinic_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = (
+            StaffMember.objects.for_clinic(clinic_id)
+            .filter(is_active=True, role__in=CLINICIAN_ROLES)
+            .select_related("user")
+        )
+        self.fields["rooms"].queryset = Room.objects.for_clinic(clinic_id).filter(is_active=True)

@@ -8,6 +8,7 @@ turned into UTC instants per date, so they stay right across daylight-saving cha
 
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -247,6 +248,10 @@ class Retreat(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.starts_on:%b %d}–{self.ends_on:%b %d, %Y})"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The retreat ends before it starts."})
 
     @property
     def days(self) -> int:

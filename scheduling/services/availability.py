@@ -22,10 +22,6 @@ Interval = tuple[dt.datetime, dt.datetime]
 UTC = dt.UTC
 
 
-def clinic_zone(clinic) -> ZoneInfo:
-    return clinic.zone
-
-
 def wall_clock(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     """`moment` as naive clinic wall-clock time, for display: templates would otherwise
     convert an aware datetime back to the server's zone."""
@@ -74,7 +70,7 @@ def working_intervals(
 ) -> dict[int, list[Interval]]:
     """UTC intervals each clinician works within [start, end): weekly hours plus extra
     hours minus time off, clipped to the range. Two queries whatever the range."""
-    zone = clinic_zone(clinic)
+    zone = clinic.zone
     ids = list(clinician_ids)
     first_day = start.astimezone(zone).date()
     last_day = (end - dt.timedelta(microseconds=1)).astimezone(zone).date()
@@ -138,7 +134,7 @@ def within_working_hours(*, clinician: StaffMember, starts_at: dt.datetime, ends
 
 def hours_on(*, clinician: StaffMember, day: dt.date) -> str:
     """The clinician's hours on a local date, as a person reads them ("09:00–17:00")."""
-    zone = clinic_zone(clinician.clinic)
+    zone = clinician.clinic.zone
     start = local_instant(day, dt.time(0), zone)
     intervals = working_intervals(
         clinic=clinician.clinic, clinician_ids=[clinician.pk], start=start, end=_day_end(day, zone)

@@ -37,7 +37,7 @@ from scheduling.errors import (
 )
 from scheduling.models import SessionBooking, SessionSeries
 from scheduling.selectors import MAX_SESSION
-from scheduling.services.availability import clinic_zone, hours_on, within_working_hours
+from scheduling.services.availability import hours_on, within_working_hours
 from scheduling.services.reminders import session_reminders_sync
 
 # The longest session we book; conflict queries look this far back so they can filter on
@@ -159,7 +159,7 @@ def booking_problems(
     shows them all before saving. Clinical rules are `practice.session_create`'s.
     """
     clinic = clinician.clinic
-    zone = clinic_zone(clinic)
+    zone = clinic.zone
     if ends_at <= starts_at:
         return [InvalidInput("A session must end after it starts.")]
     if ends_at - starts_at > MAX_SESSION:
@@ -321,7 +321,7 @@ def session_book(
     try:
         session = _write_guarded(
             write,
-            zone=clinic_zone(clinician.clinic),
+            zone=clinician.clinic.zone,
             conflict_kwargs={
                 "starts_at": starts_at,
                 "ends_at": ends_at,
@@ -463,7 +463,7 @@ def session_reschedule(
 
     _write_guarded(
         write,
-        zone=clinic_zone(new_clinician.clinic),
+        zone=new_clinician.clinic.zone,
         conflict_kwargs={
             "starts_at": starts_at,
             "ends_at": ends_at,

@@ -21,11 +21,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from backend.errors import full_clean_or_refuse
 from backend.roles import CLINICIAN_ROLES
 from practice.choices import SessionKind, SessionStatus
 from practice.models import Patient, Room, Session, StaffMember
 from scheduling.choices import EnrollmentStatus
 from scheduling.errors import (
+    CapacityBelowEnrolled,
     DomainError,
     InvalidInput,
     NotCleared,
@@ -33,7 +35,7 @@ from scheduling.errors import (
     WrongState,
 )
 from scheduling.models import Enrollment, Retreat, RetreatSession, RetreatTemplateItem
-from scheduling.services.availability import clinic_zone, local_instant, working_intervals
+from scheduling.services.availability import local_instant, working_intervals
 from scheduling.services.booking import ACTIVE, overlapping, session_book, session_cancel
 
 
@@ -50,8 +52,11 @@ def retreat_create(
     description: str = "",
     staff: list[StaffMember] = (),
     rooms: list[Room] = (),
+    standard_template: bool = False,
 ) -> Retreat:
-    """Create a retreat with its staff and rooms (all of the same clinic)."""
+    """Create a retreat with its staff and rooms (all of the same clinic) and, when asked,
+    the standard daily template, all in one transaction: if the template is refused, the
+    retreat is not created either."""
     retreat = Retreat(
         clinic=clinic,
         name=name,
@@ -62,9 +67,64 @@ def retreat_create(
         location=location,
         description=description,
     )
-    retreat.full_clean()
+    full_clean_or_refuse(retreat)
     retreat.save()
     retreat_resources_set(retreat=retreat, staff=staff, rooms=rooms)
+    if standard_template:
+        retreat_template_default(retreat=retreat)
+    return retreat
+
+
+RETREAT_FIELDS = frozenset(
+    {"name", "starts_on", "ends_on", "location", "capacity", "price", "description"}
+)
+
+
+@transaction.atomic
+def retreat_update(
+    *,
+    retreat: Retreat,
+    by: StaffMember | None = None,
+    staff: list[StaffMember] | None = None,
+    rooms: list[Room] | None = None,
+    **fields,
+) -> Retreat:
+    """Change a retreat's details, staff or rooms (those not given stay as they are).
+
+    Locks the retreat. Refuses (CapacityBelowEnrolled) fewer places than patients already
+    enrolled, and a retreat that ends before it starts (InvalidInput); then nothing changes.
+    When the places rise, the waitlist moves up in order into the new places and each
+    promoted patient is notified. Updates and returns the `retreat` it was given.
+    """
+    unknown = set(fields) - RETREAT_FIELDS
+    if unknown:
+        raise InvalidInput(f"A retreat has no field {', '.join(sorted(unknown))}.")
+    Retreat.objects.select_for_update().get(pk=retreat.pk)
+    for name, value in fields.items():
+        setattr(retreat, name, value)
+    full_clean_or_refuse(retreat)
+    enrolled = Enrollment.objects.filter(retreat=retreat, status=EnrollmentStatus.ENROLLED)
+    taken = enrolled.count()
+    if retreat.capacity < taken:
+        raise CapacityBelowEnrolled(
+            f"{retreat.name} already has {taken} patients enrolled; it cannot have only "
+            f"{retreat.capacity} places. Cancel enrollments first, or keep at least {taken}."
+        )
+    retreat.save()
+    if staff is not None or rooms is not None:
+        retreat_resources_set(
+            retreat=retreat,
+            staff=staff if staff is not None else list(retreat.staff.all()),
+            rooms=rooms if rooms is not None else list(retreat.rooms.all()),
+        )
+    if {"starts_on", "ends_on", "name"} & set(fields):
+        # The welcome message is timed from the dates and names the retreat.
+        for enrollment in enrolled.select_related("patient"):
+            enrollment.retreat = retreat
+            _sync_welcome(enrollment)
+    for _ in range(retreat.capacity - taken):
+        if _promote_first(retreat) is None:
+            break
     return retreat
 
 
@@ -285,6 +345,12 @@ def enrollment_cancel(
     if was == EnrollmentStatus.WAITLISTED:
         _close_waitlist_gap(retreat, old_position)
         return None
+    return _promote_first(retreat)
+
+
+def _promote_first(retreat: Retreat) -> Enrollment | None:
+    """Give a free place to the first waitlisted patient (who is notified); the caller holds
+    the retreat's lock. Returns that enrollment, or None when nobody is waiting."""
     first = (
         Enrollment.objects.select_for_update()
         .filter(retreat=retreat, status=EnrollmentStatus.WAITLISTED)
@@ -335,6 +401,29 @@ def _when(item: RetreatTemplateItem, start: dt.datetime, end: dt.datetime, zone)
     )
 
 
+@dataclass
+class _Context:
+    """What every step of a generation reads: the locked retreat and its resources."""
+
+    retreat: Retreat
+    zone: object
+    enrolled: list[Enrollment]
+    staff: list[StaffMember]
+    rooms: list[Room]
+    entries: list[RetreatSession]
+    hours: dict
+
+
+@dataclass
+class _ItemPlan:
+    """One template item's slot and the groups seated for it."""
+
+    item: RetreatTemplateItem
+    start: dt.datetime
+    end: dt.datetime
+    groups: list[_Group]
+
+
 @transaction.atomic
 def timetable_generate(*, retreat: Retreat, by: StaffMember | None = None) -> TimetableResult:
     """Create (or bring up to date) every enrolled patient's sessions from the template.
@@ -344,160 +433,211 @@ def timetable_generate(*, retreat: Retreat, by: StaffMember | None = None) -> Ti
     creates nothing. Bookings go through `session_book`, so practice's clinical rules (a
     dosing session needs a running plan and a cleared screening) apply and refuse the whole
     generation too.
-    """
-    from practice.selectors import plan_running_for
 
+    The steps: read what the retreat has (`_timetable_context`); for each template item,
+    keep the sessions that still fit (`_keep_fitting`) and seat everyone else in free rooms
+    with free clinicians (`_seat_waiting`), noting every shortage; refuse if anything is
+    short; then write (`_write_timetable`).
+    """
     retreat = Retreat.objects.select_for_update().get(pk=retreat.pk)
-    zone = clinic_zone(retreat.clinic)
     items = list(retreat.template.all())
     if not items:
         raise InvalidInput("Give the retreat a daily template before generating its timetable.")
-    enrolled = list(
-        Enrollment.objects.filter(retreat=retreat, status=EnrollmentStatus.ENROLLED)
-        .select_related("patient")
-        .order_by("created_at", "pk")
-    )
-    staff = [
-        s
-        for s in retreat.staff.select_related("user").order_by("pk")
-        if s.is_active and s.role in CLINICIAN_ROLES
-    ]
-    rooms = [r for r in retreat.rooms.order_by("-capacity", "name") if r.is_active]
-    entries = list(
-        RetreatSession.objects.filter(enrollment__retreat=retreat).select_related(
-            "session__room", "session__clinician", "enrollment"
-        )
-    )
-    our_session_ids = [e.session_id for e in entries]
+    ctx = _timetable_context(retreat)
     result = TimetableResult()
     to_cancel: list[RetreatSession] = []
-    plans: list[tuple[RetreatTemplateItem, dt.datetime, dt.datetime, list[_Group]]] = []
-    first_day = local_instant(retreat.starts_on, dt.time(0), zone)
-    last_day = local_instant(retreat.ends_on + dt.timedelta(days=1), dt.time(0), zone)
-    hours = working_intervals(
-        clinic=retreat.clinic, clinician_ids=[s.pk for s in staff], start=first_day, end=last_day
-    )
-
-    for item in items:
-        day = retreat.starts_on + dt.timedelta(days=item.day - 1)
-        start = local_instant(day, item.start_time, zone)
-        end = start + dt.timedelta(minutes=item.duration_minutes)
-        when = _when(item, start, end, zone)
-        mine = [e for e in entries if e.item_id == item.pk]
-        kept, seated = {}, set()
-        for entry in mine:
-            s = entry.session
-            fits = (
-                entry.enrollment.status == EnrollmentStatus.ENROLLED
-                and s.status == SessionStatus.SCHEDULED
-                and s.starts_at == start
-                and s.ends_at == end
-                and s.kind == item.kind
-                and (item.kind != SessionKind.DOSING or (s.room and s.room.dosing_capable))
-            )
-            if fits:
-                group = kept.setdefault(
-                    s.booking_key,
-                    _Group(room=s.room, clinician=s.clinician, key=s.booking_key, seats=0),
-                )
-                group.existing += 1
-                seated.add(entry.enrollment_id)
-            else:
-                # Moved template item, cancelled enrollee, or a session cancelled by hand:
-                # release it (the patient, if still enrolled, is seated again below).
-                to_cancel.append(entry)
-        result.kept += sum(g.existing for g in kept.values())
-        for g in kept.values():
-            g.seats = (g.room.capacity if item.group else 1) if g.room else 1
-        waiting = [e for e in enrolled if e.pk not in seated]
-        if not waiting:
-            plans.append((item, start, end, list(kept.values())))
-            continue
-
-        others = Session.objects.filter(ACTIVE, overlapping(start, end)).exclude(
-            pk__in=our_session_ids
-        )
-        busy_rooms = dict(
-            others.filter(room__isnull=False).values_list("room_id", "pk").order_by("pk")
-        )
-        busy_staff = dict(others.values_list("clinician_id", "pk").order_by("pk"))
-        busy_patients = dict(
-            others.filter(patient__in=[e.patient_id for e in waiting])
-            .values_list("patient_id", "pk")
-            .order_by("pk")
-        )
-        for e in waiting:
-            if e.patient_id in busy_patients:
-                result.shortages.append(
-                    f"{when}: {e.patient.full_name} is already booked then "
-                    f"(session #{busy_patients[e.patient_id]})."
-                )
-        used_rooms = {g.room.pk for g in kept.values() if g.room}
-        used_staff = {g.clinician.pk for g in kept.values()}
-        suitable = [r for r in rooms if item.kind != SessionKind.DOSING or r.dosing_capable]
-        free_rooms = [r for r in suitable if r.pk not in busy_rooms and r.pk not in used_rooms]
-        free_staff = [
-            s
-            for s in staff
-            if s.pk not in busy_staff
-            and s.pk not in used_staff
-            and any(a <= start and end <= b for a, b in hours[s.pk])
-        ]
-        groups = list(kept.values())
-        queue = list(waiting)
-        for g in groups:
-            while queue and g.existing + len(g.new) < g.seats:
-                g.new.append(queue.pop(0))
-        rooms_left, staff_left = list(free_rooms), list(free_staff)
-        while queue and rooms_left and staff_left:
-            room = rooms_left.pop(0)
-            group = _Group(
-                room=room,
-                clinician=staff_left.pop(0),
-                key=None,
-                seats=room.capacity if item.group else 1,
-            )
-            while queue and len(group.new) < group.seats:
-                group.new.append(queue.pop(0))
-            groups.append(group)
-        if queue:
-            kind = "dosing-capable rooms" if item.kind == SessionKind.DOSING else "rooms"
-            if not rooms_left:
-                seats = sum((r.capacity if item.group else 1) for r in free_rooms) + sum(
-                    g.seats - g.existing for g in kept.values()
-                )
-                taken = ", ".join(
-                    f"{r.name} (session #{busy_rooms[r.pk]})"
-                    for r in suitable
-                    if r.pk in busy_rooms
-                )
-                result.shortages.append(
-                    f"{when}: {len(waiting)} patients need a place but the free {kind} "
-                    f"seat only {seats}"
-                    + (f"; booked elsewhere: {taken}" if taken else "")
-                    + f" — {len(queue)} short."
-                )
-            else:
-                result.shortages.append(
-                    f"{when}: not enough clinicians — {len(free_staff)} of the retreat's "
-                    f"{len(staff)} clinicians are working and free, {len(queue)} patients "
-                    "still without one."
-                )
-        plans.append((item, start, end, groups))
-
+    plans = [_plan_item(ctx, item, result, to_cancel) for item in items]
     if result.shortages:
         raise TimetableImpossible(
             "The timetable cannot be generated; nothing was created. " + " ".join(result.shortages),
             extra={"shortages": result.shortages},
         )
+    _write_timetable(ctx, plans, to_cancel, result, by)
+    return result
+
+
+def _timetable_context(retreat: Retreat) -> _Context:
+    """The enrolled patients (in enrollment order), the retreat's active clinicians and
+    rooms (largest first), its generated sessions and the clinicians' working hours."""
+    zone = retreat.clinic.zone
+    staff = [
+        s
+        for s in retreat.staff.select_related("user").order_by("pk")
+        if s.is_active and s.role in CLINICIAN_ROLES
+    ]
+    first_day = local_instant(retreat.starts_on, dt.time(0), zone)
+    last_day = local_instant(retreat.ends_on + dt.timedelta(days=1), dt.time(0), zone)
+    return _Context(
+        retreat=retreat,
+        zone=zone,
+        enrolled=list(
+            Enrollment.objects.filter(retreat=retreat, status=EnrollmentStatus.ENROLLED)
+            .select_related("patient")
+            .order_by("created_at", "pk")
+        ),
+        staff=staff,
+        rooms=[r for r in retreat.rooms.order_by("-capacity", "name") if r.is_active],
+        entries=list(
+            RetreatSession.objects.filter(enrollment__retreat=retreat).select_related(
+                "session__room", "session__clinician", "enrollment"
+            )
+        ),
+        hours=working_intervals(
+            clinic=retreat.clinic,
+            clinician_ids=[s.pk for s in staff],
+            start=first_day,
+            end=last_day,
+        ),
+    )
+
+
+def _plan_item(ctx: _Context, item, result: TimetableResult, to_cancel: list) -> _ItemPlan:
+    """Plan one template item's slot: keep what fits, seat the rest, note shortages."""
+    day = ctx.retreat.starts_on + dt.timedelta(days=item.day - 1)
+    start = local_instant(day, item.start_time, ctx.zone)
+    end = start + dt.timedelta(minutes=item.duration_minutes)
+    kept, seated = _keep_fitting(ctx, item, start, end, to_cancel)
+    result.kept += sum(g.existing for g in kept)
+    waiting = [e for e in ctx.enrolled if e.pk not in seated]
+    if not waiting:
+        return _ItemPlan(item, start, end, kept)
+    groups = _seat_waiting(ctx, item, start, end, kept, waiting, result.shortages)
+    return _ItemPlan(item, start, end, groups)
+
+
+def _keep_fitting(ctx: _Context, item, start, end, to_cancel: list) -> tuple[list, set]:
+    """The groups of this item's existing sessions that still fit (same time, kind and a
+    suitable room, patient still enrolled), and who sits in them. Anything else (a moved
+    item, a cancelled enrollee, a session cancelled by hand) goes to `to_cancel`; a patient
+    still enrolled is seated again."""
+    kept, seated = {}, set()
+    for entry in (e for e in ctx.entries if e.item_id == item.pk):
+        s = entry.session
+        fits = (
+            entry.enrollment.status == EnrollmentStatus.ENROLLED
+            and s.status == SessionStatus.SCHEDULED
+            and s.starts_at == start
+            and s.ends_at == end
+            and s.kind == item.kind
+            and (item.kind != SessionKind.DOSING or (s.room and s.room.dosing_capable))
+        )
+        if fits:
+            group = kept.setdefault(
+                s.booking_key,
+                _Group(room=s.room, clinician=s.clinician, key=s.booking_key, seats=0),
+            )
+            group.existing += 1
+            seated.add(entry.enrollment_id)
+        else:
+            to_cancel.append(entry)
+    for g in kept.values():
+        g.seats = (g.room.capacity if item.group else 1) if g.room else 1
+    return list(kept.values()), seated
+
+
+def _seat_waiting(ctx, item, start, end, kept, waiting, shortages) -> list[_Group]:
+    """Fill free seats of the kept groups, then open groups in rooms and with clinicians
+    that are free (no session outside this retreat then; clinicians working); every
+    shortage is appended to `shortages` in words a person can act on."""
+    when = _when(item, start, end, ctx.zone)
+    busy = _busy_then(ctx, start, end, waiting)
+    for e in waiting:
+        if e.patient_id in busy["patients"]:
+            shortages.append(
+                f"{when}: {e.patient.full_name} is already booked then "
+                f"(session #{busy['patients'][e.patient_id]})."
+            )
+    used_rooms = {g.room.pk for g in kept if g.room}
+    used_staff = {g.clinician.pk for g in kept}
+    suitable = [r for r in ctx.rooms if item.kind != SessionKind.DOSING or r.dosing_capable]
+    free_rooms = [r for r in suitable if r.pk not in busy["rooms"] and r.pk not in used_rooms]
+    free_staff = [
+        s
+        for s in ctx.staff
+        if s.pk not in busy["staff"]
+        and s.pk not in used_staff
+        and any(a <= start and end <= b for a, b in ctx.hours[s.pk])
+    ]
+    groups = list(kept)
+    queue = list(waiting)
+    for g in groups:
+        while queue and g.existing + len(g.new) < g.seats:
+            g.new.append(queue.pop(0))
+    rooms_left, staff_left = list(free_rooms), list(free_staff)
+    while queue and rooms_left and staff_left:
+        room = rooms_left.pop(0)
+        group = _Group(
+            room=room,
+            clinician=staff_left.pop(0),
+            key=None,
+            seats=room.capacity if item.group else 1,
+        )
+        while queue and len(group.new) < group.seats:
+            group.new.append(queue.pop(0))
+        groups.append(group)
+    if queue:
+        if not rooms_left:
+            shortages.append(
+                _rooms_short(item, when, waiting, queue, free_rooms, kept, suitable, busy)
+            )
+        else:
+            shortages.append(
+                f"{when}: not enough clinicians — {len(free_staff)} of the retreat's "
+                f"{len(ctx.staff)} clinicians are working and free, {len(queue)} patients "
+                "still without one."
+            )
+    return groups
+
+
+def _busy_then(ctx: _Context, start, end, waiting) -> dict[str, dict]:
+    """Rooms, clinicians and waiting patients taken by sessions outside this retreat's
+    timetable that overlap the slot, each with the first such session's id."""
+    others = Session.objects.filter(ACTIVE, overlapping(start, end)).exclude(
+        pk__in=[e.session_id for e in ctx.entries]
+    )
+    return {
+        "rooms": dict(
+            others.filter(room__isnull=False).values_list("room_id", "pk").order_by("pk")
+        ),
+        "staff": dict(others.values_list("clinician_id", "pk").order_by("pk")),
+        "patients": dict(
+            others.filter(patient__in=[e.patient_id for e in waiting])
+            .values_list("patient_id", "pk")
+            .order_by("pk")
+        ),
+    }
+
+
+def _rooms_short(item, when, waiting, queue, free_rooms, kept, suitable, busy) -> str:
+    """The shortage message when the free rooms cannot seat everyone."""
+    kind = "dosing-capable rooms" if item.kind == SessionKind.DOSING else "rooms"
+    seats = sum((r.capacity if item.group else 1) for r in free_rooms) + sum(
+        g.seats - g.existing for g in kept
+    )
+    taken = ", ".join(
+        f"{r.name} (session #{busy['rooms'][r.pk]})" for r in suitable if r.pk in busy["rooms"]
+    )
+    return (
+        f"{when}: {len(waiting)} patients need a place but the free {kind} "
+        f"seat only {seats}"
+        + (f"; booked elsewhere: {taken}" if taken else "")
+        + f" — {len(queue)} short."
+    )
+
+
+def _write_timetable(ctx: _Context, plans, to_cancel, result: TimetableResult, by) -> None:
+    """Cancel what no longer fits, book every new seat through `session_book` (a refusal
+    there refuses the whole generation) and bring the welcome messages up to date."""
+    from practice.selectors import plan_running_for
 
     for entry in to_cancel:
         if entry.session.status == SessionStatus.SCHEDULED:
             session_cancel(session=entry.session, reason="Retreat timetable regenerated", by=by)
             result.cancelled += 1
         entry.delete()
-    for item, start, end, groups in plans:
-        for group in groups:
+    for plan in plans:
+        item, start, end = plan.item, plan.start, plan.end
+        for group in plan.groups:
             key = group.key or uuid.uuid4()
             for enrollment in group.new:
                 try:
@@ -514,13 +654,12 @@ def timetable_generate(*, retreat: Retreat, by: StaffMember | None = None) -> Ti
                     )
                 except DomainError as error:
                     raise TimetableImpossible(
-                        f"{_when(item, start, end, zone)}: {enrollment.patient.full_name} — "
+                        f"{_when(item, start, end, ctx.zone)}: {enrollment.patient.full_name} — "
                         f"{error.message} Nothing was created.",
                         extra={"shortages": [error.message]},
                     ) from error
                 RetreatSession.objects.create(enrollment=enrollment, item=item, session=session)
                 result.created += 1
-    for enrollment in enrolled:
-        enrollment.retreat = retreat
+    for enrollment in ctx.enrolled:
+        enrollment.retreat = ctx.retreat
         _sync_welcome(enrollment)
-    return result

@@ -7,6 +7,7 @@ conflicting occurrence with free alternatives near it, never skipping one silent
 """
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -15,7 +16,6 @@ from practice.models import Patient, Room, Session, StaffMember, TreatmentPlan
 from scheduling.errors import BookingConflict, DomainError, InvalidInput, WrongState
 from scheduling.models import SessionBooking, SessionSeries
 from scheduling.selectors import free_slots
-from scheduling.services.availability import clinic_zone
 from scheduling.services.booking import (
     KEEP,
     booking_problems,
@@ -93,7 +93,7 @@ def series_book(
     moves = moves or {}
     if not (1 <= occurrences <= 104) or not (1 <= interval_days <= 366):
         raise InvalidInput("A series has 1–104 occurrences, 1–366 days apart.")
-    zone = clinic_zone(clinician.clinic)
+    zone = clinician.clinic.zone
     length = dt.timedelta(minutes=duration_minutes)
     starts = series_occurrences(
         first_starts_at=first_starts_at,
@@ -162,6 +162,62 @@ def series_book(
     return series
 
 
+class _DryRun(Exception):
+    """Raised to roll a trial series booking back."""
+
+
+@dataclass
+class SeriesCheck:
+    """What `series_book` would do, found without booking anything.
+
+    `occurrences` has one row per occurrence (index from 0, start, and whether it would be
+    booked, is skipped on request, or is refused with its problems and alternatives);
+    `refusal` is the message of the refusal when the series would not be booked.
+    """
+
+    occurrences: list[dict] = field(default_factory=list)
+    refusal: str = ""
+    refused: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusal
+
+
+def series_book_check(**kwargs) -> SeriesCheck:
+    """Everything `series_book(**kwargs)` would answer, without booking anything.
+
+    The real series booking runs inside a savepoint that is always rolled back, so every
+    rule (the calendar's and practice's clinical ones) answers exactly as it would for the
+    booking itself.
+    """
+    check = SeriesCheck()
+    try:
+        with transaction.atomic():
+            booked = series_book(**kwargs)
+            by_index = {
+                b.series_index: b.session.starts_at
+                for b in booked.bookings.select_related("session")
+            }
+            check.occurrences = [
+                {"index": i, "starts_at": start.isoformat(), "outcome": "booked"}
+                for i, start in sorted(by_index.items())
+            ]
+            raise _DryRun
+    except _DryRun:
+        pass
+    except SeriesConflicts as error:
+        check.refusal = error.message
+        check.refused = error.extra["occurrences"]
+        check.occurrences = [{**o, "outcome": "refused"} for o in check.refused]
+    except DomainError as error:
+        check.refusal = error.message
+    skipped = sorted(kwargs.get("skip") or ())
+    check.occurrences += [{"index": i, "outcome": "skipped"} for i in skipped]
+    check.occurrences.sort(key=lambda o: o["index"])
+    return check
+
+
 def series_sessions_from(*, session: Session) -> list[Session]:
     """The scheduled occurrences of `session`'s series from it onward, in order."""
     booking = SessionBooking.objects.filter(session=session).select_related("series").first()
@@ -197,7 +253,7 @@ def series_change_from(
     if session.status != SessionStatus.SCHEDULED:
         raise WrongState("Only a scheduled occurrence can be changed.")
     targets = series_sessions_from(session=session)
-    zone = clinic_zone(session.clinic)
+    zone = session.clinic.zone
     pivot_local = session.starts_at.astimezone(zone)
     new_local = (starts_at or session.starts_at).astimezone(zone)
     day_shift = new_local.date() - pivot_local.date()

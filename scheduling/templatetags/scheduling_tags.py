@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scheduling import selectors
-from scheduling.services.availability import clinic_zone, local_instant, wall_clock
+from scheduling.services.availability import local_instant, wall_clock
 
 register = template.Library()
 
@@ -25,7 +25,7 @@ def my_day(context):
     staff = getattr(request.user, "staff_member", None)
     if staff is None:
         return None
-    zone = clinic_zone(staff.clinic)
+    zone = staff.clinic.zone
     today = timezone.now().astimezone(zone).date()
     start = local_instant(today, dt.time(0), zone)
     end = local_instant(today + dt.timedelta(days=1), dt.time(0), zone)
@@ -51,7 +51,7 @@ def my_schedule(context):
     patient = getattr(request.user, "patient", None)
     if patient is None:
         return None
-    zone = clinic_zone(patient.clinic)
+    zone = patient.clinic.zone
     return {
         "sessions": [
             {

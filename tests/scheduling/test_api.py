@@ -1,9 +1,12 @@
 """The scheduling API: booking through /sessions/, reschedule, cancel, free slots, rooms,
 retreats and enrollments; scoping answers 404; list query counts are constant."""
 
+import datetime as dt
+
 import pytest
 
 from practice.models import Session
+from scheduling.services import retreats
 from scheduling.services.booking import session_book
 from tests.factories import RoomFactory
 from tests.scheduling.conftest import clear_for_retreat, local
@@ -174,3 +177,47 @@ def test_retreat_enrollment_api_and_query_counts(cal, api_as, django_assert_num_
     )
     with django_assert_num_queries(7):
         assert len(client.get("/api/v1/retreats/").json()["results"]) == 2
+
+
+def test_a_retreat_patch_ending_before_it_starts_answers_400_and_changes_nothing(cal, api_as):
+    client = api_as(cal.people.admin)
+    retreat = retreats.retreat_create(
+        clinic=cal.people.clinic,
+        name="Spring intensive",
+        starts_on=dt.date(2027, 3, 1),
+        ends_on=dt.date(2027, 3, 5),
+        capacity=4,
+        price="4800.00",
+    )
+    answer = client.patch(
+        f"/api/v1/retreats/{retreat.pk}/", {"ends_on": "2027-02-27"}, format="json"
+    )
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid"
+    assert answer.json()["fields"] == {"ends_on": ["The retreat ends before it starts."]}
+    retreat.refresh_from_db()
+    assert retreat.ends_on == dt.date(2027, 3, 5)
+
+
+def test_a_retreat_patch_below_the_enrolled_answers_409_and_raising_it_promotes(cal, api_as):
+    client = api_as(cal.people.admin)
+    retreat = retreats.retreat_create(
+        clinic=cal.people.clinic,
+        name="Spring intensive",
+        starts_on=dt.date(2027, 3, 1),
+        ends_on=dt.date(2027, 3, 5),
+        capacity=1,
+        price="4800.00",
+    )
+    for patient in (cal.people.patient, cal.people.other_patient):
+        clear_for_retreat(patient, cal.people.medical)
+        retreats.enrollment_create(retreat=retreat, patient=patient)
+    raised = client.patch(f"/api/v1/retreats/{retreat.pk}/", {"capacity": 2}, format="json")
+    assert raised.status_code == 200, raised.json()
+    raised = raised.json()
+    assert (raised["capacity"], raised["enrolled_count"], raised["waitlisted_count"]) == (2, 2, 0)
+    lowered = client.patch(f"/api/v1/retreats/{retreat.pk}/", {"capacity": 1}, format="json")
+    assert lowered.status_code == 409
+    assert lowered.json()["code"] == "capacity_below_enrolled"
+    retreat.refresh_from_db()
+    assert retreat.capacity == 2

@@ -5,9 +5,16 @@ import datetime as dt
 
 import pytest
 
+from messaging.models import Reminder
 from practice.models import Session
-from scheduling.errors import NotCleared, TimetableImpossible, WrongState
-from scheduling.models import Enrollment, RetreatSession
+from scheduling.errors import (
+    CapacityBelowEnrolled,
+    InvalidInput,
+    NotCleared,
+    TimetableImpossible,
+    WrongState,
+)
+from scheduling.models import Enrollment, Retreat, RetreatSession
 from scheduling.services import retreats
 from tests.factories import PatientFactory, RoomFactory, StaffFactory, working_hours_every_day
 from tests.scheduling.conftest import clear_for_retreat, local
@@ -165,3 +172,91 @@ def test_regenerating_after_a_promotion_moves_only_what_must_move(cal, retreat):
 @pytest.fixture
 def _unused():
     return RoomFactory, working_hours_every_day
+
+
+def test_lowering_the_places_below_those_enrolled_is_refused_and_changes_nothing(cal, retreat):
+    rows = [retreats.enrollment_create(retreat=retreat, patient=p) for p in cohort(cal, 5)]
+    assert all(r.status == "enrolled" for r in rows)
+    with pytest.raises(CapacityBelowEnrolled, match="already has 5 patients enrolled") as refused:
+        retreats.retreat_update(retreat=retreat, capacity=4, name="Smaller")
+    assert refused.value.status_code == 409
+    retreat.refresh_from_db()
+    assert (retreat.capacity, retreat.name) == (8, "Spring intensive")
+    assert Enrollment.objects.filter(retreat=retreat, status="enrolled").count() == 5
+
+
+def test_raising_the_places_moves_the_waitlist_up_in_order_and_tells_them(cal, retreat):
+    patients = cohort(cal, 11)
+    rows = [retreats.enrollment_create(retreat=retreat, patient=p) for p in patients]
+    assert [r.status for r in rows[8:]] == ["waitlisted"] * 3
+
+    retreats.retreat_update(retreat=retreat, capacity=10, by=cal.people.admin)
+
+    statuses = dict(Enrollment.objects.filter(retreat=retreat).values_list("patient_id", "status"))
+    assert [statuses[p.pk] for p in patients[8:]] == ["enrolled", "enrolled", "waitlisted"]
+    assert Enrollment.objects.get(patient=patients[10]).position == 1
+    told = Reminder.objects.filter(kind="waitlist_promotion", target_type="enrollment")
+    assert sorted(told.values_list("patient_id", flat=True)) == sorted(
+        [patients[8].pk, patients[9].pk]
+    )
+
+
+def test_the_standard_template_refused_leaves_no_retreat_behind(cal, monkeypatch):
+    def refuse(**kwargs):
+        raise InvalidInput("No template today.")
+
+    monkeypatch.setattr(retreats, "retreat_template_set", refuse)
+    with pytest.raises(InvalidInput, match="No template today"):
+        retreats.retreat_create(
+            clinic=cal.people.clinic,
+            name="Autumn intensive",
+            starts_on=dt.date(2027, 9, 1),
+            ends_on=dt.date(2027, 9, 3),
+            capacity=6,
+            price="3000.00",
+            staff=[cal.people.therapist],
+            rooms=[cal.circle],
+            standard_template=True,
+        )
+    assert not Retreat.objects.filter(name="Autumn intensive").exists()
+
+
+def test_the_new_retreat_page_creates_it_with_its_template_in_one_step(cal, web_as):
+    response = web_as(cal.people.admin).post(
+        "/retreats/new/",
+        {
+            "name": "Autumn intensive",
+            "starts_on": "2027-09-01",
+            "ends_on": "2027-09-03",
+            "capacity": 6,
+            "price": "3000.00",
+            "staff": [cal.people.therapist.pk],
+            "rooms": [cal.circle.pk],
+            "standard_template": "on",
+        },
+    )
+    created = Retreat.objects.get(name="Autumn intensive")
+    assert response.status_code == 302
+    assert response["Location"] == f"/retreats/{created.pk}/"
+    assert created.template.count() == 4  # preparation, dosing, circle, closing
+
+
+def test_a_retreat_page_ending_before_it_starts_says_so_and_creates_nothing(cal, web_as):
+    html = (
+        web_as(cal.people.admin)
+        .post(
+            "/retreats/new/",
+            {
+                "name": "Backwards",
+                "starts_on": "2027-09-03",
+                "ends_on": "2027-09-01",
+                "capacity": 6,
+                "price": "3000.00",
+                "staff": [cal.people.therapist.pk],
+                "rooms": [cal.circle.pk],
+            },
+        )
+        .content.decode()
+    )
+    assert "The retreat ends before it starts." in html
+    assert not Retreat.objects.exists()

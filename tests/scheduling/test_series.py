@@ -12,6 +12,7 @@ from scheduling.services.booking import session_book
 from scheduling.services.series import (
     SeriesConflicts,
     series_book,
+    series_book_check,
     series_cancel_from,
     series_change_from,
 )
@@ -132,3 +133,54 @@ def test_free_slots_skip_bookings_and_follow_the_grid(cal):
     ]
     # Dosing A is free again at 9:00, so the first dosing room is offered.
     assert [s.room.name for s in slots] == ["Dosing A"] * 3
+
+
+def series_kwargs(cal, **changes):
+    return {
+        "patient": cal.people.patient,
+        "clinician": cal.people.therapist,
+        "kind": "integration",
+        "first_starts_at": local(2027, 2, 3, 10),
+        "duration_minutes": 60,
+        "interval_days": 7,
+        "occurrences": 4,
+        "room": cal.circle,
+        **changes,
+    }
+
+
+def test_checking_a_series_that_fits_books_nothing_and_says_every_occurrence_would_book(cal):
+    before = (Session.objects.count(), SessionSeries.objects.count())
+    check = series_book_check(**series_kwargs(cal, skip=frozenset({2})))
+    assert (Session.objects.count(), SessionSeries.objects.count()) == before
+    assert check.ok and check.refusal == ""
+    assert [(o["index"], o["outcome"]) for o in check.occurrences] == [
+        (0, "booked"),
+        (1, "booked"),
+        (2, "skipped"),
+        (3, "booked"),
+    ]
+    # The real booking then does exactly what the check said.
+    series = series_book(**series_kwargs(cal, skip=frozenset({2})))
+    assert sorted(series.bookings.values_list("series_index", flat=True)) == [0, 1, 3]
+
+
+def test_checking_a_conflicting_series_gives_the_real_bookings_answer_and_books_nothing(cal):
+    session_book(
+        patient=cal.people.other_patient,
+        clinician=cal.people.therapist,
+        kind="integration",
+        starts_at=local(2027, 2, 17, 10, 30),
+        ends_at=local(2027, 2, 17, 11, 30),
+        room=cal.dosing_a,
+    )
+    before = Session.objects.count()
+    check = series_book_check(**series_kwargs(cal))
+    assert Session.objects.count() == before
+    assert not SessionSeries.objects.exists()
+    with pytest.raises(SeriesConflicts) as refused:
+        series_book(**series_kwargs(cal))
+    assert check.refusal == refused.value.message
+    assert check.refused == refused.value.extra["occurrences"]
+    assert [(o["index"], o["outcome"]) for o in check.occurrences] == [(2, "refused")]
+    assert Session.objects.count() == before

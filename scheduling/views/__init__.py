@@ -1,0 +1,28 @@
+"""Scheduling pages, by area: calendar and free slots, booking and session actions,
+retreats, calendar feeds and reminder links. Thin: they read through selectors and the
+calendar module, and write through one service call each (`ServiceFormView` or
+`run_service`)."""
+
+from scheduling.views.booking import BookingView, SessionManageView
+from scheduling.views.calendar import CalendarView, FreeSlotView
+from scheduling.views.feeds import FeedIssueView, feed_ics, session_response
+from scheduling.views.retreats import (
+    RetreatCreateView,
+    RetreatDetailView,
+    RetreatListView,
+    RetreatRosterPdfView,
+)
+
+__all__ = [
+    "BookingView",
+    "CalendarView",
+    "FeedIssueView",
+    "FreeSlotView",
+    "RetreatCreateView",
+    "RetreatDetailView",
+    "RetreatListView",
+    "RetreatRosterPdfView",
+    "SessionManageView",
+    "feed_ics",
+    "session_response",
+]

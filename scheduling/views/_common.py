@@ -1,0 +1,16 @@
+"""What the scheduling pages share."""
+
+from django.urls import reverse
+
+from backend.roles import ADMIN
+from practice.models import Clinic
+
+ADMIN_ONLY = frozenset({ADMIN})
+
+
+def clinic_of(actor) -> Clinic:
+    return Clinic.objects.get(pk=actor.clinic_id)
+
+
+def calendar_url(when, zone, by="room") -> str:
+    return f"{reverse('scheduling:calendar')}?date={when.astimezone(zone).date()}&by={by}"

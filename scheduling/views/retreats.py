@@ -1,0 +1,193 @@
+"""Retreats: the list, a retreat's roster and timetable with the admin's actions, the
+printed roster, and a new retreat."""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from backend.pdf import render_pdf
+from backend.roles import ADMIN, STAFF_ROLES
+from backend.views import RoleRequiredMixin, ServiceFormView, run_service
+from scheduling import selectors
+from scheduling.choices import EnrollmentStatus
+from scheduling.forms import EnrollForm, RetreatForm
+from scheduling.models import Enrollment, RetreatSession
+from scheduling.services import retreats
+from scheduling.services.availability import wall_clock
+from scheduling.views._common import ADMIN_ONLY, clinic_of
+
+
+class RetreatListView(RoleRequiredMixin, TemplateView):
+    allowed_roles = STAFF_ROLES
+    template_name = "scheduling/retreat_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["retreats"] = selectors.retreat_list(user=self.request.user)
+        return context
+
+
+def _timetable(retreat, zone):
+    """Day → item → groups of attendees, for the retreat page and the printed roster."""
+    entries = (
+        RetreatSession.objects.filter(enrollment__retreat=retreat)
+        .exclude(session__status="cancelled")
+        .select_related("session__room", "session__clinician__user", "enrollment__patient", "item")
+        .order_by("item__day", "item__start_time", "session__room__name")
+    )
+    days = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    items = {}
+    for entry in entries:
+        s = entry.session
+        items[entry.item_id] = entry.item
+        days[entry.item.day][entry.item_id][(s.room, s.clinician)].append(entry.enrollment.patient)
+    result = []
+    for day in sorted(days):
+        date = retreat.starts_on + dt.timedelta(days=day - 1)
+        rows = []
+        for item_id, groups in sorted(days[day].items(), key=lambda kv: items[kv[0]].start_time):
+            item = items[item_id]
+            rows.append(
+                {
+                    "item": item,
+                    "groups": [
+                        {"room": room, "clinician": clinician, "patients": patients}
+                        for (room, clinician), patients in groups.items()
+                    ],
+                }
+            )
+        result.append({"day": day, "date": date, "rows": rows})
+    return result
+
+
+class RetreatDetailView(RoleRequiredMixin, TemplateView):
+    """Roster, waitlist, template and timetable of a retreat, with the admin's actions."""
+
+    allowed_roles = STAFF_ROLES
+    template_name = "scheduling/retreat_detail.html"
+
+    def get_retreat(self):
+        try:
+            return selectors.retreat_get(user=self.request.user, pk=self.kwargs["pk"])
+        except Exception as exc:  # DoesNotExist: another clinic's retreat is simply not there
+            raise Http404 from exc
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        retreat = self.get_retreat()
+        zone = clinic_of(self.actor).zone
+        rows = list(selectors.enrollment_list(user=self.request.user, retreat=retreat))
+        context.update(
+            {
+                "retreat": retreat,
+                "enrolled": [e for e in rows if e.status == EnrollmentStatus.ENROLLED],
+                "waitlisted": [e for e in rows if e.status == EnrollmentStatus.WAITLISTED],
+                "cancelled": [e for e in rows if e.status == EnrollmentStatus.CANCELLED],
+                "timetable": _timetable(retreat, zone),
+                "enroll_form": kwargs.get("enroll_form") or EnrollForm(user=self.request.user),
+                "is_admin": self.actor.role == ADMIN,
+            }
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if self.actor.role != ADMIN:
+            raise Http404
+        retreat = self.get_retreat()
+        staff = request.user.staff_member
+        action = request.POST.get("action")
+        if action == "enroll":
+            form = EnrollForm(request.POST, user=request.user)
+            if form.is_valid():
+                enrollment, _ = run_service(
+                    request,
+                    retreats.enrollment_create,
+                    retreat=retreat,
+                    patient=form.cleaned_data["patient"],
+                )
+                if enrollment:
+                    messages.success(
+                        request,
+                        f"{enrollment.patient.full_name} is "
+                        + (
+                            "enrolled."
+                            if enrollment.status == EnrollmentStatus.ENROLLED
+                            else f"waitlisted (position {enrollment.position})."
+                        ),
+                    )
+        elif action == "cancel":
+            enrollment = get_object_or_404(
+                Enrollment.objects.visible_to(request.user),
+                pk=request.POST.get("enrollment"),
+                retreat=retreat,
+            )
+            promoted, error = run_service(
+                request, retreats.enrollment_cancel, enrollment=enrollment, by=staff
+            )
+            if not error:
+                messages.success(
+                    request,
+                    f"{enrollment.patient.full_name}'s place is cancelled."
+                    + (
+                        f" {promoted.patient.full_name} moves up from the waitlist and has been"
+                        " notified."
+                        if promoted
+                        else ""
+                    ),
+                )
+        elif action == "generate":
+            result, _ = run_service(request, retreats.timetable_generate, retreat=retreat, by=staff)
+            if result:
+                messages.success(
+                    request,
+                    f"Timetable up to date: {result.created} sessions booked, {result.kept} "
+                    f"kept, {result.cancelled} cancelled.",
+                )
+        elif action == "default_template":
+            run_service(
+                request,
+                retreats.retreat_template_default,
+                retreat=retreat,
+                success="The standard daily template is set.",
+            )
+        return redirect("scheduling:retreat-detail", pk=retreat.pk)
+
+
+class RetreatRosterPdfView(RetreatDetailView):
+    """The printable roster: who is coming, the waitlist and the timetable."""
+
+    allowed_roles = ADMIN_ONLY
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        context["printed_at"] = wall_clock(timezone.now(), clinic_of(self.actor).zone)
+        pdf = render_pdf("scheduling/retreat_roster_pdf.html", context)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="retreat-{context["retreat"].pk}-roster.pdf"'
+        )
+        return response
+
+
+class RetreatCreateView(ServiceFormView):
+    """A new retreat (with the standard daily template if asked), in one service call."""
+
+    allowed_roles = ADMIN_ONLY
+    template_name = "scheduling/retreat_form.html"
+    form_class = RetreatForm
+    success_message = "Retreat created."
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "clinic_id": self.actor.clinic_id}
+
+    def call(self, form):
+        return retreats.retreat_create(clinic=clinic_of(self.actor), **form.cleaned_data)
+
+    def redirect_to(self, result):
+        return reverse("scheduling:retreat-detail", kwargs={"pk": result.pk})
