@@ -12,7 +12,8 @@ from django.views.generic import TemplateView
 
 from backend.audit import audit_access
 from backend.errors import DomainError
-from backend.roles import ADMIN, PATIENT
+from backend.roles import ADMIN, PATIENT, staff_for
+from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, run_service
 from billing import forms, selectors
 from billing.choices import BulkItemOutcome
@@ -58,23 +59,21 @@ class BillingHomeView(RoleRequiredMixin, TemplateView):
                 run_service(
                     request,
                     superbill_services.bulk_issue_start,
-                    clinic=request.user.staff_member.clinic,
+                    clinic=staff_for(request.user).clinic,
                     month=form.cleaned_data["month"],
-                    started_by=request.user.staff_member,
+                    started_by=staff_for(request.user),
                     success="Month-end superbills are being issued; refresh to see progress.",
                 )
             else:
                 messages.error(request, "Choose a month.")
         elif action in ("approve", "void"):
-            charge = get_object_or_404(
-                Charge.objects.visible_to(request.user), pk=request.POST["charge"]
-            )
+            charge = get_visible_or_404(Charge, user=request.user, pk=request.POST["charge"])
             if action == "approve":
                 run_service(
                     request,
                     charge_services.charge_approve,
                     charge=charge,
-                    approved_by=request.user.staff_member,
+                    approved_by=staff_for(request.user),
                     success=f"{charge.code} for {charge.patient} approved.",
                 )
             else:
@@ -96,9 +95,7 @@ class LedgerView(RoleRequiredMixin, TemplateView):
     template_name = "billing/ledger.html"
 
     def get_patient(self) -> Patient:
-        patient = get_object_or_404(
-            Patient.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
-        )
+        patient = get_visible_or_404(Patient, user=self.request.user, pk=self.kwargs["pk"])
         return patient
 
     def providers(self):
@@ -177,7 +174,7 @@ class LedgerView(RoleRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         patient = self.get_patient()
-        staff = request.user.staff_member
+        staff = staff_for(request.user)
         action = request.POST.get("action")
         extra = {}
         form_actions = self.form_actions(patient, staff)

@@ -8,9 +8,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
-from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES
+from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
 from practice import services
-from practice.api.common import VisiblePatientField, staff_of
+from practice.api.common import VisiblePatientField
 from practice.choices import Instrument
 from practice.models import MeasureResponse, Patient, SafetyAlert
 from practice.selectors import alert_list, measure_list, measure_summaries, measures_due
@@ -191,6 +191,6 @@ class SafetyAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         payload = AcknowledgeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         alert = services.safety_alert_acknowledge(
-            alert=self.get_object(), by=staff_of(request), note=payload.validated_data["note"]
+            alert=self.get_object(), by=staff_for(request.user), note=payload.validated_data["note"]
         )
         return Response(SafetyAlertSerializer(alert).data)

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.views.generic import FormView
 
-from backend.roles import ADMIN
+from backend.roles import ADMIN, staff_for
 from backend.views import RoleRequiredMixin, run_service
 from practice import services
 from practice.forms import ClinicalSettingsForm
@@ -36,12 +36,12 @@ class ClinicalSettingsView(RoleRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["settings"] = self.settings
-        context["clinic"] = self.request.user.staff_member.clinic
+        context["clinic"] = staff_for(self.request.user).clinic
         context["checklist"] = contraindication_list(clinic=self.actor.clinic_id)
         return context
 
     def form_valid(self, form):
-        staff = self.request.user.staff_member
+        staff = staff_for(self.request.user)
         try:
             _, error = run_service(
                 self.request,

@@ -7,7 +7,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import DetailView, FormView, TemplateView
 
 from backend.audit import audit_access
-from backend.roles import CLINICIAN_ROLES, MEDICAL, STAFF_ROLES
+from backend.roles import CLINICIAN_ROLES, MEDICAL, STAFF_ROLES, staff_for
+from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, run_service
 from practice import services
 from practice.choices import PlanStatus
@@ -66,7 +67,7 @@ class ScreeningCreateView(PatientScopedFormView):
             self.request,
             services.screening_record,
             patient=self.patient,
-            by=self.request.user.staff_member,
+            by=staff_for(self.request.user),
             findings=form.findings(),
             success="Screening recorded.",
             **data,
@@ -120,7 +121,7 @@ class ScreeningDetailView(RoleRequiredMixin, DetailView):
                 request,
                 services.screening_sign_off,
                 screening=self.object,
-                by=request.user.staff_member,
+                by=staff_for(request.user),
                 reason=form.cleaned_data["reason"],
                 success="Signed off: the patient is cleared.",
             )
@@ -152,7 +153,7 @@ class PlanCreateView(PatientScopedFormView):
             self.request,
             services.plan_create,
             patient=self.patient,
-            by=self.request.user.staff_member,
+            by=staff_for(self.request.user),
             success="Plan drafted. Medical staff activate it once the screening is cleared.",
             **form.cleaned_data,
         )
@@ -221,7 +222,7 @@ class PlanDetailView(RoleRequiredMixin, DetailView):
             form.is_valid()
             extra["reason"] = form.cleaned_data.get("reason", "")
         run_service(
-            request, service, plan=plan, by=request.user.staff_member, success=success, **extra
+            request, service, plan=plan, by=staff_for(request.user), success=success, **extra
         )
         return redirect("practice:plan-detail", plan.pk)
 
@@ -234,7 +235,7 @@ class PlanDetailView(RoleRequiredMixin, DetailView):
                 request,
                 services.plan_target_change,
                 plan=plan,
-                by=request.user.staff_member,
+                by=staff_for(request.user),
                 success="Induction target changed.",
                 **form.cleaned_data,
             )
@@ -261,9 +262,7 @@ class AlertListView(RoleRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if self.actor.role not in CLINICIAN_ROLES:
             raise PermissionDenied("Only a clinician acknowledges a safety alert.")
-        alert = get_object_or_404(
-            SafetyAlert.objects.visible_to(request.user), pk=request.POST.get("alert")
-        )
+        alert = get_visible_or_404(SafetyAlert, user=request.user, pk=request.POST.get("alert"))
         form = AcknowledgeForm(request.POST)
         if not form.is_valid():
             from django.contrib import messages
@@ -274,7 +273,7 @@ class AlertListView(RoleRequiredMixin, TemplateView):
                 request,
                 services.safety_alert_acknowledge,
                 alert=alert,
-                by=request.user.staff_member,
+                by=staff_for(request.user),
                 note=form.cleaned_data["note"],
                 success="Alert acknowledged.",
             )

@@ -14,7 +14,8 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from backend.audit import audit_access
-from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES
+from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
+from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, run_service
 from practice import services
 from practice.choices import SessionStatus
@@ -135,9 +136,7 @@ class PatientFormView(RoleRequiredMixin, FormView):
     def get_patient(self):
         if "pk" not in self.kwargs:
             return None
-        return get_object_or_404(
-            Patient.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
-        )
+        return get_visible_or_404(Patient, user=self.request.user, pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -160,7 +159,7 @@ class PatientFormView(RoleRequiredMixin, FormView):
                 patient, error = run_service(
                     self.request,
                     services.patient_create,
-                    clinic=self.request.user.staff_member.clinic,
+                    clinic=staff_for(self.request.user).clinic,
                     success="Patient registered.",
                     **data,
                 )
@@ -214,8 +213,8 @@ class DiagnosisRemoveView(PatientActionView):
     allowed_roles = STAFF_ROLES
 
     def act(self, request, diagnosis_pk):
-        diagnosis = get_object_or_404(
-            Diagnosis.objects.visible_to(request.user), pk=diagnosis_pk, patient=self.patient
+        diagnosis = get_visible_or_404(
+            Diagnosis, user=request.user, pk=diagnosis_pk, patient=self.patient
         )
         run_service(
             request,
@@ -288,7 +287,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         context["patients"] = patient_list(user=user)[:50]
         context["alerts"] = list(alert_list(user=user))
         context["can_acknowledge"] = self.actor.role in CLINICIAN_ROLES
-        zone = self.request.user.staff_member.clinic.zone
+        zone = staff_for(self.request.user).clinic.zone
         start = timezone.localtime(timezone.now(), zone).replace(
             hour=0, minute=0, second=0, microsecond=0
         )

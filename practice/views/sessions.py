@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.generic import DetailView, FormView
 
 from backend.audit import audit_access
-from backend.roles import CLINICIAN_ROLES, MEDICAL, STAFF_ROLES
+from backend.roles import CLINICIAN_ROLES, MEDICAL, STAFF_ROLES, staff_for
 from backend.views import RoleRequiredMixin, run_service
 from practice import services
 from practice.choices import SessionKind, SessionStatus
@@ -90,10 +90,6 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
         anchor = "#dosing" if self.object.kind == SessionKind.DOSING else ""
         return redirect(reverse("practice:session-detail", args=[self.object.pk]) + anchor)
 
-    @property
-    def staff(self):
-        return self.request.user.staff_member
-
     # Lifecycle ---------------------------------------------------------------------------
 
     def do_check_in(self, session, data):
@@ -121,7 +117,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             self.request,
             services.dosing_record_create,
             session=session,
-            by=self.staff,
+            by=staff_for(self.request.user),
             success="Dose recorded. Record vital signs every 10–15 minutes.",
             **data,
         )
@@ -148,7 +144,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             self.request,
             services.vitals_record,
             record=session.dosing,
-            by=self.staff,
+            by=staff_for(self.request.user),
             taken_at=self._local_time(session, data.pop("taken_at")),
             **data,
         )
@@ -163,7 +159,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             self.request,
             services.adverse_event_record,
             record=session.dosing,
-            by=self.staff,
+            by=staff_for(self.request.user),
             success="Adverse event recorded.",
             **data,
         )
@@ -173,7 +169,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             self.request,
             services.dosing_observations_update,
             record=session.dosing,
-            by=self.staff,
+            by=staff_for(self.request.user),
             success="Saved.",
             **data,
         )
@@ -183,7 +179,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             self.request,
             services.dosing_discharge,
             record=session.dosing,
-            by=self.staff,
+            by=staff_for(self.request.user),
             success="Discharged. You can now complete the session.",
             **data,
         )
@@ -285,7 +281,7 @@ class SessionCreateView(RoleRequiredMixin, FormView):
     def get_initial(self):
         initial = {"kind": self.request.GET.get("kind", SessionKind.PREPARATION)}
         if self.actor.role in CLINICIAN_ROLES:
-            initial["clinician"] = self.request.user.staff_member.pk
+            initial["clinician"] = staff_for(self.request.user).pk
         plan = TreatmentPlan.objects.filter(
             patient=self.patient, status__in=["active", "maintenance", "draft"]
         ).first()
