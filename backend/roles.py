@@ -49,6 +49,7 @@ def actor_for(user) -> Actor | None:
     cached = getattr(user, "_kap_actor", False)
     if cached is not False:
         return cached
+    # Cycle: practice.models -> practice.querysets imports this module.
     from practice.models import Patient, StaffMember
 
     actor = None

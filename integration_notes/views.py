@@ -2,6 +2,7 @@
 the patient's summary, and a therapist's own psychotherapy notes. Thin: services decide."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,7 +11,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from backend.audit import audit_access
-from backend.errors import DomainError
+from backend.errors import DomainError, error_response
 from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, run_service
@@ -139,11 +140,8 @@ class NoteAutosaveView(NoteObjectMixin, View):
                 content=content_from_post(note.template, request.POST),
                 revision=_revision(request.POST),
             )
-        except DomainError as error:
-            return JsonResponse(
-                {"code": error.code, "detail": error.message, **error.extra},
-                status=error.status_code,
-            )
+        except (DomainError, ValidationError) as error:
+            return error_response(error)
         saved = _local(note, note.updated_at)
         return JsonResponse(
             {

@@ -1,6 +1,7 @@
 """Outcome measures and safety alerts API."""
 
 import django_filters
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -105,8 +106,6 @@ class MeasureViewSet(
         try:
             return visible.get(pk=patient_id)
         except (Patient.DoesNotExist, ValueError, TypeError) as exc:
-            from django.http import Http404
-
             raise Http404 from exc
 
     def create(self, request, *args, **kwargs):

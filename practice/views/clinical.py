@@ -1,5 +1,6 @@
 """Screening, treatment-plan, safety-alert and KAP-cycle pages."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -265,8 +266,6 @@ class AlertListView(RoleRequiredMixin, TemplateView):
         alert = get_visible_or_404(SafetyAlert, user=request.user, pk=request.POST.get("alert"))
         form = AcknowledgeForm(request.POST)
         if not form.is_valid():
-            from django.contrib import messages
-
             messages.error(request, "Write what you did (or will do) about it.")
         else:
             run_service(

@@ -3,6 +3,7 @@ fill during the session, adverse events, dissociation, discharge. Other apps add
 
 import datetime
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -149,8 +150,6 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             **data,
         )
         if result[0] is not None and result[0].out_of_range:
-            from django.contrib import messages
-
             messages.warning(self.request, "Out of range: a safety alert was raised.")
         return result
 
