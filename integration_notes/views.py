@@ -238,7 +238,7 @@ class SessionNoteView(SessionObjectMixin, View):
         audit_access(session)
         is_clinician = session.clinician_id == self.actor.staff_id
         if is_clinician:
-            services.note_templates_install(clinic=session.clinic)
+            run_service(request, services.note_templates_install, clinic=session.clinic)
         templates = selectors.template_choices(
             clinic_id=session.clinic_id, session_kind=session.kind
         )

@@ -55,7 +55,7 @@ class ScreeningCreateView(PatientScopedFormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if not Contraindication.objects.filter(clinic=self.patient.clinic_id).exists():
-            services.clinic_clinical_setup(clinic=self.patient.clinic)
+            run_service(self.request, services.clinic_clinical_setup, clinic=self.patient.clinic)
         kwargs["checklist"] = contraindication_list(clinic=self.patient.clinic_id)
         return kwargs
 
@@ -67,6 +67,7 @@ class ScreeningCreateView(PatientScopedFormView):
         screening, error = run_service(
             self.request,
             services.screening_record,
+            form=form,
             patient=self.patient,
             by=staff_for(self.request.user),
             findings=form.findings(),
@@ -153,6 +154,7 @@ class PlanCreateView(PatientScopedFormView):
         plan, error = run_service(
             self.request,
             services.plan_create,
+            form=form,
             patient=self.patient,
             by=staff_for(self.request.user),
             success="Plan drafted. Medical staff activate it once the screening is cleared.",

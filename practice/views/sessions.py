@@ -302,6 +302,7 @@ class SessionCreateView(RoleRequiredMixin, FormView):
         session, error = run_service(
             self.request,
             services.session_create,
+            form=form,
             patient=self.patient,
             success="Session created.",
             **data,
