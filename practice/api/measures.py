@@ -1,7 +1,6 @@
 """Outcome measures and safety alerts API."""
 
 import django_filters
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -10,6 +9,7 @@ from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
 from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
+from backend.scoping import get_visible_or_404
 from practice import services
 from practice.api.common import VisiblePatientField
 from practice.choices import Instrument
@@ -103,10 +103,7 @@ class MeasureViewSet(
             return visible.get()
         if not patient_id:
             raise ValidationError({"patient": "Which patient?"})
-        try:
-            return visible.get(pk=patient_id)
-        except (Patient.DoesNotExist, ValueError, TypeError) as exc:
-            raise Http404 from exc
+        return get_visible_or_404(Patient, user=self.request.user, pk=patient_id)
 
     def create(self, request, *args, **kwargs):
         payload = self.get_serializer(data=request.data)
