@@ -71,8 +71,8 @@ class ServiceFormView(RoleRequiredMixin, FormView):
                     form.add_error(name if name in form.fields else None, message)
             return self.form_invalid(form)
         except DomainError as exc:
-            if not refusal_on_form(form, exc):
-                form.add_error(None, exc.message)
+            # A rule's refusal reads as one sentence above the form (the page's alert).
+            form.add_error(None, exc.message)
             return self.form_invalid(form)
         messages.success(self.request, self.get_success_message(result))
         return redirect(self.redirect_to(result))
