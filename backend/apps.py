@@ -6,4 +6,5 @@ class BackendConfig(AppConfig):
     verbose_name = "KAP Practice"
 
     def ready(self):
-        from backend import checks  # noqa: F401  (registers the system checks)
+        # Not a cycle: Django's place to register system checks is ready().
+        from backend import checks  # noqa: F401

@@ -1,12 +1,12 @@
 """System checks for what the machine provides (run by `manage.py check` and every command)."""
 
 from django.core.checks import Warning, register
+from weasyprint.text import ffi
 
 
 @register()
 def pdf_font_subsetting(app_configs, **kwargs):
     """PDFs render without HarfBuzz's subsetting library, but about 7x more slowly."""
-    from weasyprint.text import ffi
 
     if ffi.harfbuzz_subset is not None:
         return []

@@ -6,12 +6,13 @@ and a message a person can act on. `api_exception_handler` turns them, Django's
 
     {"code": "slot_taken", "detail": "Room 2 is booked 10:00–11:00.", "fields": {...}}
 
-Web views catch `DomainError` and show the same message.
+Web views catch `DomainError` and show the same message; a page that answers JSON
+uses `error_response`, built on the same `refusal_body`.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -79,14 +80,28 @@ def _first_message(fields: dict) -> str:
     return "The request is not valid."
 
 
-def api_exception_handler(exc, context):
+def refusal_body(exc: DomainError | DjangoValidationError) -> tuple[dict, int]:
+    """The one error shape, and its status, for a refusal: a DomainError or a model's
+    validation. The API's handler and the pages that answer JSON both build it here."""
     if isinstance(exc, DomainError):
-        body = {"code": exc.code, "detail": exc.message, "fields": {}, **exc.extra}
-        return Response(body, status=exc.status_code)
-    if isinstance(exc, DjangoValidationError):
-        fields = validation_error_fields(exc)
-        body = {"code": "invalid", "detail": _first_message(fields), "fields": fields}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return {"code": exc.code, "detail": exc.message, "fields": {}, **exc.extra}, (
+            exc.status_code
+        )
+    fields = validation_error_fields(exc)
+    body = {"code": "invalid", "detail": _first_message(fields), "fields": fields}
+    return body, status.HTTP_400_BAD_REQUEST
+
+
+def error_response(exc: DomainError | DjangoValidationError) -> JsonResponse:
+    """A refusal as JSON for a page's script (outside DRF), in the API's shape."""
+    body, code = refusal_body(exc)
+    return JsonResponse(body, status=code)
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DomainError | DjangoValidationError):
+        body, code = refusal_body(exc)
+        return Response(body, status=code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -49,6 +49,7 @@ def actor_for(user) -> Actor | None:
     cached = getattr(user, "_kap_actor", False)
     if cached is not False:
         return cached
+    # Cycle: practice.models -> practice.querysets imports this module.
     from practice.models import Patient, StaffMember
 
     actor = None
@@ -78,3 +79,12 @@ def actor_for(user) -> Actor | None:
             )
     user._kap_actor = actor
     return actor
+
+
+def staff_for(user):
+    """The active StaffMember behind `user` (clinic joined, cached by `actor_for`), or None
+    for a patient, an anonymous or unlinked user, or a deactivated staff member."""
+    actor = actor_for(user)
+    if actor is None or not actor.is_staff_member:
+        return None
+    return user.staff_member

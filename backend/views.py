@@ -71,6 +71,7 @@ class ServiceFormView(RoleRequiredMixin, FormView):
                     form.add_error(name if name in form.fields else None, message)
             return self.form_invalid(form)
         except DomainError as exc:
+            # A rule's refusal reads as one sentence above the form (the page's alert).
             form.add_error(None, exc.message)
             return self.form_invalid(form)
         messages.success(self.request, self.get_success_message(result))
@@ -82,25 +83,40 @@ class ServiceFormView(RoleRequiredMixin, FormView):
         return context
 
 
-def run_service(request, fn, *, success: str | None = None, **kwargs):
+def refusal_on_form(form, error: DomainError) -> bool:
+    """Put a refusal under the form's fields it names (`extra["fields"]`, as `refusal_from`
+    and field-naming DomainErrors give); False if it names none of them."""
+    named = {
+        name: problems
+        for name, problems in error.extra.get("fields", {}).items()
+        if name in form.fields
+    }
+    for name, problems in named.items():
+        form.add_error(name, problems)
+    return bool(named)
+
+
+def run_service(request, fn, *, success: str | None = None, form=None, **kwargs):
     """Call a service from a view; any refusal (a DomainError, or a model's validation)
     becomes a message on the page, never a server error.
 
-    Returns (result, None) on success or (None, error) when the rule refused; the error is
-    always a DomainError.
+    With `form`, a refusal naming the form's fields goes under those fields instead of into
+    a message (re-render the form when `form.errors`). Returns (result, None) on success or
+    (None, error) when the rule refused; the error is always a DomainError.
     """
     try:
         result = fn(**kwargs)
     except ValidationError as exc:
         error = refusal_from(exc)
+    except DomainError as exc:
+        error = exc
+    else:
+        if success:
+            messages.success(request, success)
+        return result, None
+    if form is None or not refusal_on_form(form, error):
         messages.error(request, error.message)
-        return None, error
-    except DomainError as error:
-        messages.error(request, error.message)
-        return None, error
-    if success:
-        messages.success(request, success)
-    return result, None
+    return None, error
 
 
 def home(request):

@@ -16,7 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
-from backend.roles import ADMIN, PATIENT
+from backend.roles import ADMIN, PATIENT, staff_for
+from backend.scoping import get_visible_or_404
 from billing import selectors
 from billing.choices import PaymentMethod
 from billing.models import Charge, Package, Payment, PaymentAllocation, Superbill
@@ -123,17 +124,13 @@ class ChargeViewSet(
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         clinic_id = self.actor.clinic_id
-        data["patient"] = get_object_or_404(
-            Patient.objects.visible_to(request.user), pk=data["patient"]
-        )
+        data["patient"] = get_visible_or_404(Patient, user=request.user, pk=data["patient"])
         data["rendering_provider"] = get_object_or_404(
             StaffMember.objects.for_clinic(clinic_id), pk=data["rendering_provider"]
         )
         if "session" in data:
-            data["session"] = get_object_or_404(
-                Session.objects.visible_to(request.user), pk=data["session"]
-            )
-        charge = charge_services.charge_create(approved_by=request.user.staff_member, **data)
+            data["session"] = get_visible_or_404(Session, user=request.user, pk=data["session"])
+        charge = charge_services.charge_create(approved_by=staff_for(request.user), **data)
         return Response(ChargeSerializer(charge).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ChargeUpdateSerializer, responses=ChargeSerializer)
@@ -152,7 +149,7 @@ class ChargeViewSet(
     def approve(self, request, pk=None):
         """Approve a suggested charge for billing."""
         charge = charge_services.charge_approve(
-            charge=self.get_object(), approved_by=request.user.staff_member
+            charge=self.get_object(), approved_by=staff_for(request.user)
         )
         return Response(ChargeSerializer(charge).data)
 
@@ -246,19 +243,15 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         payload = PackageCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        staff = request.user.staff_member
+        staff = staff_for(request.user)
         if "enrollment" in data:
-            enrollment = get_object_or_404(
-                Enrollment.objects.visible_to(request.user), pk=data["enrollment"]
-            )
+            enrollment = get_visible_or_404(Enrollment, user=request.user, pk=data["enrollment"])
             package = catalogue_services.retreat_package_create(
                 enrollment=enrollment, price=data.get("price"), created_by=staff
             )
         else:
             data.pop("enrollment", None)
-            data["patient"] = get_object_or_404(
-                Patient.objects.visible_to(request.user), pk=data["patient"]
-            )
+            data["patient"] = get_visible_or_404(Patient, user=request.user, pk=data["patient"])
             package = catalogue_services.package_create(created_by=staff, **data)
         package = self.get_queryset().get(pk=package.pk)
         return Response(PackageSerializer(package).data, status=status.HTTP_201_CREATED)
@@ -321,10 +314,8 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         payload = PaymentCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        data["patient"] = get_object_or_404(
-            Patient.objects.visible_to(request.user), pk=data["patient"]
-        )
-        payment = payment_services.payment_record(recorded_by=request.user.staff_member, **data)
+        data["patient"] = get_visible_or_404(Patient, user=request.user, pk=data["patient"])
+        payment = payment_services.payment_record(recorded_by=staff_for(request.user), **data)
         payment = self.get_queryset().get(pk=payment.pk)
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
@@ -335,9 +326,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         payment = self.get_object()
         payload = AllocateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        charge = get_object_or_404(
-            Charge.objects.visible_to(request.user), pk=payload.validated_data["charge"]
-        )
+        charge = get_visible_or_404(Charge, user=request.user, pk=payload.validated_data["charge"])
         payment_services.payment_allocate(
             payment=payment, charge=charge, amount=payload.validated_data["amount"]
         )
@@ -403,10 +392,8 @@ class SuperbillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         payload = SuperbillIssueSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        data["patient"] = get_object_or_404(
-            Patient.objects.visible_to(request.user), pk=data["patient"]
-        )
-        superbill = superbill_services.superbill_issue(issued_by=request.user.staff_member, **data)
+        data["patient"] = get_visible_or_404(Patient, user=request.user, pk=data["patient"])
+        superbill = superbill_services.superbill_issue(issued_by=staff_for(request.user), **data)
         superbill = self.get_queryset().get(pk=superbill.pk)
         return Response(SuperbillSerializer(superbill).data, status=status.HTTP_201_CREATED)
 
@@ -418,7 +405,7 @@ class SuperbillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         payload.is_valid(raise_exception=True)
         superbill = superbill_services.superbill_void(
             superbill=self.get_object(),
-            voided_by=request.user.staff_member,
+            voided_by=staff_for(request.user),
             **payload.validated_data,
         )
         return Response(SuperbillSerializer(self.get_queryset().get(pk=superbill.pk)).data)
@@ -431,7 +418,7 @@ class SuperbillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         payload.is_valid(raise_exception=True)
         superbill = superbill_services.superbill_correct(
             superbill=self.get_object(),
-            corrected_by=request.user.staff_member,
+            corrected_by=staff_for(request.user),
             **payload.validated_data,
         )
         return Response(

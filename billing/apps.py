@@ -6,6 +6,8 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self):
+        # Not a cycle: auditlog's registry and the models load only once the app registry
+        # is ready, so they are imported here rather than at the top.
         from auditlog.registry import auditlog
 
         from billing import models

@@ -24,6 +24,8 @@ from billing.services.payments import payment_plan_create, payment_record
 from billing.services.superbills import superbill_issue
 from practice.choices import SessionStatus
 from practice.models import Session
+from scheduling.choices import EnrollmentStatus
+from scheduling.models import Enrollment
 
 # patient key → sessions to create when the patient had none last month:
 # (day of month, kind, clinician key, minutes)
@@ -72,8 +74,6 @@ def _ensure_sessions(clinic, patient, staff, plan, first, last):
 
 
 def _retreat_places(clinic):
-    from scheduling.choices import EnrollmentStatus
-    from scheduling.models import Enrollment
 
     return list(
         Enrollment.objects.filter(

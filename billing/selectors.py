@@ -38,6 +38,7 @@ from billing.models import (
 from billing.money import ZERO, money
 from practice.choices import SessionStatus
 from practice.models import Patient, Session
+from scheduling.choices import EnrollmentStatus
 from scheduling.models import Enrollment, RetreatSession
 
 
@@ -106,7 +107,6 @@ def retreat_sessions_of(enrollment: Enrollment) -> QuerySet[RetreatSession]:
 
 def retreat_enrollments_to_price(*, patient):
     """The patient's retreat places with no package yet (what the ledger offers to price)."""
-    from scheduling.choices import EnrollmentStatus
 
     priced = Package.objects.filter(
         patient_id=OuterRef("patient_id"), retreat_id=OuterRef("retreat_id")

@@ -11,8 +11,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from backend.audit import audit_access
-from backend.errors import DomainError
-from backend.roles import ADMIN, PATIENT
+from backend.roles import ADMIN, PATIENT, staff_for
+from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, run_service
 from billing import forms, selectors
 from billing.choices import BulkItemOutcome
@@ -50,31 +50,32 @@ class BillingHomeView(RoleRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action")
         if action == "suggest":
-            count = charge_services.charges_suggest_pending(clinic_id=self.actor.clinic_id)
-            messages.success(request, f"{count} charge(s) suggested from completed sessions.")
+            count, _ = run_service(
+                request, charge_services.charges_suggest_pending, clinic_id=self.actor.clinic_id
+            )
+            if count is not None:
+                messages.success(request, f"{count} charge(s) suggested from completed sessions.")
         elif action == "month":
             form = forms.MonthForm(request.POST)
             if form.is_valid():
                 run_service(
                     request,
                     superbill_services.bulk_issue_start,
-                    clinic=request.user.staff_member.clinic,
+                    clinic=staff_for(request.user).clinic,
                     month=form.cleaned_data["month"],
-                    started_by=request.user.staff_member,
+                    started_by=staff_for(request.user),
                     success="Month-end superbills are being issued; refresh to see progress.",
                 )
             else:
                 messages.error(request, "Choose a month.")
         elif action in ("approve", "void"):
-            charge = get_object_or_404(
-                Charge.objects.visible_to(request.user), pk=request.POST["charge"]
-            )
+            charge = get_visible_or_404(Charge, user=request.user, pk=request.POST.get("charge"))
             if action == "approve":
                 run_service(
                     request,
                     charge_services.charge_approve,
                     charge=charge,
-                    approved_by=request.user.staff_member,
+                    approved_by=staff_for(request.user),
                     success=f"{charge.code} for {charge.patient} approved.",
                 )
             else:
@@ -96,9 +97,7 @@ class LedgerView(RoleRequiredMixin, TemplateView):
     template_name = "billing/ledger.html"
 
     def get_patient(self) -> Patient:
-        patient = get_object_or_404(
-            Patient.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
-        )
+        patient = get_visible_or_404(Patient, user=self.request.user, pk=self.kwargs["pk"])
         return patient
 
     def providers(self):
@@ -177,7 +176,7 @@ class LedgerView(RoleRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         patient = self.get_patient()
-        staff = request.user.staff_member
+        staff = staff_for(request.user)
         action = request.POST.get("action")
         extra = {}
         form_actions = self.form_actions(patient, staff)
@@ -185,17 +184,13 @@ class LedgerView(RoleRequiredMixin, TemplateView):
             name, make_form, service, fixed, success = form_actions[action]
             form = make_form(request.POST)
             if form.is_valid():
-                try:
-                    service(**fixed, **form.cleaned_data)
-                except DomainError as error:
-                    # A refusal naming the form's fields is shown under them, on the open
-                    # form with what was typed kept; any other, as a message above.
-                    if _refusal_on_form(form, error):
-                        extra[name] = form
-                    else:
-                        messages.error(request, error.message)
-                else:
-                    messages.success(request, success)
+                # A refusal naming the form's fields is shown under them, on the open form
+                # with what was typed kept; any other, as a message above.
+                _, error = run_service(
+                    request, service, form=form, success=success, **fixed, **form.cleaned_data
+                )
+                if error and form.errors:
+                    extra[name] = form
             else:
                 extra[name] = form
         elif action == "scale-remove":
@@ -223,7 +218,7 @@ class LedgerView(RoleRequiredMixin, TemplateView):
                 extra["period_form"] = form
         elif action in ("void", "correct"):
             superbill = get_object_or_404(
-                Superbill.objects.filter(patient=patient), pk=request.POST["superbill"]
+                Superbill.objects.filter(patient=patient), pk=request.POST.get("superbill")
             )
             reason = request.POST.get("reason", "")
             if action == "void":
@@ -250,18 +245,6 @@ class LedgerView(RoleRequiredMixin, TemplateView):
         if extra:
             return self.render_to_response(self.get_context_data(patient=patient, **extra))
         return redirect(reverse("billing:ledger", args=[patient.pk]))
-
-
-def _refusal_on_form(form, error: DomainError) -> bool:
-    """Put a service's refusal under the form's fields it names; False if it names none."""
-    named = {
-        name: problems
-        for name, problems in error.extra.get("fields", {}).items()
-        if name in form.fields
-    }
-    for name, problems in named.items():
-        form.add_error(name, problems)
-    return bool(named)
 
 
 class SuperbillPdfView(RoleRequiredMixin, View):

@@ -5,7 +5,6 @@ staff only; everything scoped to their clinic; thin: every write is a service ca
 import datetime
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
@@ -13,6 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
+from backend.roles import staff_for
+from backend.scoping import get_visible_or_404
 from controlled import reports, selectors, services
 from controlled.choices import MANUAL_KIND_CHOICES, InventoryKind, TimeOfDay
 from controlled.errors import InvalidInput
@@ -44,10 +45,6 @@ def _staff(actor, pk, *, field: str) -> StaffMember | None:
 class LedgerViewSet(ScopedViewSet):
     read_roles = LEDGER_ROLES
     write_roles = LEDGER_ROLES
-
-    @property
-    def me(self) -> StaffMember:
-        return self.request.user.staff_member
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -82,7 +79,7 @@ class ProductViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.product_create(
-            clinic=self.me.clinic, **serializer.validated_data
+            clinic=staff_for(self.request.user).clinic, **serializer.validated_data
         )
 
 
@@ -279,10 +276,10 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewSet
         payload = LotReceiveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        product = get_object_or_404(
-            Product.objects.visible_to(request.user), pk=data.pop("product_id")
+        product = get_visible_or_404(Product, user=request.user, pk=data.pop("product_id"))
+        lot = services.lot_receive(
+            product=product, received_by=staff_for(self.request.user), **data
         )
-        lot = services.lot_receive(product=product, received_by=self.me, **data)
         lot = selectors.lot_get(user=request.user, pk=lot.pk)
         return Response(LotSerializer(lot).data, status=status.HTTP_201_CREATED)
 
@@ -312,10 +309,10 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewSet
         )
         dosing_id = data.pop("dosing_record_id", None)
         if dosing_id is not None:
-            data["dosing_record"] = get_object_or_404(
-                DosingRecord.objects.visible_to(request.user), pk=dosing_id
+            data["dosing_record"] = get_visible_or_404(
+                DosingRecord, user=request.user, pk=dosing_id
             )
-        entry = services.entry_record(lot=lot, staff=self.me, **data)
+        entry = services.entry_record(lot=lot, staff=staff_for(self.request.user), **data)
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CountRecordSerializer, responses={201: CountSerializer})
@@ -327,7 +324,9 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewSet
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         second = _staff(self.actor, data.pop("second_counter_id"), field="second_counter_id")
-        count = services.count_record(lot=lot, counted_by=self.me, second_counter=second, **data)
+        count = services.count_record(
+            lot=lot, counted_by=staff_for(self.request.user), second_counter=second, **data
+        )
         return Response(CountSerializer(count).data, status=status.HTTP_201_CREATED)
 
 
@@ -367,7 +366,9 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewS
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         witness = _staff(self.actor, data.pop("witness_id"), field="witness_id")
-        reversal = services.entry_reverse(entry=entry, staff=self.me, witness=witness, **data)
+        reversal = services.entry_reverse(
+            entry=entry, staff=staff_for(self.request.user), witness=witness, **data
+        )
         return Response(EntrySerializer(reversal).data, status=status.HTTP_201_CREATED)
 
     def _log_range(self, request):
@@ -391,7 +392,9 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewS
     def log_pdf(self, request):
         """The dispensing/administration log (21 CFR 1304.22(c)) for a period, as PDF."""
         start, end = self._log_range(request)
-        pdf = reports.administration_log_pdf(clinic=self.me.clinic, start=start, end=end)
+        pdf = reports.administration_log_pdf(
+            clinic=staff_for(self.request.user).clinic, start=start, end=end
+        )
         return _download(pdf, "application/pdf", f"controlled-log-{start}-{end}.pdf")
 
     @extend_schema(
@@ -405,7 +408,9 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewS
     def log_csv(self, request):
         """The same log as CSV, one row per ledger entry."""
         start, end = self._log_range(request)
-        text = reports.administration_log_csv(clinic=self.me.clinic, start=start, end=end)
+        text = reports.administration_log_csv(
+            clinic=staff_for(self.request.user).clinic, start=start, end=end
+        )
         return _download(text, "text/csv; charset=utf-8", f"controlled-log-{start}-{end}.csv")
 
 
@@ -443,7 +448,9 @@ class CountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewS
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         data["witness"] = _staff(self.actor, data.pop("witness_id", None), field="witness_id")
-        count = services.count_resolve(count=count, resolved_by=self.me, **data)
+        count = services.count_resolve(
+            count=count, resolved_by=staff_for(self.request.user), **data
+        )
         return Response(CountSerializer(count).data)
 
 
@@ -507,11 +514,11 @@ class InventoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerV
         second = _staff(self.actor, data.pop("second_counter_id"), field="second_counter_id")
         counts = {line["lot_id"]: line["counted_units"] for line in data.pop("lines")}
         inventory = services.inventory_take(
-            clinic=self.me.clinic,
-            taken_by=self.me,
+            clinic=staff_for(self.request.user).clinic,
+            taken_by=staff_for(self.request.user),
             second_counter=second,
             counts=counts,
-            taken_on=data.pop("taken_on", None) or self.me.clinic.today(),
+            taken_on=data.pop("taken_on", None) or staff_for(self.request.user).clinic.today(),
             **data,
         )
         inventory = self.get_queryset().get(pk=inventory.pk)
@@ -604,7 +611,9 @@ class LossNoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ledger
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         """Say you have seen it; refused if already acknowledged."""
-        notice = services.loss_notice_acknowledge(notice=self.get_object(), by=self.me)
+        notice = services.loss_notice_acknowledge(
+            notice=self.get_object(), by=staff_for(self.request.user)
+        )
         notice = selectors.loss_notice_list(user=request.user).get(pk=notice.pk)
         return Response(LossNoticeSerializer(notice).data)
 

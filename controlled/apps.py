@@ -7,6 +7,8 @@ class ControlledConfig(AppConfig):
     verbose_name = "Controlled substances"
 
     def ready(self):
+        # Not a cycle: auditlog's registry and the models load only once the app registry
+        # is ready, so they are imported here rather than at the top.
         from auditlog.registry import auditlog
 
         from controlled import models

@@ -14,6 +14,7 @@ Both are idempotent: safe to run twice.
 import datetime
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from controlled import services
@@ -48,7 +49,6 @@ LOTS = [
 
 def _nurse(clinic, password) -> StaffMember:
     """A second medical staff member, so doses can be witnessed by a nurse."""
-    from django.contrib.auth import get_user_model
 
     user, created = get_user_model().objects.get_or_create(
         username="nurse",

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from controlled.choices import WITNESSES_NEEDED, EntryKind, InventoryKind, TimeOfDay
 from controlled.models import Product, Registration
+from controlled.selectors import lots_for_dosing
 from practice.models import StaffMember
 
 
@@ -271,7 +272,6 @@ class DosingLotField(forms.ModelChoiceField):
     """
 
     def __init__(self, *, clinic_id: int, **kwargs):
-        from controlled.selectors import lots_for_dosing
 
         kwargs.setdefault("label", "Lot drawn from")
         kwargs.setdefault("empty_label", "Choose a lot in stock")

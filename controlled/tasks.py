@@ -17,6 +17,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from controlled.choices import CountStatus
+from controlled.models import LossNotice, PhysicalCount
+from practice.models import StaffMember
+
 logger = logging.getLogger(__name__)
 
 
@@ -37,9 +41,6 @@ def enqueue_discrepancy_alert(count_id: int) -> None:
 def discrepancy_alert_send(count_id: int) -> bool:
     """Email the clinic's admins about one open discrepancy. Safe to run twice: the alert is
     claimed with a conditional UPDATE, and the claim is rolled back if sending fails."""
-    from controlled.choices import CountStatus
-    from controlled.models import PhysicalCount
-    from practice.models import StaffMember
 
     with transaction.atomic():
         claimed = PhysicalCount.objects.filter(
@@ -73,8 +74,6 @@ def discrepancy_alert_send(count_id: int) -> bool:
 @shared_task
 def discrepancy_alerts_sweep() -> int:
     """Send the alerts that were never enqueued (broker down at commit time)."""
-    from controlled.choices import CountStatus
-    from controlled.models import PhysicalCount
 
     pending = PhysicalCount.objects.filter(
         status=CountStatus.OPEN, alert_sent_at__isnull=True
@@ -105,7 +104,6 @@ def loss_notice_send(notice_id: int) -> bool:
     The email says what the ledger says of the loss (kind, quantity, product, lot, who
     recorded and witnessed it, when, in clinic time) and links to the lot; never a patient,
     nor the free-text circumstances, which stay in the ledger."""
-    from controlled.models import LossNotice
 
     with transaction.atomic():
         claimed = LossNotice.objects.filter(pk=notice_id, emailed_at__isnull=True).update(
@@ -148,7 +146,6 @@ def loss_notice_send(notice_id: int) -> bool:
 @shared_task
 def loss_notices_sweep() -> int:
     """Email the loss notices that were never enqueued (broker down at commit time)."""
-    from controlled.models import LossNotice
 
     pending = LossNotice.objects.filter(emailed_at__isnull=True).values_list("pk", flat=True)
     return sum(1 for pk in list(pending[:200]) if loss_notice_send(pk))

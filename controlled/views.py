@@ -11,6 +11,8 @@ from django.views.generic import FormView, TemplateView
 
 from backend.audit import audit_access
 from backend.errors import DomainError
+from backend.roles import staff_for
+from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin
 from backend.views import ServiceFormView as BaseServiceFormView
 from controlled import forms, reports, selectors, services
@@ -23,10 +25,6 @@ class LedgerPageMixin(RoleRequiredMixin):
     """Admins and medical staff (times are clinic-local, as on every page)."""
 
     allowed_roles = LEDGER_ROLES
-
-    @property
-    def me(self):
-        return self.request.user.staff_member
 
     @property
     def form_kwargs_base(self):
@@ -49,7 +47,9 @@ class ProductCreateView(ServiceFormView):
     success_message = "Product added."
 
     def call(self, form):
-        return services.product_create(clinic=self.me.clinic, **form.cleaned_data)
+        return services.product_create(
+            clinic=staff_for(self.request.user).clinic, **form.cleaned_data
+        )
 
     def redirect_to(self, product):
         return reverse("controlled:lot-receive")
@@ -67,11 +67,13 @@ class RegistrationView(ServiceFormView):
         kwargs = super().get_form_kwargs()
         kwargs["instance"] = selectors.registration_for(self.actor.clinic_id)
         if kwargs["instance"] is None:
-            kwargs["initial"] = {"registrant_name": self.me.clinic.name}
+            kwargs["initial"] = {"registrant_name": staff_for(self.request.user).clinic.name}
         return kwargs
 
     def call(self, form):
-        return services.registration_set(clinic=self.me.clinic, **form.cleaned_data)
+        return services.registration_set(
+            clinic=staff_for(self.request.user).clinic, **form.cleaned_data
+        )
 
     def redirect_to(self, registration):
         return reverse("controlled:stock")
@@ -127,7 +129,7 @@ class LotReceiveView(ServiceFormView):
 
     def call(self, form):
         data = dict(form.cleaned_data)
-        return services.lot_receive(received_by=self.me, **data)
+        return services.lot_receive(received_by=staff_for(self.request.user), **data)
 
     def redirect_to(self, lot):
         return reverse("controlled:lot-detail", args=[lot.pk])
@@ -170,7 +172,9 @@ class EntryRecordView(ServiceFormView):
 
     def call(self, form):
         data = dict(form.cleaned_data)
-        return services.entry_record(lot=self.lot, kind=self.kind, staff=self.me, **data)
+        return services.entry_record(
+            lot=self.lot, kind=self.kind, staff=staff_for(self.request.user), **data
+        )
 
     def redirect_to(self, entry):
         return reverse("controlled:lot-detail", args=[entry.lot_id])
@@ -205,7 +209,9 @@ class EntryReverseView(ServiceFormView):
         return {**super().get_form_kwargs(), **self.form_kwargs_base}
 
     def call(self, form):
-        return services.entry_reverse(entry=self.entry, staff=self.me, **form.cleaned_data)
+        return services.entry_reverse(
+            entry=self.entry, staff=staff_for(self.request.user), **form.cleaned_data
+        )
 
     def redirect_to(self, entry):
         return reverse("controlled:lot-detail", args=[entry.lot_id])
@@ -223,10 +229,9 @@ class WasteForDoseView(ServiceFormView):
 
     def get_dosing(self):
         if not hasattr(self, "_dosing"):
-            dosing = get_object_or_404(
-                DosingRecord.objects.visible_to(self.request.user).select_related(
-                    "session__patient", "administered_by__user"
-                ),
+            dosing = get_visible_or_404(
+                DosingRecord.objects.select_related("session__patient", "administered_by__user"),
+                user=self.request.user,
                 pk=self.kwargs["dosing_pk"],
             )
             self._dosing = dosing
@@ -270,7 +275,7 @@ class WasteForDoseView(ServiceFormView):
         return services.entry_record(
             lot=self._administration.lot,
             kind=EntryKind.WASTE,
-            staff=self.me,
+            staff=staff_for(self.request.user),
             dosing_record=dosing,
             **data,
         )
@@ -299,7 +304,7 @@ class NoticeAcknowledgeView(ServiceFormView):
         return {**super().get_context_data(**kwargs), "notice": self.notice}
 
     def call(self, form):
-        return services.loss_notice_acknowledge(notice=self.notice, by=self.me)
+        return services.loss_notice_acknowledge(notice=self.notice, by=staff_for(self.request.user))
 
     def redirect_to(self, notice):
         target = self.request.POST.get("next", "")
@@ -341,7 +346,9 @@ class CountRecordView(ServiceFormView):
         }
 
     def call(self, form):
-        return services.count_record(lot=self.lot, counted_by=self.me, **form.cleaned_data)
+        return services.count_record(
+            lot=self.lot, counted_by=staff_for(self.request.user), **form.cleaned_data
+        )
 
     def redirect_to(self, count):
         return reverse("controlled:count-detail", args=[count.pk])
@@ -379,7 +386,9 @@ class CountDetailView(ServiceFormView):
         return {**super().get_context_data(**kwargs), "count": self.count}
 
     def call(self, form):
-        return services.count_resolve(count=self.count, resolved_by=self.me, **form.cleaned_data)
+        return services.count_resolve(
+            count=self.count, resolved_by=staff_for(self.request.user), **form.cleaned_data
+        )
 
     def redirect_to(self, count):
         return reverse("controlled:count-detail", args=[count.pk])
@@ -408,12 +417,12 @@ class InventoryCreateView(ServiceFormView):
     def call(self, form):
         data = form.cleaned_data
         return services.inventory_take(
-            clinic=self.me.clinic,
+            clinic=staff_for(self.request.user).clinic,
             kind=data["kind"],
             taken_on=data["taken_on"],
             time_of_day=data["time_of_day"],
             counts=form.counts(),
-            taken_by=self.me,
+            taken_by=staff_for(self.request.user),
             second_counter=data["second_counter"],
             second_counter_password=data["second_counter_password"],
             notes=data["notes"],
@@ -479,7 +488,7 @@ class ReportsView(LedgerPageMixin, FormView):
         fmt = request.GET.get("as")
         if form.is_bound and form.is_valid() and fmt in ("pdf", "csv"):
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-            clinic = self.me.clinic
+            clinic = staff_for(self.request.user).clinic
             if fmt == "pdf":
                 body = reports.administration_log_pdf(clinic=clinic, start=start, end=end)
                 return _download(body, "application/pdf", f"controlled-log-{start}-{end}.pdf")

@@ -3,7 +3,6 @@ PDF, and psychotherapy notes (their author only). Thin: services write, selector
 
 import django_filters
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status
@@ -11,7 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedReadOnlyViewSet, ScopedViewSet
-from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES
+from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
+from backend.scoping import VisiblePrimaryKeyRelatedField, get_visible_or_404
 from integration_notes import exports, selectors, services
 from integration_notes.errors import NoteNotSigned
 from integration_notes.models import Addendum, Note, NoteTemplate, PsychotherapyNote
@@ -163,9 +163,6 @@ class NoteViewSet(
             return NoteDetailSerializer
         return NoteSerializer
 
-    def _staff(self):
-        return self.request.user.staff_member
-
     def _detail(self, note, code=status.HTTP_200_OK):
         note = selectors.note_get(user=self.request.user, pk=note.pk)
         return Response(NoteDetailSerializer(note).data, status=code)
@@ -174,15 +171,15 @@ class NoteViewSet(
     def create(self, request, *args, **kwargs):
         payload = NoteCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        session = get_object_or_404(
-            Session.objects.visible_to(request.user), pk=payload.validated_data["session"]
+        session = get_visible_or_404(
+            Session, user=request.user, pk=payload.validated_data["session"]
         )
-        template = get_object_or_404(
-            NoteTemplate.objects.visible_to(request.user), pk=payload.validated_data["template"]
+        template = get_visible_or_404(
+            NoteTemplate, user=request.user, pk=payload.validated_data["template"]
         )
         note = services.note_start(
             session=session,
-            author=self._staff(),
+            author=staff_for(self.request.user),
             template=template,
             content=payload.validated_data["content"],
         )
@@ -193,7 +190,9 @@ class NoteViewSet(
         note = self.get_object()
         payload = NoteDraftSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        note = services.note_save_draft(note=note, author=self._staff(), **payload.validated_data)
+        note = services.note_save_draft(
+            note=note, author=staff_for(self.request.user), **payload.validated_data
+        )
         return self._detail(note)
 
     @extend_schema(request=NoteSignSerializer, responses=NoteDetailSerializer)
@@ -203,7 +202,9 @@ class NoteViewSet(
         note = self.get_object()
         payload = NoteSignSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        note = services.note_sign(note=note, signer=self._staff(), **payload.validated_data)
+        note = services.note_sign(
+            note=note, signer=staff_for(self.request.user), **payload.validated_data
+        )
         return self._detail(note)
 
     @extend_schema(
@@ -225,7 +226,7 @@ class NoteViewSet(
         payload = AddendumCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         addendum = services.addendum_add(
-            note=note, author=self._staff(), text=payload.validated_data["text"]
+            note=note, author=staff_for(self.request.user), text=payload.validated_data["text"]
         )
         return Response(AddendumSerializer(addendum).data, status=status.HTTP_201_CREATED)
 
@@ -249,6 +250,12 @@ def _pdf_response(note: Note) -> HttpResponse:
 
 
 class PsychotherapyNoteSerializer(serializers.ModelSerializer):
+    # A patient or session missing and one out of reach answer the same 404.
+    patient = VisiblePrimaryKeyRelatedField(queryset=Patient.objects.all())
+    session = VisiblePrimaryKeyRelatedField(
+        queryset=Session.objects.all(), required=False, allow_null=True
+    )
+
     class Meta:
         model = PsychotherapyNote
         fields = ["id", "patient", "session", "body", "created_at", "updated_at"]
@@ -281,18 +288,10 @@ class PsychotherapyNoteViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        patient = get_object_or_404(
-            Patient.objects.visible_to(self.request.user), pk=data["patient"].pk
-        )
-        session = data.get("session")
-        if session is not None:
-            session = get_object_or_404(
-                Session.objects.visible_to(self.request.user), pk=session.pk
-            )
         serializer.instance = services.psychotherapy_note_create(
-            author=self.request.user.staff_member,
-            patient=patient,
-            session=session,
+            author=staff_for(self.request.user),
+            patient=data["patient"],
+            session=data.get("session"),
             body=data["body"],
         )
 
@@ -302,7 +301,7 @@ class PsychotherapyNoteViewSet(
         payload = PsychotherapyNoteUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         note = services.psychotherapy_note_update(
-            note=note, author=request.user.staff_member, body=payload.validated_data["body"]
+            note=note, author=staff_for(request.user), body=payload.validated_data["body"]
         )
         return Response(PsychotherapyNoteSerializer(note).data)
 

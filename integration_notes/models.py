@@ -9,6 +9,7 @@ migration 0002 on both PostgreSQL and SQLite).
 from django.db import models
 from django.db.models import Q
 
+from backend.roles import actor_for
 from integration_notes.choices import NoteStatus
 from integration_notes.crypto import EncryptedTextField
 from practice.querysets import ClinicScopedQuerySet, PatientScopedQuerySet
@@ -196,7 +197,6 @@ class AuthorOnlyQuerySet(PatientScopedQuerySet):
     """
 
     def visible_to(self, user):
-        from backend.roles import actor_for
 
         actor = actor_for(user)
         if actor is None or not actor.is_clinician:

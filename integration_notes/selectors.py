@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -18,7 +19,7 @@ from integration_notes.models import (
     PsychotherapyNote,
 )
 from practice.choices import SessionStatus
-from practice.models import Session
+from practice.models import Clinic, Session
 from practice.selectors import alert_list
 
 SEARCH_CONFIG = "english"
@@ -68,8 +69,6 @@ def note_search(qs: QuerySet[Note], text: str) -> QuerySet[Note]:
     if not text:
         return qs
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
         vector = SearchVector("search_text", config=SEARCH_CONFIG)
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
         return (
@@ -193,7 +192,6 @@ def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
     if actor is None or not actor.is_clinician:
         return Worklist()
     now = now or timezone.now()
-    from practice.models import Clinic
 
     clinic = Clinic.objects.only("timezone").get(pk=actor.clinic_id)
     tz = clinic.zone

@@ -11,11 +11,12 @@ import json
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from integration_notes.builtin_templates import BUILTIN_TEMPLATES
 from integration_notes.choices import FieldKind, NoteStatus
+from integration_notes.crypto import rotate
 from integration_notes.errors import (
     InvalidInput,
     NoteAlreadyExists,
@@ -476,7 +477,6 @@ def psychotherapy_notes_reencrypt(*, batch_size: int = 200) -> int:
     under the first key is simply rewritten). Returns the number of rows rewritten. Raises
     cryptography's InvalidToken if a row was encrypted under a key no longer listed.
     """
-    from integration_notes.crypto import rotate
 
     done = 0
     last_pk = 0
@@ -498,7 +498,6 @@ def psychotherapy_notes_reencrypt(*, batch_size: int = 200) -> int:
 
 
 def _raw_body(pk: int) -> str:
-    from django.db import connection
 
     table = PsychotherapyNote._meta.db_table
     with connection.cursor() as cursor:
@@ -507,7 +506,6 @@ def _raw_body(pk: int) -> str:
 
 
 def _write_raw_body(pk: int, token: str) -> None:
-    from django.db import connection
 
     table = PsychotherapyNote._meta.db_table
     with connection.cursor() as cursor:

@@ -2,6 +2,7 @@
 the patient's summary, and a therapist's own psychotherapy notes. Thin: services decide."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,8 +11,9 @@ from django.views import View
 from django.views.generic import ListView
 
 from backend.audit import audit_access
-from backend.errors import DomainError
-from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES
+from backend.errors import DomainError, error_response
+from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
+from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, run_service
 from integration_notes import exports, selectors, services
 from integration_notes.choices import NoteStatus
@@ -91,7 +93,7 @@ class NoteDetailView(NoteObjectMixin, View):
             request,
             services.note_save_draft,
             note=note,
-            author=request.user.staff_member,
+            author=staff_for(request.user),
             content=content_from_post(note.template, request.POST),
             revision=_revision(request.POST),
             success="Draft saved.",
@@ -134,15 +136,12 @@ class NoteAutosaveView(NoteObjectMixin, View):
         try:
             note = services.note_save_draft(
                 note=note,
-                author=request.user.staff_member,
+                author=staff_for(request.user),
                 content=content_from_post(note.template, request.POST),
                 revision=_revision(request.POST),
             )
-        except DomainError as error:
-            return JsonResponse(
-                {"code": error.code, "detail": error.message, **error.extra},
-                status=error.status_code,
-            )
+        except (DomainError, ValidationError) as error:
+            return error_response(error)
         saved = _local(note, note.updated_at)
         return JsonResponse(
             {
@@ -161,7 +160,7 @@ class NoteSignView(NoteObjectMixin, View):
 
     def post(self, request, pk):
         note = self.get_note()
-        author = request.user.staff_member
+        author = staff_for(request.user)
         revision = _revision(request.POST)
         content = content_from_post(note.template, request.POST)
         if content and not note.is_signed:
@@ -196,7 +195,7 @@ class AddendumCreateView(NoteObjectMixin, View):
             request,
             services.addendum_add,
             note=note,
-            author=request.user.staff_member,
+            author=staff_for(request.user),
             text=request.POST.get("text", ""),
             success="Addendum signed and added.",
         )
@@ -221,8 +220,9 @@ class SessionObjectMixin(RoleRequiredMixin):
     allowed_roles = STAFF_ROLES
 
     def get_session(self) -> Session:
-        return get_object_or_404(
-            Session.objects.visible_to(self.request.user).select_related("patient", "clinic"),
+        return get_visible_or_404(
+            Session.objects.select_related("patient", "clinic"),
+            user=self.request.user,
             pk=self.kwargs["pk"],
         )
 
@@ -238,7 +238,7 @@ class SessionNoteView(SessionObjectMixin, View):
         audit_access(session)
         is_clinician = session.clinician_id == self.actor.staff_id
         if is_clinician:
-            services.note_templates_install(clinic=session.clinic)
+            run_service(request, services.note_templates_install, clinic=session.clinic)
         templates = selectors.template_choices(
             clinic_id=session.clinic_id, session_kind=session.kind
         )
@@ -258,14 +258,14 @@ class SessionNoteView(SessionObjectMixin, View):
 
     def post(self, request, pk):
         session = self.get_session()
-        template = get_object_or_404(
-            NoteTemplate.objects.visible_to(request.user), pk=request.POST.get("template") or 0
+        template = get_visible_or_404(
+            NoteTemplate, user=request.user, pk=request.POST.get("template") or 0
         )
         note, error = run_service(
             request,
             services.note_start,
             session=session,
-            author=request.user.staff_member,
+            author=staff_for(request.user),
             template=template,
         )
         if error:
@@ -285,7 +285,7 @@ class SummaryView(SessionObjectMixin, View):
             request,
             services.summary_save,
             session=session,
-            author=request.user.staff_member,
+            author=staff_for(request.user),
             practices=request.POST.get("practices", ""),
             reminders=request.POST.get("reminders", ""),
             share=share,
@@ -312,14 +312,10 @@ class PsychotherapyNoteCreateView(RoleRequiredMixin, View):
 
     def _target(self, request):
         data = request.POST if request.method == "POST" else request.GET
-        patient = get_object_or_404(
-            Patient.objects.visible_to(request.user), pk=data.get("patient") or 0
-        )
+        patient = get_visible_or_404(Patient, user=request.user, pk=data.get("patient") or 0)
         session = None
         if data.get("session"):
-            session = get_object_or_404(
-                Session.objects.visible_to(request.user), pk=data.get("session")
-            )
+            session = get_visible_or_404(Session, user=request.user, pk=data.get("session"))
         return patient, session
 
     def get(self, request):
@@ -335,7 +331,7 @@ class PsychotherapyNoteCreateView(RoleRequiredMixin, View):
         note, error = run_service(
             request,
             services.psychotherapy_note_create,
-            author=request.user.staff_member,
+            author=staff_for(request.user),
             patient=patient,
             session=session,
             body=request.POST.get("body", ""),
@@ -376,7 +372,7 @@ class PsychotherapyNoteDetailView(RoleRequiredMixin, View):
             request,
             services.psychotherapy_note_update,
             note=note,
-            author=request.user.staff_member,
+            author=staff_for(request.user),
             body=request.POST.get("body", ""),
             success="Private note saved.",
         )

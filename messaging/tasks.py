@@ -11,6 +11,9 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
+from messaging.services.outbox import reminder_deliver, reminders_dispatch
+from messaging.services.questionnaires import questionnaire_invitations_enqueue
+
 log = logging.getLogger(__name__)
 
 
@@ -28,7 +31,6 @@ log = logging.getLogger(__name__)
 )
 def reminder_send(reminder_id: int) -> str:
     """Send one outbox row if it is due and nobody else is sending it."""
-    from messaging.services.outbox import reminder_deliver
 
     return reminder_deliver(reminder_id=reminder_id)
 
@@ -36,7 +38,6 @@ def reminder_send(reminder_id: int) -> str:
 @shared_task(name="messaging.tasks.reminders_dispatch_due", ignore_result=True)
 def reminders_dispatch_due() -> int:
     """The periodic sweep: claim due rows and publish a send task for each."""
-    from messaging.services.outbox import reminders_dispatch
 
     total = reminders_dispatch()
     if total:
@@ -47,6 +48,5 @@ def reminders_dispatch_due() -> int:
 @shared_task(name="messaging.tasks.questionnaire_invitations", ignore_result=True)
 def questionnaire_invitations() -> int:
     """Weekly GAD-7/PHQ-9 invitations for patients in induction (idempotent per week)."""
-    from messaging.services.questionnaires import questionnaire_invitations_enqueue
 
     return questionnaire_invitations_enqueue()

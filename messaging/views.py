@@ -93,6 +93,7 @@ class PreferencesView(RoleRequiredMixin, FormView):
         _, error = run_service(
             self.request,
             messaging_preferences_update,
+            form=form,
             patient=self.patient,
             channels=form.channels(),
             sms_consent=data["sms_consent"],

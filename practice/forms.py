@@ -1,7 +1,10 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
+from controlled.forms import DosingLotField
+from practice import cssrs, instruments
 from practice.choices import (
     AdverseEventKind,
     AdverseEventSeverity,
@@ -10,7 +13,8 @@ from practice.choices import (
     Sedation,
     SessionKind,
 )
-from practice.models import ROUTE_SETTING_PREFIX, Patient
+from practice.models import ROUTE_SETTING_PREFIX, ClinicalSettings, Patient, SafetyPlan
+from practice.services.clinical_settings import EDITABLE_FIELDS
 
 PATIENT_FORM_FIELDS = [
     "legal_first_name",
@@ -145,7 +149,6 @@ class DosingForm(forms.Form):
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, clinic_id: int, **kwargs):
-        from controlled.forms import DosingLotField
 
         super().__init__(*args, **kwargs)
         # The controlled-substance ledger lists the lots a dose may be drawn from.
@@ -338,7 +341,6 @@ class QuestionnaireForm(forms.Form):
     def __init__(self, *args, instrument: str, zone=None, **kwargs):
         """`zone`: the clinic's time zone, given when staff enter answers on a patient's
         behalf; they may then say when the answers were given (default: now)."""
-        from practice import instruments
 
         super().__init__(*args, **kwargs)
         self.spec = instruments.spec(instrument)
@@ -371,7 +373,6 @@ class QuestionnaireForm(forms.Form):
         if value is None:
             return None
         # The wall-clock time as typed, in the clinic's time zone (not the server's).
-        from django.utils import timezone
 
         return timezone.make_naive(value).replace(tzinfo=self.zone)
 
@@ -505,8 +506,6 @@ class ClinicalSettingsForm(forms.Form):
     }
 
     def __init__(self, *args, **kwargs):
-        from practice.models import ClinicalSettings
-        from practice.services.clinical_settings import EDITABLE_FIELDS
 
         super().__init__(*args, **kwargs)
         for name in EDITABLE_FIELDS:
@@ -549,7 +548,6 @@ class RiskAssessmentForm(forms.Form):
     screener's flow skips is left blank), and the clinician's formulation and plan."""
 
     def __init__(self, *args, **kwargs):
-        from practice import cssrs
 
         super().__init__(*args, **kwargs)
         self.questions = cssrs.QUESTIONS
@@ -587,7 +585,6 @@ class SafetyPlanForm(forms.Form):
     per line. The service requires every step."""
 
     def __init__(self, *args, **kwargs):
-        from practice.models import SafetyPlan
 
         super().__init__(*args, **kwargs)
         for number, (name, title, hint) in enumerate(SafetyPlan.STEPS, start=1):

@@ -66,6 +66,7 @@ class PatientScopedQuerySet(_Scoped, models.QuerySet):
         scoped = self.filter(**{self.clinic_path: actor.clinic_id})
         if actor.is_admin:
             return scoped
+        # Cycle: practice.models imports this module for its managers.
         from practice.models import CareTeam
 
         on_care_team = CareTeam.objects.filter(

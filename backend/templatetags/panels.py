@@ -9,6 +9,7 @@ with the page's own context. A panel template loads its app's template tags for 
 from django import template
 from django.conf import settings
 from django.template.loader import get_template
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -19,6 +20,5 @@ def panels(context, slot: str):
     flat = context.flatten()
     for name in getattr(settings, "KAP_PANELS", {}).get(slot, []):
         rendered.append(get_template(name).render(flat, context.get("request")))
-    from django.utils.safestring import mark_safe
 
     return mark_safe("".join(rendered))  # noqa: S308 - our own rendered templates

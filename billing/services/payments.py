@@ -12,6 +12,7 @@ from billing.choices import ChargeStatus, PaymentMethod, PlanStatus
 from billing.errors import InvalidCharge, OverAllocation
 from billing.models import Charge, Instalment, Payment, PaymentAllocation, PaymentPlan
 from billing.money import money
+from billing.notifications import notify_instalment_due
 from billing.selectors import (
     amount_sum,
     charges_with_open_balance,
@@ -163,7 +164,6 @@ def instalment_reminders_queue(*, today: datetime.date | None = None) -> int:
     """Queue one reminder through the outbox for each unpaid instalment of an active plan
     due within the next days. Each instalment is claimed by a conditional UPDATE of
     `reminder_queued_at`, so two workers never remind twice. Returns how many were queued."""
-    from billing.notifications import notify_instalment_due
 
     today = today or timezone.localdate()
     due = Instalment.objects.filter(

@@ -25,7 +25,9 @@ from billing.models import (
     SuperbillLine,
 )
 from billing.money import ZERO, money
+from billing.notifications import notify_superbill_issued
 from billing.selectors import billable_charges, month_bounds, patients_with_paid_charges
+from billing.tasks import bulk_issue_superbills
 from billing.validators import pointer_letter, validate_pointers
 from practice.models import Clinic, Diagnosis, Patient
 from practice.validators import validate_ein, validate_icd10cm, validate_npi
@@ -279,8 +281,6 @@ def superbill_issue(
         default_storage.delete(name)
         raise
     if notify:
-        from billing.notifications import notify_superbill_issued
-
         notify_superbill_issued(superbill=superbill)
     return superbill
 
@@ -342,7 +342,6 @@ def bulk_issue_start(*, clinic: Clinic, month: datetime.date, started_by=None) -
     run = BulkIssueRun.objects.create(
         clinic=clinic, month=month.replace(day=1), started_by=started_by
     )
-    from billing.tasks import bulk_issue_superbills
 
     transaction.on_commit(lambda: bulk_issue_superbills.delay(run.pk))
     return run

@@ -11,6 +11,7 @@ from backend.errors import full_clean_or_refuse
 from controlled.choices import LOSS_KINDS, WITNESSES_NEEDED, EntryKind
 from controlled.errors import InsufficientStock, InvalidInput, WitnessRefused
 from controlled.models import LedgerEntry, Lot
+from controlled.services.notices import loss_notices_raise
 from practice.models import StaffMember
 
 # Clocks drift and forms are typed slowly; anything later than this is a typing mistake.
@@ -207,7 +208,5 @@ def append_entry(
     full_clean_or_refuse(entry)
     entry.save()
     if kind in LOSS_KINDS or (kind == EntryKind.ADJUSTMENT and quantity_mg < 0):
-        from controlled.services.notices import loss_notices_raise
-
         loss_notices_raise(entry=entry)
     return entry

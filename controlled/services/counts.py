@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from controlled.choices import CountStatus, EntryKind, InventoryKind
@@ -19,6 +20,7 @@ from controlled.services._common import (
     invalid,
     lock_lot,
 )
+from controlled.tasks import enqueue_discrepancy_alert
 from practice.models import Clinic, StaffMember
 
 
@@ -60,8 +62,6 @@ def _count(
     count.full_clean()
     count.save()
     if count.status == CountStatus.OPEN:
-        from controlled.tasks import enqueue_discrepancy_alert
-
         enqueue_discrepancy_alert(count.pk)
     return count
 
@@ -223,7 +223,6 @@ def inventory_take(
 
 
 def _lots_on_hand(clinic: Clinic) -> list[int]:
-    from django.db.models import Sum
 
     return list(
         LedgerEntry.objects.filter(clinic=clinic)

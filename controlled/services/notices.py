@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from controlled.errors import NoticeAlreadyAcknowledged
 from controlled.models import LEDGER_ROLES, LedgerEntry, LossNotice
+from controlled.tasks import enqueue_loss_notices
 from practice.models import StaffMember
 
 
@@ -24,7 +25,6 @@ def loss_notices_raise(*, entry: LedgerEntry) -> list[LossNotice]:
     notices = LossNotice.objects.bulk_create(
         [LossNotice(clinic_id=entry.clinic_id, entry=entry, recipient=r) for r in recipients]
     )
-    from controlled.tasks import enqueue_loss_notices
 
     enqueue_loss_notices([notice.pk for notice in notices])
     return notices

@@ -365,6 +365,7 @@ def publish(ids: list[int], *, queue: str | None = None) -> int:
     on a broker error logs it and returns the count so far (the sweep catches up)."""
     if not ids:
         return 0
+    # Cycle: messaging.tasks imports this module at its top.
     from messaging.tasks import reminder_send
 
     sent = 0

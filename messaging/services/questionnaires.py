@@ -7,6 +7,8 @@ from django.utils import timezone
 from messaging.choices import MessageKind
 from messaging.services.outbox import QuietHours, message_enqueue
 from messaging.services.rules import rules_for
+from practice import selectors as practice_selectors
+from practice.models import Patient
 
 
 def questionnaire_invitations_enqueue(*, now=None) -> int:
@@ -17,8 +19,6 @@ def questionnaire_invitations_enqueue(*, now=None) -> int:
     monthly in maintenance); `practice.selectors.measures_due(patient=…)` says which.
     Returns how many patients were invited (rows already there are kept).
     """
-    from practice import selectors as practice_selectors
-    from practice.models import Patient
 
     now = now or timezone.now()
     patients_due = getattr(practice_selectors, "patients_with_measures_due", None)

@@ -5,9 +5,8 @@ from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
-from backend.roles import ADMIN, STAFF_ROLES
+from backend.roles import ADMIN, STAFF_ROLES, staff_for
 from practice import services
-from practice.api.common import staff_of
 from practice.choices import Instrument
 from practice.models import ClinicalSettings
 from practice.services.clinical_settings import EDITABLE_FIELDS
@@ -61,7 +60,7 @@ class ClinicalSettingsViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
     def partial_update(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        staff = staff_of(request)
+        staff = staff_for(request.user)
         settings = services.clinical_settings_update(
             clinic=staff.clinic, by=staff, **serializer.validated_data
         )

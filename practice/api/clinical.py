@@ -7,9 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
-from backend.roles import CLINICIAN_ROLES, MEDICAL, PATIENT, STAFF_ROLES
+from backend.roles import CLINICIAN_ROLES, MEDICAL, PATIENT, STAFF_ROLES, staff_for
 from practice import services
-from practice.api.common import VisiblePatientField, staff_of
+from practice.api.common import VisiblePatientField
 from practice.choices import Route
 from practice.models import (
     Contraindication,
@@ -103,7 +103,7 @@ class ScreeningViewSet(
     def create(self, request, *args, **kwargs):
         payload = self.get_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        screening = services.screening_record(by=staff_of(request), **payload.validated_data)
+        screening = services.screening_record(by=staff_for(request.user), **payload.validated_data)
         return Response(
             ScreeningSerializer(self.get_queryset().get(pk=screening.pk)).data,
             status=status.HTTP_201_CREATED,
@@ -116,7 +116,7 @@ class ScreeningViewSet(
         payload = SignOffSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         screening = services.screening_sign_off(
-            screening=self.get_object(), by=staff_of(request), **payload.validated_data
+            screening=self.get_object(), by=staff_for(request.user), **payload.validated_data
         )
         return Response(ScreeningSerializer(self.get_queryset().get(pk=screening.pk)).data)
 
@@ -253,14 +253,14 @@ class TreatmentPlanViewSet(
     def create(self, request, *args, **kwargs):
         payload = self.get_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        plan = services.plan_create(by=staff_of(request), **payload.validated_data)
+        plan = services.plan_create(by=staff_for(request.user), **payload.validated_data)
         return Response(self._data(plan), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=TreatmentPlanSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
         """Start the induction (draft → active); needs a cleared, unexpired screening."""
-        plan = services.plan_activate(plan=self.get_object(), by=staff_of(request))
+        plan = services.plan_activate(plan=self.get_object(), by=staff_for(request.user))
         return Response(self._data(plan))
 
     @extend_schema(request=PlanTargetSerializer, responses=TreatmentPlanSerializer)
@@ -271,7 +271,7 @@ class TreatmentPlanViewSet(
         payload = PlanTargetSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         plan = services.plan_target_change(
-            plan=self.get_object(), by=staff_of(request), **payload.validated_data
+            plan=self.get_object(), by=staff_for(request.user), **payload.validated_data
         )
         return Response(self._data(plan))
 
@@ -279,7 +279,7 @@ class TreatmentPlanViewSet(
     @action(detail=True, methods=["post"])
     def maintenance(self, request, pk=None):
         """End the induction (active → maintenance)."""
-        plan = services.plan_move_to_maintenance(plan=self.get_object(), by=staff_of(request))
+        plan = services.plan_move_to_maintenance(plan=self.get_object(), by=staff_for(request.user))
         return Response(self._data(plan))
 
     @extend_schema(request=PlanReasonSerializer, responses=TreatmentPlanSerializer)
@@ -290,7 +290,7 @@ class TreatmentPlanViewSet(
         payload.is_valid(raise_exception=True)
         plan = services.plan_complete(
             plan=self.get_object(),
-            by=staff_of(request),
+            by=staff_for(request.user),
             reason=payload.validated_data.get("reason", ""),
         )
         return Response(self._data(plan))
@@ -303,7 +303,7 @@ class TreatmentPlanViewSet(
         payload.is_valid(raise_exception=True)
         plan = services.plan_discontinue(
             plan=self.get_object(),
-            by=staff_of(request),
+            by=staff_for(request.user),
             reason=payload.validated_data.get("reason", ""),
         )
         return Response(self._data(plan))

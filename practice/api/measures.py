@@ -8,9 +8,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
-from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES
+from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
+from backend.scoping import get_visible_or_404
 from practice import services
-from practice.api.common import VisiblePatientField, staff_of
+from practice.api.common import VisiblePatientField
 from practice.choices import Instrument
 from practice.models import MeasureResponse, Patient, SafetyAlert
 from practice.selectors import alert_list, measure_list, measure_summaries, measures_due
@@ -102,12 +103,7 @@ class MeasureViewSet(
             return visible.get()
         if not patient_id:
             raise ValidationError({"patient": "Which patient?"})
-        try:
-            return visible.get(pk=patient_id)
-        except (Patient.DoesNotExist, ValueError, TypeError) as exc:
-            from django.http import Http404
-
-            raise Http404 from exc
+        return get_visible_or_404(Patient, user=self.request.user, pk=patient_id)
 
     def create(self, request, *args, **kwargs):
         payload = self.get_serializer(data=request.data)
@@ -191,6 +187,6 @@ class SafetyAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         payload = AcknowledgeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         alert = services.safety_alert_acknowledge(
-            alert=self.get_object(), by=staff_of(request), note=payload.validated_data["note"]
+            alert=self.get_object(), by=staff_for(request.user), note=payload.validated_data["note"]
         )
         return Response(SafetyAlertSerializer(alert).data)

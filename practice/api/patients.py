@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
-from backend.roles import ADMIN, STAFF_ROLES
+from backend.roles import ADMIN, STAFF_ROLES, staff_for
 from practice import services
 from practice.models import CareTeam, Diagnosis, Patient, StaffMember
 from practice.selectors import patient_list
@@ -120,7 +120,7 @@ class PatientViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.patient_create(
-            clinic=self.request.user.staff_member.clinic, **serializer.validated_data
+            clinic=staff_for(self.request.user).clinic, **serializer.validated_data
         )
 
     def perform_update(self, serializer):

@@ -11,9 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
-from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES
+from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
 from practice import cssrs, services
-from practice.api.common import VisiblePatientField, staff_of
+from practice.api.common import VisiblePatientField
 from practice.models import RiskAssessment, SafetyAlert, SafetyPlan
 from practice.selectors import risk_assessment_list, safety_plan_list
 
@@ -123,7 +123,7 @@ class RiskAssessmentViewSet(
         data = payload.validated_data
         assessment = services.risk_assessment_record(
             patient=data["patient"],
-            by=staff_of(request),
+            by=staff_for(request.user),
             answers=dict(data["answers"]),
             formulation=data["formulation"],
             alert=data.get("alert"),
@@ -220,7 +220,7 @@ class SafetyPlanViewSet(
     def create(self, request, *args, **kwargs):
         payload = self.get_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        plan = services.safety_plan_write(by=staff_of(request), **payload.validated_data)
+        plan = services.safety_plan_write(by=staff_for(request.user), **payload.validated_data)
         return Response(
             SafetyPlanSerializer(self.get_queryset().get(pk=plan.pk)).data,
             status=status.HTTP_201_CREATED,

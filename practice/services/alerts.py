@@ -1,6 +1,8 @@
 """Safety alerts: raised by the clinical services, acknowledged by a clinician with a note;
 a suicidality alert only by a risk assessment (`practice.services.risk`)."""
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -8,6 +10,7 @@ from practice.choices import AlertKind
 from practice.errors import AlertAlreadyAcknowledged, InvalidInput, RiskAssessmentRequired
 from practice.models import SafetyAlert, StaffMember
 from practice.services._common import require_clinician, require_same_clinic
+from practice.tasks import safety_alert_notify
 
 
 @transaction.atomic
@@ -31,7 +34,6 @@ def safety_alert_raise(
     )
     alert.full_clean()
     alert.save()
-    from practice.tasks import safety_alert_notify
 
     transaction.on_commit(lambda: _enqueue(safety_alert_notify, alert.pk))
     return alert
@@ -42,8 +44,6 @@ def _enqueue(task, *args) -> None:
     try:
         task.delay(*args)
     except Exception:
-        import logging
-
         logging.getLogger(__name__).exception("Could not enqueue %s", task.name)
 
 

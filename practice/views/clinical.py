@@ -1,13 +1,15 @@
 """Screening, treatment-plan, safety-alert and KAP-cycle pages."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import DetailView, FormView, TemplateView
 
 from backend.audit import audit_access
-from backend.roles import CLINICIAN_ROLES, MEDICAL, STAFF_ROLES
+from backend.roles import CLINICIAN_ROLES, MEDICAL, STAFF_ROLES, staff_for
+from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, run_service
 from practice import services
 from practice.choices import PlanStatus
@@ -53,7 +55,7 @@ class ScreeningCreateView(PatientScopedFormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if not Contraindication.objects.filter(clinic=self.patient.clinic_id).exists():
-            services.clinic_clinical_setup(clinic=self.patient.clinic)
+            run_service(self.request, services.clinic_clinical_setup, clinic=self.patient.clinic)
         kwargs["checklist"] = contraindication_list(clinic=self.patient.clinic_id)
         return kwargs
 
@@ -65,8 +67,9 @@ class ScreeningCreateView(PatientScopedFormView):
         screening, error = run_service(
             self.request,
             services.screening_record,
+            form=form,
             patient=self.patient,
-            by=self.request.user.staff_member,
+            by=staff_for(self.request.user),
             findings=form.findings(),
             success="Screening recorded.",
             **data,
@@ -120,7 +123,7 @@ class ScreeningDetailView(RoleRequiredMixin, DetailView):
                 request,
                 services.screening_sign_off,
                 screening=self.object,
-                by=request.user.staff_member,
+                by=staff_for(request.user),
                 reason=form.cleaned_data["reason"],
                 success="Signed off: the patient is cleared.",
             )
@@ -148,19 +151,15 @@ class PlanCreateView(PatientScopedFormView):
         return context
 
     def form_valid(self, form):
-        try:
-            plan, error = run_service(
-                self.request,
-                services.plan_create,
-                patient=self.patient,
-                by=self.request.user.staff_member,
-                success="Plan drafted. Medical staff activate it once the screening is cleared.",
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            # The starting dose in the route's unit (TreatmentPlan.clean): shown per field.
-            form.add_error(None, exc)
-            return self.form_invalid(form)
+        plan, error = run_service(
+            self.request,
+            services.plan_create,
+            form=form,
+            patient=self.patient,
+            by=staff_for(self.request.user),
+            success="Plan drafted. Medical staff activate it once the screening is cleared.",
+            **form.cleaned_data,
+        )
         if error:
             return self.form_invalid(form)
         return redirect("practice:plan-detail", plan.pk)
@@ -226,7 +225,7 @@ class PlanDetailView(RoleRequiredMixin, DetailView):
             form.is_valid()
             extra["reason"] = form.cleaned_data.get("reason", "")
         run_service(
-            request, service, plan=plan, by=request.user.staff_member, success=success, **extra
+            request, service, plan=plan, by=staff_for(request.user), success=success, **extra
         )
         return redirect("practice:plan-detail", plan.pk)
 
@@ -239,7 +238,7 @@ class PlanDetailView(RoleRequiredMixin, DetailView):
                 request,
                 services.plan_target_change,
                 plan=plan,
-                by=request.user.staff_member,
+                by=staff_for(request.user),
                 success="Induction target changed.",
                 **form.cleaned_data,
             )
@@ -266,20 +265,16 @@ class AlertListView(RoleRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if self.actor.role not in CLINICIAN_ROLES:
             raise PermissionDenied("Only a clinician acknowledges a safety alert.")
-        alert = get_object_or_404(
-            SafetyAlert.objects.visible_to(request.user), pk=request.POST.get("alert")
-        )
+        alert = get_visible_or_404(SafetyAlert, user=request.user, pk=request.POST.get("alert"))
         form = AcknowledgeForm(request.POST)
         if not form.is_valid():
-            from django.contrib import messages
-
             messages.error(request, "Write what you did (or will do) about it.")
         else:
             run_service(
                 request,
                 services.safety_alert_acknowledge,
                 alert=alert,
-                by=request.user.staff_member,
+                by=staff_for(request.user),
                 note=form.cleaned_data["note"],
                 success="Alert acknowledged.",
             )

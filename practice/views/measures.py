@@ -46,6 +46,7 @@ class QuestionnaireView(RoleRequiredMixin, FormView):
         _, error = run_service(
             self.request,
             services.measure_record,
+            form=form,
             patient=self.get_patient(),
             instrument=self.instrument,
             answers=form.answers(),

@@ -11,14 +11,17 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
-from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from backend.audit import audit_access
-from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES
-from backend.views import RoleRequiredMixin, run_service
+from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
+from backend.scoping import get_visible_or_404
+from backend.views import RoleRequiredMixin, ServiceFormView, run_service
 from practice import services
+from practice.charts import measure_trend_svg
 from practice.choices import SessionStatus
 from practice.forms import CareTeamForm, DiagnosisForm, PatientForm
+from practice.instructions import plan_in_plain_language, preparation_instructions
 from practice.models import Diagnosis, Patient
 from practice.selectors import (
     alert_list,
@@ -93,7 +96,6 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
 
 def patient_clinical_context(*, user, patient) -> dict:
     """Screenings, plans, sessions, measures and charts of a patient, for their page."""
-    from practice.charts import measure_trend_svg
 
     sessions = session_list(user=user).filter(patient=patient).select_related("patient__clinic")
     summaries = measure_summaries(patient=patient)
@@ -125,7 +127,7 @@ def patient_clinical_context(*, user, patient) -> dict:
     }
 
 
-class PatientFormView(RoleRequiredMixin, FormView):
+class PatientFormView(ServiceFormView):
     """Create a patient, or edit one (admins)."""
 
     allowed_roles = frozenset({ADMIN})
@@ -135,41 +137,24 @@ class PatientFormView(RoleRequiredMixin, FormView):
     def get_patient(self):
         if "pk" not in self.kwargs:
             return None
-        return get_object_or_404(
-            Patient.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
-        )
+        return get_visible_or_404(Patient, user=self.request.user, pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["instance"] = self.get_patient()
         return kwargs
 
-    def form_valid(self, form):
-        patient = form.instance if form.instance.pk else None
+    def call(self, form):
         data = {name: form.cleaned_data[name] for name in form.fields}
-        try:
-            if patient:
-                patient, error = run_service(
-                    self.request,
-                    services.patient_update,
-                    patient=patient,
-                    success="Patient details saved.",
-                    **data,
-                )
-            else:
-                patient, error = run_service(
-                    self.request,
-                    services.patient_create,
-                    clinic=self.request.user.staff_member.clinic,
-                    success="Patient registered.",
-                    **data,
-                )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            return self.form_invalid(form)
-        if error:
-            return self.form_invalid(form)
-        return redirect(reverse("practice:patient-detail", args=[patient.pk]))
+        if form.instance.pk:
+            return services.patient_update(patient=form.instance, **data)
+        return services.patient_create(clinic=staff_for(self.request.user).clinic, **data)
+
+    def get_success_message(self, patient) -> str:
+        return "Patient details saved." if self.kwargs.get("pk") else "Patient registered."
+
+    def redirect_to(self, patient):
+        return reverse("practice:patient-detail", args=[patient.pk])
 
 
 class PatientActionView(RoleRequiredMixin, View):
@@ -214,8 +199,8 @@ class DiagnosisRemoveView(PatientActionView):
     allowed_roles = STAFF_ROLES
 
     def act(self, request, diagnosis_pk):
-        diagnosis = get_object_or_404(
-            Diagnosis.objects.visible_to(request.user), pk=diagnosis_pk, patient=self.patient
+        diagnosis = get_visible_or_404(
+            Diagnosis, user=request.user, pk=diagnosis_pk, patient=self.patient
         )
         run_service(
             request,
@@ -288,7 +273,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         context["patients"] = patient_list(user=user)[:50]
         context["alerts"] = list(alert_list(user=user))
         context["can_acknowledge"] = self.actor.role in CLINICIAN_ROLES
-        zone = self.request.user.staff_member.clinic.zone
+        zone = staff_for(self.request.user).clinic.zone
         start = timezone.localtime(timezone.now(), zone).replace(
             hour=0, minute=0, second=0, microsecond=0
         )
@@ -325,7 +310,6 @@ class PortalView(RoleRequiredMixin, TemplateView):
 def portal_clinical_context(*, patient, user) -> dict:
     """The patient's plan in plain language, upcoming sessions with what to prepare, the
     questionnaires due now, and their current safety plan (never their risk assessments)."""
-    from practice.instructions import plan_in_plain_language, preparation_instructions
 
     settings = clinical_settings_for(patient.clinic_id)
     plan = plan_list(user=user).exclude(status__in=["completed", "discontinued"]).first()

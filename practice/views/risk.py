@@ -1,11 +1,11 @@
 """Suicide-risk pages: the C-SSRS assessment opened from an alert or the patient page, and
 the safety-plan editor. Clinicians only; a patient out of reach answers 404."""
 
-from django.http import Http404
 from django.urls import reverse
 
 from backend.audit import audit_access
-from backend.roles import CLINICIAN_ROLES
+from backend.roles import CLINICIAN_ROLES, staff_for
+from backend.scoping import get_visible_or_404
 from backend.views import ServiceFormView
 from practice import cssrs, services
 from practice.choices import AlertKind
@@ -32,12 +32,13 @@ class RiskAssessmentCreateView(PatientScopedFormView, ServiceFormView):
         self.alert = None
         alert_id = request.GET.get("alert")
         if alert_id and request.user.is_authenticated:
-            try:
-                self.alert = SafetyAlert.objects.visible_to(request.user).get(
-                    pk=int(alert_id), patient_id=kwargs["pk"], kind=AlertKind.SUICIDAL_IDEATION
-                )
-            except (SafetyAlert.DoesNotExist, ValueError) as exc:
-                raise Http404 from exc
+            self.alert = get_visible_or_404(
+                SafetyAlert,
+                user=request.user,
+                pk=alert_id,
+                patient_id=kwargs["pk"],
+                kind=AlertKind.SUICIDAL_IDEATION,
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -52,7 +53,7 @@ class RiskAssessmentCreateView(PatientScopedFormView, ServiceFormView):
     def call(self, form):
         return services.risk_assessment_record(
             patient=self.patient,
-            by=self.request.user.staff_member,
+            by=staff_for(self.request.user),
             answers=form.answers(),
             formulation=form.cleaned_data["formulation"],
             alert=self.alert,
@@ -103,7 +104,7 @@ class SafetyPlanEditView(PatientScopedFormView, ServiceFormView):
 
     def call(self, form):
         return services.safety_plan_write(
-            patient=self.patient, by=self.request.user.staff_member, **form.cleaned_data
+            patient=self.patient, by=staff_for(self.request.user), **form.cleaned_data
         )
 
     def get_success_message(self, plan) -> str:

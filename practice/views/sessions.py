@@ -3,6 +3,7 @@ fill during the session, adverse events, dissociation, discharge. Other apps add
 
 import datetime
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
@@ -12,7 +13,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 
 from backend.audit import audit_access
-from backend.roles import ADMIN, CLINICIAN_ROLES, MEDICAL, STAFF_ROLES
+from backend.roles import ADMIN, CLINICIAN_ROLES, MEDICAL, STAFF_ROLES, staff_for
 from backend.views import RoleRequiredMixin, run_service
 from practice import rems, services
 from practice.choices import SessionKind, SessionStatus
@@ -96,10 +97,6 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
         anchor = "#dosing" if self.object.kind == SessionKind.DOSING else ""
         return redirect(reverse("practice:session-detail", args=[self.object.pk]) + anchor)
 
-    @property
-    def staff(self):
-        return self.request.user.staff_member
-
     @staticmethod
     def _is_esketamine(session) -> bool:
         record = getattr(session, "dosing", None)
@@ -132,7 +129,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             self.request,
             services.dosing_record_create,
             session=session,
-            by=self.staff,
+            by=staff_for(self.request.user),
             success="Dose recorded. Record vital signs every 10–15 minutes.",
             **data,
         )
@@ -159,13 +156,11 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             self.request,
             services.vitals_record,
             record=session.dosing,
-            by=self.staff,
+            by=staff_for(self.request.user),
             taken_at=self._local_time(session, data.pop("taken_at")),
             **data,
         )
         if result[0] is not None and result[0].out_of_range:
-            from django.contrib import messages
-
             messages.warning(self.request, "Out of range: a safety alert was raised.")
         return result
 
@@ -174,7 +169,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             self.request,
             services.adverse_event_record,
             record=session.dosing,
-            by=self.staff,
+            by=staff_for(self.request.user),
             success="Adverse event recorded.",
             **data,
         )
@@ -184,7 +179,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             self.request,
             services.dosing_observations_update,
             record=session.dosing,
-            by=self.staff,
+            by=staff_for(self.request.user),
             success="Saved.",
             **data,
         )
@@ -194,7 +189,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
             self.request,
             services.dosing_discharge,
             record=session.dosing,
-            by=self.staff,
+            by=staff_for(self.request.user),
             success="Discharged. You can now complete the session.",
             **data,
         )
@@ -329,7 +324,7 @@ class SessionCreateView(RoleRequiredMixin, FormView):
     def get_initial(self):
         initial = {"kind": self.request.GET.get("kind", SessionKind.PREPARATION)}
         if self.actor.role in CLINICIAN_ROLES:
-            initial["clinician"] = self.request.user.staff_member.pk
+            initial["clinician"] = staff_for(self.request.user).pk
         plan = TreatmentPlan.objects.filter(
             patient=self.patient, status__in=["active", "maintenance", "draft"]
         ).first()
@@ -351,6 +346,7 @@ class SessionCreateView(RoleRequiredMixin, FormView):
         session, error = run_service(
             self.request,
             services.session_create,
+            form=form,
             patient=self.patient,
             success="Session created.",
             **data,

@@ -10,7 +10,7 @@ from django.db import connection
 
 from integration_notes import services
 from integration_notes.models import PsychotherapyNote
-from tests.factories import signed_note
+from tests.factories import SessionFactory, signed_note
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +159,45 @@ def test_the_api_refuses_a_patient_off_the_therapists_care_team(people, api_as):
     )
     assert response.status_code == 404
     assert not PsychotherapyNote.objects.exists()
+
+
+def test_another_clinics_patient_and_a_missing_one_get_the_same_answer(people, api_as):
+    client = api_as(people.therapist)
+    missing_id = max(people.foreign_patient.pk, people.patient.pk) + 1000
+    foreign = client.post(
+        "/api/v1/psychotherapy-notes/",
+        {"patient": people.foreign_patient.pk, "body": "x"},
+        format="json",
+    )
+    missing = client.post(
+        "/api/v1/psychotherapy-notes/", {"patient": missing_id, "body": "x"}, format="json"
+    )
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json() == missing.json()
+    assert not PsychotherapyNote.objects.exists()
+
+
+def test_a_session_out_of_reach_answers_like_a_missing_one(people, api_as):
+    foreign_session = SessionFactory(patient=people.foreign_patient)
+    client = api_as(people.therapist)
+    answers = [
+        client.post(
+            "/api/v1/psychotherapy-notes/",
+            {"patient": people.patient.pk, "session": session_id, "body": "x"},
+            format="json",
+        )
+        for session_id in (foreign_session.pk, foreign_session.pk + 1000)
+    ]
+    assert [a.status_code for a in answers] == [404, 404]
+    assert answers[0].json() == answers[1].json()
+    assert not PsychotherapyNote.objects.exists()
+
+
+def test_a_therapist_on_the_care_team_writes_one_through_the_api(people, api_as, session):
+    response = api_as(people.therapist).post(
+        "/api/v1/psychotherapy-notes/",
+        {"patient": people.patient.pk, "session": session.pk, "body": "x"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert PsychotherapyNote.objects.get().session == session

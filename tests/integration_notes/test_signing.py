@@ -1,6 +1,7 @@
 """A signed note never changes: every path that could edit it refuses, the hash holds."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from integration_notes import services
@@ -177,3 +178,25 @@ class TestASignedNoteNeverChanges:
             type(addendum).objects.filter(pk=addendum.pk).update(text="rewritten")
         addendum.refresh_from_db()
         assert addendum.text == "Late entry."
+
+
+def test_the_autosave_answers_a_models_validation_in_the_one_error_shape_not_a_500(
+    session, integration_template, people, web_as, monkeypatch
+):
+    note = start(session, integration_template)
+
+    def refuse(**kwargs):
+        raise ValidationError({"content": ["This field cannot be blank."]})
+
+    monkeypatch.setattr(services, "note_save_draft", refuse)
+    response = web_as(people.therapist).post(
+        f"/notes/{note.pk}/autosave/", {"f_insights": "changed", "revision": note.revision}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid",
+        "detail": "content: This field cannot be blank.",
+        "fields": {"content": ["This field cannot be blank."]},
+    }
+    note.refresh_from_db()
+    assert note.revision == 1

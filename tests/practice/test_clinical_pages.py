@@ -3,9 +3,11 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from practice.models import DosingRecord, SafetyAlert
+from practice import services
+from practice.models import DosingRecord, SafetyAlert, TreatmentPlan
 from tests.factories import ScreeningFactory, SessionFactory, TreatmentPlanFactory
 from tests.practice.clinical import cleared_with_plan, dose, dosing_session, stock_lot
 
@@ -221,3 +223,41 @@ def test_staff_entering_answers_may_say_when_they_were_given_in_clinic_time(peop
     # Patients answer now; the portal has no such field.
     portal = web_as(people.patient).get("/portal/questionnaires/gad7/").content.decode()
     assert "Answered at" not in portal
+
+
+PLAN_FORM = {
+    "route": "im",
+    "starting_dose_mg_per_kg": "0.5",
+    "induction_target_sessions": "6",
+    "induction_weeks": "3",
+    "maintenance_interval_days": "30",
+    "goals": "",
+}
+
+
+def test_a_models_validation_in_the_plan_service_is_shown_on_the_form_not_a_500(
+    people, web_as, monkeypatch
+):
+    def refuse(**kwargs):
+        raise ValidationError({"starting_dose_mg_per_kg": ["Above the route's usual range."]})
+
+    monkeypatch.setattr(services, "plan_create", refuse)
+    response = web_as(people.medical).post(f"/patients/{people.patient.pk}/plans/new/", PLAN_FORM)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "starting_dose_mg_per_kg": ["Above the route's usual range."]
+    }
+    assert not TreatmentPlan.objects.exists()
+
+
+def test_a_models_validation_naming_no_field_on_the_plan_form_is_shown_above_it(
+    people, web_as, monkeypatch
+):
+    def refuse(**kwargs):
+        raise ValidationError("The patient already has a plan in progress.")
+
+    monkeypatch.setattr(services, "plan_create", refuse)
+    response = web_as(people.medical).post(f"/patients/{people.patient.pk}/plans/new/", PLAN_FORM)
+    assert response.status_code == 200
+    assert "The patient already has a plan in progress." in response.content.decode()
+    assert not TreatmentPlan.objects.exists()

@@ -4,7 +4,9 @@ field by field and nothing is saved."""
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from practice import services
 from practice.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +113,37 @@ def test_the_patient_list_searches_by_name_and_pages(people, web_as):
     assert "Page 1 of 2" in page_one.content.decode()
     found = client.get("/patients/?q=erin")
     assert [p.pk for p in found.context["patients"]] == [people.patient.pk]
+
+
+def test_a_models_validation_in_the_service_is_shown_on_the_form_not_a_500(
+    people, web_as, monkeypatch
+):
+    def refuse(**kwargs):
+        raise ValidationError({"postal_code": ["Enter a ZIP code of this clinic's state."]})
+
+    monkeypatch.setattr(services, "patient_create", refuse)
+    before = Patient.objects.count()
+    response = web_as(people.admin).post("/patients/new/", FORM)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "postal_code": ["Enter a ZIP code of this clinic's state."]
+    }
+    assert Patient.objects.count() == before
+
+
+def test_a_models_validation_from_a_patient_page_action_is_a_message_after_the_redirect(
+    people, web_as, monkeypatch
+):
+    def refuse(**kwargs):
+        raise ValidationError("This staff member is already on the care team.")
+
+    monkeypatch.setattr(services, "care_team_add", refuse)
+    response = web_as(people.admin).post(
+        f"/patients/{people.patient.pk}/care-team/",
+        {"staff": people.outsider.pk},
+        follow=True,
+    )
+    assert response.redirect_chain == [(f"/patients/{people.patient.pk}/", 302)]
+    assert "This staff member is already on the care team." in [
+        str(m) for m in response.context["messages"]
+    ]
