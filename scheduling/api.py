@@ -14,7 +14,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedModelViewSet
-from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for
+from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for, staff_for
+from backend.scoping import get_visible_or_404
 from practice.api.sessions import SessionCreateSerializer, SessionSerializer, SessionViewSet
 from practice.models import Patient, Room, StaffMember
 from scheduling import selectors
@@ -142,7 +143,7 @@ class RetreatViewSet(ScopedModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         serializer.instance = retreats.retreat_create(
-            clinic=self.request.user.staff_member.clinic,
+            clinic=staff_for(self.request.user).clinic,
             staff=data.pop("staff", []),
             rooms=data.pop("rooms", []),
             **data,
@@ -180,8 +181,8 @@ class RetreatViewSet(ScopedModelViewSet):
             return Response(EnrollmentSerializer(rows, many=True).data)
         payload = EnrollmentCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        patient = get_object_or_404(
-            Patient.objects.visible_to(request.user), pk=payload.validated_data["patient"]
+        patient = get_visible_or_404(
+            Patient, user=request.user, pk=payload.validated_data["patient"]
         )
         enrollment = retreats.enrollment_create(retreat=retreat, patient=patient)
         return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
@@ -195,8 +196,8 @@ class RetreatViewSet(ScopedModelViewSet):
     def cancel_enrollment(self, request, pk=None, enrollment_id=None):
         """Cancel an enrollment; the first waitlisted patient is promoted and notified."""
         retreat = self.get_object()
-        enrollment = get_object_or_404(
-            Enrollment.objects.visible_to(request.user), pk=enrollment_id, retreat=retreat
+        enrollment = get_visible_or_404(
+            Enrollment, user=request.user, pk=enrollment_id, retreat=retreat
         )
         promoted = retreats.enrollment_cancel(enrollment=enrollment, by=self.actor_staff())
         enrollment.refresh_from_db()
@@ -217,7 +218,7 @@ class RetreatViewSet(ScopedModelViewSet):
         )
 
     def actor_staff(self):
-        return getattr(self.request.user, "staff_member", None)
+        return staff_for(self.request.user)
 
 
 class BookingCreateSerializer(SessionCreateSerializer):
@@ -282,7 +283,7 @@ class BookingSessionViewSet(SessionViewSet):
         return booking.session_book(booked_by=self._staff(), **data)
 
     def _staff(self):
-        return getattr(self.request.user, "staff_member", None)
+        return staff_for(self.request.user)
 
     @extend_schema(request=RescheduleSerializer, responses=SessionSerializer)
     @action(detail=True, methods=["post"])
@@ -332,7 +333,7 @@ class BookingSessionViewSet(SessionViewSet):
         query = FreeSlotQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        clinic = request.user.staff_member.clinic
+        clinic = staff_for(request.user).clinic
         clinicians = None
         if q.get("clinician"):
             clinicians = [

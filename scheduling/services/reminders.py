@@ -219,21 +219,12 @@ def cancellation_policy(*, session) -> str:
 
 
 def _cancel_session(session) -> None:
-    """Cancel the session on the patient's behalf, through the booking service when it
-    exists (it frees the slot and promotes the waitlist), else directly."""
-    try:
-        from scheduling.services.booking import session_cancel
-    except ImportError:
-        session_cancel = None
-    reason = "Cancelled by the patient from a reminder."
-    if session_cancel is not None:
-        session_cancel(session=session, reason=reason)
-        return
-    session.status = "cancelled"
-    session.cancelled_at = timezone.now()
-    session.cancel_reason = reason
-    session.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
-    session_reminders_sync(session=session)
+    """Cancel the session on the patient's behalf through the booking service: it frees the
+    slot, promotes the waitlist and records a late cancellation."""
+    # booking imports this module (session_reminders_sync): imported here to break the cycle.
+    from scheduling.services.booking import session_cancel
+
+    session_cancel(session=session, reason="Cancelled by the patient from a reminder.")
 
 
 # ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
+from backend.roles import staff_for
 from scheduling import selectors
 from scheduling.services.availability import local_instant, wall_clock
 
@@ -22,7 +23,7 @@ def _feed_url(request, feed):
 def my_day(context):
     """The signed-in clinician's sessions today, in clinic time, and their calendar link."""
     request = context["request"]
-    staff = getattr(request.user, "staff_member", None)
+    staff = staff_for(request.user)
     if staff is None:
         return None
     zone = staff.clinic.zone

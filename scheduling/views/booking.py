@@ -2,11 +2,13 @@
 
 import datetime as dt
 
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from backend.audit import audit_access
 from backend.errors import DomainError
+from backend.roles import staff_for
+from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
 from practice.models import Session
 from scheduling.forms import BookingForm, CancelForm, RescheduleForm
@@ -51,7 +53,7 @@ class BookingView(ServiceFormView):
             "clinician": data["clinician"],
             "kind": data["kind"],
             "room": data["room"],
-            "booked_by": self.request.user.staff_member,
+            "booked_by": staff_for(self.request.user),
         }
         if data.get("repeat_every_days"):
             return True, {
@@ -117,10 +119,9 @@ class SessionManageView(RoleRequiredMixin, TemplateView):
     template_name = "scheduling/session_manage.html"
 
     def get_session(self) -> Session:
-        return get_object_or_404(
-            Session.objects.visible_to(self.request.user).select_related(
-                "patient", "clinician__user", "room", "clinic"
-            ),
+        return get_visible_or_404(
+            Session.objects.select_related("patient", "clinician__user", "room", "clinic"),
+            user=self.request.user,
             pk=self.kwargs["pk"],
         )
 
@@ -163,7 +164,7 @@ class SessionManageView(RoleRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         session = self.get_session()
         zone = session.clinic.zone
-        staff = request.user.staff_member
+        staff = staff_for(request.user)
         if request.POST.get("action") == "cancel":
             form = CancelForm(request.POST)
             if form.is_valid():

@@ -5,7 +5,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
-from backend.roles import PATIENT, STAFF_ROLES
+from backend.roles import PATIENT, STAFF_ROLES, staff_for
 from backend.views import RoleRequiredMixin, run_service
 from scheduling import selectors
 from scheduling.choices import ConfirmationStatus
@@ -30,7 +30,7 @@ class FeedIssueView(RoleRequiredMixin, View):
         owner = (
             {"patient": request.user.patient}
             if self.actor.role == PATIENT
-            else {"staff": request.user.staff_member}
+            else {"staff": staff_for(request.user)}
         )
         if request.POST.get("action") == "revoke":
             feed = selectors.live_feed(**owner)

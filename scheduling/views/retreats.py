@@ -6,13 +6,14 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
 from backend.pdf import render_pdf
-from backend.roles import ADMIN, STAFF_ROLES
+from backend.roles import ADMIN, STAFF_ROLES, staff_for
+from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
 from scheduling import selectors
 from scheduling.choices import EnrollmentStatus
@@ -100,7 +101,7 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
         if self.actor.role != ADMIN:
             raise Http404
         retreat = self.get_retreat()
-        staff = request.user.staff_member
+        staff = staff_for(request.user)
         action = request.POST.get("action")
         if action == "enroll":
             form = EnrollForm(request.POST, user=request.user)
@@ -122,10 +123,8 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
                         ),
                     )
         elif action == "cancel":
-            enrollment = get_object_or_404(
-                Enrollment.objects.visible_to(request.user),
-                pk=request.POST.get("enrollment"),
-                retreat=retreat,
+            enrollment = get_visible_or_404(
+                Enrollment, user=request.user, pk=request.POST.get("enrollment"), retreat=retreat
             )
             promoted, error = run_service(
                 request, retreats.enrollment_cancel, enrollment=enrollment, by=staff

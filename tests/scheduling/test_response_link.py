@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from messaging.models import Reminder
-from scheduling.models import SchedulingPolicy, SessionConfirmation
+from scheduling.models import SchedulingPolicy, SessionBooking, SessionConfirmation
 from scheduling.services.reminders import session_response_link
 from tests.messaging.test_pages import _no_broker, booked  # noqa: F401 (fixture)
 
@@ -40,6 +40,10 @@ def test_the_patient_cancels_outside_the_window_and_reminders_stop(people, clien
         "cancelled"
     }
     assert SessionConfirmation.objects.get(session=session).status == "cancelled"
+    # Through the booking service: the calendar feed's sequence moves on, and a cancellation
+    # outside the window is not late.
+    booking = SessionBooking.objects.get(session=session)
+    assert booking.sequence == 1 and booking.late_cancellation is False
 
 
 def test_inside_the_window_the_link_explains_the_policy_instead_of_cancelling(people, client):
