@@ -184,6 +184,15 @@ REASON_FIELDS = {
 }
 
 
+def _fields_of(failures: list[tuple[str, str]], field_of: dict) -> dict[str, list[str]]:
+    """The form fields the failed checks concern, each with its messages (for `fields`)."""
+    fields: dict[str, list[str]] = {}
+    for code, message in failures:
+        if code in field_of:
+            fields.setdefault(field_of[code], []).append(message)
+    return fields
+
+
 def _percent_off(value: Decimal, reference: Decimal) -> Decimal:
     if reference <= 0:
         return Decimal("Infinity") if value != reference else Decimal(0)
@@ -438,10 +447,7 @@ def dosing_record_create(
         on=on,
     )
     if failures:
-        fields: dict[str, list[str]] = {}
-        for code, message in failures:
-            if code in REASON_FIELDS:
-                fields.setdefault(REASON_FIELDS[code], []).append(message)
+        fields = _fields_of(failures, REASON_FIELDS)
         raise DosingGateRefused(
             "Dosing refused: " + " ".join(message for _, message in failures),
             extra={
@@ -813,10 +819,7 @@ def dosing_discharge(
         ready_per_clinical_judgement=ready_per_clinical_judgement,
     )
     if failures:
-        fields: dict[str, list[str]] = {}
-        for code, message in failures:
-            if code in DISCHARGE_REASON_FIELDS:
-                fields.setdefault(DISCHARGE_REASON_FIELDS[code], []).append(message)
+        fields = _fields_of(failures, DISCHARGE_REASON_FIELDS)
         raise DischargeRefused(
             "Discharge refused: " + " ".join(message for _, message in failures),
             extra={"reasons": [code for code, _ in failures], "fields": fields},
