@@ -40,11 +40,6 @@ def _revision(post) -> int | None:
         return None
 
 
-def _local(note_or_session, moment):
-    clinic = note_or_session.clinic
-    return timezone.localtime(moment, clinic.zone)
-
-
 class NoteListView(RoleRequiredMixin, ListView):
     """Notes of the patients the user may see, searchable (full text on PostgreSQL)."""
 
@@ -142,7 +137,7 @@ class NoteAutosaveView(NoteObjectMixin, View):
             )
         except (DomainError, ValidationError) as error:
             return error_response(error)
-        saved = _local(note, note.updated_at)
+        saved = note.clinic.local(note.updated_at)
         return JsonResponse(
             {
                 "revision": note.revision,

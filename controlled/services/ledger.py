@@ -44,10 +44,6 @@ def _same_clinic(clinic_id: int, *staff: StaffMember | None) -> None:
             raise invalid(None, f"{person.display_name} works at another clinic.")
 
 
-def _local_date(clinic: Clinic, moment: datetime.datetime) -> datetime.date:
-    return timezone.localtime(moment, timezone=clinic.zone).date()
-
-
 @transaction.atomic
 def registration_set(
     *, clinic: Clinic, registrant_name: str, dea_number: str, schedules: str = "", expires_on=None
@@ -127,7 +123,7 @@ def lot_receive(
         containers_received=containers_received,
     )
     lot.full_clean()
-    if lot.is_expired(_local_date(product.clinic, received_at)):
+    if lot.is_expired(product.clinic.date_of(received_at)):
         raise LotExpired(
             f"Lot {lot.lot_number} expired on {lot.expires_on:%b %-d, %Y}; "
             "expired stock is not received into use."
@@ -250,7 +246,7 @@ def administration_record(
             "that entry first to record it against another lot."
         )
     occurred_at = check_when(dosing_record.administered_at)
-    if lot.is_expired(_local_date(clinic, occurred_at)):
+    if lot.is_expired(clinic.date_of(occurred_at)):
         raise LotExpired(
             f"Lot {lot.lot_number} expired on {lot.expires_on:%b %-d, %Y} and cannot be drawn "
             "from; choose another lot."

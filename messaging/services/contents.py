@@ -6,8 +6,6 @@ link, the cancellation window); the description of the session itself is written
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from messaging.services.outbox import patient_messaging
 from practice.selectors import clinical_settings_for
 
@@ -23,7 +21,7 @@ def session_context(*, session) -> dict:
     and the fasting time the clinic's dosing gate checks (`ClinicalSettings.fasting_hours`,
     so what the patient is told is what staff confirm). Never the dose, diagnosis or notes."""
     clinic = session.patient.clinic
-    starts = session.starts_at.astimezone(ZoneInfo(clinic.timezone))
+    starts = session.starts_at.astimezone(clinic.zone)
     shares = patient_messaging(session.patient).share_session_type
     return {
         "session_label": SESSION_LABELS.get(session.kind, "appointment")

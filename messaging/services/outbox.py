@@ -127,7 +127,7 @@ class QuietHours:
             start, end = own.quiet_hours_start, own.quiet_hours_end
         else:
             start, end = clinic_cfg.quiet_hours_start, clinic_cfg.quiet_hours_end
-        return cls(start=start, end=end, tz=ZoneInfo(patient.clinic.timezone))
+        return cls(start=start, end=end, tz=patient.clinic.zone)
 
     def period(self, at: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime] | None:
         """The quiet period (start, end) that contains `at`, or None if `at` is not quiet."""

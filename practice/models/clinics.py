@@ -79,6 +79,14 @@ class Clinic(AddressFields):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
+    def local(self, moment: datetime.datetime) -> datetime.datetime:
+        """`moment` as the clinic's wall clock shows it."""
+        return moment.astimezone(self.zone)
+
+    def date_of(self, moment: datetime.datetime) -> datetime.date:
+        """The clinic's calendar day at `moment` (an evening in Denver is tomorrow in UTC)."""
+        return self.local(moment).date()
+
     def today(self) -> datetime.date:
         """Today where the clinic is: an evening in Denver is already tomorrow in UTC, and
         dates (expiry, inventories, screenings) count in the clinic's days."""

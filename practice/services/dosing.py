@@ -45,7 +45,6 @@ from practice.selectors import (
 from practice.services._common import require_same_clinic
 from practice.services.alerts import safety_alert_raise
 from practice.services.esketamine import esketamine_discharge_failures
-from practice.services.sessions import clinic_date
 
 
 def _require_medical(by: StaffMember, patient, doing: str) -> None:
@@ -64,7 +63,7 @@ def session_gate_failures(
     newest screening clears them on `on`, the plan is running, an induction plan has not
     reached its target, and no suicide risk holds dosing (`risk_hold_reasons`). Pure read:
     the dose form shows it before anything is typed."""
-    on = on or clinic_date(session.clinic, timezone.now())
+    on = on or session.clinic.today()
     failures: list[tuple[str, str]] = []
     problem = screening_problem(screening_current(patient=session.patient, on=on), on)
     if problem:
@@ -241,7 +240,7 @@ def dose_failures(
     weight check applies.
     """
     settings = settings or clinical_settings_for(session.clinic_id)
-    on = on or clinic_date(session.clinic, timezone.now())
+    on = on or session.clinic.today()
     plan = session.plan
     failures: list[tuple[str, str]] = []
     off_plan_route = plan is not None and route != plan.route
@@ -393,7 +392,7 @@ def dosing_record_create(
         # Two doses under one plan at once must not both pass its induction target.
         TreatmentPlan.objects.select_for_update().filter(pk=session.plan_id).first()
     administered_at = administered_at or timezone.now()
-    on = clinic_date(session.clinic, administered_at)
+    on = session.clinic.date_of(administered_at)
     settings = clinical_settings_for(session.clinic_id)
     route = route or (session.plan.route if session.plan else None)
     if route not in Route.values:
@@ -627,10 +626,6 @@ def dosing_observations_update(
     return record
 
 
-def _local(moment: datetime.datetime, record: DosingRecord) -> str:
-    return f"{timezone.localtime(moment, record.session.clinic.zone):%H:%M}"
-
-
 def baseline_deviations(record: DosingRecord, reading: VitalSigns, tolerance_percent: int):
     """How `reading` is off the pre-dose one by more than `tolerance_percent`, in words
     (systolic, diastolic and, when it was taken, heart rate); empty when near baseline."""
@@ -675,6 +670,7 @@ def discharge_failures(
       dissociation assessed, and the clinician's judgement that the patient is ready.
     """
     settings = settings or clinical_settings_for(record.session.clinic_id)
+    local = record.session.clinic.local  # times in messages read on the clinic's clock
     failures: list[tuple[str, str]] = []
     given = record.administered_at or record.created_at
     minutes = settings.observe_minutes(record.route)
@@ -684,8 +680,8 @@ def discharge_failures(
             (
                 "observation",
                 f"Observe at least {minutes} minutes after a dose by the "
-                f"{record.get_route_display()} route: given at {_local(given, record)}, the "
-                f"patient may leave from {_local(earliest, record)}.",
+                f"{record.get_route_display()} route: given at {local(given):%H:%M}, the "
+                f"patient may leave from {local(earliest):%H:%M}.",
             )
         )
     last = record.vitals.filter(taken_at__gte=given).order_by("taken_at", "id").last()
@@ -694,8 +690,7 @@ def discharge_failures(
         failures.append(("vitals", "Record the vital signs after the dose before discharge."))
     else:
         when = (
-            f"{last.systolic}/{last.diastolic}, SpO2 {last.spo2}% "
-            f"at {_local(last.taken_at, record)}"
+            f"{last.systolic}/{last.diastolic}, SpO2 {last.spo2}% at {local(last.taken_at):%H:%M}"
         )
         if (
             last.systolic >= settings.discharge_systolic_below
@@ -725,7 +720,7 @@ def discharge_failures(
                     "baseline",
                     f"Vital signs are not back near baseline (within "
                     f"{settings.discharge_baseline_tolerance_percent} %) at "
-                    f"{_local(last.taken_at, record)}: " + "; ".join(off) + ".",
+                    f"{local(last.taken_at):%H:%M}: " + "; ".join(off) + ".",
                 )
             )
     if vitals_near_baseline is False and near:

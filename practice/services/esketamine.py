@@ -7,13 +7,7 @@ blood pressure and the observation minutes (never under 120) in `ClinicalSetting
 
 import datetime
 
-from django.utils import timezone
-
 from practice.models import ClinicalSettings, DosingRecord
-
-
-def _local(moment: datetime.datetime, record: DosingRecord) -> str:
-    return f"{timezone.localtime(moment, record.session.clinic.zone):%H:%M}"
 
 
 def esketamine_bp_check(record: DosingRecord, settings: ClinicalSettings):
@@ -44,6 +38,7 @@ def esketamine_discharge_failures(
     - clinical_judgement: the clinician judges the patient clinically stable and ready to
       leave.
     """
+    local = record.session.clinic.local  # times in messages read on the clinic's clock
     failures: list[tuple[str, str]] = []
     reading, start, end = esketamine_bp_check(record, settings)
     if reading is None:
@@ -52,8 +47,8 @@ def esketamine_discharge_failures(
             (
                 "bp_40_minutes",
                 f"Record the blood pressure about 40 minutes after the esketamine dose "
-                f"(between {low} and {high} minutes: {_local(start, record)}–"
-                f"{_local(end, record)}).",
+                f"(between {low} and {high} minutes: {local(start):%H:%M}–"
+                f"{local(end):%H:%M}).",
             )
         )
     if not record.vitals.filter(taken_at__gt=end).exists():
@@ -61,7 +56,7 @@ def esketamine_discharge_failures(
             (
                 "bp_before_discharge",
                 f"Take the blood pressure again before discharge (a reading after "
-                f"{_local(end, record)}, when the 40-minute window closes).",
+                f"{local(end):%H:%M}, when the 40-minute window closes).",
             )
         )
     if not record.sedation:

@@ -12,7 +12,6 @@ from practice.errors import InvalidInput, PlanTransitionRefused
 from practice.models import Diagnosis, Patient, PlanTargetChange, StaffMember, TreatmentPlan
 from practice.selectors import plan_progress, screening_current, screening_problem
 from practice.services._common import require_clinician, require_medical, require_same_clinic
-from practice.services.sessions import clinic_date
 
 RUNNING = (PlanStatus.ACTIVE, PlanStatus.MAINTENANCE)
 
@@ -86,7 +85,7 @@ def plan_activate(
         )
     at = _when(at)
     # The clinic's day, not the server's: an evening in Denver is already tomorrow in UTC.
-    day = clinic_date(plan.patient.clinic, at)
+    day = plan.patient.clinic.date_of(at)
     screening = screening_current(patient=plan.patient, on=day)
     problem = screening_problem(screening, day)
     if problem:

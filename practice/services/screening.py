@@ -24,7 +24,6 @@ from practice.services._common import (
     require_medical,
     require_same_clinic,
 )
-from practice.services.sessions import clinic_date
 
 ABSOLUTE, RELATIVE = ContraindicationSeverity.ABSOLUTE, ContraindicationSeverity.RELATIVE
 
@@ -103,7 +102,7 @@ def screening_record(
     """
     require_same_clinic(by, patient)
     require_clinician(by, "record a screening")
-    if screened_on > clinic_date(patient.clinic, timezone.now()):
+    if screened_on > patient.clinic.today():
         raise InvalidInput("A screening cannot be dated in the future.")
     findings = findings or []
     ids = [int(f["contraindication_id"]) for f in findings]

@@ -18,12 +18,6 @@ from practice.selectors import risk_hold_reasons, screening_current, screening_p
 from practice.services._common import require_clinician, require_same_clinic
 
 
-def clinic_date(session_or_clinic, moment: datetime.datetime) -> datetime.date:
-    """The calendar day of `moment` in the clinic's time zone."""
-    clinic = getattr(session_or_clinic, "clinic", session_or_clinic)
-    return moment.astimezone(clinic.zone).date()
-
-
 @transaction.atomic
 def session_rules_check(
     *,
@@ -54,7 +48,7 @@ def session_rules_check(
             raise SessionRefused(
                 f"The plan is {plan.get_status_display().lower()}; dosing needs an active plan."
             )
-        day = clinic_date(patient.clinic, starts_at)
+        day = patient.clinic.date_of(starts_at)
         problem = dosing_screening_problem(patient=patient, on=day)
         if problem:
             raise SessionRefused(problem + " before booking a dose.")
@@ -133,11 +127,11 @@ def session_check_in(*, session: Session, at: datetime.datetime | None = None) -
             f"Only a scheduled session can be checked in; this one is "
             f"{session.get_status_display().lower()}."
         )
-    if clinic_date(session, at) < clinic_date(session, session.starts_at):
+    if session.clinic.date_of(at) < session.clinic.date_of(session.starts_at):
         raise SessionTransitionRefused("A session can be checked in on its day, not before.")
     if session.kind == SessionKind.DOSING:
         # Booked while cleared is not enough: a screening since then may have closed the gate.
-        problem = dosing_screening_problem(patient=session.patient, on=clinic_date(session, at))
+        problem = dosing_screening_problem(patient=session.patient, on=session.clinic.date_of(at))
         if problem:
             raise SessionTransitionRefused(problem + " before checking the patient in for a dose.")
         hold = risk_hold_reasons(patient=session.patient)

@@ -1,7 +1,6 @@
 """Template helpers for the clinical pages: clinic-local times, status badges, vitals."""
 
 from django import template
-from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 
@@ -45,7 +44,7 @@ def local_time(value, clinic, fmt="M j, Y H:i"):
     """`value` (UTC) shown in the clinic's time zone."""
     if value is None:
         return "—"
-    return date_format(timezone.localtime(value, clinic.zone), fmt)
+    return date_format(clinic.local(value), fmt)
 
 
 @register.simple_tag

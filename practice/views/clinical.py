@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import DetailView, FormView, TemplateView
 
@@ -30,7 +29,6 @@ from practice.selectors import (
     screening_problem,
     session_list,
 )
-from practice.services.sessions import clinic_date
 
 
 class PatientScopedFormView(RoleRequiredMixin, FormView):
@@ -60,7 +58,7 @@ class ScreeningCreateView(PatientScopedFormView):
         return kwargs
 
     def get_initial(self):
-        return {"screened_on": clinic_date(self.patient.clinic, timezone.now())}
+        return {"screened_on": self.patient.clinic.today()}
 
     def form_valid(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if not k.startswith("ci_")}
@@ -197,7 +195,7 @@ class PlanDetailView(RoleRequiredMixin, DetailView):
         context["route_facts"] = ROUTE_FACTS.get(plan.route)
         context["history"] = list(dose_history(patient=plan.patient).filter(session__plan=plan))
         context["sessions"] = session_list(user=self.request.user).filter(plan=plan)
-        today = clinic_date(plan.patient.clinic, timezone.now())
+        today = plan.patient.clinic.today()
         screening = screening_current(patient=plan.patient, on=today)
         context["screening"] = screening
         context["screening_problem"] = screening_problem(screening, today)

@@ -43,7 +43,6 @@ from practice.selectors import (
     screening_problem,
     session_list,
 )
-from practice.services.sessions import clinic_date
 
 
 class PatientListView(RoleRequiredMixin, ListView):
@@ -104,7 +103,7 @@ def patient_clinical_context(*, user, patient) -> dict:
         for s in sessions
         if s.kind == "dosing" and getattr(s, "dosing", None) and s.dosing.administered_at
     ]
-    today = clinic_date(patient.clinic, timezone.now())
+    today = patient.clinic.today()
     current_screening = screening_current(patient=patient, on=today)
     return {
         "screenings": screening_list(user=user).filter(patient=patient)[:5],

@@ -11,7 +11,6 @@ cancellation window it honours is scheduling's own (`SchedulingPolicy`).
 from __future__ import annotations
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
@@ -252,7 +251,7 @@ def enrollment_reminders_sync(*, enrollment) -> None:
     (`retreat_welcomes_enqueue`) also calls it, so no enrollment is missed."""
     retreat, patient = enrollment.retreat, enrollment.patient
     target_id = str(enrollment.pk)
-    tz = ZoneInfo(patient.clinic.timezone)
+    tz = patient.clinic.zone
     starts_at = datetime.datetime.combine(retreat.starts_on, RETREAT_ARRIVAL, tzinfo=tz)
     now = timezone.now()
     rule = rules_for(patient.clinic)[MessageKind.RETREAT_WELCOME]

@@ -11,7 +11,6 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from controlled import reports, services
-from practice.services.sessions import clinic_date
 from tests.factories import PASSWORD, clinic_today, receive_lot
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +113,7 @@ def test_records_older_than_two_years_stay_available(product, people, dose):
         services.administration_record(
             dosing_record=dose("35"), lot=old_lot, recorded_by=people.medical
         )
-    day = clinic_date(people.clinic, long_ago)
+    day = people.clinic.date_of(long_ago)
     text = " ".join(
         pdf_text(reports.administration_log_pdf(clinic=people.clinic, start=day, end=day)).split()
     )
