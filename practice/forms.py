@@ -3,8 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from controlled.forms import DosingLotField
-from practice import cssrs, instruments
+from practice import cssrs, instruments, ledger
 from practice.choices import (
     AdverseEventKind,
     AdverseEventSeverity,
@@ -152,7 +151,7 @@ class DosingForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         # The controlled-substance ledger lists the lots a dose may be drawn from.
-        self.fields["lot"] = DosingLotField(clinic_id=clinic_id)
+        self.fields["lot"] = ledger.DosingLotField(clinic_id=clinic_id)
 
 
 class VitalsForm(forms.Form):

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
 from backend.roles import MEDICAL, PATIENT, STAFF_ROLES, actor_for
-from practice import rems, services
+from practice import ledger, rems, services
 from practice.api.common import VisiblePatientField, staff_of
 from practice.choices import AdverseEventKind, AdverseEventSeverity, Route, Sedation, SessionKind
 from practice.models import (
@@ -388,9 +388,7 @@ class SessionViewSet(
         payload = DosingRecordCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        from controlled.models import Lot
-
-        lot = Lot.objects.for_clinic(session.clinic_id).filter(pk=data.pop("lot_id")).first()
+        lot = ledger.clinic_lot(clinic_id=session.clinic_id, lot_id=data.pop("lot_id"))
         if lot is None:
             raise serializers.ValidationError({"lot_id": ["No lot of this clinic has this id."]})
         record = services.dosing_record_create(

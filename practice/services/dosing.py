@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from practice import esketamine
+from practice import esketamine, ledger
 from practice.choices import (
     AlertKind,
     AlertSeverity,
@@ -430,15 +430,13 @@ def dosing_record_create(
                     "Say why the dose is given outside the limits: an override needs a reason.",
                 )
             )
-    # The one place practice calls the ledger, twice: here to list what the lot cannot do
-    # with the other reasons, and below to take the dose out of it.
-    from controlled.services import administration_problems, administration_record
-
+    # The ledger, twice (through practice.ledger): here to list what the lot cannot do with
+    # the other reasons, and below to take the dose out of it.
     # What is drawn (when said) is what leaves the lot's stock now; what was drawn and not
     # given is the most that may later be wasted against this dose.
     if drawn_mg is not None and drawn_mg < dose_mg:
         failures.append(("drawn", f"The draw ({drawn_mg} mg) must be at least the dose."))
-    failures += administration_problems(
+    failures += ledger.administration_problems(
         lot=lot,
         clinic=session.clinic,
         dose_mg=max(dose_mg, drawn_mg or dose_mg),
@@ -479,7 +477,7 @@ def dosing_record_create(
         record.dose_override_for = " ".join(message for _, message in overridden)[:500]
     record.full_clean()
     record.save()
-    administration_record(dosing_record=record, lot=lot, recorded_by=by, drawn_mg=drawn_mg)
+    ledger.administration_record(dosing_record=record, lot=lot, recorded_by=by, drawn_mg=drawn_mg)
     return record
 
 
