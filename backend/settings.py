@@ -208,7 +208,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Longer than any task we run; reminders are never ETA tasks (see messaging.tasks).
     # Short socket timeouts so that publishing gives up fast when Redis is down; the
-    # publisher also bounds its reconnection attempts (messaging.services.outbox.publishing.publish).
+    # publisher also bounds its reconnection attempts
+    # (messaging.services.outbox.publishing.publish).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         "socket_connect_timeout": 1,

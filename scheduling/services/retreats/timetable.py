@@ -45,10 +45,12 @@ class TimetableResult:
     shortages: list[str] = field(default_factory=list)
 
 
-def _when(item: RetreatTemplateItem, start: dt.datetime, end: dt.datetime, zone) -> str:
+def _when(item: RetreatTemplateItem, start: dt.datetime, end: dt.datetime, clinic) -> str:
+    """How a shortage names the slot: the day, the clinic's times and the item."""
+    local_start, local_end = clinic.local(start), clinic.local(end)
     return (
-        f"Day {item.day} ({start.astimezone(zone):%a %b %d}) "
-        f"{start.astimezone(zone):%H:%M}–{end.astimezone(zone):%H:%M} "
+        f"Day {item.day} ({local_start:%a %b %d}) "
+        f"{local_start:%H:%M}–{local_end:%H:%M} "
         f"{item.title or item.get_kind_display()}"
     )
 
@@ -191,7 +193,7 @@ def _seat_waiting(ctx, item, start, end, kept, waiting, shortages) -> list[_Grou
     """Fill free seats of the kept groups, then open groups in rooms and with clinicians
     that are free (no session outside this retreat then; clinicians working); every
     shortage is appended to `shortages` in words a person can act on."""
-    when = _when(item, start, end, ctx.zone)
+    when = _when(item, start, end, ctx.retreat.clinic)
     busy = _busy_then(ctx, start, end, waiting)
     for e in waiting:
         if e.patient_id in busy["patients"]:
@@ -305,8 +307,9 @@ def _write_timetable(ctx: _Context, plans, to_cancel, result: TimetableResult, b
                         booked_by=by,
                     )
                 except DomainError as error:
+                    when = _when(item, start, end, ctx.retreat.clinic)
                     raise TimetableImpossible(
-                        f"{_when(item, start, end, ctx.zone)}: {enrollment.patient.full_name} — "
+                        f"{when}: {enrollment.patient.full_name} — "
                         f"{error.message} Nothing was created.",
                         extra={"shortages": [error.message]},
                     ) from error
