@@ -201,6 +201,25 @@ def _seat_waiting(ctx, item, start, end, kept, waiting, shortages) -> list[_Grou
                 f"{when}: {e.patient.full_name} is already booked then "
                 f"(session #{busy['patients'][e.patient_id]})."
             )
+    suitable, free_rooms, free_staff = _free_resources(ctx, item, start, end, kept, busy)
+    groups, queue, rooms_left = _fill_groups(item, kept, waiting, free_rooms, free_staff)
+    if queue:
+        if not rooms_left:
+            shortages.append(
+                _rooms_short(item, when, waiting, queue, free_rooms, kept, suitable, busy)
+            )
+        else:
+            shortages.append(
+                f"{when}: not enough clinicians — {len(free_staff)} of the retreat's "
+                f"{len(ctx.staff)} clinicians are working and free, {len(queue)} patients "
+                "still without one."
+            )
+    return groups
+
+
+def _free_resources(ctx: _Context, item, start, end, kept, busy) -> tuple[list, list, list]:
+    """(rooms suitable for the item, those of them free, clinicians free and working): free
+    means neither busy outside the retreat then nor already used by a kept group."""
     used_rooms = {g.room.pk for g in kept if g.room}
     used_staff = {g.clinician.pk for g in kept}
     suitable = [r for r in ctx.rooms if item.kind != SessionKind.DOSING or r.dosing_capable]
@@ -212,6 +231,13 @@ def _seat_waiting(ctx, item, start, end, kept, waiting, shortages) -> list[_Grou
         and s.pk not in used_staff
         and any(a <= start and end <= b for a, b in ctx.hours[s.pk])
     ]
+    return suitable, free_rooms, free_staff
+
+
+def _fill_groups(item, kept, waiting, free_rooms, free_staff) -> tuple[list, list, list]:
+    """Seat the waiting patients in order: first in the kept groups' free seats, then in new
+    groups, each a free room (largest first) with a free clinician. Returns (the groups,
+    the patients still without a seat, the rooms left over)."""
     groups = list(kept)
     queue = list(waiting)
     for g in groups:
@@ -229,18 +255,7 @@ def _seat_waiting(ctx, item, start, end, kept, waiting, shortages) -> list[_Grou
         while queue and len(group.new) < group.seats:
             group.new.append(queue.pop(0))
         groups.append(group)
-    if queue:
-        if not rooms_left:
-            shortages.append(
-                _rooms_short(item, when, waiting, queue, free_rooms, kept, suitable, busy)
-            )
-        else:
-            shortages.append(
-                f"{when}: not enough clinicians — {len(free_staff)} of the retreat's "
-                f"{len(ctx.staff)} clinicians are working and free, {len(queue)} patients "
-                "still without one."
-            )
-    return groups
+    return groups, queue, rooms_left
 
 
 def _busy_then(ctx: _Context, start, end, waiting) -> dict[str, dict]:
@@ -280,41 +295,46 @@ def _rooms_short(item, when, waiting, queue, free_rooms, kept, suitable, busy) -
 
 
 def _write_timetable(ctx: _Context, plans, to_cancel, result: TimetableResult, by) -> None:
-    """Cancel what no longer fits, book every new seat through `session_book` (a refusal
-    there refuses the whole generation) and bring the welcome messages up to date."""
-    from practice.selectors import plan_running_for
-
+    """Cancel what no longer fits, book every new seat (`_book_seat`; a refusal there
+    refuses the whole generation) and bring the welcome messages up to date."""
     for entry in to_cancel:
         if entry.session.status == SessionStatus.SCHEDULED:
             session_cancel(session=entry.session, reason="Retreat timetable regenerated", by=by)
             result.cancelled += 1
         entry.delete()
     for plan in plans:
-        item, start, end = plan.item, plan.start, plan.end
         for group in plan.groups:
             key = group.key or uuid.uuid4()
             for enrollment in group.new:
-                try:
-                    session = session_book(
-                        patient=enrollment.patient,
-                        clinician=group.clinician,
-                        kind=item.kind,
-                        starts_at=start,
-                        ends_at=end,
-                        room=group.room,
-                        plan=plan_running_for(patient=enrollment.patient),
-                        booking_key=key,
-                        booked_by=by,
-                    )
-                except DomainError as error:
-                    when = _when(item, start, end, ctx.retreat.clinic)
-                    raise TimetableImpossible(
-                        f"{when}: {enrollment.patient.full_name} — "
-                        f"{error.message} Nothing was created.",
-                        extra={"shortages": [error.message]},
-                    ) from error
-                RetreatSession.objects.create(enrollment=enrollment, item=item, session=session)
+                _book_seat(ctx, plan, group, key, enrollment, by)
                 result.created += 1
     for enrollment in ctx.enrolled:
         enrollment.retreat = ctx.retreat
         _sync_welcome(enrollment)
+
+
+def _book_seat(ctx: _Context, plan: _ItemPlan, group: _Group, key, enrollment, by) -> None:
+    """Book one patient's seat through `session_book`, so practice's clinical rules apply;
+    a refusal becomes TimetableImpossible naming the slot and the patient."""
+    from practice.selectors import plan_running_for
+
+    item, start, end = plan.item, plan.start, plan.end
+    try:
+        session = session_book(
+            patient=enrollment.patient,
+            clinician=group.clinician,
+            kind=item.kind,
+            starts_at=start,
+            ends_at=end,
+            room=group.room,
+            plan=plan_running_for(patient=enrollment.patient),
+            booking_key=key,
+            booked_by=by,
+        )
+    except DomainError as error:
+        when = _when(item, start, end, ctx.retreat.clinic)
+        raise TimetableImpossible(
+            f"{when}: {enrollment.patient.full_name} — {error.message} Nothing was created.",
+            extra={"shortages": [error.message]},
+        ) from error
+    RetreatSession.objects.create(enrollment=enrollment, item=item, session=session)
