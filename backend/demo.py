@@ -8,7 +8,6 @@ from integration_notes import demo as notes_demo
 from practice import demo as practice_demo
 from practice import demo_clinical
 from scheduling import demo as scheduling_demo
-from scheduling import demo_reminders
 
 SEEDS = [
     practice_demo.seed,
@@ -19,12 +18,12 @@ SEEDS = [
     demo_clinical.seed,
     # The waste and count that follow the doses in the ledger.
     controlled_demo.seed_ledger,
+    # The calendar and retreat, then the reminders of the sessions booked so far.
     scheduling_demo.seed,
-    demo_reminders.seed,
     notes_demo.seed,
     billing_demo.seed,
     # Last: reminders for the upcoming sessions any seed above booked.
-    demo_reminders.sync_upcoming,
+    scheduling_demo.sync_upcoming,
 ]
 
 LOGINS = [

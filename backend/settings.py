@@ -208,7 +208,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Longer than any task we run; reminders are never ETA tasks (see messaging.tasks).
     # Short socket timeouts so that publishing gives up fast when Redis is down; the
-    # publisher also bounds its reconnection attempts (messaging.services.outbox.publish).
+    # publisher also bounds its reconnection attempts
+    # (messaging.services.outbox.publishing.publish).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         "socket_connect_timeout": 1,
@@ -225,7 +226,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request must never hang on a broker that is down (celery#4556): connecting times
 # out quickly, and publishers that run in requests bound their own reconnection attempts
-# (messaging.services.outbox.publish). Workers must reconnect for as long as it takes:
+# (messaging.services.outbox.publishing.publish). Workers must reconnect for as long as it takes:
 # kombu reads 0 as "never retry", so None (retry forever) is what keeps a worker alive
 # through a Redis restart.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

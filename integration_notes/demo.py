@@ -7,8 +7,6 @@ Idempotent: once the demo clinic has notes, it only makes sure the templates exi
 
 import datetime
 
-from django.utils import timezone
-
 from integration_notes import services
 from integration_notes.models import Note, NoteTemplate
 from practice import services as practice_services
@@ -111,7 +109,7 @@ def seed(ctx: dict) -> dict:
         patients["hannah"],
     )
     tz = clinic.zone
-    today = timezone.now().astimezone(tz).date()
+    today = clinic.today()
 
     def at(days_ago, hour, minute=0):
         day = today - datetime.timedelta(days=days_ago)

@@ -195,7 +195,7 @@ def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
 
     clinic = Clinic.objects.only("timezone").get(pk=actor.clinic_id)
     tz = clinic.zone
-    local_day = now.astimezone(tz).date()
+    local_day = clinic.date_of(now)
     day_start = datetime.datetime.combine(local_day, datetime.time.min, tzinfo=tz)
     day_end = day_start + datetime.timedelta(days=1)
 

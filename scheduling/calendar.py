@@ -7,8 +7,6 @@ height come from its wall-clock start and length.
 
 import datetime as dt
 
-from django.utils import timezone
-
 from backend.roles import CLINICIAN_ROLES
 from practice.models import Clinic, Room, StaffMember
 from scheduling import selectors
@@ -52,7 +50,7 @@ def _calendar(*, user, clinic: Clinic, day: dt.date, first: dt.date, length: int
                 "pk": pk,
                 "name": name,
                 "note": note,
-                "days": [{"day": d, "events": _placed(events, pk, d, zone)} for d in days],
+                "days": [{"day": d, "events": _placed(events, pk, d, clinic)} for d in days],
             }
             for pk, name, note in resources
         ],
@@ -60,7 +58,7 @@ def _calendar(*, user, clinic: Clinic, day: dt.date, first: dt.date, length: int
         "grid_height": (DAY_END - DAY_START) * 60 * PX_PER_MIN,
         "previous": (days[0] - dt.timedelta(days=len(days))).isoformat(),
         "next": (days[0] + dt.timedelta(days=len(days))).isoformat(),
-        "today": timezone.now().astimezone(zone).date(),
+        "today": clinic.today(),
         "zone": zone,
         "unroomed": sum(1 for s in sessions if s.room_id is None) if by == "room" else 0,
     }
@@ -76,7 +74,6 @@ def _room_resources(clinic: Clinic) -> list[tuple]:
 
 def _clinician_resources(clinic: Clinic, start, end, *, with_hours: bool) -> list[tuple]:
     """(pk, name, note) of each active clinician; on a day, the note is their hours."""
-    zone = clinic.zone
     staff = list(
         StaffMember.objects.for_clinic(clinic.pk)
         .filter(is_active=True, role__in=CLINICIAN_ROLES)
@@ -89,9 +86,7 @@ def _clinician_resources(clinic: Clinic, start, end, *, with_hours: bool) -> lis
         (
             s.pk,
             s.display_name,
-            ", ".join(
-                f"{a.astimezone(zone):%H:%M}–{b.astimezone(zone):%H:%M}" for a, b in hours[s.pk]
-            )
+            ", ".join(f"{clinic.local(a):%H:%M}–{clinic.local(b):%H:%M}" for a, b in hours[s.pk])
             if with_hours
             else "",
         )
@@ -114,21 +109,21 @@ def _events(sessions, key: str) -> list[dict]:
     return list(events.values())
 
 
-def _placed(events: list[dict], resource, day: dt.date, zone) -> list[dict]:
+def _placed(events: list[dict], resource, day: dt.date, clinic: Clinic) -> list[dict]:
     """The column's events starting on `day`, in order, with their grid position. A booking
     whose every attendee cancelled frees its slot and is not drawn."""
     placed = []
     for e in sorted(events, key=lambda e: e["session"].starts_at):
         s = e["session"]
-        local = s.starts_at.astimezone(zone)
+        local = clinic.local(s.starts_at)
         if e["resource"] != resource or local.date() != day or not e["patients"]:
             continue
         top = ((local.hour - DAY_START) * 60 + local.minute) * PX_PER_MIN
         placed.append(
             {
                 **e,
-                "local_start": wall_clock(s.starts_at, zone),
-                "local_end": wall_clock(s.ends_at, zone),
+                "local_start": wall_clock(s.starts_at, clinic.zone),
+                "local_end": wall_clock(s.ends_at, clinic.zone),
                 "top": max(top, 0),
                 "height": max(s.duration_minutes * PX_PER_MIN, MIN_EVENT_HEIGHT),
             }

@@ -54,8 +54,9 @@ def patient_upcoming(*, patient: Patient, limit: int = 10) -> QuerySet[Session]:
 
 
 def patient_enrollments(*, patient: Patient) -> QuerySet[Enrollment]:
+    """The patient's current retreats: not cancelled, and not over by the clinic's today."""
     return (
-        Enrollment.objects.filter(patient=patient, retreat__ends_on__gte=timezone.localdate())
+        Enrollment.objects.filter(patient=patient, retreat__ends_on__gte=patient.clinic.today())
         .exclude(status=EnrollmentStatus.CANCELLED)
         .select_related("retreat")
     )

@@ -21,7 +21,7 @@ def session_context(*, session) -> dict:
     and the fasting time the clinic's dosing gate checks (`ClinicalSettings.fasting_hours`,
     so what the patient is told is what staff confirm). Never the dose, diagnosis or notes."""
     clinic = session.patient.clinic
-    starts = session.starts_at.astimezone(clinic.zone)
+    starts = clinic.local(session.starts_at)
     shares = patient_messaging(session.patient).share_session_type
     return {
         "session_label": SESSION_LABELS.get(session.kind, "appointment")

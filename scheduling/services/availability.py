@@ -72,8 +72,8 @@ def working_intervals(
     hours minus time off, clipped to the range. Two queries whatever the range."""
     zone = clinic.zone
     ids = list(clinician_ids)
-    first_day = start.astimezone(zone).date()
-    last_day = (end - dt.timedelta(microseconds=1)).astimezone(zone).date()
+    first_day = clinic.date_of(start)
+    last_day = clinic.date_of(end - dt.timedelta(microseconds=1))
     hours_by = defaultdict(list)
     for row in WorkingHours.objects.filter(clinician_id__in=ids):
         hours_by[row.clinician_id].append(row)
@@ -141,7 +141,8 @@ def hours_on(*, clinician: StaffMember, day: dt.date) -> str:
     )[clinician.pk]
     if not intervals:
         return "not working that day"
-    return ", ".join(f"{s.astimezone(zone):%H:%M}–{e.astimezone(zone):%H:%M}" for s, e in intervals)
+    clinic = clinician.clinic
+    return ", ".join(f"{clinic.local(s):%H:%M}–{clinic.local(e):%H:%M}" for s, e in intervals)
 
 
 @transaction.atomic

@@ -54,9 +54,9 @@ class Conflict:
     resource: str  # "room" | "clinician" | "patient"
     session: Session
 
-    def describe(self, zone) -> str:
+    def describe(self, clinic) -> str:
         s = self.session
-        when = f"{s.starts_at.astimezone(zone):%a %b %d %H:%M}–{s.ends_at.astimezone(zone):%H:%M}"
+        when = f"{clinic.local(s.starts_at):%a %b %d %H:%M}–{clinic.local(s.ends_at):%H:%M}"
         if self.resource == "room":
             return f"Room {s.room.name} is booked {when} (session #{s.pk})."
         if self.resource == "clinician":
@@ -75,9 +75,9 @@ class Conflict:
         }
 
 
-def _conflict_error(conflicts: list[Conflict], zone) -> BookingConflict:
+def _conflict_error(conflicts: list[Conflict], clinic) -> BookingConflict:
     return BookingConflict(
-        " ".join(c.describe(zone) for c in conflicts),
+        " ".join(c.describe(clinic) for c in conflicts),
         extra={"conflicts": [c.as_dict() for c in conflicts]},
     )
 
@@ -159,7 +159,6 @@ def booking_problems(
     shows them all before saving. Clinical rules are `practice.session_create`'s.
     """
     clinic = clinician.clinic
-    zone = clinic.zone
     if ends_at <= starts_at:
         return [InvalidInput("A session must end after it starts.")]
     if ends_at - starts_at > MAX_SESSION:
@@ -201,10 +200,10 @@ def booking_problems(
                 )
             )
     if not within_working_hours(clinician=clinician, starts_at=starts_at, ends_at=ends_at):
-        day = starts_at.astimezone(zone).date()
+        day = clinic.date_of(starts_at)
         problems.append(
             OutsideWorkingHours(
-                f"{starts_at.astimezone(zone):%a %b %d %H:%M}–{ends_at.astimezone(zone):%H:%M} "
+                f"{clinic.local(starts_at):%a %b %d %H:%M}–{clinic.local(ends_at):%H:%M} "
                 f"is outside {clinician.display_name}'s working hours "
                 f"({hours_on(clinician=clinician, day=day)})."
             )
@@ -219,7 +218,7 @@ def booking_problems(
         exclude_ids=exclude_ids,
     )
     if conflicts:
-        problems.append(_conflict_error(conflicts, zone))
+        problems.append(_conflict_error(conflicts, clinic))
     return problems
 
 
@@ -234,7 +233,7 @@ class _CalendarRefused(Exception):
     """Internal: roll back a created session because a calendar rule refuses it."""
 
 
-def _write_guarded(write, *, zone, conflict_kwargs):
+def _write_guarded(write, *, clinic, conflict_kwargs):
     """Run `write` in a savepoint; an exclusion violation becomes a clean 409."""
     try:
         with transaction.atomic():
@@ -242,7 +241,7 @@ def _write_guarded(write, *, zone, conflict_kwargs):
     except IntegrityError as exc:
         conflicts = booking_conflicts(**conflict_kwargs)
         if conflicts:
-            raise _conflict_error(conflicts, zone) from exc
+            raise _conflict_error(conflicts, clinic) from exc
         if "double_booked" in str(exc):
             raise BookingConflict(
                 "Another booking took this slot a moment ago; search again."
@@ -321,7 +320,7 @@ def session_book(
     try:
         session = _write_guarded(
             write,
-            zone=clinician.clinic.zone,
+            clinic=clinician.clinic,
             conflict_kwargs={
                 "starts_at": starts_at,
                 "ends_at": ends_at,
@@ -463,7 +462,7 @@ def session_reschedule(
 
     _write_guarded(
         write,
-        zone=new_clinician.clinic.zone,
+        clinic=new_clinician.clinic,
         conflict_kwargs={
             "starts_at": starts_at,
             "ends_at": ends_at,

@@ -4,7 +4,6 @@ import datetime as dt
 
 from django import template
 from django.urls import reverse
-from django.utils import timezone
 
 from backend.roles import staff_for
 from scheduling import selectors
@@ -27,7 +26,7 @@ def my_day(context):
     if staff is None:
         return None
     zone = staff.clinic.zone
-    today = timezone.now().astimezone(zone).date()
+    today = staff.clinic.today()
     start = local_instant(today, dt.time(0), zone)
     end = local_instant(today + dt.timedelta(days=1), dt.time(0), zone)
     sessions = [

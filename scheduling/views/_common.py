@@ -12,5 +12,6 @@ def clinic_of(actor) -> Clinic:
     return Clinic.objects.get(pk=actor.clinic_id)
 
 
-def calendar_url(when, zone, by="room") -> str:
-    return f"{reverse('scheduling:calendar')}?date={when.astimezone(zone).date()}&by={by}"
+def calendar_url(when, clinic: Clinic, by="room") -> str:
+    """The calendar on the clinic's day of `when`."""
+    return f"{reverse('scheduling:calendar')}?date={clinic.date_of(when)}&by={by}"

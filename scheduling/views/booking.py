@@ -101,7 +101,7 @@ class BookingView(ServiceFormView):
 
     def redirect_to(self, result):
         starts_at = result.starts_at if isinstance(result, Session) else result.first_starts_at
-        return calendar_url(starts_at, self._zone())
+        return calendar_url(starts_at, clinic_of(self.actor))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -131,7 +131,7 @@ class SessionManageView(RoleRequiredMixin, TemplateView):
         if self.request.method == "GET":
             audit_access(session)
         zone = session.clinic.zone
-        local = session.starts_at.astimezone(zone)
+        local = session.clinic.local(session.starts_at)
         booking_row = SessionBooking.objects.filter(session=session).first()
         context.update(
             {
@@ -182,7 +182,7 @@ class SessionManageView(RoleRequiredMixin, TemplateView):
                     by=staff,
                 )
                 if not error:
-                    return redirect(calendar_url(session.starts_at, zone))
+                    return redirect(calendar_url(session.starts_at, session.clinic))
             return self.render_to_response(self.get_context_data(session=session, cancel_form=form))
         form = RescheduleForm(request.POST, clinic_id=session.clinic_id)
         if form.is_valid():
@@ -213,5 +213,5 @@ class SessionManageView(RoleRequiredMixin, TemplateView):
                     by=staff,
                 )
             if not error:
-                return redirect(calendar_url(starts_at, zone))
+                return redirect(calendar_url(starts_at, session.clinic))
         return self.render_to_response(self.get_context_data(session=session, reschedule_form=form))

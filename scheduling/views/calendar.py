@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.utils import timezone
 from django.views.generic import TemplateView
 
 from backend.roles import STAFF_ROLES
@@ -27,7 +26,7 @@ class CalendarView(RoleRequiredMixin, TemplateView):
         try:
             day = dt.date.fromisoformat(self.request.GET.get("date", ""))
         except ValueError:
-            day = timezone.now().astimezone(clinic.zone).date()
+            day = clinic.today()
         by = "clinician" if self.request.GET.get("by") == "clinician" else "room"
         read = (
             calendar.calendar_week
@@ -48,7 +47,7 @@ class FreeSlotView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         clinic = clinic_of(self.actor)
         zone = clinic.zone
-        today = timezone.now().astimezone(zone).date()
+        today = clinic.today()
         data = self.request.GET if "start" in self.request.GET else None
         form = FreeSlotForm(
             data,

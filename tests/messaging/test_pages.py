@@ -20,7 +20,7 @@ from tests.factories import SessionFactory, StaffFactory
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
-    monkeypatch.setattr(outbox, "publish", lambda ids, queue=None: len(ids))
+    monkeypatch.setattr(outbox.publishing, "publish", lambda ids, queue=None: len(ids))
 
 
 def booked(people, *, patient=None, hours=72, kind="dosing"):

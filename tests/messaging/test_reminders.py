@@ -26,7 +26,7 @@ def _no_broker(monkeypatch):
     """Unit tests never publish: record what would have been published instead."""
     published = []
     monkeypatch.setattr(
-        outbox, "publish", lambda ids, queue=None: published.extend(ids) or len(ids)
+        outbox.publishing, "publish", lambda ids, queue=None: published.extend(ids) or len(ids)
     )
     return published
 

@@ -12,7 +12,7 @@ from practice.models import Session
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
-    monkeypatch.setattr(outbox, "publish", lambda ids, queue=None: len(ids))
+    monkeypatch.setattr(outbox.publishing, "publish", lambda ids, queue=None: len(ids))
 
 
 def test_the_demo_has_reminders_for_every_upcoming_session(db):

@@ -205,7 +205,7 @@ def test_the_standard_template_refused_leaves_no_retreat_behind(cal, monkeypatch
     def refuse(**kwargs):
         raise InvalidInput("No template today.")
 
-    monkeypatch.setattr(retreats, "retreat_template_set", refuse)
+    monkeypatch.setattr(retreats.details, "retreat_template_set", refuse)
     with pytest.raises(InvalidInput, match="No template today"):
         retreats.retreat_create(
             clinic=cal.people.clinic,

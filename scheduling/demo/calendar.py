@@ -9,8 +9,6 @@ import contextlib
 import datetime as dt
 from decimal import Decimal
 
-from django.utils import timezone
-
 from backend.errors import DomainError
 from practice import services as practice_services
 from practice.choices import Route
@@ -84,7 +82,7 @@ def seed(ctx: dict) -> dict:
         return ctx
 
     therapist, therapist2, medical = staff["therapist"], staff["therapist2"], staff["medical"]
-    today = timezone.now().astimezone(zone).date()
+    today = clinic.today()
     monday = _next_weekday(today, 0)
 
     def at(day, hour, minute=0):
