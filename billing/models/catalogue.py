@@ -5,9 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from billing.choices import (
-    PackageKind,
-)
+from billing.choices import PackageKind
 from billing.validators import validate_service_code
 from practice.choices import SessionKind
 from practice.querysets import ClinicScopedQuerySet, PatientScopedQuerySet

@@ -7,11 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from billing.choices import (
-    ChargeStatus,
-    PaymentMethod,
-    PlanStatus,
-)
+from billing.choices import ChargeStatus, PaymentMethod, PlanStatus
 from billing.models.catalogue import MONEY, Package, ServiceCode
 from billing.validators import validate_modifiers, validate_pointer_shape, validate_service_code
 from practice.querysets import PatientScopedQuerySet

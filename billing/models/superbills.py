@@ -4,10 +4,7 @@ issue runs."""
 from django.db import models
 from django.db.models import F, Q
 
-from billing.choices import (
-    BulkRunStatus,
-    SuperbillStatus,
-)
+from billing.choices import BulkRunStatus, SuperbillStatus
 from billing.errors import SuperbillImmutable
 from billing.models.catalogue import MONEY
 from billing.models.charges import Charge

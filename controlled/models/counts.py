@@ -6,11 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from controlled.choices import (
-    CountStatus,
-    InventoryKind,
-    TimeOfDay,
-)
+from controlled.choices import CountStatus, InventoryKind, TimeOfDay
 from controlled.models._common import MG, LedgerQuerySet
 from controlled.models.entries import LedgerEntry
 from controlled.models.stock import Lot

@@ -5,9 +5,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 
-from controlled.choices import (
-    EntryKind,
-)
+from controlled.choices import EntryKind
 from controlled.errors import LedgerIsAppendOnly
 from controlled.models._common import MG, AppendOnlyQuerySet
 from controlled.models.stock import Lot

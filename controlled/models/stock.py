@@ -8,11 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from controlled.choices import (
-    ROUTES_FOR_FORM,
-    ProductForm,
-    Schedule,
-)
+from controlled.choices import ROUTES_FOR_FORM, ProductForm, Schedule
 from controlled.models._common import LedgerQuerySet
 from controlled.validators import validate_dea_number
 from practice.esketamine import DEVICE_MG
