@@ -1,4 +1,4 @@
-"""Writes to the controlled-substance ledger (see ledger.py and counts.py)."""
+"""Writes to the controlled-substance ledger (see stock.py, ledger.py, counts.py and notices.py)."""
 
 from controlled.services.counts import count_record, count_resolve, inventory_take
 from controlled.services.ledger import (
@@ -7,11 +7,9 @@ from controlled.services.ledger import (
     administration_record,
     entry_record,
     entry_reverse,
-    lot_receive,
-    product_create,
-    registration_set,
 )
 from controlled.services.notices import loss_notice_acknowledge
+from controlled.services.stock import lot_receive, product_create, registration_set
 
 __all__ = [
     "active_administration",

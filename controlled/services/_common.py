@@ -210,3 +210,10 @@ def append_entry(
     if kind in LOSS_KINDS or (kind == EntryKind.ADJUSTMENT and quantity_mg < 0):
         loss_notices_raise(entry=entry)
     return entry
+
+
+def same_clinic(clinic_id: int, *staff: StaffMember | None) -> None:
+    """Refuse staff of another clinic than the record's."""
+    for person in staff:
+        if person is not None and person.clinic_id != clinic_id:
+            raise invalid(None, f"{person.display_name} works at another clinic.")

@@ -1,4 +1,4 @@
-"""Writes to the ledger: products, receiving lots, administrations, waste and other entries.
+"""Writes to the ledger: administrations, waste and the other entries, and reversals.
 
 Every function is keyword-only and runs in one transaction. Every entry is appended under
 a row lock on its lot (`_common.lock_lot`), so the balance can never be taken below zero,
@@ -23,7 +23,7 @@ from controlled.errors import (
     LotExpired,
     WasteExceedsDraw,
 )
-from controlled.models import LedgerEntry, Lot, Product, Registration
+from controlled.models import LedgerEntry, Lot
 from controlled.selectors import dose_draw
 from controlled.services._common import (
     append_entry,
@@ -32,117 +32,11 @@ from controlled.services._common import (
     invalid,
     lock_lot,
     positive_mg,
+    same_clinic,
 )
 from controlled.validators import normalize_dea_number, validate_dea_number
 from practice.choices import Route
 from practice.models import Clinic, DosingRecord, StaffMember
-
-
-def _same_clinic(clinic_id: int, *staff: StaffMember | None) -> None:
-    for person in staff:
-        if person is not None and person.clinic_id != clinic_id:
-            raise invalid(None, f"{person.display_name} works at another clinic.")
-
-
-@transaction.atomic
-def registration_set(
-    *, clinic: Clinic, registrant_name: str, dea_number: str, schedules: str = "", expires_on=None
-) -> Registration:
-    """Record or replace the clinic's DEA registration (printed on every report)."""
-    registration = Registration.objects.filter(clinic=clinic).first() or Registration(clinic=clinic)
-    registration.registrant_name = registrant_name
-    registration.dea_number = normalize_dea_number(dea_number)
-    if schedules:
-        registration.schedules = schedules
-    registration.expires_on = expires_on
-    registration.full_clean()
-    registration.save()
-    return registration
-
-
-@transaction.atomic
-def product_create(
-    *,
-    clinic: Clinic,
-    name: str,
-    form: str,
-    strength_mg: Decimal,
-    units_per_container: Decimal,
-    substance: str = "Ketamine hydrochloride",
-    schedule: str = "III",
-    ndc: str = "",
-) -> Product:
-    """Add a product the clinic stocks. Raises ValidationError per field."""
-    product = Product(
-        clinic=clinic,
-        name=name,
-        form=form,
-        strength_mg=strength_mg,
-        units_per_container=units_per_container,
-        substance=substance,
-        schedule=schedule,
-        ndc=ndc,
-    )
-    product.full_clean()
-    product.save()
-    return product
-
-
-@transaction.atomic
-def lot_receive(
-    *,
-    product: Product,
-    lot_number: str,
-    expires_on: datetime.date,
-    supplier_name: str,
-    supplier_address: str,
-    supplier_dea_number: str,
-    containers_received: int,
-    invoice_number: str,
-    received_by: StaffMember,
-    received_at: datetime.datetime | None = None,
-    reference: str = "",
-) -> Lot:
-    """Receive a lot: creates the lot and its receipt entry (containers × mg per container).
-
-    Refuses an already expired lot, a supplier DEA number whose check digit fails, and a lot
-    number already received for this product. Raises ValidationError per field or DomainError.
-    """
-    _same_clinic(product.clinic_id, received_by)
-    received_at = check_when(received_at)
-    if not invoice_number.strip():
-        raise ValidationError({"invoice_number": ["Give the invoice or packing-slip number."]})
-    lot = Lot(
-        clinic_id=product.clinic_id,
-        product=product,
-        lot_number=lot_number.strip(),
-        expires_on=expires_on,
-        supplier_name=supplier_name,
-        supplier_address=supplier_address,
-        supplier_dea_number=normalize_dea_number(supplier_dea_number),
-        containers_received=containers_received,
-    )
-    lot.full_clean()
-    if lot.is_expired(product.clinic.date_of(received_at)):
-        raise LotExpired(
-            f"Lot {lot.lot_number} expired on {lot.expires_on:%b %-d, %Y}; "
-            "expired stock is not received into use."
-        )
-    lot.save()
-    append_entry(
-        lot_id=lot.pk,
-        quantity_mg=product.mg_per_container * containers_received,
-        kind=EntryKind.RECEIPT,
-        occurred_at=received_at,
-        staff=received_by,
-        recorded_by=received_by,
-        invoice_number=invoice_number.strip(),
-        counterparty_name=supplier_name,
-        counterparty_address=supplier_address,
-        counterparty_dea_number=lot.supplier_dea_number,
-        reference=reference,
-    )
-    return lot
 
 
 def active_administration(dosing_record: DosingRecord) -> LedgerEntry | None:
@@ -232,7 +126,7 @@ def administration_record(
     clinic = dosing_record.session.clinic
     if lot.clinic_id != clinic.pk:
         raise invalid("lot", "That lot belongs to another clinic.")
-    _same_clinic(clinic.pk, recorded_by)
+    same_clinic(clinic.pk, recorded_by)
     dose = positive_mg(dosing_record.dose_mg, what="The dose", field="dose_mg")
     drawn = None
     if drawn_mg is not None:
@@ -330,7 +224,7 @@ def entry_record(
     """
     if kind not in MANUAL_KINDS:
         raise invalid("kind", f"{kind} entries are not recorded by hand.")
-    _same_clinic(lot.clinic_id, staff)
+    same_clinic(lot.clinic_id, staff)
     texts = {
         "reason": reason.strip(),
         "method": method.strip(),
@@ -465,7 +359,7 @@ def entry_reverse(
     """
     if not reason.strip():
         raise invalid("reason", "Say why the entry is being reversed.")
-    _same_clinic(entry.clinic_id, staff)
+    same_clinic(entry.clinic_id, staff)
     if entry.kind == EntryKind.REVERSAL:
         raise invalid(None, "A reversal is not reversed; record the correct entry instead.")
     # Lock the lot before looking for an earlier reversal, so two people cannot both
