@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from practice import esketamine
 from practice.choices import Instrument
 from practice.models.clinical_settings_rules import (
     BOUNDS,
@@ -211,8 +212,6 @@ class ClinicalSettings(models.Model):
     def observe_minutes(self, route: str) -> int:
         """The least observation after a dose by `route` before discharge (after
         esketamine never under the REMS's two hours, whatever the row says)."""
-        from practice import esketamine
-
         if esketamine.is_esketamine(route):
             return max(self.esketamine_observe_minutes, esketamine.MIN_OBSERVE_MINUTES)
         prefix = ROUTE_SETTING_PREFIX.get(route)
