@@ -6,7 +6,6 @@ from billing import demo as billing_demo
 from controlled import demo as controlled_demo
 from integration_notes import demo as notes_demo
 from practice import demo as practice_demo
-from practice import demo_clinical
 from scheduling import demo as scheduling_demo
 
 SEEDS = [
@@ -15,7 +14,7 @@ SEEDS = [
     controlled_demo.seed_stock,
     # The clinical record: the only source of dosing records (and so of administrations),
     # and of the screenings and plans the calendar reuses.
-    demo_clinical.seed,
+    practice_demo.seed_clinical,
     # The waste and count that follow the doses in the ledger.
     controlled_demo.seed_ledger,
     # The calendar and retreat, then the reminders of the sessions booked so far.

@@ -7,11 +7,11 @@ the record; everything is importable from `practice.models` as before.
 
 # Migrations name these defaults by their old path (practice.models._default_…).
 from practice.models.clinical_settings import (  # noqa: F401
-    ROUTE_SETTING_PREFIX,
     ClinicalSettings,
     _default_after_dose_hours,
     _default_instruments,
 )
+from practice.models.clinical_settings_rules import ROUTE_SETTING_PREFIX
 from practice.models.clinics import (
     AddressFields,
     Clinic,

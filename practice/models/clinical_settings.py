@@ -2,13 +2,18 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from practice.choices import (
-    Instrument,
-    Route,
+from practice import esketamine
+from practice.choices import Instrument
+from practice.models.clinical_settings_rules import (
+    BOUNDS,
+    DOSE_BOUNDS,
+    ROUTE_SETTING_PREFIX,
+    clinical_settings_errors,
 )
 from practice.models.clinics import Clinic
 from practice.querysets import ClinicScopedQuerySet
@@ -16,18 +21,6 @@ from practice.querysets import ClinicScopedQuerySet
 
 def _mg_per_kg(label: str, default: str) -> models.DecimalField:
     return models.DecimalField(label, max_digits=5, decimal_places=3, default=Decimal(default))
-
-
-# How each route's settings are named in ClinicalSettings (`im_dose_min_mg_per_kg`, …).
-
-
-ROUTE_SETTING_PREFIX = {
-    Route.INTRAMUSCULAR: "im",
-    Route.INTRAVENOUS: "iv",
-    Route.SUBCUTANEOUS: "sc",
-    Route.ORAL: "oral",
-    Route.INTRANASAL: "nasal",
-}
 
 
 def _default_instruments() -> list[str]:
@@ -219,8 +212,6 @@ class ClinicalSettings(models.Model):
     def observe_minutes(self, route: str) -> int:
         """The least observation after a dose by `route` before discharge (after
         esketamine never under the REMS's two hours, whatever the row says)."""
-        from practice import esketamine
-
         if esketamine.is_esketamine(route):
             return max(self.esketamine_observe_minutes, esketamine.MIN_OBSERVE_MINUTES)
         prefix = ROUTE_SETTING_PREFIX.get(route)
@@ -232,190 +223,13 @@ class ClinicalSettings(models.Model):
         """Minutes after an esketamine dose within which a reading is the ~40-minute one."""
         return self.esketamine_bp_check_from_minutes, self.esketamine_bp_check_until_minutes
 
-    # Outside these bounds a number is a typo, not a clinical choice: a refusal at 0 would
-    # refuse every dose, one at 999 would switch the gate off.
-    BOUNDS = {
-        "predose_systolic_refuse_at": (120, 220),
-        "predose_diastolic_refuse_at": (70, 130),
-        "fasting_hours": (0, 24),
-        "alert_systolic_at": (120, 250),
-        "alert_diastolic_at": (70, 150),
-        "alert_heart_rate_above": (60, 200),
-        "alert_heart_rate_below": (30, 100),
-        "alert_spo2_below": (80, 99),
-        "predose_spo2_refuse_below": (85, 99),
-        "predose_heart_rate_refuse_above": (70, 180),
-        "predose_heart_rate_refuse_below": (30, 70),
-        "weight_confirm_percent": (2, 50),
-        "dose_plan_margin_percent": (5, 100),
-        **{f"{prefix}_observe_minutes": (15, 480) for prefix in ROUTE_SETTING_PREFIX.values()},
-        # The window must hold the label's "about 40 minutes".
-        "esketamine_bp_check_from_minutes": (15, 40),
-        "esketamine_bp_check_until_minutes": (40, 90),
-        "discharge_systolic_below": (120, 220),
-        "discharge_diastolic_below": (70, 130),
-        "discharge_spo2_at_least": (85, 99),
-        "discharge_baseline_tolerance_percent": (5, 50),
-        "screening_valid_months": (1, 24),
-        "integration_within_days": (1, 60),
-        "measure_maintenance_days": (7, 365),
-    }
-    # mg/kg: from a hundredth (a typo below) to 20 (beyond any sub-anaesthetic use).
-    DOSE_BOUNDS = (Decimal("0.010"), Decimal("20.000"))
+    # The bounds of each number, defined with the rules that use them.
+    BOUNDS = BOUNDS
+    DOSE_BOUNDS = DOSE_BOUNDS
 
     def clean(self):
-        """Every problem at once, per field: bounds, then whether the thresholds agree."""
-        from django.core.exceptions import ValidationError
-
-        errors: dict[str, str] = {}
-        numbers = {}
-        for name, (low, high) in self.BOUNDS.items():
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool):
-                continue  # clean_fields reports it
-            if not low <= value <= high:
-                errors[name] = f"Enter a number from {low} to {high}."
-            else:
-                numbers[name] = value
-        minutes = self.esketamine_observe_minutes
-        if isinstance(minutes, int) and not isinstance(minutes, bool):
-            if minutes < 120:
-                errors["esketamine_observe_minutes"] = (
-                    "At least 120: the SPRAVATO REMS requires monitoring for at least two "
-                    "hours after each esketamine dose."
-                )
-            elif minutes > 480:
-                errors["esketamine_observe_minutes"] = "Enter a number from 120 to 480."
-        low, high = self.DOSE_BOUNDS
-        for prefix in ROUTE_SETTING_PREFIX.values():
-            for end in ("min", "max"):
-                name = f"{prefix}_dose_{end}_mg_per_kg"
-                value = getattr(self, name)
-                if not isinstance(value, Decimal | int) or isinstance(value, bool):
-                    continue  # clean_fields reports it
-                if not low <= Decimal(value) <= high:
-                    errors[name] = f"Enter a dose from {low} to {high} mg/kg."
-                else:
-                    numbers[name] = Decimal(value)
-
-        def check(name: str, other: str, ok, message: str) -> None:
-            known = name in numbers and other in numbers and name not in errors
-            if known and not ok(numbers[name], numbers[other]):
-                errors[name] = message.format(numbers[other])
-
-        check(
-            "predose_diastolic_refuse_at",
-            "predose_systolic_refuse_at",
-            lambda dia, sys: dia < sys,
-            "Must be below the systolic limit ({}).",
-        )
-        check(
-            "alert_diastolic_at",
-            "alert_systolic_at",
-            lambda dia, sys: dia < sys,
-            "Must be below the systolic alert ({}).",
-        )
-        # A patient must never be dosed at a pressure that would raise an alert a minute later.
-        check(
-            "predose_systolic_refuse_at",
-            "alert_systolic_at",
-            lambda refuse, alert: refuse <= alert,
-            "Refuse dosing at or below the in-session alert level (systolic ≥ {}).",
-        )
-        check(
-            "predose_diastolic_refuse_at",
-            "alert_diastolic_at",
-            lambda refuse, alert: refuse <= alert,
-            "Refuse dosing at or below the in-session alert level (diastolic ≥ {}).",
-        )
-        check(
-            "alert_heart_rate_below",
-            "alert_heart_rate_above",
-            lambda low, high: low < high,
-            "Must be below the upper heart-rate alert ({}).",
-        )
-        # The pre-dose gate is at least as strict as the in-session alerts.
-        check(
-            "predose_heart_rate_refuse_below",
-            "predose_heart_rate_refuse_above",
-            lambda low, high: low < high,
-            "Must be below the upper pre-dose heart-rate limit ({}).",
-        )
-        check(
-            "predose_heart_rate_refuse_above",
-            "alert_heart_rate_above",
-            lambda refuse, alert: refuse <= alert,
-            "Refuse dosing at or below the in-session alert level (heart rate > {}).",
-        )
-        check(
-            "predose_heart_rate_refuse_below",
-            "alert_heart_rate_below",
-            lambda refuse, alert: refuse >= alert,
-            "Refuse dosing at or above the in-session alert level (heart rate < {}).",
-        )
-        check(
-            "predose_spo2_refuse_below",
-            "alert_spo2_below",
-            lambda refuse, alert: refuse >= alert,
-            "Refuse dosing at or above the in-session alert level (SpO2 < {}%).",
-        )
-        check(
-            "esketamine_bp_check_from_minutes",
-            "esketamine_bp_check_until_minutes",
-            lambda start, end: start < end,
-            "Must be before the end of the window ({} minutes).",
-        )
-        for prefix in ROUTE_SETTING_PREFIX.values():
-            check(
-                f"{prefix}_dose_min_mg_per_kg",
-                f"{prefix}_dose_max_mg_per_kg",
-                lambda low, high: low < high,
-                "Must be below the highest dose of the route ({} mg/kg).",
-            )
-        # A patient is never sent home at a reading that would raise an alert in the room.
-        check(
-            "discharge_diastolic_below",
-            "discharge_systolic_below",
-            lambda dia, sys: dia < sys,
-            "Must be below the systolic discharge limit ({}).",
-        )
-        check(
-            "discharge_systolic_below",
-            "alert_systolic_at",
-            lambda discharge, alert: discharge <= alert,
-            "Discharge only below the in-session alert level (systolic ≥ {}).",
-        )
-        check(
-            "discharge_diastolic_below",
-            "alert_diastolic_at",
-            lambda discharge, alert: discharge <= alert,
-            "Discharge only below the in-session alert level (diastolic ≥ {}).",
-        )
-        check(
-            "discharge_spo2_at_least",
-            "alert_spo2_below",
-            lambda discharge, alert: discharge >= alert,
-            "Discharge only above the in-session alert level (SpO2 < {}%).",
-        )
-
-        known = set(Instrument.values)
-        instruments = self.measure_instruments
-        if (
-            not isinstance(instruments, list)
-            or not set(instruments) <= known
-            or len(set(instruments)) != len(instruments)
-        ):
-            errors["measure_instruments"] = f"Choose among {', '.join(sorted(known))}, each once."
-        hours = self.measure_after_dose_hours
-        if (
-            not isinstance(hours, list)
-            or not all(
-                isinstance(h, int) and not isinstance(h, bool) and 0 < h <= 24 * 90 for h in hours
-            )
-            or len(set(hours)) != len(hours)
-        ):
-            errors["measure_after_dose_hours"] = (
-                "Whole hours after a dose, each once, from 1 to 2160 (90 days), e.g. 24, 168."
-            )
+        """Every problem at once, per field: bounds, then whether the thresholds agree
+        (`clinical_settings_errors`)."""
+        errors = clinical_settings_errors(self)
         if errors:
             raise ValidationError(errors)

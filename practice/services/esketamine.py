@@ -1,5 +1,5 @@
 """The SPRAVATO REMS at the bedside: what an esketamine dose needs before the patient
-leaves, besides what every dose needs (`practice.services.dosing.discharge_failures`).
+leaves, besides what every dose needs (`practice.services.dosing.discharge.discharge_failures`).
 
 The label's numbers are in `practice.esketamine`; the clinic's window for the ~40-minute
 blood pressure and the observation minutes (never under 120) in `ClinicalSettings`.

@@ -16,9 +16,10 @@ from controlled.choices import EntryKind
 from controlled.models import LedgerEntry
 from controlled.services import active_administration
 from practice import demo as practice_demo
-from practice import demo_clinical, selectors
+from practice import selectors
 from practice.choices import AlertKind, PlanStatus, ScreeningResult, SessionStatus
-from practice.demo_clinical import answers_for, weekdays_before
+from practice.demo import clinical as demo_clinical
+from practice.demo.clinical import answers_for, weekdays_before
 from practice.models import (
     AdverseEvent,
     DosingRecord,
