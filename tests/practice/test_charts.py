@@ -116,7 +116,7 @@ def test_the_integration_note_editor_shows_the_dose_it_follows(people, web_as):
     record = dose(people, dosing_session(people))
     reading(people, record, 20, systolic=186, diastolic=100, heart_rate=96)
     services.dosing_observations_update(
-        record=record, by=people.medical, dissociation_score=6, sedation="", notes=""
+        record=record, by=people.medical, dissociation_score=6, sedation="mild"
     )
     later = record.session.ends_at + datetime.timedelta(days=1)
     integration = SessionFactory(
@@ -143,7 +143,7 @@ def test_the_integration_note_editor_shows_the_dose_it_follows(people, web_as):
     assert "1 reading, highest BP 186/100" in box
     assert "1 out of range" in box
     assert "systolic 186 ≥ 180" in box  # the safety alert's message
-    assert "6 / 10" in box
+    assert "6 / 10 · sedation mild" in box
 
 
 def test_a_note_before_any_dose_shows_no_dosing_record(people, web_as):
@@ -181,3 +181,25 @@ def test_frank_sees_only_his_own_chart(people, web_as):
     MeasureResponseFactory(patient=people.patient, answered_at=NOON - datetime.timedelta(days=3))
     page = web_as(people.other_patient).get("/portal/").content.decode()
     assert '<svg class="chart"' not in page
+
+
+def test_the_chart_fragment_reads_as_many_queries_for_ten_readings_as_for_one(
+    people, web_as, django_assert_num_queries
+):
+    session = dosing_session(people)
+    record = dose(people, session)
+    client = web_as(people.medical)
+    reading(people, record, 5)
+    url = f"/sessions/{session.pk}/vitals-chart/"
+    client.get(url)  # warm the clinical settings row
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for minutes in range(10, 55, 5):
+        reading(people, record, minutes)
+    # The session (with the user and their staff row, the session with its clinic and
+    # dose), the readings, the clinic's settings: the same whatever the readings.
+    with django_assert_num_queries(len(one)):
+        assert client.get(url).content.decode().count('data-series="systolic"') == 11
