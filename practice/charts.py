@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.html import escape
@@ -127,6 +128,18 @@ def measure_trend_svg(
 
 
 VITALS_HEIGHT = 260
+
+
+class VitalPoint(NamedTuple):
+    series: str  # the reading's attribute: systolic, diastolic, heart_rate
+    label: str
+    css: str
+    at: datetime.datetime
+    value: int
+    out: bool  # past the clinic's alert threshold
+    predose: bool
+
+
 VITALS_SERIES = (
     # (attribute on a reading, the pre-dose attribute, label, css class)
     ("systolic", "predose_systolic", "Systolic", "sys"),
@@ -144,24 +157,17 @@ def vitals_svg(record, vitals: list, settings) -> SafeString:
     settings. Times are the clinic's."""
     zone = record.session.clinic.zone
     predose_at = record.administered_at or record.session.starts_at
-    points: list[tuple[str, str, str, datetime.datetime, int, bool]] = []
-    if record.predose_systolic:
-        for attribute, predose, label, css in VITALS_SERIES:
-            value = getattr(record, predose)
-            if value:
-                points.append((attribute, label, css, predose_at, value, False))
+    points: list[VitalPoint] = []
+    for attribute, predose, label, css in VITALS_SERIES:
+        value = getattr(record, predose)
+        if value:
+            out = vital_out_of_range(attribute, value, settings)
+            points.append(VitalPoint(attribute, label, css, predose_at, value, out, True))
     for reading in vitals:
         for attribute, _, label, css in VITALS_SERIES:
-            points.append(
-                (
-                    attribute,
-                    label,
-                    css,
-                    reading.taken_at,
-                    getattr(reading, attribute),
-                    vital_out_of_range(attribute, getattr(reading, attribute), settings),
-                )
-            )
+            value = getattr(reading, attribute)
+            out = vital_out_of_range(attribute, value, settings)
+            points.append(VitalPoint(attribute, label, css, reading.taken_at, value, out, False))
     if not points:
         return mark_safe("")
     thresholds = [
@@ -182,10 +188,10 @@ def vitals_svg(record, vitals: list, settings) -> SafeString:
             settings.alert_heart_rate_below,
         ),
     ]
-    values = [p[4] for p in points] + [t[2] for t in thresholds]
+    values = [p.value for p in points] + [t[2] for t in thresholds]
     low = max(0, (min(values) - 10) // 20 * 20)
     high = (max(values) + 10) // 20 * 20 + 20
-    times = [p[3] for p in points]
+    times = [p.at for p in points]
     start, end = min(times), max(times)
     if end - start < datetime.timedelta(minutes=30):
         end = start + datetime.timedelta(minutes=30)
@@ -216,19 +222,18 @@ def vitals_svg(record, vitals: list, settings) -> SafeString:
             f'text-anchor="end">{escape(label)}</text>'
         )
     for attribute, _, label, css in VITALS_SERIES:
-        series = [p for p in points if p[0] == attribute]
+        series = [p for p in points if p.series == attribute]
         if not series:
             continue
-        line = " ".join(f"{x(p[3])},{y(p[4])}" for p in series)
+        line = " ".join(f"{x(p.at)},{y(p.value)}" for p in series)
         parts.append(f'<polyline class="line {css}" points="{line}"/>')
-        for index, (_, _, _, moment, value, out) in enumerate(series):
-            when = "pre-dose" if index == 0 and record.predose_systolic else None
-            local = timezone.localtime(moment, zone)
-            title = f"{label} {value} at {when or format(local, '%H:%M')}"
+        for p in series:
+            when = "pre-dose" if p.predose else f"{timezone.localtime(p.at, zone):%H:%M}"
+            title = f"{label} {p.value} at {when}{' (out of range)' if p.out else ''}"
             parts.append(
-                f'<circle class="dot {css}{" out" if out else ""}" data-series="{attribute}" '
-                f'data-value="{value}" cx="{x(moment)}" cy="{y(value)}" r="{5 if out else 3}">'
-                f"<title>{escape(title)}{' (out of range)' if out else ''}</title></circle>"
+                f'<circle class="dot {css}{" out" if p.out else ""}" data-series="{attribute}" '
+                f'data-value="{p.value}" cx="{x(p.at)}" cy="{y(p.value)}" '
+                f'r="{5 if p.out else 3}"><title>{escape(title)}</title></circle>'
             )
     for moment, anchor in ((start, "start"), (end, "end")):
         local = timezone.localtime(moment, zone)

@@ -2,30 +2,15 @@
 summary with links to what was issued and what was refused, and why."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 
 from billing.models import BulkIssueItem, BulkIssueRun, Superbill
 from billing.services import superbills as module
-from billing.services.payments import payment_record
 from billing.services.superbills import bulk_issue_process
-from tests.factories import CareTeamFactory, DiagnosisFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 OCTOBER = datetime.date(2026, 10, 1)
-
-
-@pytest.fixture
-def three_paid(approved_session, codes):
-    patients = [codes.patient, codes.other_patient, PatientFactory(clinic=codes.clinic)]
-    for patient in patients[1:]:
-        DiagnosisFactory(patient=patient, rank=1)
-        CareTeamFactory(patient=patient, staff=codes.therapist)
-    for day, patient in enumerate(patients, start=7):
-        approved_session(datetime.date(2026, 10, day), patient=patient)
-        payment_record(patient=patient, method="card", amount=Decimal("50"), received_on=OCTOBER)
-    return patients
 
 
 def test_the_progress_fragment_says_n_of_n_while_the_run_works(
