@@ -6,6 +6,7 @@ API, the services that apply payments and the demo.
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
@@ -23,8 +24,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from backend.roles import actor_for
-from billing.choices import ChargeStatus
+from billing.choices import BulkItemOutcome, ChargeStatus
 from billing.models import (
+    BulkIssueItem,
+    BulkIssueRun,
     Charge,
     Instalment,
     Package,
@@ -258,3 +261,37 @@ def patients_with_paid_charges(*, clinic_id, month: datetime.date) -> QuerySet[P
         charge__date_of_service__lte=last,
     )
     return Patient.objects.filter(clinic_id=clinic_id).filter(Exists(paid)).order_by("pk")
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """How far a month-end run is: `done` of `total` patients (total None until the worker
+    starts), and what it made, refused (with the reasons) and found nothing to bill for."""
+
+    run: BulkIssueRun
+    done: int
+    total: int | None
+    issued: list[BulkIssueItem]
+    refused: list[BulkIssueItem]
+    nothing: list[BulkIssueItem]
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.run.is_done else 0
+        return min(100, round(100 * self.done / self.total))
+
+
+def bulk_run_progress(*, user, pk) -> RunProgress:
+    """One run `user` may see with its items (2 queries), or BulkIssueRun.DoesNotExist."""
+    run = BulkIssueRun.objects.visible_to(user).select_related("clinic").get(pk=pk)
+    items = list(run.items.select_related("patient", "superbill").order_by("created_at", "pk"))
+    by = {outcome: [i for i in items if i.outcome == outcome] for outcome in BulkItemOutcome}
+    return RunProgress(
+        run=run,
+        done=len(items),
+        total=run.total,
+        issued=by[BulkItemOutcome.ISSUED],
+        refused=by[BulkItemOutcome.REFUSED],
+        nothing=by[BulkItemOutcome.NOTHING],
+    )

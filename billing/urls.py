@@ -6,6 +6,7 @@ app_name = "billing"
 
 urlpatterns = [
     path("billing/", views.BillingHomeView.as_view(), name="home"),
+    path("billing/runs/<int:pk>/", views.RunView.as_view(), name="run"),
     path("billing/patients/<int:pk>/", views.LedgerView.as_view(), name="ledger"),
     path(
         "billing/superbills/<int:pk>/pdf/", views.SuperbillPdfView.as_view(), name="superbill-pdf"

@@ -58,14 +58,16 @@ class BillingHomeView(RoleRequiredMixin, TemplateView):
         elif action == "month":
             form = forms.MonthForm(request.POST)
             if form.is_valid():
-                run_service(
+                run, _ = run_service(
                     request,
                     superbill_services.bulk_issue_start,
                     clinic=staff_for(request.user).clinic,
                     month=form.cleaned_data["month"],
                     started_by=staff_for(request.user),
-                    success="Month-end superbills are being issued; refresh to see progress.",
+                    success="Month-end superbills are being issued.",
                 )
+                if run is not None:
+                    return redirect("billing:run", pk=run.pk)
             else:
                 messages.error(request, "Choose a month.")
         elif action in ("approve", "void"):
@@ -87,6 +89,30 @@ class BillingHomeView(RoleRequiredMixin, TemplateView):
                     success=f"{charge.code} for {charge.patient} withdrawn.",
                 )
         return redirect(request.POST.get("next") or reverse("billing:home"))
+
+
+class RunView(RoleRequiredMixin, TemplateView):
+    """A month-end run: its live progress ("n of N", polled as a fragment while it runs),
+    then what it issued (with links), refused (with the reasons) and found nothing for.
+    `?fragment=1` answers the progress block alone, for the poll."""
+
+    allowed_roles = ADMINS
+    template_name = "billing/run.html"
+
+    def get_template_names(self):
+        if self.request.GET.get("fragment"):
+            return ["billing/_run_progress.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            context["progress"] = selectors.bulk_run_progress(
+                user=self.request.user, pk=self.kwargs["pk"]
+            )
+        except BulkIssueRun.DoesNotExist as exc:
+            raise Http404 from exc
+        return context
 
 
 class LedgerView(RoleRequiredMixin, TemplateView):

@@ -19,8 +19,8 @@ from integration_notes.models import (
     PsychotherapyNote,
 )
 from practice.choices import SessionStatus
-from practice.models import Clinic, Session
-from practice.selectors import alert_list
+from practice.models import Clinic, DosingRecord, SafetyAlert, Session
+from practice.selectors import alert_list, dose_history
 
 SEARCH_CONFIG = "english"
 
@@ -154,6 +154,51 @@ def alongside(note_or_template: Note | NoteTemplate, *, session: Session) -> lis
             )
         )
     return found
+
+
+@dataclass
+class DosingAlongside:
+    """The dose a note's session follows (or its own), summarised for the note's writer."""
+
+    record: DosingRecord
+    readings: int
+    highest_bp: str
+    heart_rate_range: str
+    lowest_spo2: int | None
+    out_of_range: int
+    alerts: list[SafetyAlert]
+    adverse_events: list
+
+
+def dosing_alongside(*, session: Session) -> DosingAlongside | None:
+    """The patient's latest dose given before `session` ended (its own, for a dosing
+    session): dose, route, vitals summary, alerts and dissociation, shown beside the note
+    as the preparation intentions are. None when the patient has had no dose yet. 4 queries.
+    """
+    record = dose_history(patient=session.patient, before=session.ends_at).first()
+    if record is None:
+        return None
+    vitals = list(record.vitals.all())
+    heart_rates = [v.heart_rate for v in vitals]
+    if record.predose_heart_rate:
+        heart_rates.append(record.predose_heart_rate)
+    highest = max(vitals, key=lambda v: (v.systolic, v.diastolic), default=None)
+    return DosingAlongside(
+        record=record,
+        readings=len(vitals),
+        highest_bp=f"{highest.systolic}/{highest.diastolic}" if highest else "",
+        heart_rate_range=(
+            f"{min(heart_rates)}–{max(heart_rates)}"
+            if len(set(heart_rates)) > 1
+            else str(heart_rates[0])
+            if heart_rates
+            else ""
+        ),
+        lowest_spo2=min((v.spo2 for v in vitals), default=None),
+        out_of_range=sum(1 for v in vitals if v.out_of_range),
+        alerts=list(SafetyAlert.objects.filter(session_id=record.session_id).order_by("raised_at")),
+        adverse_events=list(record.adverse_events.all()),
+    )
 
 
 def psychotherapy_note_list(*, user, patient_id: int | None = None) -> QuerySet[PsychotherapyNote]:

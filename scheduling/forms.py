@@ -7,6 +7,7 @@ from django import forms
 from backend.roles import CLINICIAN_ROLES
 from practice.choices import SessionKind
 from practice.models import Patient, Room, StaffMember
+from scheduling.choices import ExceptionKind
 
 DURATIONS = [
     (m, f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min")
@@ -147,3 +148,34 @@ class RetreatForm(forms.Form):
             .select_related("user")
         )
         self.fields["rooms"].queryset = Room.objects.for_clinic(clinic_id).filter(is_active=True)
+
+
+class AvailabilityExceptionForm(forms.Form):
+    """Time off (whole days, or hours) or extra hours of a clinician; times in the clinic's
+    zone (the model's own validation says what is wrong with them)."""
+
+    clinician = forms.ModelChoiceField(queryset=StaffMember.objects.none())
+    kind = forms.ChoiceField(choices=ExceptionKind.choices, label="What")
+    starts_on = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label="Last day",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for one day.",
+    )
+    start_time = forms.TimeField(
+        required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    reason = forms.CharField(max_length=120, required=False)
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = _clinicians(clinic.pk)
+        zone = clinic.timezone
+        self.fields[
+            "start_time"
+        ].help_text = f"Clinic time ({zone}). Leave both times empty for whole days off."
+        self.fields["end_time"].help_text = f"Clinic time ({zone})."

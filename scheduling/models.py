@@ -132,6 +132,21 @@ class AvailabilityException(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.clinician} {self.starts_on}–{self.ends_on}"
 
+    def clean(self):
+        """The rules of the constraints below, said to a person, field by field."""
+        problems = {}
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            problems["ends_on"] = "The last day cannot be before the first day."
+        if (self.start_time is None) != (self.end_time is None):
+            missing = "end_time" if self.end_time is None else "start_time"
+            problems[missing] = "Give both a start and an end time, or neither for whole days."
+        elif self.start_time is not None and self.end_time <= self.start_time:
+            problems["end_time"] = "The end time must be after the start time."
+        if self.kind == ExceptionKind.EXTRA_HOURS and self.start_time is None:
+            problems.setdefault("start_time", "Extra hours need a start and an end time.")
+        if problems:
+            raise ValidationError(problems)
+
 
 class SessionSeries(models.Model):
     """A recurring booking (weekly integration, dosing every 4 weeks…), booked as one action.

@@ -17,7 +17,7 @@ from backend.roles import THERAPIST
 from practice.choices import SessionStatus
 from practice.models import Patient, Room, Session, StaffMember
 from scheduling.choices import EnrollmentStatus
-from scheduling.models import CalendarFeed, Enrollment, Retreat
+from scheduling.models import AvailabilityException, CalendarFeed, Enrollment, Retreat
 from scheduling.services.availability import merge, subtract, working_intervals
 
 MAX_SESSION = dt.timedelta(hours=12)
@@ -59,6 +59,17 @@ def patient_enrollments(*, patient: Patient) -> QuerySet[Enrollment]:
         Enrollment.objects.filter(patient=patient, retreat__ends_on__gte=patient.clinic.today())
         .exclude(status=EnrollmentStatus.CANCELLED)
         .select_related("retreat")
+    )
+
+
+def availability_exception_list(*, user, since: dt.date) -> list[AvailabilityException]:
+    """Time off and extra hours of the clinicians `user` may see that end on or after
+    `since`, soonest first, clinicians loaded (1 query)."""
+    return list(
+        AvailabilityException.objects.visible_to(user)
+        .filter(ends_on__gte=since)
+        .select_related("clinician__user")
+        .order_by("starts_on", "start_time", "pk")
     )
 
 

@@ -179,6 +179,9 @@ class BulkIssueRun(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How many patients the run has to look at: set when the worker starts, so the page can
+    # say "n of N" (n is the run's items). Empty until then.
+    total = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     objects = ClinicScopedQuerySet.scoped()
 

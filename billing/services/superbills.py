@@ -356,7 +356,12 @@ def bulk_issue_process(*, run_id: int) -> BulkIssueRun:
         return run
     first, last = month_bounds(run.month)
     done = set(run.items.values_list("patient_id", flat=True))
-    for patient in patients_with_paid_charges(clinic_id=run.clinic_id, month=run.month):
+    patients = list(patients_with_paid_charges(clinic_id=run.clinic_id, month=run.month))
+    # The count the progress page reads ("n of N"); a resumed run counts again, keeping the
+    # patients it already finished.
+    total = len(done | {p.pk for p in patients})
+    BulkIssueRun.objects.filter(pk=run.pk).update(total=total)
+    for patient in patients:
         if patient.pk in done:
             continue
         with transaction.atomic():

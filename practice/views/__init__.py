@@ -23,7 +23,12 @@ from practice.views.patients import (
     PortalView,
 )
 from practice.views.risk import RiskAssessmentCreateView, SafetyPlanEditView
-from practice.views.sessions import SessionCreateView, SessionDetailView, SessionRemsFormView
+from practice.views.sessions import (
+    SessionCreateView,
+    SessionDetailView,
+    SessionRemsFormView,
+    SessionVitalsChartView,
+)
 
 __all__ = [
     "AlertListView",
@@ -49,5 +54,6 @@ __all__ = [
     "SessionCreateView",
     "SessionDetailView",
     "SessionRemsFormView",
+    "SessionVitalsChartView",
     "StaffQuestionnaireView",
 ]

@@ -18,7 +18,7 @@ from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_fo
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
 from practice import services
-from practice.charts import measure_trend_svg
+from practice.charts import measure_trend_svg, plain_topic
 from practice.choices import SessionStatus
 from practice.forms import CareTeamForm, DiagnosisForm, PatientForm
 from practice.instructions import plan_in_plain_language, preparation_instructions
@@ -28,6 +28,7 @@ from practice.selectors import (
     care_team_candidates,
     clinic_overview,
     clinical_settings_for,
+    dose_times,
     kap_cycle_gaps,
     measure_summaries,
     measures_due,
@@ -311,6 +312,7 @@ def portal_clinical_context(*, patient, user) -> dict:
     questionnaires due now, and their current safety plan (never their risk assessments)."""
 
     settings = clinical_settings_for(patient.clinic_id)
+    doses = dose_times(patient=patient)
     plan = plan_list(user=user).exclude(status__in=["completed", "discontinued"]).first()
     upcoming = (
         session_list(user=user)
@@ -326,6 +328,13 @@ def portal_clinical_context(*, patient, user) -> dict:
             for s in upcoming
         ],
         "due": measures_due(patient=patient),
-        "summaries": measure_summaries(patient=patient),
+        "summaries": [
+            (
+                summary,
+                plain_topic(summary),
+                measure_trend_svg(summary, doses, patient.clinic, plain=True),
+            )
+            for summary in measure_summaries(patient=patient)
+        ],
         "safety_plan": safety_plan_list(user=user).filter(superseded_at__isnull=True).first(),
     }

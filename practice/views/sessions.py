@@ -5,8 +5,8 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -16,6 +16,7 @@ from backend.audit import audit_access
 from backend.roles import ADMIN, CLINICIAN_ROLES, MEDICAL, STAFF_ROLES, staff_for
 from backend.views import RoleRequiredMixin, run_service
 from practice import rems, services
+from practice.charts import vitals_svg
 from practice.choices import SessionKind, SessionStatus
 from practice.forms import (
     AdverseEventForm,
@@ -241,6 +242,7 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
                 )
             else:
                 context["vitals"] = list(record.vitals.all())
+                context["vitals_chart"] = vitals_svg(record, context["vitals"], settings)
                 context["adverse_events"] = list(record.adverse_events.all())
                 context["record_open"] = session.status not in (
                     SessionStatus.COMPLETED,
@@ -278,6 +280,31 @@ class SessionDetailView(RoleRequiredMixin, DetailView):
                         minutes=minutes
                     )
         return context
+
+
+class SessionVitalsChartView(RoleRequiredMixin, View):
+    """The dosing record's vitals chart alone: the session page polls it while the record is
+    open, so readings another device adds appear without a reload."""
+
+    allowed_roles = STAFF_ROLES
+
+    def get(self, request, pk):
+        session = get_object_or_404(session_list(user=request.user).select_related("clinic"), pk=pk)
+        record = getattr(session, "dosing", None)
+        if record is None:
+            raise Http404
+        return render(
+            request,
+            "practice/_vitals_chart.html",
+            {
+                "session": session,
+                "record_open": session.status
+                not in (SessionStatus.COMPLETED, SessionStatus.CANCELLED),
+                "vitals_chart": vitals_svg(
+                    record, list(record.vitals.all()), clinical_settings_for(session.clinic_id)
+                ),
+            },
+        )
 
 
 class SessionRemsFormView(RoleRequiredMixin, View):

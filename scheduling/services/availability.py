@@ -210,3 +210,39 @@ def availability_exception_add(
     exception.full_clean()
     exception.save()
     return exception
+
+
+@transaction.atomic
+def availability_exception_update(
+    *,
+    exception: AvailabilityException,
+    clinician: StaffMember,
+    kind: str,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    start_time: dt.time | None = None,
+    end_time: dt.time | None = None,
+    reason: str = "",
+) -> AvailabilityException:
+    """Change an exception (locked while it changes). The clinician stays in the exception's
+    clinic; ValidationError (per field) for reversed dates or times, or extra hours without
+    times. Bookings are not touched, as when adding."""
+    locked = AvailabilityException.objects.select_for_update().get(pk=exception.pk)
+    if clinician.clinic_id != locked.clinic_id:
+        raise InvalidInput("That clinician works at another clinic.")
+    locked.clinician = clinician
+    locked.kind = kind
+    locked.starts_on = starts_on
+    locked.ends_on = ends_on or starts_on
+    locked.start_time = start_time
+    locked.end_time = end_time
+    locked.reason = reason
+    locked.full_clean()
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def availability_exception_delete(*, exception: AvailabilityException) -> None:
+    """Remove an exception: the clinician's regular hours apply again on its dates."""
+    AvailabilityException.objects.filter(pk=exception.pk).delete()

@@ -3,6 +3,11 @@ retreats, calendar feeds and reminder links. Thin: they read through selectors a
 calendar module, and write through one service call each (`ServiceFormView` or
 `run_service`)."""
 
+from scheduling.views.availability import (
+    ExceptionDeleteView,
+    ExceptionFormView,
+    ExceptionListView,
+)
 from scheduling.views.booking import BookingView, SessionManageView
 from scheduling.views.calendar import CalendarView, FreeSlotView
 from scheduling.views.feeds import FeedIssueView, feed_ics, session_response
@@ -16,6 +21,9 @@ from scheduling.views.retreats import (
 __all__ = [
     "BookingView",
     "CalendarView",
+    "ExceptionDeleteView",
+    "ExceptionFormView",
+    "ExceptionListView",
     "FeedIssueView",
     "FreeSlotView",
     "RetreatCreateView",

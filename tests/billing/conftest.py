@@ -1,13 +1,21 @@
 import datetime
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 
 from billing.services.catalogue import service_codes_seed
 from billing.services.charges import charge_approve, charges_suggest_for_session
-from tests.factories import completed_session
+from billing.services.payments import payment_record
+from tests.factories import (
+    CareTeamFactory,
+    DiagnosisFactory,
+    PatientFactory,
+    completed_session,
+)
 
 DENVER = zoneinfo.ZoneInfo("America/Denver")
+OCTOBER = datetime.date(2026, 10, 1)
 
 
 @pytest.fixture
@@ -37,3 +45,22 @@ def approved_session(codes):
         ]
 
     return make
+
+
+@pytest.fixture
+def three_paid(approved_session, codes):
+    """Erin, Frank and a third patient each with a paid session in October 2026 (and one
+    more patient, unpaid, whom month-end leaves out)."""
+    patients = [codes.patient, codes.other_patient, PatientFactory(clinic=codes.clinic)]
+    for patient in patients[1:]:
+        DiagnosisFactory(patient=patient, rank=1)
+        CareTeamFactory(patient=patient, staff=codes.therapist)
+    for day, patient in enumerate(patients, start=7):
+        # One clinician: a different day each, never double-booked.
+        approved_session(datetime.date(2026, 10, day), patient=patient)
+        payment_record(patient=patient, method="card", amount=Decimal("50"), received_on=OCTOBER)
+    # Unpaid: not part of the month-end run.
+    unpaid = PatientFactory(clinic=codes.clinic)
+    DiagnosisFactory(patient=unpaid, rank=1)
+    approved_session(datetime.date(2026, 10, 12), patient=unpaid)
+    return patients

@@ -1,35 +1,15 @@
 """Month-end: one superbill per patient with paid charges, resumable after a worker dies."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 
 from billing.models import BulkIssueRun, Superbill
 from billing.services import superbills as module
-from billing.services.payments import payment_record
 from billing.services.superbills import bulk_issue_process, bulk_issue_start
 from messaging.models import Reminder
-from tests.factories import CareTeamFactory, DiagnosisFactory, PatientFactory
 
 OCTOBER = datetime.date(2026, 10, 1)
-
-
-@pytest.fixture
-def three_paid(approved_session, codes):
-    patients = [codes.patient, codes.other_patient, PatientFactory(clinic=codes.clinic)]
-    for patient in patients[1:]:
-        DiagnosisFactory(patient=patient, rank=1)
-        CareTeamFactory(patient=patient, staff=codes.therapist)
-    for day, patient in enumerate(patients, start=7):
-        # One clinician: a different day each, never double-booked.
-        approved_session(datetime.date(2026, 10, day), patient=patient)
-        payment_record(patient=patient, method="card", amount=Decimal("50"), received_on=OCTOBER)
-    # Unpaid: not part of the month-end run.
-    unpaid = PatientFactory(clinic=codes.clinic)
-    DiagnosisFactory(patient=unpaid, rank=1)
-    approved_session(datetime.date(2026, 10, 12), patient=unpaid)
-    return patients
 
 
 def test_month_end_issues_one_superbill_per_patient_with_paid_charges(
