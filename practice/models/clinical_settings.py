@@ -173,6 +173,10 @@ class ClinicalSettings(models.Model):
     measure_maintenance_days = models.PositiveSmallIntegerField(
         "questionnaires every (days) in maintenance", default=30, validators=[MinValueValidator(1)]
     )
+    # Sign-in security: a staff session idle this long ends (the person signs in again).
+    staff_idle_timeout_minutes = models.PositiveSmallIntegerField(
+        "sign staff out after idle (minutes)", default=30
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ClinicScopedQuerySet.as_manager()
@@ -259,6 +263,8 @@ class ClinicalSettings(models.Model):
         "screening_valid_months": (1, 24),
         "integration_within_days": (1, 60),
         "measure_maintenance_days": (7, 365),
+        # Long enough for a session's paperwork, short enough for a shared workstation.
+        "staff_idle_timeout_minutes": (5, 240),
     }
     # mg/kg: from a hundredth (a typo below) to 20 (beyond any sub-anaesthetic use).
     DOSE_BOUNDS = (Decimal("0.010"), Decimal("20.000"))
