@@ -15,8 +15,6 @@ urlpatterns = [
     ),
     path("account/security/2fa/disable/", views.otp_disable, name="otp-disable"),
     path("account/security/tokens/", views.token_create, name="token-create"),
-    path(
-        "account/security/tokens/<uuid:uid>/revoke/", views.token_revoke, name="token-revoke"
-    ),
+    path("account/security/tokens/<uuid:uid>/revoke/", views.token_revoke, name="token-revoke"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
 ]

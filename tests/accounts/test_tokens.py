@@ -81,9 +81,7 @@ def test_the_owner_lists_and_revokes_a_token_never_seeing_the_secret(people, api
     assert with_token(raw).get("/api/v1/patients/").status_code == 401
 
 
-def test_the_clinic_admin_revokes_a_users_token_and_another_clinics_admin_cannot(
-    people, api_as
-):
+def test_the_clinic_admin_revokes_a_users_token_and_another_clinics_admin_cannot(people, api_as):
     raw = obtain("erin").json()["token"]
     uid = str(ApiToken.objects.get(user=people.patient.user).uid)
     assert api_as(people.other_admin).delete(f"/api/v1/auth/tokens/{uid}/").status_code == 404

@@ -69,7 +69,8 @@ def test_staff_with_a_device_sign_in_with_password_then_code(client, people):
         response = client.get("/patients/")
         assert response["Location"].startswith("/account/2fa/verify/")
         done = client.post(
-            "/account/2fa/verify/?next=/patients/", {"code": totp_code(device), "next": "/patients/"}
+            "/account/2fa/verify/?next=/patients/",
+            {"code": totp_code(device), "next": "/patients/"},
         )
         assert done.status_code == 302 and done["Location"] == "/patients/"
         assert client.get("/patients/").status_code == 200
@@ -149,9 +150,12 @@ def test_staff_cannot_turn_two_factor_off(web_as, people):
     client = web_as(people.therapist)
     client.post("/account/security/2fa/disable/")
     assert totp_device(people.therapist.user).pk is not None
-    assert totp_device(people.therapist.user).__class__.objects.filter(
-        user=people.therapist.user
-    ).count() == 1
+    assert (
+        totp_device(people.therapist.user)
+        .__class__.objects.filter(user=people.therapist.user)
+        .count()
+        == 1
+    )
 
 
 def test_the_admin_site_requires_a_verified_session(client, people):
