@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from accounts import demo as accounts_demo
 from billing import demo as billing_demo
 from controlled import demo as controlled_demo
 from integration_notes import demo as notes_demo
@@ -23,6 +24,8 @@ SEEDS = [
     billing_demo.seed,
     # Last: reminders for the upcoming sessions any seed above booked.
     scheduling_demo.sync_upcoming,
+    # Demo only: staff sign in with one shared authenticator secret (demo_logins prints it).
+    accounts_demo.seed,
 ]
 
 LOGINS = [

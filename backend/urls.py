@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
+from accounts.api import TokenObtainView
+from accounts.api import register_routes as accounts_routes
+from accounts.views import LogoutView
 from backend import views
 from backend.routers import LayeredRouter
 from billing.api import register_routes as billing_routes
@@ -21,18 +23,19 @@ for register in (
     scheduling_routes,
     notes_routes,
     billing_routes,
+    accounts_routes,
 ):
     register(router)
 
 api_patterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     *router.urls,
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -43,4 +46,5 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("", include("integration_notes.urls")),
     path("", include("billing.urls")),
+    path("", include("accounts.urls")),
 ]

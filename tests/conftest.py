@@ -4,7 +4,6 @@ import os
 import pytest
 import time_machine
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.personas import make_personas
@@ -79,13 +78,20 @@ def people(db):
 
 @pytest.fixture
 def api_as():
-    """api_as(staff_or_patient) → an APIClient authenticated with that person's token."""
+    """api_as(staff_or_patient) → an APIClient authenticated with an API token of that person
+    (minted as the token endpoint does, after the password and the code)."""
+    from django.utils import timezone
+
+    from accounts.models import ApiToken
+    from accounts.services import api_token_create
 
     def make(person):
-        user = person.user
-        token, _ = Token.objects.get_or_create(user=user)
+        token, raw = api_token_create(user=person.user)
+        # As if just used by the client that obtained it: a token's last use is written at
+        # most once a minute, so the tests' pinned query counts see no write.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
         return client
 
     return make
@@ -93,10 +99,15 @@ def api_as():
 
 @pytest.fixture
 def web_as(client):
-    """web_as(staff_or_patient) → Django's test client logged in as that person."""
+    """web_as(staff_or_patient) → Django's test client logged in as that person; a staff
+    member's session is verified by their authenticator device, as after the code page."""
+    from accounts.selectors import otp_mandatory
+    from tests.otp import verify_session
 
     def make(person):
         client.force_login(person.user)
+        if otp_mandatory(person.user):
+            verify_session(client, person.user)
         return client
 
     return make

@@ -3,11 +3,16 @@
 import io
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.demo import demo_totp_secret
+from accounts.selectors import otp_mandatory
 from backend.demo import LOGINS
 from practice.demo import DEMO_PASSWORD
 from practice.models import CareTeam, Clinic, Diagnosis, Patient, StaffMember
+from tests.otp import secret_of
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +47,13 @@ def test_every_printed_demo_login_signs_in_with_the_printed_password(client):
     out = io.StringIO()
     call_command("demo_logins", stdout=out)
     assert DEMO_PASSWORD in out.getvalue()
+    # Demo only: staff and back office share one authenticator secret, printed too.
+    assert demo_totp_secret() in out.getvalue()
     for _role, username in LOGINS:
         assert username in out.getvalue()
         assert client.login(username=username, password=DEMO_PASSWORD), username
+        user = User.objects.get(username=username)
+        if otp_mandatory(user):
+            device = TOTPDevice.objects.get(user=user, confirmed=True)
+            assert secret_of(device) == demo_totp_secret()
         client.logout()

@@ -4,6 +4,7 @@ import pytest
 from axes.models import AccessAttempt
 
 from tests.factories import PASSWORD
+from tests.otp import totp_code, totp_device
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,9 @@ def test_the_token_endpoint_is_locked_too(client, people, lockout):
     # The right password no longer yields a token while locked...
     assert response.status_code == 400
     assert "token" not in response.json()
-    # ...while another account still gets one.
-    other = client.post("/api/v1/auth/token/", {"username": "bob", "password": PASSWORD})
+    # ...while another account still gets one (staff: with a code from their device).
+    code = totp_code(totp_device(people.therapist.user))
+    other = client.post(
+        "/api/v1/auth/token/", {"username": "bob", "password": PASSWORD, "otp": code}
+    )
     assert other.status_code == 200 and other.json()["token"]

@@ -80,6 +80,11 @@ class ClinicalSettingsForm(forms.Form):
                 "measure_maintenance_days",
             ),
         ),
+        (
+            "Sign-in security",
+            "Staff sign in with a password and a code from their authenticator app.",
+            ("staff_idle_timeout_minutes",),
+        ),
     )
     LABELS = {
         "measure_instruments": "Questionnaires",
@@ -87,6 +92,8 @@ class ClinicalSettingsForm(forms.Form):
         "measure_after_dose_hours": "Due after each induction dose (hours)",
     }
     HELP = {
+        "staff_idle_timeout_minutes": "A staff session unused this long ends; applies from the "
+        "next sign-in.",
         "predose_systolic_refuse_at": "Dosing is refused at or above this systolic pressure.",
         "predose_diastolic_refuse_at": "…or at or above this diastolic pressure.",
         "fasting_hours": "Staff confirm the patient fasted this long before the dose.",

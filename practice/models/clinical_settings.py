@@ -166,6 +166,10 @@ class ClinicalSettings(models.Model):
     measure_maintenance_days = models.PositiveSmallIntegerField(
         "questionnaires every (days) in maintenance", default=30, validators=[MinValueValidator(1)]
     )
+    # Sign-in security: a staff session idle this long ends (the person signs in again).
+    staff_idle_timeout_minutes = models.PositiveSmallIntegerField(
+        "sign staff out after idle (minutes)", default=30
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ClinicScopedQuerySet.as_manager()

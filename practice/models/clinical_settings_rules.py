@@ -44,6 +44,8 @@ BOUNDS = {
     "screening_valid_months": (1, 24),
     "integration_within_days": (1, 60),
     "measure_maintenance_days": (7, 365),
+    # Long enough for a session's paperwork, short enough for a shared workstation.
+    "staff_idle_timeout_minutes": (5, 240),
 }
 # mg/kg: from a hundredth (a typo below) to 20 (beyond any sub-anaesthetic use).
 DOSE_BOUNDS = (Decimal("0.010"), Decimal("20.000"))

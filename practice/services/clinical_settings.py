@@ -40,6 +40,7 @@ EDITABLE_FIELDS = (
     "measure_baseline_before_first_dose",
     "measure_after_dose_hours",
     "measure_maintenance_days",
+    "staff_idle_timeout_minutes",
 )
 
 

@@ -186,7 +186,8 @@ def test_the_notes_list_page_uses_a_constant_number_of_queries(
     # 3. the user's staff record (their role and clinic)
     # 4. COUNT(*) of the visible notes (paginator)
     # 5. the page of notes with their joins and addenda counted
-    with django_assert_num_queries(5):
+    # 6. the session's second-factor device (django-otp: the session is verified)
+    with django_assert_num_queries(6):
         response = client.get("/notes/")
     assert response.status_code == 200
     assert response.context["page_obj"].paginator.count == count

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from practice.models import Diagnosis
 from tests.factories import UserFactory
+from tests.otp import verify_session
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.django_db
 def operator(client, people):
     user = UserFactory(username="backoffice", is_staff=True, is_superuser=True)
     client.force_login(user)
+    verify_session(client, user)  # the back office asks for the second factor
     return user
 
 

@@ -38,9 +38,13 @@ def test_anonymous_is_refused(client, people):
     assert client.get("/api/v1/patients/").status_code == 401
 
 
-def test_token_is_issued_for_username_and_password(client, people):
+def test_token_is_issued_for_username_password_and_code(client, people):
+    from tests.otp import totp_code, totp_device
+
+    code = totp_code(totp_device(people.admin.user))
     response = client.post(
-        "/api/v1/auth/token/", {"username": "alice", "password": "correct-horse-battery"}
+        "/api/v1/auth/token/",
+        {"username": "alice", "password": "correct-horse-battery", "otp": code},
     )
     assert response.status_code == 200
     assert response.json()["token"]

@@ -50,7 +50,8 @@ def test_the_patient_list_page_uses_a_constant_number_of_queries(
     # 5. the page of patients
     # 6. their diagnoses (prefetch)
     # 7. their care teams with staff and user (prefetch, joined)
-    with django_assert_num_queries(7):
+    # 8. the session's second-factor device (django-otp: the session is verified)
+    with django_assert_num_queries(8):
         response = client.get("/patients/")
     assert response.status_code == 200
     assert response.context["page_obj"].paginator.count == count + 2
