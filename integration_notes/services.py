@@ -434,7 +434,9 @@ def note_withhold(*, note: Note, staff: StaffMember, reason: str) -> Note:
     note = Note.objects.select_for_update().get(pk=note.pk)
     _require_withholder(note, staff)
     if not note.is_signed:
-        raise NoteNotSigned("A draft is never shown to the patient; only a signed note is withheld.")
+        raise NoteNotSigned(
+            "A draft is never shown to the patient; only a signed note is withheld."
+        )
     if note.withheld:
         raise NoteAlreadyWithheld("This note is already withheld from the patient.")
     reason = (reason or "").strip()

@@ -186,7 +186,10 @@ class _Builder:
                 },
                 "type": [{"text": f"{session.get_kind_display()} session"}],
                 "subject": self.subject(),
-                "period": {"start": self.when(session.starts_at), "end": self.when(session.ends_at)},
+                "period": {
+                    "start": self.when(session.starts_at),
+                    "end": self.when(session.ends_at),
+                },
                 "participant": [{"individual": {"display": session.clinician.display_name}}],
                 "serviceProvider": self.ref("Organization", self.clinic.pk),
             }
@@ -282,9 +285,7 @@ class _Builder:
     def _vital_base(self, session, code, at, part_of) -> dict:
         return {
             "status": "final",
-            "category": [
-                {"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}
-            ],
+            "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
             "code": {"coding": [{"system": LOINC, "code": code[0], "display": code[1]}]},
             "subject": self.subject(),
             "encounter": self.ref("Encounter", session.pk),
@@ -362,17 +363,13 @@ class _Builder:
             data = {
                 "status": "billable",
                 "code": {
-                    "coding": [
-                        {"system": CPT, "code": charge.code, "display": charge.description}
-                    ]
+                    "coding": [{"system": CPT, "code": charge.code, "display": charge.description}]
                 },
                 "subject": self.subject(),
                 "occurrenceDateTime": charge.date_of_service.isoformat(),
                 "quantity": {"value": charge.units},
                 "priceOverride": {"value": charge.amount, "currency": "USD"},
-                "performer": [
-                    {"actor": {"display": charge.rendering_provider.display_name}}
-                ],
+                "performer": [{"actor": {"display": charge.rendering_provider.display_name}}],
             }
             if charge.session_id:
                 data["context"] = self.ref("Encounter", charge.session_id)
