@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "integration_notes",
     "billing",
     "accounts",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -359,6 +360,7 @@ KAP_PANELS: dict[str, list[str]] = {
     "patient_detail": [
         "integration_notes/panels/patient_notes.html",
         "billing/panels/patient.html",
+        "records/panels/patient.html",
     ],
     "session_detail": [
         "integration_notes/panels/session_note.html",
@@ -368,7 +370,9 @@ KAP_PANELS: dict[str, list[str]] = {
     "portal": [
         "scheduling/panels/portal_schedule.html",
         "integration_notes/panels/portal_summaries.html",
+        "integration_notes/panels/portal_notes.html",
         "billing/panels/portal.html",
+        "records/panels/portal.html",
     ],
 }
 # Messages: upcoming messages on the portal; a session's reminders and confirmation.

@@ -13,6 +13,7 @@ from controlled.api import register_routes as controlled_routes
 from integration_notes.api import register_routes as notes_routes
 from messaging.api import register_routes as messaging_routes
 from practice.api import register_routes as practice_routes
+from records.api import urlpatterns as records_api
 from scheduling.api import register_routes as scheduling_routes
 
 router = LayeredRouter()
@@ -29,6 +30,7 @@ for register in (
 
 api_patterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
+    *records_api,
     *router.urls,
 ]
 
@@ -47,4 +49,5 @@ urlpatterns = [
     path("", include("integration_notes.urls")),
     path("", include("billing.urls")),
     path("", include("accounts.urls")),
+    path("", include("records.urls")),
 ]

@@ -89,6 +89,10 @@ class NoteSerializer(serializers.ModelSerializer):
             "signed_at",
             "signed_by",
             "content_hash",
+            "withheld",
+            "withheld_reason",
+            "withheld_by",
+            "withheld_at",
             "due_at",
             "addenda_count",
             "created_at",
@@ -126,6 +130,14 @@ class NoteSignSerializer(serializers.Serializer):
     revision = serializers.IntegerField(required=False)
 
 
+class NoteWithholdSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=5_000,
+        allow_blank=True,
+        help_text="The 164.524 exception that applies; required.",
+    )
+
+
 class NoteFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Full-text search")
 
@@ -145,9 +157,11 @@ class NoteViewSet(
     ScopedViewSet,
 ):
     """Progress notes of the patients the requester may see. Only the session's clinician
-    writes and signs; a signed note answers 409 to every change; corrections are addenda."""
+    writes and signs; a signed note answers 409 to every change; corrections are addenda.
+    A patient reads (and downloads) their own signed notes unless one is withheld from them
+    (`withhold` / `release`: the author or medical staff on the care team)."""
 
-    read_roles = STAFF_ROLES
+    read_roles = STAFF_ROLES | {PATIENT}
     write_roles = CLINICIAN_ROLES
     filterset_class = NoteFilter
     ordering_fields = ["created_at", "signed_at"]
@@ -229,6 +243,26 @@ class NoteViewSet(
             note=note, author=staff_for(self.request.user), text=payload.validated_data["text"]
         )
         return Response(AddendumSerializer(addendum).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=NoteWithholdSerializer, responses=NoteDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def withhold(self, request, pk=None):
+        """Withhold the signed note from the patient, with the 164.524 reason (400 without)."""
+        note = self.get_object()
+        payload = NoteWithholdSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        note = services.note_withhold(
+            note=note, staff=staff_for(request.user), reason=payload.validated_data["reason"]
+        )
+        return self._detail(note)
+
+    @extend_schema(request=None, responses=NoteDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        """Show a withheld note to the patient again."""
+        note = self.get_object()
+        note = services.note_release(note=note, staff=staff_for(request.user))
+        return self._detail(note)
 
     @extend_schema(
         request=None,

@@ -7,8 +7,10 @@ __all__ = [
     "InvalidInput",
     "NotTheAuthor",
     "NoteAlreadyExists",
+    "NoteAlreadyWithheld",
     "NoteIsSigned",
     "NoteNotSigned",
+    "NoteNotWithheld",
     "RequiredFieldsMissing",
     "StaleDraft",
     "TemplateNotForSession",
@@ -46,3 +48,11 @@ class RequiredFieldsMissing(InvalidInput):
 
 class TemplateNotForSession(InvalidInput):
     code = "template_not_for_session"
+
+
+class NoteAlreadyWithheld(DomainError):
+    code = "note_withheld"
+
+
+class NoteNotWithheld(DomainError):
+    code = "note_not_withheld"

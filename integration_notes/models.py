@@ -92,6 +92,17 @@ class Note(models.Model):
         "practice.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     content_hash = models.CharField("SHA-256 of the signed content", max_length=64, blank=True)
+    # Right of access (45 CFR 164.524): a signed note is the patient's to read unless a
+    # clinician withholds it under one of the rule's exceptions, with the reason. Only
+    # these four columns of a signed note may change (the database guard allows them).
+    withheld = models.BooleanField(
+        default=False, help_text="Withheld from the patient under a 164.524 exception."
+    )
+    withheld_reason = models.TextField(blank=True)
+    withheld_by = models.ForeignKey(
+        "practice.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withheld_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -122,6 +133,26 @@ class Note(models.Model):
                     )
                 ),
                 name="note_signed_fields_match_status",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        withheld=False,
+                        withheld_reason="",
+                        withheld_by__isnull=True,
+                        withheld_at__isnull=True,
+                    )
+                    | (
+                        Q(
+                            withheld=True,
+                            status=NoteStatus.SIGNED,
+                            withheld_by__isnull=False,
+                            withheld_at__isnull=False,
+                        )
+                        & ~Q(withheld_reason="")
+                    )
+                ),
+                name="note_withheld_is_signed_with_reason",
             ),
         ]
 

@@ -42,10 +42,11 @@ def note_list(
     patient_id: int | None = None,
     author_id: int | None = None,
 ) -> QuerySet[Note]:
-    """Notes `user` may see (their care team's patients; a clinic admin: the clinic's),
-    with patient, session, template and people joined and the addenda counted."""
+    """Notes `user` may see (their care team's patients; a clinic admin: the clinic's;
+    a patient: their own signed notes not withheld from them), with patient, session,
+    template and people joined and the addenda counted."""
     qs = (
-        Note.objects.visible_to(user)
+        patient_readable(Note.objects.visible_to(user), user=user)
         .select_related(
             "patient", "session", "template", "author__user", "signed_by__user", "session__clinic"
         )
@@ -60,6 +61,23 @@ def note_list(
     if author_id:
         qs = qs.filter(author_id=author_id)
     return note_search(qs, search)
+
+
+def patient_readable(qs: QuerySet[Note], *, user) -> QuerySet[Note]:
+    """For a patient, only what the right of access gives them: signed notes a clinician
+    has not withheld (never drafts). Staff are unaffected."""
+    actor = actor_for(user)
+    if actor is not None and actor.is_patient:
+        return qs.filter(status=NoteStatus.SIGNED, withheld=False)
+    return qs
+
+
+def portal_notes(*, user) -> QuerySet[Note]:
+    """A patient's own readable progress notes, newest first (none for anyone else)."""
+    actor = actor_for(user)
+    if actor is None or not actor.is_patient:
+        return Note.objects.none()
+    return note_list(user=user)
 
 
 def note_search(qs: QuerySet[Note], text: str) -> QuerySet[Note]:

@@ -110,6 +110,8 @@ class NoteDetailView(NoteObjectMixin, View):
             "fields": fields,
             "can_edit": not note.is_signed and note.author_id == staff_id,
             "can_add_addendum": note.is_signed and self.actor.role in CLINICIAN_ROLES,
+            # Offered to clinicians; the service decides (author or medical on the team).
+            "can_withhold": note.is_signed and self.actor.role in CLINICIAN_ROLES,
             "is_session_clinician": note.session.clinician_id == staff_id,
             "alongside": selectors.alongside(note, session=note.session),
             "dosing": selectors.dosing_alongside(session=note.session),
@@ -198,7 +200,45 @@ class AddendumCreateView(NoteObjectMixin, View):
         return redirect(reverse("notes:note-detail", args=[pk]) + "#addenda")
 
 
+class NoteWithholdView(NoteObjectMixin, View):
+    """Withhold the signed note from the patient, with the reason."""
+
+    allowed_roles = CLINICIAN_ROLES
+
+    def post(self, request, pk):
+        note = self.get_note()
+        run_service(
+            request,
+            services.note_withhold,
+            note=note,
+            staff=staff_for(request.user),
+            reason=request.POST.get("reason", ""),
+            success="The note is withheld from the patient.",
+        )
+        return redirect(reverse("notes:note-detail", args=[pk]) + "#patient-access")
+
+
+class NoteReleaseView(NoteObjectMixin, View):
+    allowed_roles = CLINICIAN_ROLES
+
+    def post(self, request, pk):
+        note = self.get_note()
+        run_service(
+            request,
+            services.note_release,
+            note=note,
+            staff=staff_for(request.user),
+            success="The patient can read the note again.",
+        )
+        return redirect(reverse("notes:note-detail", args=[pk]) + "#patient-access")
+
+
 class NotePdfView(NoteObjectMixin, View):
+    """The signed note as a PDF: staff who may see it, and the patient for their own
+    readable notes (the selector hides drafts and withheld notes from them: 404)."""
+
+    allowed_roles = STAFF_ROLES | {PATIENT}
+
     def get(self, request, pk):
         note = self.get_note()
         if not note.is_signed:

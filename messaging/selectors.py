@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from messaging.choices import ReminderStatus
-from messaging.models import Reminder
+from messaging.models import PatientMessaging, Reminder
 
 
 def reminder_list(*, user) -> QuerySet[Reminder]:
@@ -31,3 +31,8 @@ def reminders_upcoming(*, patient, limit: int = 10) -> QuerySet[Reminder]:
 
 def session_reminders(*, session) -> QuerySet[Reminder]:
     return Reminder.objects.filter(session=session).order_by("send_at", "kind", "channel")
+
+
+def patient_messaging_get(*, patient) -> PatientMessaging | None:
+    """The patient's messaging consent and preferences, if they ever set any."""
+    return PatientMessaging.objects.filter(patient=patient).first()

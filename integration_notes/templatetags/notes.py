@@ -32,6 +32,12 @@ def portal_summaries(context):
 
 
 @register.simple_tag(takes_context=True)
+def portal_notes(context):
+    """The patient's own signed, not withheld notes (the newest 50)."""
+    return list(selectors.portal_notes(user=context["request"].user)[:50])
+
+
+@register.simple_tag(takes_context=True)
 def patient_notes(context, patient):
     """The latest notes of `patient` the viewer may see."""
     return list(selectors.note_list(user=context["request"].user, patient_id=patient.pk)[:20])
