@@ -4,7 +4,8 @@ How it works:
 - `AuditMiddleware` opens a per-request collector (a context variable) and, once the
   response is ready, writes exactly one `AuditEvent` row (one INSERT) for every request
   routed to a view of our apps (practice, controlled, messaging, scheduling,
-  integration_notes, billing: every page and every /api/v1/ route of theirs), whatever
+  integration_notes, billing: every page and every /api/v1/ route of theirs, and the
+  Django admin's pages of their models), whatever
   the outcome: a read, a write, a search, a 404 for an out-of-reach id, a 403, a 401 for
   a bad token.
 - Views, serializers and services name what the response returned or the write touched
@@ -111,6 +112,9 @@ def _audited(request) -> bool:
         return False
     if getattr(getattr(match.func, "view_class", None), "audited", False):
         return True
+    if match.namespace == "admin":
+        # The Django admin's pages of our models (admin:practice_patient_change, ...).
+        return any((match.url_name or "").startswith(f"{app}_") for app in AUDITED_APPS)
     return (getattr(match.func, "__module__", "") or "").split(".")[0] in AUDITED_APPS
 
 

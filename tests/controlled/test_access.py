@@ -7,6 +7,7 @@ from auditlog.models import LogEntry
 
 from controlled import services
 from controlled.models import LedgerEntry
+from tests.audit import audited_reads
 from tests.factories import PASSWORD, ProductFactory, clinic_today, receive_lot
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +193,7 @@ def test_reversing_through_the_api(people, api_as, lot, nurse):
 
 def test_reading_a_lot_is_an_audited_access(people, api_as, lot):
     api_as(people.admin).get(f"/api/v1/controlled/lots/{lot.pk}/")
-    assert LogEntry.objects.get_for_object(lot).filter(action=LogEntry.Action.ACCESS).exists()
+    assert audited_reads(lot)
 
 
 def test_the_lot_list_costs_the_same_for_one_lot_or_many(

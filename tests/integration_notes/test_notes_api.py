@@ -4,10 +4,10 @@ list whose query count does not grow with the number of notes."""
 import datetime
 
 import pytest
-from auditlog.models import LogEntry
 from django.utils import timezone
 
 from integration_notes.models import Note
+from tests.audit import audited_reads
 from tests.factories import (
     INTEGRATION_CONTENT,
     CareTeamFactory,
@@ -121,7 +121,7 @@ def test_notes_are_scoped_like_patients(people, session, api_as, who, status):
 def test_reading_a_note_is_an_audited_access(people, session, api_as):
     note = signed_note(session)
     api_as(people.admin).get(f"/api/v1/notes/{note.pk}/")
-    entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS, object_pk=str(note.pk))
+    [entry] = audited_reads(note)
     assert entry.actor == people.admin.user
 
 
@@ -129,9 +129,7 @@ def test_the_web_page_audits_the_read_and_hides_other_patients_notes(people, ses
     note = signed_note(session)
     assert web_as(people.outsider).get(f"/notes/{note.pk}/").status_code == 404
     assert web_as(people.therapist).get(f"/notes/{note.pk}/").status_code == 200
-    assert LogEntry.objects.filter(
-        action=LogEntry.Action.ACCESS, object_pk=str(note.pk), actor=people.therapist.user
-    ).exists()
+    assert audited_reads(note, actor=people.therapist.user)
 
 
 def add_notes(people, count):
