@@ -135,8 +135,8 @@ def test_the_superbill_list_costs_the_same_queries_for_one_or_many(codes, api_as
         period_start=datetime.date(2026, 11, 1),
         period_end=datetime.date(2026, 11, 30),
     )
-    # token user, staff member (actor), count, superbills+patient+replaces, lines
-    assert count() == one == 5
+    # token user, staff member (actor), count, superbills+patient+replaces, lines, the audit row
+    assert count() == one == 6
 
 
 def test_the_portal_lists_and_downloads_the_patients_superbills(issued, codes, web_as):
