@@ -2,14 +2,14 @@
 
 `ScopedViewSet` applies the model's `visible_to(user)` to every queryset, so an endpoint
 cannot forget to scope: another clinic's or another patient's object is simply not in the
-queryset and answers 404. Reading one object is an audited access. Roles are checked by
-`RolePermission` from the viewset's `read_roles` and `write_roles`.
+queryset and answers 404. Every object a request reads or writes is named in its audit
+row (backend/audit.py): a list's page, a retrieved object, what a serializer returns.
+Roles are checked by `RolePermission` from the viewset's `read_roles` and `write_roles`.
 """
 
-from auditlog.registry import auditlog
 from rest_framework import permissions, viewsets
 
-from backend.audit import audit_access, audit_bind_actor
+from backend.audit import audit_access, audit_bind_actor, audit_records
 from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for
 
 
@@ -27,7 +27,7 @@ class RolePermission(permissions.BasePermission):
 
 
 class ScopedMixin:
-    """Scopes the queryset to the requesting user and audits reads of single objects."""
+    """Scopes the queryset to the requesting user and names in the audit what it serves."""
 
     read_roles = STAFF_ROLES | {PATIENT}
     write_roles = frozenset({ADMIN})
@@ -47,9 +47,23 @@ class ScopedMixin:
 
     def get_object(self):
         obj = super().get_object()
-        if self.request.method == "GET" and auditlog.contains(obj.__class__):
-            audit_access(obj)
+        audit_access(obj)
         return obj
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        self._audited_serializers = [*getattr(self, "_audited_serializers", []), serializer]
+        return serializer
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # By now a create or update has set its serializer's instance; a list's serializer
+        # holds the page (already loaded, so naming it costs no query).
+        for serializer in getattr(self, "_audited_serializers", []):
+            if getattr(serializer, "instance", None) is None:
+                continue
+            instance = serializer.instance
+            audit_records(instance if getattr(serializer, "many", False) else [instance])
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class ScopedViewSet(ScopedMixin, viewsets.GenericViewSet):

@@ -42,4 +42,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "controlled.tasks.loss_notices_sweep",
         "every_seconds": 300,
     },
+    # Audit rows older than AUDIT_RETENTION_DAYS (six years), once a day.
+    "audit-purge": {
+        "task": "backend.tasks.audit_purge_expired",
+        "every_seconds": 86400,
+    },
 }

@@ -11,6 +11,8 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from rest_framework import exceptions, serializers
 
+from backend.audit import audit_access
+
 
 def _queryset(model_or_queryset) -> QuerySet:
     if isinstance(model_or_queryset, QuerySet):
@@ -26,9 +28,11 @@ def get_visible_or_404(model_or_queryset: type[Model] | QuerySet, *, user, **loo
     """
     queryset = _queryset(model_or_queryset).visible_to(user)
     try:
-        return queryset.get(**lookup)
+        obj = queryset.get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404(f"No {queryset.model._meta.verbose_name} found.") from None
+    audit_access(obj)
+    return obj
 
 
 class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):

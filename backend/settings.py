@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # One audit row per request to a patient-data route (backend/audit.py).
+    "backend.audit.AuditMiddleware",
     "backend.middleware.ClinicTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle timeout, absolute lifetime, and no page for a session that still owes its second
@@ -336,6 +338,9 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# How long audit rows (AuditEvent and auditlog's LogEntry) are kept before the daily purge
+# deletes them: six years (45 CFR 164.316(b)(2)), 2192 days.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=2192)
 
 LOGGING = {
     "version": 1,

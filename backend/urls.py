@@ -7,6 +7,7 @@ from accounts.api import TokenObtainView
 from accounts.api import register_routes as accounts_routes
 from accounts.views import LogoutView
 from backend import views
+from backend.audit_views import AuditTrailView
 from backend.routers import LayeredRouter
 from billing.api import register_routes as billing_routes
 from controlled.api import register_routes as controlled_routes
@@ -38,6 +39,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    path("audit/", AuditTrailView.as_view(), name="audit-trail"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

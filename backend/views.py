@@ -1,13 +1,12 @@
 """The base every web page builds on, and the pages that belong to no single app."""
 
-from auditlog.registry import auditlog
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.generic import FormView
 
-from backend.audit import audit_access
+from backend.audit import audit_access, audit_records
 from backend.errors import DomainError, refusal_from, validation_error_fields
 from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for
 
@@ -25,18 +24,27 @@ class RoleRequiredMixin(LoginRequiredMixin):
             raise PermissionDenied("Your role does not allow this page.")
         return super().dispatch(request, *args, **kwargs)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # A list page names the rows it shows (its page, already loaded) in the audit.
+        shown = context.get("object_list")
+        if shown is not None and hasattr(shown, "model"):
+            audit_records(shown)
+        elif isinstance(shown, list):
+            audit_records(o for o in shown if hasattr(o, "_meta"))
+        return context
+
 
 class ScopedObjectMixin(RoleRequiredMixin):
     """For DetailView/UpdateView: the object comes from `visible_to(user)` (else 404) and
-    viewing it is an audited access."""
+    is named in the request's audit row."""
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
-        if self.request.method == "GET" and auditlog.contains(obj.__class__):
-            audit_access(obj)
+        audit_access(obj)
         return obj
 
 

@@ -125,6 +125,9 @@ class CareTeamInline(admin.TabularInline):
 
 @admin.register(Patient)
 class PatientAdmin(admin.ModelAdmin):
+    """No delete, here or in bulk: a patient's record is kept; deactivate them instead
+    (practice.services.patient_deactivate, on the patient page or the API)."""
+
     list_display = [
         "legal_last_name",
         "legal_first_name",
@@ -145,7 +148,23 @@ class PatientAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["clinic"]
     raw_id_fields = ["user"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "is_active",
+        "deactivated_at",
+        "deactivated_by",
+        "deactivation_reason",
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     fieldsets = [
         (
             None,

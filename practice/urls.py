@@ -11,6 +11,16 @@ urlpatterns = [
     path("patients/<int:pk>/edit/", views.PatientFormView.as_view(), name="patient-edit"),
     path("patients/<int:pk>/diagnoses/", views.DiagnosisAddView.as_view(), name="diagnosis-add"),
     path(
+        "patients/<int:pk>/deactivate/",
+        views.PatientDeactivateView.as_view(),
+        name="patient-deactivate",
+    ),
+    path(
+        "patients/<int:pk>/reactivate/",
+        views.PatientReactivateView.as_view(),
+        name="patient-reactivate",
+    ),
+    path(
         "patients/<int:pk>/diagnoses/<int:diagnosis_pk>/remove/",
         views.DiagnosisRemoveView.as_view(),
         name="diagnosis-remove",

@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
+from backend.audit import audit_access
 from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
 from backend.scoping import get_visible_or_404
 from practice import services
@@ -100,7 +101,9 @@ class MeasureViewSet(
         """The patient in question: the requester if a patient, else a visible patient by id."""
         visible = Patient.objects.visible_to(self.request.user)
         if self.actor.is_patient:
-            return visible.get()
+            patient = visible.get()
+            audit_access(patient)
+            return patient
         if not patient_id:
             raise ValidationError({"patient": "Which patient?"})
         return get_visible_or_404(Patient, user=self.request.user, pk=patient_id)

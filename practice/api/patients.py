@@ -75,13 +75,23 @@ class PatientSerializer(serializers.ModelSerializer):
             "escort_name",
             "escort_phone",
             "rems_patient_id",
+            "is_active",
+            "deactivated_at",
+            "deactivation_reason",
             "diagnoses",
             "care_team",
             "has_portal_login",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "is_active",
+            "deactivated_at",
+            "deactivation_reason",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_has_portal_login(self, patient) -> bool:
         return patient.user_id is not None
@@ -94,7 +104,11 @@ class PatientFilter(django_filters.FilterSet):
 
     class Meta:
         model = Patient
-        fields = ["sex", "care_team_staff", "diagnosis", "insurance_payer"]
+        fields = ["sex", "care_team_staff", "diagnosis", "insurance_payer", "is_active"]
+
+
+class PatientDeactivateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 class PatientViewSet(
@@ -104,7 +118,11 @@ class PatientViewSet(
     mixins.UpdateModelMixin,
     ScopedViewSet,
 ):
-    """Patients of the requester's clinic; clinicians see their care team's, a patient themself."""
+    """Patients of the requester's clinic; clinicians see their care team's, a patient themself.
+
+    The list shows active patients unless `is_active` is given; a deactivated patient's
+    record stays readable by id. There is no DELETE: patients are deactivated, with a reason.
+    """
 
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
@@ -112,11 +130,17 @@ class PatientViewSet(
     ordering_fields = ["legal_last_name", "date_of_birth", "created_at"]
     write_roles = frozenset({ADMIN})
     # Clinicians on the care team may record diagnoses; only admins change the care team.
-    action_roles = {"diagnoses": STAFF_ROLES, "care_team": frozenset({ADMIN})}
+    action_roles = {
+        "diagnoses": STAFF_ROLES,
+        "care_team": frozenset({ADMIN}),
+        "deactivate": frozenset({ADMIN}),
+        "reactivate": frozenset({ADMIN}),
+    }
 
     def get_queryset(self):
         # patient_list applies visible_to and loads diagnoses and care team once.
-        return patient_list(user=self.request.user)
+        listing = self.action == "list" and "is_active" not in self.request.query_params
+        return patient_list(user=self.request.user, active=True if listing else None)
 
     def perform_create(self, serializer):
         serializer.instance = services.patient_create(
@@ -152,3 +176,22 @@ class PatientViewSet(
             patient=patient, staff=staff, is_primary=payload.validated_data["is_primary"]
         )
         return Response(CareTeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PatientDeactivateSerializer, responses=PatientSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        """Take the patient out of active lists, with a reason (admins). Never a delete."""
+        patient = self.get_object()
+        payload = PatientDeactivateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        patient = services.patient_deactivate(
+            patient=patient, by=request.user, reason=payload.validated_data["reason"]
+        )
+        return Response(self.get_serializer(patient).data)
+
+    @extend_schema(request=None, responses=PatientSerializer)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        """Bring a deactivated patient back to the active lists (admins)."""
+        patient = services.patient_reactivate(patient=self.get_object(), by=request.user)
+        return Response(self.get_serializer(patient).data)

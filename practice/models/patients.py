@@ -49,6 +49,18 @@ class Patient(AddressFields):
         blank=True,
         help_text="Given when the patient is enrolled in the esketamine REMS.",
     )
+    # A patient is never deleted (their record must be kept); they are deactivated with a
+    # reason (practice.services.patients.patient_deactivate) and drop out of active lists.
+    is_active = models.BooleanField(default=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    deactivation_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,6 +69,12 @@ class Patient(AddressFields):
     class Meta:
         ordering = ["legal_last_name", "legal_first_name", "id"]
         indexes = [models.Index(fields=["clinic", "legal_last_name", "legal_first_name"])]
+        constraints = [
+            models.CheckConstraint(
+                name="patient_inactive_has_reason",
+                condition=models.Q(is_active=True) | ~models.Q(deactivation_reason=""),
+            )
+        ]
 
     def __str__(self):
         return self.full_name

@@ -5,13 +5,17 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from practice.models import CareTeam, Clinic, Patient, StaffMember
 
 
-def patient_list(*, user, search: str = "") -> QuerySet[Patient]:
-    """Patients `user` may see, with diagnoses and care team loaded in two more queries."""
+def patient_list(*, user, search: str = "", active: bool | None = None) -> QuerySet[Patient]:
+    """Patients `user` may see, with diagnoses and care team loaded in two more queries.
+
+    `active=True` keeps the active ones (what lists show); a deactivated patient's record
+    stays readable by id (None, the default)."""
     care_team = CareTeam.objects.select_related("staff__user")
-    return (
-        Patient.objects.visible_to(user)
-        .search(search)
-        .prefetch_related("diagnoses", Prefetch("care_team", queryset=care_team))
+    patients = Patient.objects.visible_to(user)
+    if active is not None:
+        patients = patients.filter(is_active=active)
+    return patients.search(search).prefetch_related(
+        "diagnoses", Prefetch("care_team", queryset=care_team)
     )
 
 

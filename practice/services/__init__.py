@@ -24,6 +24,8 @@ from practice.services.patients import (
     diagnosis_add,
     diagnosis_remove,
     patient_create,
+    patient_deactivate,
+    patient_reactivate,
     patient_update,
 )
 from practice.services.plans import (
@@ -63,6 +65,8 @@ __all__ = [
     "dosing_record_create",
     "measure_record",
     "patient_create",
+    "patient_deactivate",
+    "patient_reactivate",
     "patient_update",
     "plan_activate",
     "plan_complete",

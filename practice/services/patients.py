@@ -6,6 +6,7 @@ before saving, and raises Django's ValidationError (400, per field) or a DomainE
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from practice.errors import AlreadyOnCareTeam, NotInClinic
 from practice.models import CareTeam, Clinic, Diagnosis, Patient, StaffMember
@@ -14,7 +15,20 @@ from practice.validators import icd10_description, normalize_icd10
 PATIENT_FIELDS = frozenset(
     f.name
     for f in Patient._meta.get_fields()
-    if f.concrete and f.name not in {"id", "clinic", "user", "created_at", "updated_at"}
+    if f.concrete
+    and f.name
+    not in {
+        "id",
+        "clinic",
+        "user",
+        "created_at",
+        "updated_at",
+        # Changed only by patient_deactivate / patient_reactivate.
+        "is_active",
+        "deactivated_at",
+        "deactivated_by",
+        "deactivation_reason",
+    }
 )
 
 
@@ -79,3 +93,55 @@ def care_team_add(*, patient: Patient, staff: StaffMember, is_primary: bool = Fa
 @transaction.atomic
 def care_team_remove(*, patient: Patient, staff: StaffMember) -> None:
     CareTeam.objects.filter(patient=patient, staff=staff).delete()
+
+
+@transaction.atomic
+def patient_deactivate(*, patient: Patient, by, reason: str) -> Patient:
+    """Take a patient out of the clinic's active lists; their record stays, readable to
+    the care team. A patient is never deleted. `reason` is required (ValidationError);
+    deactivating an inactive patient is refused. Locks the patient row."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why the patient is deactivated."]})
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if not patient.is_active:
+        raise ValidationError({"reason": ["The patient is already inactive."]})
+    patient.is_active = False
+    patient.deactivated_at = timezone.now()
+    patient.deactivated_by = by
+    patient.deactivation_reason = reason
+    patient.full_clean()
+    patient.save(
+        update_fields=[
+            "is_active",
+            "deactivated_at",
+            "deactivated_by",
+            "deactivation_reason",
+            "updated_at",
+        ]
+    )
+    return patient
+
+
+@transaction.atomic
+def patient_reactivate(*, patient: Patient, by) -> Patient:
+    """Bring a deactivated patient back to the active lists (the change, with who made
+    it, is in the audit history). Refused for an active patient. Locks the patient row."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.is_active:
+        raise ValidationError({"patient": ["The patient is already active."]})
+    patient.is_active = True
+    patient.deactivated_at = None
+    patient.deactivated_by = None
+    patient.deactivation_reason = ""
+    patient.full_clean()
+    patient.save(
+        update_fields=[
+            "is_active",
+            "deactivated_at",
+            "deactivated_by",
+            "deactivation_reason",
+            "updated_at",
+        ]
+    )
+    return patient

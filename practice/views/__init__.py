@@ -17,9 +17,11 @@ from practice.views.patients import (
     DashboardView,
     DiagnosisAddView,
     DiagnosisRemoveView,
+    PatientDeactivateView,
     PatientDetailView,
     PatientFormView,
     PatientListView,
+    PatientReactivateView,
     PortalView,
 )
 from practice.views.risk import RiskAssessmentCreateView, SafetyPlanEditView
@@ -40,9 +42,11 @@ __all__ = [
     "DashboardView",
     "DiagnosisAddView",
     "DiagnosisRemoveView",
+    "PatientDeactivateView",
     "PatientDetailView",
     "PatientFormView",
     "PatientListView",
+    "PatientReactivateView",
     "PlanCreateView",
     "PlanDetailView",
     "PortalQuestionnaireView",

@@ -2,9 +2,7 @@
 
 import datetime
 
-from auditlog.models import LogEntry
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -13,7 +11,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
-from backend.audit import audit_access
+from backend.audit import audit_access, audit_event_list
 from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
@@ -53,11 +51,21 @@ class PatientListView(RoleRequiredMixin, ListView):
     context_object_name = "patients"
 
     def get_queryset(self):
-        return patient_list(user=self.request.user, search=self.request.GET.get("q", ""))
+        # Deactivated patients drop out of the list unless asked for (?inactive=1).
+        return patient_list(
+            user=self.request.user,
+            search=self.request.GET.get("q", ""),
+            active=not self.show_inactive,
+        )
+
+    @property
+    def show_inactive(self) -> bool:
+        return self.request.GET.get("inactive") == "1"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["q"] = self.request.GET.get("q", "")
+        context["show_inactive"] = self.show_inactive
         return context
 
 
@@ -83,14 +91,11 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
             context["care_team_form"] = CareTeamForm(
                 staff_queryset=care_team_candidates(patient=self.object)
             )
-            context["audit_trail"] = (
-                LogEntry.objects.filter(
-                    content_type=ContentType.objects.get_for_model(Patient),
-                    object_id=self.object.pk,
-                )
-                .select_related("actor")
-                .order_by("-timestamp")[:50]
-            )
+            # Every request that named this patient, newest first, the actor joined: one
+            # query whatever the number of entries.
+            context["audit_trail"] = audit_event_list(
+                clinic_id=self.actor.clinic_id, patient_id=self.object.pk
+            )[:50]
         return context
 
 
@@ -168,6 +173,7 @@ class PatientActionView(RoleRequiredMixin, View):
 
     def post(self, request, pk, **kwargs):
         self.patient = get_object_or_404(patient_list(user=request.user), pk=pk)
+        audit_access(self.patient)
         try:
             self.act(request, **kwargs)
         except ValidationError as exc:
@@ -207,6 +213,35 @@ class DiagnosisRemoveView(PatientActionView):
             services.diagnosis_remove,
             diagnosis=diagnosis,
             success=f"Diagnosis {diagnosis.code} removed.",
+        )
+
+
+class PatientDeactivateView(PatientActionView):
+    """Admins take a patient out of the active lists, with a reason (never a delete)."""
+
+    allowed_roles = frozenset({ADMIN})
+
+    def act(self, request):
+        run_service(
+            request,
+            services.patient_deactivate,
+            patient=self.patient,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+            success="Patient deactivated; their record stays readable.",
+        )
+
+
+class PatientReactivateView(PatientActionView):
+    allowed_roles = frozenset({ADMIN})
+
+    def act(self, request):
+        run_service(
+            request,
+            services.patient_reactivate,
+            patient=self.patient,
+            by=request.user,
+            success="Patient reactivated.",
         )
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from backend.audit import audit_access
 from practice.choices import SessionStatus
 from practice.models import Patient, Session, StaffMember
 from scheduling.models import CalendarFeed
@@ -69,6 +70,7 @@ def feed_ical(*, feed: CalendarFeed) -> bytes:
     for_patient = feed.patient_id is not None
     cal.add("x-wr-calname", "My sessions" if for_patient else "My clinic day")
     for session in _sessions(feed):
+        audit_access(session)
         event = Event()
         event.add("uid", f"session-{session.pk}@kap-practice")
         event.add("dtstamp", session.updated_at)

@@ -59,6 +59,17 @@ def test_the_search_page(people, notes, web_as):
     assert [n.pk for n in response.context["notes"]] == [notes[0].pk]
 
 
+def test_the_search_page_is_audited_with_its_terms_and_the_notes_it_found(people, notes, web_as):
+    from backend.models import AuditEvent
+
+    web_as(people.therapist).get("/notes/", {"q": "lake"})
+    [event] = AuditEvent.objects.all()
+    assert event.route == "notes:note-list"
+    assert event.terms == {"q": "lake"}
+    assert event.records["integration_notes.note"] == [notes[0].pk]
+    assert event.actor == people.therapist.user
+
+
 def test_a_signed_note_exports_to_pdf_with_its_addenda_in_order(people, session, web_as, api_as):
     note = signed_note(session)
     services.addendum_add(note=note, author=people.therapist, text="First addendum text.")

@@ -3,9 +3,9 @@ diagnoses and care team, an opened record is audited, and the audit log is read-
 
 import pytest
 from auditlog.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 
 from practice.models import Diagnosis
+from tests.audit import audited_reads
 from tests.factories import UserFactory
 from tests.otp import verify_session
 
@@ -47,12 +47,9 @@ def test_the_patient_page_in_the_admin_shows_diagnoses_and_care_team_and_is_audi
     page = client.get(f"/admin/practice/patient/{people.patient.pk}/change/").content.decode()
     assert "F41.1" in page and "Generalized anxiety disorder" in page
     assert "Bob Therapist, LCSW" in page  # the care-team inline
-    [entry] = LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(people.patient),
-        object_id=people.patient.pk,
-        action=LogEntry.Action.ACCESS,
-    )
+    [entry] = audited_reads(people.patient)
     assert entry.actor == operator
+    assert entry.route == "admin:practice_patient_change"
 
 
 def test_a_diagnosis_added_in_the_admin_gets_its_official_description(client, operator, people):

@@ -153,7 +153,8 @@ def test_the_page_shows_the_sections_with_help_and_uses_constant_queries(
     client.get(URL)
     # session, user, staff member with its clinic (role, header and time zone), settings,
     # checklist, the session's second-factor device (django-otp)
-    with django_assert_num_queries(6):
+    # + the request's audit row (one INSERT, backend/audit.py)
+    with django_assert_num_queries(7):
         page = client.get(URL).content.decode()
     for section in ("Pre-dose gate", "Vital-sign alerts during a session", "Outcome measures"):
         assert f"<legend>{section}</legend>" in page

@@ -15,11 +15,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from auditlog.models import LogEntry
 from pypdf import PdfReader
 
 from practice import services
 from practice.models import ClinicalSettings, DosingRecord, Patient, TreatmentPlan
+from tests.audit import audited_reads
 from tests.practice.clinical import (
     GOOD_GATE,
     cleared_with_plan,
@@ -341,10 +341,9 @@ def test_the_csv_holds_the_same_answers(people, api_as, rems_session):
 
 def test_downloading_the_form_is_an_audited_access(people, api_as, rems_session):
     record = rems_session
-    accesses = LogEntry.objects.get_for_object(record).filter(action=LogEntry.Action.ACCESS)
-    assert not accesses.exists()
+    assert audited_reads(record) == []
     api_as(people.medical).get(f"/api/v1/sessions/{record.session_id}/rems-form/?format=csv")
-    [entry] = accesses
+    [entry] = audited_reads(record)
     assert entry.actor == people.medical.user
 
 
@@ -369,11 +368,7 @@ def test_only_the_clinics_admins_and_medical_staff_read_the_form(
     assert response.status_code == status
     if status != 200:
         assert "Erin" not in response.content.decode()
-        assert (
-            not LogEntry.objects.get_for_object(record)
-            .filter(action=LogEntry.Action.ACCESS)
-            .exists()
-        )
+        assert audited_reads(record) == []
 
 
 def test_a_ketamine_session_has_no_rems_form_and_a_bad_format_is_refused(
