@@ -1,4 +1,4 @@
-"""gunicorn for the web service (Dockerfile, docker-compose.yml): `gunicorn -c deploy/gunicorn.conf.py`.
+"""gunicorn for the web service: `gunicorn -c deploy/gunicorn.conf.py` (Dockerfile, compose).
 
 gunicorn listens on plain HTTP inside the compose network only; the TLS proxy
 (deploy/Caddyfile) is the one service published on the host. The access log goes through
