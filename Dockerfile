@@ -15,4 +15,4 @@ RUN pip install --no-cache-dir -e . && DEBUG=false SECRET_KEY=build FIELD_ENCRYP
 RUN useradd --create-home app && mkdir -p /app/var && chown -R app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py"]

@@ -26,6 +26,18 @@ class RolePermission(permissions.BasePermission):
         return actor.role in (action_roles if action_roles is not None else view.write_roles)
 
 
+class StaffOnly(permissions.BasePermission):
+    """Active staff members of a clinic (admin, therapist, medical); not patients, not
+    back-office superusers without a staff record. Guards the API schema and its docs,
+    which map every endpoint and field of the system."""
+
+    message = "Only clinic staff can read this."
+
+    def has_permission(self, request, view):
+        actor = actor_for(request.user)
+        return actor is not None and actor.role in STAFF_ROLES
+
+
 class ScopedMixin:
     """Scopes the queryset to the requesting user and names in the audit what it serves."""
 

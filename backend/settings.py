@@ -10,6 +10,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -26,6 +27,8 @@ else:
     SECRET_KEY = env.str("SECRET_KEY")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+# Origins (scheme included: https://clinic.example) whose POSTs are accepted; behind the
+# TLS proxy, the site's own https origin.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -44,6 +47,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "django_celery_beat",
     "auditlog",
     "axes",
@@ -62,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "backend.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -77,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so it sees the signed-in user and every response the views return.
+    "backend.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -189,10 +198,65 @@ STORAGES = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Links out of the app carry no path (a patient id in a URL would leak to the next site).
+SECURE_REFERRER_POLICY = "same-origin"
+
+# HTTPS. Production (DEBUG off) redirects plain HTTP and sends HSTS for a year, subdomains
+# included; `make run` (DEBUG on) speaks plain HTTP on 127.0.0.1 and sends neither.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+# Preloading binds the whole domain to HTTPS in browsers for months and is slow to undo:
+# the clinic's domain owner opts in (SECURE_HSTS_PRELOAD=true) and submits the domain.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Behind the TLS proxy (deploy/Caddyfile), gunicorn hears plain HTTP; the proxy says the
+# browser's scheme in X-Forwarded-Proto. Trust that header ONLY when every request comes
+# through a proxy that sets it (overwriting the client's): a client that can reach gunicorn
+# directly could otherwise claim "https" and defeat the redirect and secure cookies.
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy (django-csp 4): only this site's own scripts, styles and images;
+# no inline script or style (a page that needs a computed style uses a nonced <style>,
+# `request.csp_nonce`); never framed; forms post only here. Inline SVG and data: images
+# (QR codes, charts) are allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+    },
+}
+
+# Permissions-Policy (backend.middleware.PermissionsPolicyMiddleware): no page of this
+# app uses these powerful features, so no page (or anything it embeds) may. Telehealth
+# will need camera and microphone: grant them then to that one window's origin, e.g.
+# "camera": ["self"], not to every page.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+}
 
 # Email: written to var/outbox/ by default; SMTP in production through EMAIL_URL.
 if env.str("EMAIL_URL", default=""):
@@ -276,6 +340,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # through a Redis restart.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Workers log through LOGGING (and so through the redacting filter), not Celery's own
+# root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -298,6 +365,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Practice management for ketamine-assisted psychotherapy clinics.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's assets are served from our static files, not a CDN (CSP: 'self' only).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ChargeStatusEnum": "billing.choices.ChargeStatus",
@@ -342,12 +412,19 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # deletes them: six years (45 CFR 164.316(b)(2)), 2192 days.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=2192)
 
+# One console handler, through backend.logging.RedactFilter: no row values from database
+# errors, no tokens from URLs, no secret-looking query parameters. Django's own loggers
+# lose their default handlers (a second console, and mail_admins, which would e-mail
+# tracebacks with PHI) and propagate to it; so does the development server's access log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "backend.logging.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},

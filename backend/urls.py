@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
 
 from accounts.api import TokenObtainView
 from accounts.api import register_routes as accounts_routes
 from accounts.views import LogoutView
 from backend import views
+from backend.api import StaffOnly
 from backend.audit_views import AuditTrailView
 from backend.routers import LayeredRouter
 from billing.api import register_routes as billing_routes
@@ -42,8 +44,23 @@ urlpatterns = [
     path("audit/", AuditTrailView.as_view(), name="audit-trail"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"), namespace="api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The schema and its docs: signed-in staff only. The split view serves Swagger UI's
+    # start-up script as a file (no inline script) and its assets from static files, so the
+    # docs page lives under the same strict CSP as every other page.
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=[IsAuthenticated, StaffOnly]),
+        name="schema",
+    ),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema",
+            template_name="api_docs.html",
+            permission_classes=[IsAuthenticated, StaffOnly],
+        ),
+        name="api-docs",
+    ),
     path("", include("practice.urls")),
     path("", include("controlled.urls")),
     path("", include("messaging.urls")),

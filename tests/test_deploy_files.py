@@ -16,10 +16,10 @@ def load_compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_compose_defines_the_five_services_with_their_commands():
+def test_compose_defines_the_six_services_with_their_commands():
     services = load_compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
-    assert "gunicorn backend.wsgi:application" in services["web"]["command"]
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat", "proxy"}
+    assert "gunicorn -c deploy/gunicorn.conf.py" in services["web"]["command"]
     assert "migrate --noinput" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A backend worker")
     assert services["beat"]["command"].startswith("celery -A backend beat")
@@ -105,3 +105,47 @@ def test_the_dockerfile_installs_only_what_pdfs_need():
         "libharfbuzz-subset0",
     ]
     assert "--list pdf pdf-fast)" in (ROOT / "Dockerfile").read_text()
+
+
+def test_only_the_tls_proxy_is_published_on_the_host():
+    services = load_compose()["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    assert {"80:80", "443:443"} <= set(services["proxy"]["ports"])
+    assert services["web"]["expose"] == ["8000"]
+
+
+def test_the_proxy_is_caddy_with_the_projects_caddyfile_and_kept_certificates():
+    compose = load_compose()
+    proxy = compose["services"]["proxy"]
+    assert proxy["image"].startswith("caddy:")
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    assert "caddy_data:/data" in proxy["volumes"]
+    assert "web" in proxy["depends_on"]
+    assert proxy["environment"]["KAP_DOMAIN"] == "${KAP_DOMAIN:-localhost}"
+
+
+def test_the_caddyfile_terminates_tls_for_the_domain_and_proxies_to_gunicorn():
+    lines = [
+        line.strip()
+        for line in (ROOT / "deploy" / "Caddyfile").read_text().splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    # A site address (automatic HTTPS; internal CA for localhost), not an http:// one.
+    assert lines[0] == "{$KAP_DOMAIN:localhost} {"
+    assert "reverse_proxy web:8000" in lines
+    assert not any(line.startswith("log") for line in lines)
+
+
+def test_only_web_trusts_the_proxys_forwarded_proto_header():
+    services = load_compose()["services"]
+    assert services["web"]["environment"]["SECURE_PROXY_SSL_HEADER"] == "true"
+    for name in ("worker", "beat"):
+        assert "SECURE_PROXY_SSL_HEADER" not in services[name]["environment"]
+    domain = "${KAP_DOMAIN:-localhost}"
+    assert services["web"]["environment"]["ALLOWED_HOSTS"] == domain
+    assert services["web"]["environment"]["CSRF_TRUSTED_ORIGINS"] == f"https://{domain}"
+
+
+def test_the_image_runs_gunicorn_with_the_redacting_config():
+    assert 'CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py"]' in (ROOT / "Dockerfile").read_text()

@@ -53,7 +53,7 @@ def feed_ics(request, token: str):
     if feed is None:
         raise Http404
     response = HttpResponse(feeds.feed_ical(feed=feed), content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=300"
+    # No Cache-Control here: backend.middleware.NoStoreMiddleware marks every feed no-store.
     response["Content-Disposition"] = 'inline; filename="kap-sessions.ics"'
     return response
 
