@@ -113,6 +113,16 @@ def web_as(client):
     return make
 
 
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, with the second factor the back office asks for."""
+    from tests.otp import verify_session
+
+    client.force_login(admin_user)
+    verify_session(client, admin_user)
+    return client
+
+
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
