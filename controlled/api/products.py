@@ -153,6 +153,7 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewSet
                 DosingRecord, user=request.user, pk=dosing_id
             )
         entry = services.entry_record(lot=lot, staff=staff_for(self.request.user), **data)
+        entry = selectors.entry_list(user=request.user).get(pk=entry.pk)
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CountRecordSerializer, responses={201: CountSerializer})
