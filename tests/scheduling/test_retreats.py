@@ -262,9 +262,7 @@ def test_a_retreat_page_ending_before_it_starts_says_so_and_creates_nothing(cal,
     assert not Retreat.objects.exists()
 
 
-def test_the_retreat_page_names_only_the_patients_on_the_readers_care_teams(
-    cal, retreat, web_as
-):
+def test_the_retreat_page_names_only_the_patients_on_the_readers_care_teams(cal, retreat, web_as):
     people = cal.people
     clear_for_retreat(people.patient, people.medical)
     others = cohort(cal, 3)
