@@ -19,9 +19,7 @@ from practice.models import Clinic, DosingRecord
 class ProductSerializer(serializers.ModelSerializer):
     # No digit limit on output: a product saved before its bound was checked still lists
     # (a limit here turned one bad row into a 500 for the whole clinic's product list).
-    mg_per_container = serializers.DecimalField(
-        max_digits=None, decimal_places=2, read_only=True
-    )
+    mg_per_container = serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True)
     unit = serializers.CharField(source="unit_label", read_only=True)
 
     class Meta:
