@@ -21,7 +21,10 @@ class RolePermission(permissions.BasePermission):
         if actor is None:
             return False
         if request.method in permissions.SAFE_METHODS:
-            return actor.role in view.read_roles
+            # A read-only action may narrow who reads (`read_action_roles`): `action_roles`
+            # governs writes only, as several actions read with `read_roles` and write with it.
+            read_roles = getattr(view, "read_action_roles", {}).get(getattr(view, "action", None))
+            return actor.role in (read_roles if read_roles is not None else view.read_roles)
         action_roles = getattr(view, "action_roles", {}).get(getattr(view, "action", None))
         return actor.role in (action_roles if action_roles is not None else view.write_roles)
 
@@ -44,6 +47,7 @@ class ScopedMixin:
     read_roles = STAFF_ROLES | {PATIENT}
     write_roles = frozenset({ADMIN})
     action_roles: dict = {}
+    read_action_roles: dict = {}
     permission_classes = [permissions.IsAuthenticated, RolePermission]
 
     def initial(self, request, *args, **kwargs):

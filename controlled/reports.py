@@ -16,22 +16,32 @@ from django.utils import timezone
 from backend.pdf import render_pdf
 from controlled.choices import EntryKind
 from controlled.models import LedgerEntry, Lot
-from controlled.selectors import ENTRY_RELATED, local_day_bounds, registration_for
+from controlled.selectors import (
+    ENTRY_RELATED,
+    local_day_bounds,
+    patient_reference,
+    registration_for,
+    with_patient_named,
+)
 
 
 def _person(staff) -> str:
     return staff.display_name if staff is not None else ""
 
 
-def administration_log(*, clinic, start: datetime.date, end: datetime.date) -> dict:
+def administration_log(*, clinic, start: datetime.date, end: datetime.date, user) -> dict:
     """Every lot that had stock or movement in [start, end] (clinic days) with its entries,
-    opening and closing balance. Four queries whatever the size of the range."""
+    opening and closing balance. Four queries whatever the size of the range.
+
+    Patients appear as `user` may see them (`patient_reference`): by name and address for an
+    admin (the registrant's complete record) or the patient's care team, else by initials
+    and record number only."""
     if end < start:
         start, end = end, start
     low, high = local_day_bounds(clinic, start, end)
     zone = clinic.zone
     entries = list(
-        LedgerEntry.objects.for_clinic(clinic.pk)
+        with_patient_named(LedgerEntry.objects.for_clinic(clinic.pk), user=user)
         .filter(occurred_at__gte=low, occurred_at__lt=high)
         .select_related(*ENTRY_RELATED, "dosing_record")
         .order_by("lot__product__name", "lot__lot_number", "seq")
@@ -50,6 +60,10 @@ def administration_log(*, clinic, start: datetime.date, end: datetime.date) -> d
         rows = [e for e in entries if e.lot_id == lot.pk]
         for row in rows:
             row.local_time = timezone.localtime(row.occurred_at, zone)
+            row.patient_reference = patient_reference(row)
+            row.patient_address = (
+                "; ".join(row.patient.address_lines) if row.patient and row.patient_named else ""
+            )
         opening_mg = opening.get(lot.pk) or Decimal("0")
         moved = {kind: Decimal("0") for kind in EntryKind.values}
         for row in rows:
@@ -158,8 +172,8 @@ def administration_log_csv(**kwargs) -> str:
                     product.containers_for(e.quantity_mg),
                     e.balance_after_mg,
                     e.drawn_mg if e.drawn_mg is not None else "",
-                    e.patient.full_name if e.patient else "",
-                    "; ".join(e.patient.address_lines) if e.patient else "",
+                    e.patient_reference,
+                    e.patient_address,
                     e.dosing_record_id or "",
                     _person(e.staff),
                     _person(e.witness),

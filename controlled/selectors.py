@@ -4,7 +4,16 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    BooleanField,
+    DecimalField,
+    Exists,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -18,7 +27,7 @@ from controlled.models import (
     PhysicalCount,
     Registration,
 )
-from practice.models import Clinic
+from practice.models import Clinic, Patient
 
 EXPIRING_SOON_DAYS = 60
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
@@ -83,8 +92,43 @@ def lots_for_dosing(*, clinic_id: int, on: datetime.date | None = None) -> Query
     ).filter(balance_mg__gt=0)
 
 
+def with_patient_named(entries: QuerySet[LedgerEntry], *, user) -> QuerySet[LedgerEntry]:
+    """Annotate each entry with `patient_named`: whether `user` may read its patient's name.
+
+    The ledger is clinic-wide for admins and medical staff (a DEA record keeper must see
+    every movement of stock), but a name is shown only to who may see the patient: an admin,
+    or a member of the patient's care team. Everyone else reads `patient_reference`'s
+    initials and record number. A correlated EXISTS, so no query per entry.
+    """
+    actor = actor_for(user)
+    if actor is not None and actor.is_admin:
+        return entries.annotate(patient_named=Value(True, output_field=BooleanField()))
+    visible = Patient.objects.visible_to(user).filter(pk=OuterRef("patient_id"))
+    return entries.annotate(patient_named=Exists(visible))
+
+
+def patient_reference(entry: LedgerEntry) -> str:
+    """The patient of a ledger entry as its reader may see it: the full name when the
+    entry was read with `patient_named` true, else initials and record number
+    ("E.P. · record 12"); "" when the entry has no patient. The one place the ledger's API,
+    pages and reports render a patient."""
+    patient = entry.patient
+    if patient is None:
+        return ""
+    if getattr(entry, "patient_named", False):
+        return patient.full_name
+    initials = "".join(
+        f"{part[0].upper()}."
+        for part in (patient.legal_first_name, patient.legal_last_name)
+        if part
+    )
+    return f"{initials} · record {patient.pk}"
+
+
 def entry_list(*, user, lot: Lot | None = None) -> QuerySet[LedgerEntry]:
-    entries = LedgerEntry.objects.visible_to(user).select_related(*ENTRY_RELATED)
+    entries = with_patient_named(
+        LedgerEntry.objects.visible_to(user).select_related(*ENTRY_RELATED), user=user
+    )
     if lot is not None:
         entries = entries.filter(lot=lot)
     return entries

@@ -41,7 +41,14 @@ class RoomViewSet(ScopedModelViewSet):
     filterset_fields = ["dosing_capable", "is_active"]
 
     def perform_create(self, serializer):
-        serializer.save(clinic_id=self.actor.clinic_id)
+        serializer.instance = rooms.room_create(
+            clinic_id=self.actor.clinic_id, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = rooms.room_update(
+            room=serializer.instance, **serializer.validated_data
+        )
 
     def perform_destroy(self, instance):
         rooms.room_retire(room=instance, by=self.actor)
@@ -271,8 +278,9 @@ class BookingSessionViewSet(SessionViewSet):
         **SessionViewSet.action_roles,
         "reschedule": ADMIN_ONLY,
         "cancel": ADMIN_ONLY,
-        "free_slots": STAFF_ROLES,
     }
+    # Free slots read the whole clinic's calendar: staff only (a patient gets 403).
+    read_action_roles = {"free_slots": STAFF_ROLES}
 
     def get_serializer_class(self):
         if self.action == "create":

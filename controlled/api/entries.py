@@ -27,7 +27,14 @@ class EntrySerializer(serializers.ModelSerializer):
     second_witness_name = serializers.CharField(
         source="second_witness.display_name", read_only=True, default=None
     )
-    patient_name = serializers.CharField(source="patient.full_name", read_only=True, default=None)
+    patient_name = serializers.SerializerMethodField(
+        help_text="The patient's name for an admin or the patient's care team; null for "
+        "anyone else, who reads `patient_reference`."
+    )
+    patient_reference = serializers.SerializerMethodField(
+        help_text="The patient as the reader may see them: the name on the care team, "
+        "else initials and record number."
+    )
     reversed_by = serializers.PrimaryKeyRelatedField(read_only=True)
     recorded_by_name = serializers.CharField(source="recorded_by.display_name", read_only=True)
 
@@ -51,6 +58,7 @@ class EntrySerializer(serializers.ModelSerializer):
             "second_witness_name",
             "patient",
             "patient_name",
+            "patient_reference",
             "dosing_record",
             "drawn_mg",
             "reverses",
@@ -66,6 +74,14 @@ class EntrySerializer(serializers.ModelSerializer):
             "recorded_at",
         ]
         read_only_fields = fields
+
+    def get_patient_name(self, entry) -> str | None:
+        if entry.patient is None or not getattr(entry, "patient_named", False):
+            return None
+        return entry.patient.full_name
+
+    def get_patient_reference(self, entry) -> str | None:
+        return selectors.patient_reference(entry) or None
 
 
 class EntryRecordSerializer(serializers.Serializer):
@@ -142,6 +158,7 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewS
         reversal = services.entry_reverse(
             entry=entry, staff=staff_for(self.request.user), witness=witness, **data
         )
+        reversal = selectors.entry_list(user=request.user).get(pk=reversal.pk)
         return Response(EntrySerializer(reversal).data, status=status.HTTP_201_CREATED)
 
     def _log_range(self, request):
@@ -166,7 +183,7 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewS
         """The dispensing/administration log (21 CFR 1304.22(c)) for a period, as PDF."""
         start, end = self._log_range(request)
         pdf = reports.administration_log_pdf(
-            clinic=staff_for(self.request.user).clinic, start=start, end=end
+            clinic=staff_for(self.request.user).clinic, start=start, end=end, user=request.user
         )
         return _download(pdf, "application/pdf", f"controlled-log-{start}-{end}.pdf")
 
@@ -182,6 +199,6 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewS
         """The same log as CSV, one row per ledger entry."""
         start, end = self._log_range(request)
         text = reports.administration_log_csv(
-            clinic=staff_for(self.request.user).clinic, start=start, end=end
+            clinic=staff_for(self.request.user).clinic, start=start, end=end, user=request.user
         )
         return _download(text, "text/csv; charset=utf-8", f"controlled-log-{start}-{end}.csv")

@@ -17,7 +17,9 @@ from practice.models import Clinic, DosingRecord
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    mg_per_container = serializers.DecimalField(**MG_FIELD, read_only=True)
+    # No digit limit on output: a product saved before its bound was checked still lists
+    # (a limit here turned one bad row into a 500 for the whole clinic's product list).
+    mg_per_container = serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True)
     unit = serializers.CharField(source="unit_label", read_only=True)
 
     class Meta:
@@ -153,6 +155,7 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewSet
                 DosingRecord, user=request.user, pk=dosing_id
             )
         entry = services.entry_record(lot=lot, staff=staff_for(self.request.user), **data)
+        entry = selectors.entry_list(user=request.user).get(pk=entry.pk)
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CountRecordSerializer, responses={201: CountSerializer})

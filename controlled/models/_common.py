@@ -1,12 +1,17 @@
 """What the ledger's models share: who may see the ledger, the milligram field, and the
 clinic-scoped (and append-only) querysets."""
 
+from decimal import Decimal
+
 from backend.roles import ADMIN, MEDICAL, actor_for
 from controlled.errors import LedgerIsAppendOnly
 from practice.querysets import ClinicScopedQuerySet
 
 LEDGER_ROLES = frozenset({ADMIN, MEDICAL})
 MG = {"max_digits": 12, "decimal_places": 2}
+# The most milligrams a ledger amount (an entry, a balance, a container's content) can hold:
+# what `MG` stores. A product or a receipt beyond it is refused before anything is saved.
+MG_MAX = Decimal("9999999999.99")
 
 
 class LedgerQuerySet(ClinicScopedQuerySet):

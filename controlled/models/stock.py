@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from controlled.choices import ROUTES_FOR_FORM, ProductForm, Schedule
-from controlled.models._common import LedgerQuerySet
+from controlled.models._common import MG_MAX, LedgerQuerySet
 from controlled.validators import validate_dea_number
 from practice.esketamine import DEVICE_MG
 
@@ -96,6 +96,15 @@ class Product(models.Model):
                 )
         elif is_esketamine:
             errors["form"] = "Esketamine is stocked as its nasal spray device."
+        if (
+            isinstance(self.strength_mg, Decimal)
+            and isinstance(self.units_per_container, Decimal)
+            and self.mg_per_container > MG_MAX
+        ):
+            errors["units_per_container"] = (
+                f"A container would hold {self.mg_per_container:,.0f} mg; the ledger records "
+                f"at most {MG_MAX:,.0f} mg. Check the strength and the container size."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from controlled.choices import EntryKind
 from controlled.errors import LotExpired
 from controlled.models import Lot, Product, Registration
+from controlled.models._common import MG_MAX
 from controlled.services._common import append_entry, check_when, same_clinic
 from controlled.validators import normalize_dea_number
 from practice.models import Clinic, StaffMember
@@ -95,6 +96,15 @@ def lot_receive(
         containers_received=containers_received,
     )
     lot.full_clean()
+    if product.mg_per_container * containers_received > MG_MAX:
+        raise ValidationError(
+            {
+                "containers_received": [
+                    f"{containers_received} containers of {product.name} exceed what one lot "
+                    f"can record ({MG_MAX:,.0f} mg)."
+                ]
+            }
+        )
     if lot.is_expired(product.clinic.date_of(received_at)):
         raise LotExpired(
             f"Lot {lot.lot_number} expired on {lot.expires_on:%b %-d, %Y}; "

@@ -67,3 +67,10 @@ def _is_reversed(entry) -> bool:
         return entry.reversed_by is not None
     except ObjectDoesNotExist:
         return False
+
+
+@register.filter
+def ledger_patient(entry) -> str:
+    """A ledger entry's patient as the page's reader may see them (read the entries with
+    `selectors.entry_list`, which says whether the name may be shown)."""
+    return selectors.patient_reference(entry)

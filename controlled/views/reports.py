@@ -30,9 +30,13 @@ class ReportsView(LedgerPageMixin, FormView):
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
             clinic = staff_for(self.request.user).clinic
             if fmt == "pdf":
-                body = reports.administration_log_pdf(clinic=clinic, start=start, end=end)
+                body = reports.administration_log_pdf(
+                    clinic=clinic, start=start, end=end, user=request.user
+                )
                 return _download(body, "application/pdf", f"controlled-log-{start}-{end}.pdf")
-            body = reports.administration_log_csv(clinic=clinic, start=start, end=end)
+            body = reports.administration_log_csv(
+                clinic=clinic, start=start, end=end, user=request.user
+            )
             return _download(body, "text/csv", f"controlled-log-{start}-{end}.csv")
         return self.render_to_response(self.get_context_data(form=form))
 

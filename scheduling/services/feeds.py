@@ -6,18 +6,27 @@ VEVENT whose UID never changes; SEQUENCE is the booking's revision (bumped by ev
 reschedule and cancellation) so calendar apps replace their copy, and a cancelled session
 stays in the feed with STATUS:CANCELLED so it disappears from the subscriber's calendar.
 
-A patient's feed says only what kind of session it is, when and where: no clinician notes,
-no diagnosis, no dose. A clinician's feed names the patient by first name and initial.
+A feed URL is a bearer secret that ends up in third-party calendar apps, so a feed carries
+no patient identifier at all:
+- a clinician's feed says "Clinic session", the room, and a link to the session page (which
+  needs a login): no name, no initials, no kind;
+- a patient's feed names the kind of session and the clinic only if the patient agreed
+  that messages may (`PatientMessaging.share_session_type`); otherwise it says
+  "Appointment" at the clinic's street address, with no clinic name.
+Never a clinician note, a diagnosis or a dose.
 """
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from backend.audit import audit_access
+from messaging.services.outbox import patient_messaging
 from practice.choices import SessionStatus
 from practice.models import Patient, Session, StaffMember
 from scheduling.models import CalendarFeed
@@ -69,6 +78,7 @@ def feed_ical(*, feed: CalendarFeed) -> bytes:
     cal.add("method", "PUBLISH")
     for_patient = feed.patient_id is not None
     cal.add("x-wr-calname", "My sessions" if for_patient else "My clinic day")
+    names_kind = for_patient and patient_messaging(feed.patient).share_session_type
     for session in _sessions(feed):
         audit_access(session)
         event = Event()
@@ -79,18 +89,22 @@ def feed_ical(*, feed: CalendarFeed) -> bytes:
         event.add("dtend", session.ends_at)
         booking = getattr(session, "booking", None)
         event.add("sequence", booking.sequence if booking else 0)
-        kind = session.get_kind_display()
         if for_patient:
-            event.add("summary", f"{kind} session")
-            event.add("location", ", ".join([session.clinic.name, *session.clinic.address_lines]))
+            address = list(session.clinic.address_lines)
+            if names_kind:
+                event.add("summary", f"{session.get_kind_display()} session")
+                address.insert(0, session.clinic.name)
+            else:
+                event.add("summary", "Appointment")
+            if address:
+                event.add("location", ", ".join(address))
         else:
-            patient = session.patient
-            initial = f" {patient.legal_last_name[:1]}." if patient.legal_last_name else ""
-            event.add(
-                "summary", f"{kind} – {patient.preferred_name or patient.legal_first_name}{initial}"
-            )
+            event.add("summary", "Clinic session")
             if session.room:
                 event.add("location", session.room.name)
+            link = settings.SITE_URL + reverse("practice:session-detail", args=[session.pk])
+            event.add("url", link)
+            event.add("description", f"Details (sign-in needed): {link}")
         cancelled = session.status == SessionStatus.CANCELLED
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")

@@ -34,8 +34,13 @@ class RetreatListView(RoleRequiredMixin, TemplateView):
         return context
 
 
-def _timetable(retreat, zone):
-    """Day → item → groups of attendees, for the retreat page and the printed roster."""
+def _timetable(retreat, zone, *, visible_patient_ids=None):
+    """Day → item → groups of attendees, for the retreat page and the printed roster.
+
+    A group lists by name only the patients in `visible_patient_ids` (those the reader may
+    see; None for an admin, who sees the whole clinic); the rest are only counted
+    (`others`), so a retreat's page never names a patient outside the reader's care teams.
+    """
     entries = (
         RetreatSession.objects.filter(enrollment__retreat=retreat)
         .exclude(session__status="cancelled")
@@ -58,13 +63,26 @@ def _timetable(retreat, zone):
                 {
                     "item": item,
                     "groups": [
-                        {"room": room, "clinician": clinician, "patients": patients}
+                        _group(room, clinician, patients, visible_patient_ids)
                         for (room, clinician), patients in groups.items()
                     ],
                 }
             )
         result.append({"day": day, "date": date, "rows": rows})
     return result
+
+
+def _group(room, clinician, patients, visible_patient_ids):
+    if visible_patient_ids is None:
+        named = patients
+    else:
+        named = [p for p in patients if p.pk in visible_patient_ids]
+    return {
+        "room": room,
+        "clinician": clinician,
+        "patients": named,
+        "others": len(patients) - len(named),
+    }
 
 
 class RetreatDetailView(RoleRequiredMixin, TemplateView):
@@ -90,7 +108,15 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
                 "enrolled": [e for e in rows if e.status == EnrollmentStatus.ENROLLED],
                 "waitlisted": [e for e in rows if e.status == EnrollmentStatus.WAITLISTED],
                 "cancelled": [e for e in rows if e.status == EnrollmentStatus.CANCELLED],
-                "timetable": _timetable(retreat, zone),
+                # The enrollments above are already scoped to the reader: whose names the
+                # timetable may show costs no further query.
+                "timetable": _timetable(
+                    retreat,
+                    zone,
+                    visible_patient_ids=(
+                        None if self.actor.is_admin else {e.patient_id for e in rows}
+                    ),
+                ),
                 "enroll_form": kwargs.get("enroll_form") or EnrollForm(user=self.request.user),
                 "is_admin": self.actor.role == ADMIN,
             }

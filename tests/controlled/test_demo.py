@@ -12,7 +12,7 @@ from backend.demo import seed_demo
 from controlled import reports
 from controlled.models import LedgerEntry, Lot, PhysicalCount
 from controlled.services import active_administration
-from practice.models import DosingRecord
+from practice.models import DosingRecord, StaffMember
 from tests.factories import clinic_today
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,10 @@ def test_the_demo_clinic_has_a_ledger_that_prints():
 
     first = administrations.order_by("occurred_at").first().occurred_at
     pdf = reports.administration_log_pdf(
-        clinic=clinic, start=timezone.localtime(first).date(), end=clinic_today(clinic)
+        clinic=clinic,
+        start=timezone.localtime(first).date(),
+        end=clinic_today(clinic),
+        user=StaffMember.objects.filter(clinic=clinic, role="admin").first().user,
     )
     text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "KV24A117" in text

@@ -56,7 +56,11 @@ def test_the_administration_log_pdf_has_every_element_1304_22c_asks_for(
     month_of_activity, people, lot
 ):
     today = clinic_today(people.clinic)
-    text = pdf_text(reports.administration_log_pdf(clinic=people.clinic, start=today, end=today))
+    text = pdf_text(
+        reports.administration_log_pdf(
+            clinic=people.clinic, start=today, end=today, user=people.admin.user
+        )
+    )
     flat = " ".join(text.split())
     for expected in [
         "FC7654329",  # the registrant's DEA number
@@ -84,7 +88,9 @@ def test_the_administration_log_csv_has_one_row_per_entry(month_of_activity, peo
     rows = list(
         csv.DictReader(
             io.StringIO(
-                reports.administration_log_csv(clinic=people.clinic, start=today, end=today)
+                reports.administration_log_csv(
+                    clinic=people.clinic, start=today, end=today, user=people.admin.user
+                )
             )
         )
     )
@@ -115,7 +121,11 @@ def test_records_older_than_two_years_stay_available(product, people, dose):
         )
     day = people.clinic.date_of(long_ago)
     text = " ".join(
-        pdf_text(reports.administration_log_pdf(clinic=people.clinic, start=day, end=day)).split()
+        pdf_text(
+            reports.administration_log_pdf(
+                clinic=people.clinic, start=day, end=day, user=people.admin.user
+            )
+        ).split()
     )
     assert "Lot OLD-1" in text
     assert "Erin Patient" in text
@@ -124,6 +134,7 @@ def test_records_older_than_two_years_stay_available(product, people, dose):
         clinic=people.clinic,
         start=day + datetime.timedelta(days=1),
         end=clinic_today(people.clinic),
+        user=people.admin.user,
     )
     (section,) = [s for s in later["sections"] if s["lot"] == old_lot]
     assert section["opening_mg"] == Decimal("465.00")
@@ -175,7 +186,11 @@ def test_a_loss_row_holds_what_dea_form_106_asks(lot, people, nurse):
     )
     today = clinic_today(people.clinic)
     rows = csv.DictReader(
-        io.StringIO(reports.administration_log_csv(clinic=people.clinic, start=today, end=today))
+        io.StringIO(
+            reports.administration_log_csv(
+                clinic=people.clinic, start=today, end=today, user=people.admin.user
+            )
+        )
     )
     (theft,) = [r for r in rows if r["kind"] == "Theft / suspected diversion"]
     assert theft["registrant"] and theft["registrant_dea_number"] == "FC7654329"

@@ -120,6 +120,19 @@ def test_free_slots_respect_hours_rooms_and_bookings(cal, api_as):
     assert {s["room_name"] for s in slots} == {"Dosing A"}
 
 
+@pytest.mark.parametrize("who", ["patient", "other_patient"])
+def test_a_patient_asking_for_free_slots_gets_403_not_a_server_error(cal, api_as, who):
+    response = api_as(getattr(cal.people, who)).get(
+        "/api/v1/sessions/free-slots/",
+        {
+            "start": local(2027, 2, 2, 0).isoformat(),
+            "end": local(2027, 2, 3, 0).isoformat(),
+            "minutes": 60,
+        },
+    )
+    assert response.status_code == 403
+
+
 def test_rooms_are_scoped_to_the_clinic(cal, api_as, people):
     RoomFactory(clinic=people.other_clinic, name="Elsewhere room")
     names = {r["name"] for r in api_as(people.admin).get("/api/v1/rooms/").json()["results"]}

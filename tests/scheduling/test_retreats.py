@@ -260,3 +260,26 @@ def test_a_retreat_page_ending_before_it_starts_says_so_and_creates_nothing(cal,
     )
     assert "The retreat ends before it starts." in html
     assert not Retreat.objects.exists()
+
+
+def test_the_retreat_page_names_only_the_patients_on_the_readers_care_teams(cal, retreat, web_as):
+    people = cal.people
+    clear_for_retreat(people.patient, people.medical)
+    others = cohort(cal, 3)
+    for p in [people.patient, *others]:
+        retreats.enrollment_create(retreat=retreat, patient=p)
+    retreats.timetable_generate(retreat=retreat)
+
+    html = web_as(people.therapist).get(f"/retreats/{retreat.pk}/").content.decode()
+    assert people.patient.display_name in html
+    for p in others:
+        assert p.display_name not in html and p.legal_last_name not in html
+    assert "+3 others" in html  # the circle: everyone in one room
+
+    outsider = web_as(people.outsider).get(f"/retreats/{retreat.pk}/").content.decode()
+    assert people.patient.display_name not in outsider
+    assert "+4 others" in outsider
+
+    admin = web_as(people.admin).get(f"/retreats/{retreat.pk}/").content.decode()
+    assert all(p.display_name in admin for p in [people.patient, *others])
+    assert " others" not in admin

@@ -69,3 +69,26 @@ def test_only_the_clinics_admin_may_retire_a_room(cal, api_as, who, status):
     assert answer.status_code == status
     cal.circle.refresh_from_db()
     assert cal.circle.is_active is True
+
+
+def test_a_duplicate_room_name_is_a_400_and_saves_nothing(cal, api_as):
+    client = api_as(cal.people.admin)
+    before = Room.objects.count()
+
+    created = client.post("/api/v1/rooms/", {"name": "Dosing A", "capacity": 1}, format="json")
+
+    assert created.status_code == 400, created.content
+    assert created.json()["code"] == "invalid"
+    assert Room.objects.count() == before
+    renamed = client.patch(f"/api/v1/rooms/{cal.dosing_b.pk}/", {"name": "Dosing A"}, format="json")
+    assert renamed.status_code == 400, renamed.content
+    cal.dosing_b.refresh_from_db()
+    assert cal.dosing_b.name == "Dosing B"
+
+
+def test_the_same_room_name_in_another_clinic_is_fine(cal, api_as):
+    response = api_as(cal.people.other_admin).post(
+        "/api/v1/rooms/", {"name": "Dosing A", "capacity": 2}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert Room.objects.get(pk=response.json()["id"]).clinic == cal.people.other_clinic
