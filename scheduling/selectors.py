@@ -100,6 +100,42 @@ def enrollment_list(*, user, retreat: Retreat) -> QuerySet[Enrollment]:
     )
 
 
+@dataclass(frozen=True)
+class TimetableGap:
+    """An enrolled patient missing from one item of a generated timetable, and the patient's
+    own sessions that clash with it (empty when the cause was a room or clinician)."""
+
+    enrollment: Enrollment
+    item: object
+    clashes: list
+
+
+def retreat_timetable_gaps(*, retreat: Retreat, enrolled: list[Enrollment]) -> list[TimetableGap]:
+    """Where the generated timetable leaves an enrolled patient out (a promotion that met a
+    clash, a session cancelled by hand). Nothing before the timetable is generated.
+    Queries: the retreat's entries and template (2), then one per patient with a gap."""
+    from scheduling.models import RetreatSession
+    from scheduling.services.retreats.timetable import patient_clashes, retreat_slots
+
+    entries = RetreatSession.objects.filter(enrollment__retreat=retreat)
+    seated = set(
+        entries.exclude(session__status=SessionStatus.CANCELLED).values_list(
+            "enrollment_id", "item_id"
+        )
+    )
+    if not seated:
+        return []
+    slots = retreat_slots(retreat)
+    gaps = []
+    for enrollment in enrolled:
+        missing = [item for item, _, _ in slots if (enrollment.pk, item.pk) not in seated]
+        if not missing:
+            continue
+        clashes = patient_clashes(retreat=retreat, patient_id=enrollment.patient_id, slots=slots)
+        gaps.extend(TimetableGap(enrollment, item, clashes.get(item.pk, [])) for item in missing)
+    return gaps
+
+
 def live_feed(*, staff: StaffMember | None = None, patient: Patient | None = None):
     owner = {"staff": staff} if staff is not None else {"patient": patient}
     return CalendarFeed.objects.filter(revoked_at__isnull=True, **owner).first()
