@@ -62,6 +62,11 @@ urlpatterns = [
     path("plans/<int:pk>/", views.PlanDetailView.as_view(), name="plan-detail"),
     path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session-detail"),
     path(
+        "sessions/<int:pk>/confirm/<str:action>/",
+        views.SessionConfirmView.as_view(),
+        name="session-confirm",
+    ),
+    path(
         "sessions/<int:pk>/rems-form/",
         views.SessionRemsFormView.as_view(),
         name="session-rems-form",

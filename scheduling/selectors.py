@@ -100,6 +100,37 @@ def enrollment_list(*, user, retreat: Retreat) -> QuerySet[Enrollment]:
     )
 
 
+def retreat_enrol_refusals(*, retreat: Retreat, patients) -> dict[int, str]:
+    """{patient id: why an enrolment would be refused} for the enrol dropdown: no cleared
+    screening covering the retreat's dates (the same rule `enrollment_create` applies), or
+    already enrolled or waitlisted. Queries: the enrollments, the screenings and their
+    findings (3), whatever the number of patients."""
+    from practice.models import Screening
+    from practice.selectors import screening_problem
+
+    reasons: dict[int, str] = {}
+    newest: dict[int, object] = {}
+    screenings = (
+        Screening.objects.filter(patient__in=patients, screened_on__lte=retreat.starts_on)
+        .prefetch_related("findings")
+        .order_by("patient_id", "-screened_on", "-id")
+    )
+    for screening in screenings:
+        newest.setdefault(screening.patient_id, screening)
+    for patient in patients:
+        screening = newest.get(patient.pk)
+        problem = screening_problem(screening, retreat.starts_on)
+        if problem is None and screening.expires_on < retreat.ends_on:
+            problem = f"the screening expires on {screening.expires_on:%b %-d}, before the end"
+        if problem:
+            reasons[patient.pk] = f"cannot join: {problem}"
+    for patient_id, status in Enrollment.objects.filter(retreat=retreat).exclude(
+        status=EnrollmentStatus.CANCELLED
+    ).values_list("patient_id", "status"):
+        reasons[patient_id] = f"already {EnrollmentStatus(status).label.lower()}"
+    return reasons
+
+
 @dataclass(frozen=True)
 class TimetableGap:
     """An enrolled patient missing from one item of a generated timetable, and the patient's

@@ -23,7 +23,12 @@ from practice.views.patients import (
     PortalView,
 )
 from practice.views.risk import RiskAssessmentCreateView, SafetyPlanEditView
-from practice.views.sessions import SessionCreateView, SessionDetailView, SessionRemsFormView
+from practice.views.sessions import (
+    SessionConfirmView,
+    SessionCreateView,
+    SessionDetailView,
+    SessionRemsFormView,
+)
 
 __all__ = [
     "AlertListView",
@@ -47,6 +52,7 @@ __all__ = [
     "ScreeningCreateView",
     "ScreeningDetailView",
     "SessionCreateView",
+    "SessionConfirmView",
     "SessionDetailView",
     "SessionRemsFormView",
     "StaffQuestionnaireView",

@@ -7,6 +7,7 @@ from scheduling.views.booking import BookingView, SessionManageView
 from scheduling.views.calendar import CalendarView, FreeSlotView
 from scheduling.views.feeds import FeedIssueView, feed_ics, session_response
 from scheduling.views.retreats import (
+    EnrollmentCancelView,
     RetreatCreateView,
     RetreatDetailView,
     RetreatListView,
@@ -16,6 +17,7 @@ from scheduling.views.retreats import (
 __all__ = [
     "BookingView",
     "CalendarView",
+    "EnrollmentCancelView",
     "FeedIssueView",
     "FreeSlotView",
     "RetreatCreateView",
