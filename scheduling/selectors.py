@@ -124,9 +124,11 @@ def retreat_enrol_refusals(*, retreat: Retreat, patients) -> dict[int, str]:
             problem = f"the screening expires on {screening.expires_on:%b %-d}, before the end"
         if problem:
             reasons[patient.pk] = f"cannot join: {problem}"
-    for patient_id, status in Enrollment.objects.filter(retreat=retreat).exclude(
-        status=EnrollmentStatus.CANCELLED
-    ).values_list("patient_id", "status"):
+    for patient_id, status in (
+        Enrollment.objects.filter(retreat=retreat)
+        .exclude(status=EnrollmentStatus.CANCELLED)
+        .values_list("patient_id", "status")
+    ):
         reasons[patient_id] = f"already {EnrollmentStatus(status).label.lower()}"
     return reasons
 

@@ -87,9 +87,7 @@ class SessionConfirmView(RoleRequiredMixin, DetailView):
                 "This cannot be undone.",
             ]
             if session.kind == SessionKind.DOSING:
-                consequences.insert(
-                    1, "The dose and the discharge checklist are final with it."
-                )
+                consequences.insert(1, "The dose and the discharge checklist are final with it.")
             button = "Complete the session"
         back = reverse("practice:session-detail", args=[session.pk])
         context.update(

@@ -16,9 +16,9 @@ from backend.pdf import render_pdf
 from backend.roles import ADMIN, STAFF_ROLES, actor_for, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
+from practice.models import Session
 from scheduling import selectors
 from scheduling.choices import EnrollmentStatus
-from practice.models import Session
 from scheduling.forms import EnrollForm, RetreatForm
 from scheduling.models import Enrollment, RetreatSession
 from scheduling.services import retreats

@@ -66,9 +66,10 @@ def test_an_admin_enrols_after_generation_promotes_and_regenerates(people, retre
     page.get_by_role("button", name="Enroll").click()
     assert f"{late.full_name} is enrolled." in page.locator(".messages").inner_text()
     assert Session.objects.filter(patient=late, status="scheduled").count() == items
-    assert page.locator("section.card", has_text="Timetable").get_by_text(
-        late.display_name
-    ).count() == items
+    assert (
+        page.locator("section.card", has_text="Timetable").get_by_text(late.display_name).count()
+        == items
+    )
 
     page.get_by_label("Patient to enroll").select_option(label=str(waiting))
     page.get_by_role("button", name="Enroll").click()
@@ -76,14 +77,15 @@ def test_an_admin_enrols_after_generation_promotes_and_regenerates(people, retre
 
     # Cancelling a place asks first, saying who moves up; nothing changes until confirmed.
     page.get_by_test_id("roster").get_by_role("link", name="Cancel place").first.click()
-    assert f"{waiting.full_name} moves up from the waitlist" in page.get_by_test_id(
-        "consequences"
-    ).inner_text()
+    assert (
+        f"{waiting.full_name} moves up from the waitlist"
+        in page.get_by_test_id("consequences").inner_text()
+    )
     assert Session.objects.filter(status="cancelled").count() == 0
     page.get_by_role("button", name="Cancel the place").click()
-    assert "moves up from the waitlist and has been notified" in page.locator(
-        ".messages"
-    ).inner_text()
+    assert (
+        "moves up from the waitlist and has been notified" in page.locator(".messages").inner_text()
+    )
     assert Session.objects.filter(patient=waiting, status="scheduled").count() == items
 
     # Regenerating still works and has nothing left to do.

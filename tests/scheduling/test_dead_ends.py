@@ -180,7 +180,8 @@ def test_a_promotion_that_meets_a_clash_is_flagged_on_the_retreat_page(cal, retr
     html = done.content.decode()
     assert "not seated in 1 slot(s)" in html
     assert 'data-testid="timetable-gaps"' in html
-    assert f'<a href="/calendar/sessions/{clash.pk}/">integration session Tue Mar 2, 09:00</a>' in html
+    link = f'<a href="/calendar/sessions/{clash.pk}/">integration session Tue Mar 2, 09:00</a>'
+    assert link in html
 
 
 @pytest.fixture
@@ -227,9 +228,10 @@ def test_completing_asks_first_and_acts_on_confirmation(cal, visit, web_as):
 
 
 def test_the_confirmation_page_answers_404_out_of_reach_or_unknown(cal, visit, web_as):
-    assert web_as(cal.people.other_admin).get(
-        f"/sessions/{visit.pk}/confirm/no_show/"
-    ).status_code == 404
-    assert web_as(cal.people.therapist).get(
-        f"/sessions/{visit.pk}/confirm/delete/"
-    ).status_code == 404
+    assert (
+        web_as(cal.people.other_admin).get(f"/sessions/{visit.pk}/confirm/no_show/").status_code
+        == 404
+    )
+    assert (
+        web_as(cal.people.therapist).get(f"/sessions/{visit.pk}/confirm/delete/").status_code == 404
+    )

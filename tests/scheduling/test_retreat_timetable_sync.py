@@ -125,9 +125,7 @@ def test_a_promotion_that_meets_a_clash_is_flagged_and_resolved_by_regenerating(
     promoted = retreats.enrollment_cancel(enrollment=rows[0])
 
     assert promoted.patient == waiting and promoted.status == "enrolled"
-    assert [(item.day, item.start_time) for item, _, _ in promoted.unseated] == [
-        (2, dt.time(9))
-    ]
+    assert [(item.day, item.start_time) for item, _, _ in promoted.unseated] == [(2, dt.time(9))]
     items = retreat.template.count()
     assert len(keys_of(waiting)) == items - 1 + 1  # 7 retreat sessions + the own session
     enrolled = list(Enrollment.objects.filter(retreat=retreat, status="enrolled"))
