@@ -77,6 +77,11 @@ urlpatterns = [
         name="session-vitals-chart",
     ),
     path(
+        "sessions/<int:pk>/confirm/<str:action>/",
+        views.SessionConfirmView.as_view(),
+        name="session-confirm",
+    ),
+    path(
         "sessions/<int:pk>/rems-form/",
         views.SessionRemsFormView.as_view(),
         name="session-rems-form",

@@ -191,7 +191,9 @@ class RetreatViewSet(ScopedModelViewSet):
         patient = get_visible_or_404(
             Patient, user=request.user, pk=payload.validated_data["patient"]
         )
-        enrollment = retreats.enrollment_create(retreat=retreat, patient=patient)
+        enrollment = retreats.enrollment_create(
+            retreat=retreat, patient=patient, by=self.actor_staff()
+        )
         return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=EnrollmentCancelResultSerializer)

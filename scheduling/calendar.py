@@ -36,6 +36,10 @@ def _calendar(*, user, clinic: Clinic, day: dt.date, first: dt.date, length: int
     sessions = list(selectors.session_range(user=user, start=start, end=end))
     if by == "room":
         resources, key = _room_resources(clinic), "room_id"
+        if any(s.room_id is None for s in sessions):
+            # A session without a room (a call, a home visit) gets its own lane, so the
+            # default view hides nothing.
+            resources.append((None, "No room", ""))
     else:
         resources = _clinician_resources(clinic, start, end, with_hours=length == 1)
         key = "clinician_id"
@@ -60,7 +64,6 @@ def _calendar(*, user, clinic: Clinic, day: dt.date, first: dt.date, length: int
         "next": (days[0] + dt.timedelta(days=len(days))).isoformat(),
         "today": clinic.today(),
         "zone": zone,
-        "unroomed": sum(1 for s in sessions if s.room_id is None) if by == "room" else 0,
     }
 
 

@@ -54,6 +54,12 @@ class TimetableImpossible(DomainError):
     code = "timetable_impossible"
 
 
+class PatientBusy(DomainError):
+    """The patient's own sessions overlap what they are being booked into (extra: sessions)."""
+
+    code = "patient_busy"
+
+
 # ---------------------------------------------------------------------------
 # The confirm/cancel link of a session reminder
 # ---------------------------------------------------------------------------

@@ -111,12 +111,41 @@ class FreeSlotForm(forms.Form):
         return data
 
 
-class EnrollForm(forms.Form):
-    patient = forms.ModelChoiceField(queryset=Patient.objects.none())
+class _PatientSelect(forms.Select):
+    """A patient dropdown whose patients who cannot be chosen are greyed out, saying why."""
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = Patient.objects.visible_to(user)
+        self.reasons: dict[int, str] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        reason = self.reasons.get(getattr(value, "value", value))
+        if reason:
+            option["label"] = f"{label} — {reason}"
+            option["attrs"]["disabled"] = True
+        return option
+
+
+class EnrollForm(forms.Form):
+    """The patient to enroll; those who would be refused (no cleared screening covering the
+    retreat, already on it) are listed as disabled options with the reason."""
+
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.none(),
+        label="Patient to enroll",
+        widget=_PatientSelect(attrs={"aria-describedby": "enroll-help"}),
+    )
+
+    def __init__(self, *args, user, retreat, **kwargs):
+        from scheduling.selectors import retreat_enrol_refusals
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["patient"]
+        field.queryset = Patient.objects.visible_to(user).order_by(
+            "legal_last_name", "legal_first_name", "pk"
+        )
+        field.widget.reasons = retreat_enrol_refusals(retreat=retreat, patients=field.queryset)
 
 
 class RetreatForm(forms.Form):

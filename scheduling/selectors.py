@@ -111,6 +111,75 @@ def enrollment_list(*, user, retreat: Retreat) -> QuerySet[Enrollment]:
     )
 
 
+def retreat_enrol_refusals(*, retreat: Retreat, patients) -> dict[int, str]:
+    """{patient id: why an enrolment would be refused} for the enrol dropdown: no cleared
+    screening covering the retreat's dates (the same rule `enrollment_create` applies), or
+    already enrolled or waitlisted. Queries: the enrollments, the screenings and their
+    findings (3), whatever the number of patients."""
+    from practice.models import Screening
+    from practice.selectors import screening_problem
+
+    reasons: dict[int, str] = {}
+    newest: dict[int, object] = {}
+    screenings = (
+        Screening.objects.filter(patient__in=patients, screened_on__lte=retreat.starts_on)
+        .prefetch_related("findings")
+        .order_by("patient_id", "-screened_on", "-id")
+    )
+    for screening in screenings:
+        newest.setdefault(screening.patient_id, screening)
+    for patient in patients:
+        screening = newest.get(patient.pk)
+        problem = screening_problem(screening, retreat.starts_on)
+        if problem is None and screening.expires_on < retreat.ends_on:
+            problem = f"the screening expires on {screening.expires_on:%b %-d}, before the end"
+        if problem:
+            reasons[patient.pk] = f"cannot join: {problem}"
+    for patient_id, status in (
+        Enrollment.objects.filter(retreat=retreat)
+        .exclude(status=EnrollmentStatus.CANCELLED)
+        .values_list("patient_id", "status")
+    ):
+        reasons[patient_id] = f"already {EnrollmentStatus(status).label.lower()}"
+    return reasons
+
+
+@dataclass(frozen=True)
+class TimetableGap:
+    """An enrolled patient missing from one item of a generated timetable, and the patient's
+    own sessions that clash with it (empty when the cause was a room or clinician)."""
+
+    enrollment: Enrollment
+    item: object
+    clashes: list
+
+
+def retreat_timetable_gaps(*, retreat: Retreat, enrolled: list[Enrollment]) -> list[TimetableGap]:
+    """Where the generated timetable leaves an enrolled patient out (a promotion that met a
+    clash, a session cancelled by hand). Nothing before the timetable is generated.
+    Queries: the retreat's entries and template (2), then one per patient with a gap."""
+    from scheduling.models import RetreatSession
+    from scheduling.services.retreats.timetable import patient_clashes, retreat_slots
+
+    entries = RetreatSession.objects.filter(enrollment__retreat=retreat)
+    seated = set(
+        entries.exclude(session__status=SessionStatus.CANCELLED).values_list(
+            "enrollment_id", "item_id"
+        )
+    )
+    if not seated:
+        return []
+    slots = retreat_slots(retreat)
+    gaps = []
+    for enrollment in enrolled:
+        missing = [item for item, _, _ in slots if (enrollment.pk, item.pk) not in seated]
+        if not missing:
+            continue
+        clashes = patient_clashes(retreat=retreat, patient_id=enrollment.patient_id, slots=slots)
+        gaps.extend(TimetableGap(enrollment, item, clashes.get(item.pk, [])) for item in missing)
+    return gaps
+
+
 def live_feed(*, staff: StaffMember | None = None, patient: Patient | None = None):
     owner = {"staff": staff} if staff is not None else {"patient": patient}
     return CalendarFeed.objects.filter(revoked_at__isnull=True, **owner).first()

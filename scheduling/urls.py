@@ -23,6 +23,11 @@ urlpatterns = [
     path("retreats/new/", views.RetreatCreateView.as_view(), name="retreat-create"),
     path("retreats/<int:pk>/", views.RetreatDetailView.as_view(), name="retreat-detail"),
     path(
+        "retreats/<int:pk>/places/<int:enrollment>/cancel/",
+        views.EnrollmentCancelView.as_view(),
+        name="enrollment-cancel",
+    ),
+    path(
         "retreats/<int:pk>/roster.pdf", views.RetreatRosterPdfView.as_view(), name="retreat-roster"
     ),
     # The confirm/cancel link of a session reminder (the messages themselves: messaging).

@@ -26,6 +26,7 @@ from practice.views.patients import (
 )
 from practice.views.risk import RiskAssessmentCreateView, SafetyPlanEditView
 from practice.views.sessions import (
+    SessionConfirmView,
     SessionCreateView,
     SessionDetailView,
     SessionRemsFormView,
@@ -55,6 +56,7 @@ __all__ = [
     "SafetyPlanEditView",
     "ScreeningCreateView",
     "ScreeningDetailView",
+    "SessionConfirmView",
     "SessionCreateView",
     "SessionDetailView",
     "SessionRemsFormView",

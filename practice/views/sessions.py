@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views import View
 from django.views.generic import DetailView, FormView
 
@@ -48,6 +49,59 @@ FORMS = {
     "observations": ObservationsForm,
     "discharge": DischargeForm,
 }
+
+
+class SessionConfirmView(RoleRequiredMixin, DetailView):
+    """The first step of a lifecycle action that cannot be undone (no-show, complete): the
+    page says what will happen and changes nothing; its form posts the action to the
+    session page, which acts."""
+
+    allowed_roles = STAFF_ROLES
+    template_name = "confirm.html"
+    context_object_name = "session"
+    ACTIONS = {"no_show", "complete"}
+
+    def get_queryset(self):
+        return session_list(user=self.request.user).select_related("clinic")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        session, action = self.object, self.kwargs["action"]
+        if action not in self.ACTIONS:
+            raise Http404("No such action.")
+        name = session.patient.display_name
+        when = date_format(session.clinic.local(session.starts_at), "D M j, H:i")
+        what = f"{name}'s {session.get_kind_display().lower()} session ({when})"
+        if action == "no_show":
+            title = f"Mark {what} as a no-show?"
+            consequences = [
+                f"The session is marked no-show: {name} did not come. It stays on the record "
+                "as missed and can no longer be checked in or completed.",
+                "This cannot be undone; book a new session if the patient comes another time.",
+            ]
+            button = "Mark as a no-show"
+        else:
+            title = f"Complete {what}?"
+            consequences = [
+                "The session is marked completed and closes: it can no longer be checked in, "
+                "marked a no-show or cancelled.",
+                "This cannot be undone.",
+            ]
+            if session.kind == SessionKind.DOSING:
+                consequences.insert(1, "The dose and the discharge checklist are final with it.")
+            button = "Complete the session"
+        back = reverse("practice:session-detail", args=[session.pk])
+        context.update(
+            {
+                "confirm_title": title,
+                "consequences": consequences,
+                "confirm_action": back,
+                "confirm_fields": [("action", action)],
+                "confirm_button": button,
+                "back_url": back,
+            }
+        )
+        return context
 
 
 class SessionDetailView(RoleRequiredMixin, DetailView):

@@ -12,6 +12,7 @@ from scheduling.views.booking import BookingView, SessionManageView
 from scheduling.views.calendar import CalendarView, FreeSlotView
 from scheduling.views.feeds import FeedIssueView, feed_ics, session_response
 from scheduling.views.retreats import (
+    EnrollmentCancelView,
     RetreatCreateView,
     RetreatDetailView,
     RetreatListView,
@@ -21,6 +22,7 @@ from scheduling.views.retreats import (
 __all__ = [
     "BookingView",
     "CalendarView",
+    "EnrollmentCancelView",
     "ExceptionDeleteView",
     "ExceptionFormView",
     "ExceptionListView",

@@ -9,12 +9,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.views.generic import TemplateView
 
 from backend.pdf import render_pdf
-from backend.roles import ADMIN, STAFF_ROLES, staff_for
+from backend.roles import ADMIN, STAFF_ROLES, actor_for, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
+from practice.models import Session
 from scheduling import selectors
 from scheduling.choices import EnrollmentStatus
 from scheduling.forms import EnrollForm, RetreatForm
@@ -102,10 +104,12 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
         retreat = self.get_retreat()
         zone = clinic_of(self.actor).zone
         rows = list(selectors.enrollment_list(user=self.request.user, retreat=retreat))
+        enrolled = [e for e in rows if e.status == EnrollmentStatus.ENROLLED]
         context.update(
             {
                 "retreat": retreat,
-                "enrolled": [e for e in rows if e.status == EnrollmentStatus.ENROLLED],
+                "enrolled": enrolled,
+                "gaps": selectors.retreat_timetable_gaps(retreat=retreat, enrolled=enrolled),
                 "waitlisted": [e for e in rows if e.status == EnrollmentStatus.WAITLISTED],
                 "cancelled": [e for e in rows if e.status == EnrollmentStatus.CANCELLED],
                 # The enrollments above are already scoped to the reader: whose names the
@@ -117,7 +121,8 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
                         None if self.actor.is_admin else {e.patient_id for e in rows}
                     ),
                 ),
-                "enroll_form": kwargs.get("enroll_form") or EnrollForm(user=self.request.user),
+                "enroll_form": kwargs.get("enroll_form")
+                or EnrollForm(user=self.request.user, retreat=retreat),
                 "is_admin": self.actor.role == ADMIN,
             }
         )
@@ -130,14 +135,16 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
         staff = staff_for(request.user)
         action = request.POST.get("action")
         if action == "enroll":
-            form = EnrollForm(request.POST, user=request.user)
+            form = EnrollForm(request.POST, user=request.user, retreat=retreat)
             if form.is_valid():
-                enrollment, _ = run_service(
+                enrollment, error = run_service(
                     request,
                     retreats.enrollment_create,
                     retreat=retreat,
                     patient=form.cleaned_data["patient"],
+                    by=staff,
                 )
+                _link_sessions(request, error)
                 if enrollment:
                     messages.success(
                         request,
@@ -148,26 +155,11 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
                             else f"waitlisted (position {enrollment.position})."
                         ),
                     )
-        elif action == "cancel":
-            enrollment = get_visible_or_404(
-                Enrollment, user=request.user, pk=request.POST.get("enrollment"), retreat=retreat
-            )
-            promoted, error = run_service(
-                request, retreats.enrollment_cancel, enrollment=enrollment, by=staff
-            )
-            if not error:
-                messages.success(
-                    request,
-                    f"{enrollment.patient.full_name}'s place is cancelled."
-                    + (
-                        f" {promoted.patient.full_name} moves up from the waitlist and has been"
-                        " notified."
-                        if promoted
-                        else ""
-                    ),
-                )
         elif action == "generate":
-            result, _ = run_service(request, retreats.timetable_generate, retreat=retreat, by=staff)
+            result, error = run_service(
+                request, retreats.timetable_generate, retreat=retreat, by=staff
+            )
+            _link_sessions(request, error)
             if result:
                 messages.success(
                     request,
@@ -182,6 +174,133 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
                 success="The standard daily template is set.",
             )
         return redirect("scheduling:retreat-detail", pk=retreat.pk)
+
+
+def _link_sessions(request, error) -> None:
+    """A refusal that names other sessions (a patient's own clashing session, a room taken)
+    also links each one to its page, where it can be moved or cancelled."""
+    pks = (error.extra.get("sessions") if error else None) or []
+    if not pks:
+        return
+    sessions = Session.objects.visible_to(request.user).filter(pk__in=pks).order_by("starts_at")
+    clinic = clinic_of(actor_for(request.user))
+    messages.error(
+        request,
+        format_html(
+            "Open to move or cancel: {}",
+            format_html_join(
+                ", ",
+                '<a href="{}">{} {}</a>',
+                (
+                    (
+                        reverse("scheduling:session-manage", args=[s.pk]),
+                        s.get_kind_display(),
+                        f"{clinic.local(s.starts_at):%a %b %d, %H:%M}",
+                    )
+                    for s in sessions
+                ),
+            ),
+        ),
+    )
+
+
+class EnrollmentCancelView(RoleRequiredMixin, TemplateView):
+    """Cancel a place or remove a waitlisted patient, in two steps: the page (GET) says what
+    will happen and changes nothing; its form (POST) calls `enrollment_cancel`."""
+
+    allowed_roles = ADMIN_ONLY
+    template_name = "confirm.html"
+
+    def get_enrollment(self) -> Enrollment:
+        retreat = RetreatDetailView.get_retreat(self)
+        enrollment = get_visible_or_404(
+            Enrollment,
+            user=self.request.user,
+            pk=self.kwargs["enrollment"],
+            retreat=retreat,
+            status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED],
+        )
+        enrollment.retreat = retreat
+        return enrollment
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        enrollment = self.get_enrollment()
+        retreat, name = enrollment.retreat, enrollment.patient.full_name
+        back = reverse("scheduling:retreat-detail", args=[retreat.pk])
+        if enrollment.status == EnrollmentStatus.WAITLISTED:
+            title = f"Remove {name} from the waitlist?"
+            consequences = [
+                f"{name} leaves the waitlist of {retreat.name} (position {enrollment.position}).",
+                "Everyone behind moves up one position.",
+            ]
+            button = "Remove from the waitlist"
+        else:
+            title = f"Cancel {name}'s place?"
+            upcoming = RetreatSession.objects.filter(
+                enrollment=enrollment, session__status="scheduled"
+            ).count()
+            consequences = [
+                f"{name}'s place on {retreat.name} is cancelled"
+                + (
+                    f" and their {upcoming} timetable session{'s' if upcoming != 1 else ''} "
+                    "are cancelled."
+                    if upcoming
+                    else "."
+                )
+            ]
+            first = (
+                Enrollment.objects.filter(retreat=retreat, status=EnrollmentStatus.WAITLISTED)
+                .select_related("patient")
+                .order_by("position")
+                .first()
+            )
+            consequences.append(
+                f"{first.patient.full_name} moves up from the waitlist, is seated in the "
+                "timetable and is notified."
+                if first
+                else "The place becomes free; nobody is waiting for it."
+            )
+            button = "Cancel the place"
+        context.update(
+            {
+                "confirm_title": title,
+                "consequences": consequences,
+                "confirm_action": self.request.path,
+                "confirm_fields": [],
+                "confirm_button": button,
+                "back_url": back,
+            }
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        enrollment = self.get_enrollment()
+        promoted, error = run_service(
+            request, retreats.enrollment_cancel, enrollment=enrollment, by=staff_for(request.user)
+        )
+        if not error:
+            name = enrollment.patient.full_name
+            if enrollment.status == EnrollmentStatus.WAITLISTED:
+                messages.success(request, f"{name} is off the waitlist.")
+            else:
+                messages.success(
+                    request,
+                    f"{name}'s place is cancelled."
+                    + (
+                        f" {promoted.patient.full_name} moves up from the waitlist and has been"
+                        " notified."
+                        if promoted
+                        else ""
+                    ),
+                )
+            if promoted and promoted.unseated:
+                messages.warning(
+                    request,
+                    f"{promoted.patient.full_name} is not seated in {len(promoted.unseated)} "
+                    "slot(s) of the timetable; see “Timetable gaps” to resolve.",
+                )
+        return redirect("scheduling:retreat-detail", pk=enrollment.retreat_id)
 
 
 class RetreatRosterPdfView(RetreatDetailView):

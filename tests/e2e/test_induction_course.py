@@ -164,7 +164,8 @@ def test_a_clinic_runs_an_induction_course_in_the_web_pages(people, lot, page, l
         page.get_by_label("Escort present to take the patient home").check()
         page.get_by_role("button", name="Discharge").click()
         expect(messages()).to_contain_text("Discharged.")
-        page.get_by_role("button", name="Complete session").click()
+        page.get_by_role("link", name="Complete session").click()
+        page.get_by_role("button", name="Complete the session").click()
         expect(messages()).to_contain_text("Session completed.")
 
     # Day 1 · the first dose; one reading is out of range.

@@ -129,7 +129,9 @@ def test_an_impossible_timetable_names_the_day_and_resource_and_creates_nothing(
     message = refused.value.message
     assert "Day 3 (Wed Mar 03) 09:00–12:00 Dosing" in message
     assert "free dosing-capable rooms seat only 4" in message
-    assert f"Dosing B (session #{blocker.pk})" in message
+    assert "Dosing B (integration session 08:00–10:00)" in message
+    assert "#" not in message
+    assert refused.value.extra["sessions"] == [blocker.pk]
     assert "4 short" in message
     assert Session.objects.count() == 1
     assert not RetreatSession.objects.exists()
@@ -152,11 +154,13 @@ def test_regenerating_after_a_promotion_moves_only_what_must_move(cal, retreat):
     retreats.timetable_generate(retreat=retreat)
     before = dict(Session.objects.filter(status="scheduled").values_list("pk", "starts_at"))
     promoted = retreats.enrollment_cancel(enrollment=rows[0])
-    assert promoted.patient_id == patients[8].pk
-    # The cancelled patient's 8 sessions are cancelled, everyone else's untouched.
+    assert promoted.patient_id == patients[8].pk and promoted.unseated == []
+    # The cancelled patient's 8 sessions are cancelled, everyone else's untouched, and the
+    # promoted patient is seated at once, in the same transaction.
     assert Session.objects.filter(patient=patients[0], status="cancelled").count() == 8
+    assert Session.objects.filter(patient=patients[8], status="scheduled").count() == 8
     result = retreats.timetable_generate(retreat=retreat)
-    assert (result.created, result.cancelled, result.kept) == (8, 0, 7 * 8)
+    assert (result.created, result.cancelled, result.kept) == (0, 0, 8 * 8)
     still = dict(
         Session.objects.filter(pk__in=before, status="scheduled").values_list("pk", "starts_at")
     )

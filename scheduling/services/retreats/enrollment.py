@@ -12,7 +12,7 @@ from django.utils import timezone
 from practice.choices import SessionStatus
 from practice.models import Patient, StaffMember
 from scheduling.choices import EnrollmentStatus
-from scheduling.errors import InvalidInput, NotCleared, WrongState
+from scheduling.errors import InvalidInput, NotCleared, PatientBusy, WrongState
 from scheduling.models import Enrollment, Retreat, RetreatSession
 from scheduling.services.booking import session_cancel
 
@@ -55,11 +55,16 @@ def _sync_welcome(enrollment: Enrollment) -> None:
 
 
 @transaction.atomic
-def enrollment_create(*, retreat: Retreat, patient: Patient) -> Enrollment:
+def enrollment_create(
+    *, retreat: Retreat, patient: Patient, by: StaffMember | None = None
+) -> Enrollment:
     """Enroll a patient, or put them on the waitlist when the retreat is full.
 
     Locks the retreat row. Refuses (NotCleared) a patient without a cleared screening that
-    covers the retreat's dates, and (WrongState) one already enrolled or waitlisted.
+    covers the retreat's dates, (WrongState) one already enrolled or waitlisted, and
+    (PatientBusy) a place to a patient whose own sessions overlap the retreat's programme.
+    Once the timetable is generated, an enrolled patient is seated in it in the same
+    transaction; a slot that cannot be seated refuses the enrolment (TimetableImpossible).
     """
     retreat = Retreat.objects.select_for_update().get(pk=retreat.pk)
     if patient.clinic_id != retreat.clinic_id:
@@ -87,11 +92,33 @@ def enrollment_create(*, retreat: Retreat, patient: Patient) -> Enrollment:
         ).aggregate(Max("position"))["position__max"]
         enrollment.status = EnrollmentStatus.WAITLISTED
         enrollment.position = (last or 0) + 1
+    if enrollment.status == EnrollmentStatus.ENROLLED:
+        _refuse_clashes(retreat, patient)
     enrollment.full_clean()
     enrollment.save()
     enrollment.retreat = retreat
+    if enrollment.status == EnrollmentStatus.ENROLLED:
+        from scheduling.services.retreats.timetable import timetable_seat
+
+        timetable_seat(retreat=retreat, enrollment=enrollment, by=by, strict=True)
     _sync_welcome(enrollment)
     return enrollment
+
+
+def _refuse_clashes(retreat: Retreat, patient: Patient) -> None:
+    """A clinic never double-books a patient: refuse (PatientBusy) a place to a patient whose
+    own sessions overlap the retreat's programme, naming each one."""
+    from scheduling.services.retreats.timetable import patient_clashes, session_described
+
+    clashes = patient_clashes(retreat=retreat, patient_id=patient.pk)
+    sessions = list({s.pk: s for hits in clashes.values() for s in hits}.values())
+    if sessions:
+        named = "; ".join(session_described(s, retreat.clinic) for s in sessions)
+        raise PatientBusy(
+            f"{patient.full_name} already has sessions during {retreat.name}: {named}. "
+            "Cancel or move them first, then enroll again.",
+            extra={"sessions": [s.pk for s in sessions]},
+        )
 
 
 def _close_waitlist_gap(retreat: Retreat, position: int) -> None:
@@ -109,9 +136,11 @@ def enrollment_cancel(
 ) -> Enrollment | None:
     """Cancel an enrollment or a waitlisted place.
 
-    Locks the retreat. The patient's timetable sessions are cancelled. A freed place goes at
-    once to the first waitlisted patient (who is notified); returns that promoted
-    enrollment, or None.
+    Locks the retreat. The patient's timetable sessions are cancelled and they leave its
+    groups. A freed place goes at once to the first waitlisted patient (who is notified and
+    seated in the generated timetable in the same transaction; slots their own sessions
+    clash with are skipped and listed in the returned enrollment's `unseated`); returns
+    that promoted enrollment, or None.
     """
     retreat = Retreat.objects.select_for_update().get(pk=enrollment.retreat_id)
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
@@ -133,10 +162,10 @@ def enrollment_cancel(
     if was == EnrollmentStatus.WAITLISTED:
         _close_waitlist_gap(retreat, old_position)
         return None
-    return _promote_first(retreat)
+    return _promote_first(retreat, by)
 
 
-def _promote_first(retreat: Retreat) -> Enrollment | None:
+def _promote_first(retreat: Retreat, by: StaffMember | None = None) -> Enrollment | None:
     """Give a free place to the first waitlisted patient (who is notified); the caller holds
     the retreat's lock. Returns that enrollment, or None when nobody is waiting."""
     first = (
@@ -153,6 +182,11 @@ def _promote_first(retreat: Retreat) -> Enrollment | None:
     first.save(update_fields=["status", "position", "promoted_at"])
     _close_waitlist_gap(retreat, 1)
     first.retreat = retreat
+    from scheduling.services.retreats.timetable import timetable_seat
+
+    # Automatic, so never refused: a slot the patient's own session clashes with is left
+    # out and shown on the retreat page as a gap to resolve.
+    first.unseated = timetable_seat(retreat=retreat, enrollment=first, by=by, strict=False)
     _notify_promoted(first)
     _sync_welcome(first)
     return first

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 
 from backend.roles import CLINICIAN_ROLES
 from practice.choices import SessionKind, SessionStatus
@@ -55,6 +56,98 @@ def _when(item: RetreatTemplateItem, start: dt.datetime, end: dt.datetime, clini
     )
 
 
+def session_described(session: Session, clinic) -> str:
+    """How a refusal names another session: its kind and the clinic's day and times (pages
+    link it by id; the id itself means nothing to a person)."""
+    start, end = clinic.local(session.starts_at), clinic.local(session.ends_at)
+    kind = session.get_kind_display().lower()
+    article = "an" if kind[:1] in "aeiou" else "a"
+    return f"{article} {kind} session {start:%a %b %d, %H:%M}–{end:%H:%M}"
+
+
+def _session_ids(sessions) -> list[int]:
+    return list(dict.fromkeys(s.pk for s in sessions))
+
+
+def retreat_slots(retreat: Retreat) -> list[tuple[RetreatTemplateItem, dt.datetime, dt.datetime]]:
+    """Each template item with the instants it occupies (the clinic's wall clock)."""
+    zone = retreat.clinic.zone
+    slots = []
+    for item in retreat.template.all():
+        day = retreat.starts_on + dt.timedelta(days=item.day - 1)
+        start = local_instant(day, item.start_time, zone)
+        slots.append((item, start, start + dt.timedelta(minutes=item.duration_minutes)))
+    return slots
+
+
+def patient_clashes(*, retreat: Retreat, patient_id: int, slots=None) -> dict[int, list[Session]]:
+    """The patient's own active sessions outside this retreat's timetable that overlap its
+    template items: {item id: [sessions]} (items without a clash are left out)."""
+    slots = retreat_slots(retreat) if slots is None else slots
+    if not slots:
+        return {}
+    window = Q(pk__in=[])
+    for _, start, end in slots:
+        window |= overlapping(start, end)
+    own = list(
+        Session.objects.filter(ACTIVE, window, patient_id=patient_id)
+        .exclude(retreat_entry__enrollment__retreat=retreat)
+        .order_by("starts_at", "pk")
+    )
+    clashes = {}
+    for item, start, end in slots:
+        hits = [s for s in own if s.starts_at < end and s.ends_at > start]
+        if hits:
+            clashes[item.pk] = hits
+    return clashes
+
+
+def timetable_is_generated(retreat: Retreat) -> bool:
+    return RetreatSession.objects.filter(enrollment__retreat=retreat).exists()
+
+
+def timetable_seat(*, retreat: Retreat, enrollment: Enrollment, by=None, strict: bool) -> list:
+    """Seat one newly enrolled patient in the retreat's generated timetable (nothing to do
+    before it is generated): a free seat of an existing group, else a new group in a free
+    room with a free clinician, exactly as a regeneration would.
+
+    The caller holds the retreat's lock and has saved the enrollment as enrolled. With
+    `strict` (an enrolment asked for by a person) any slot that cannot be seated raises
+    TimetableImpossible and the caller's transaction is undone. Without it (an automatic
+    promotion) the slots that cannot be seated are skipped and returned as
+    [(item, start, end)]; the retreat page shows them as gaps to resolve. Only this
+    patient's seats are written; other changes wait for a regeneration.
+    """
+    if not timetable_is_generated(retreat):
+        return []
+    ctx = _timetable_context(retreat)
+    ctx.enrolled = [enrollment]
+    skipped = []
+    for item in retreat.template.all():
+        result = TimetableResult()
+        plan = _plan_item(ctx, item, result, to_cancel=[])
+        if result.shortages:
+            if strict:
+                raise TimetableImpossible(
+                    f"{enrollment.patient.full_name} cannot be seated in the timetable; "
+                    "nothing was changed. " + " ".join(result.shortages),
+                    extra={"shortages": result.shortages, "sessions": _session_ids(ctx.clashes)},
+                )
+            skipped.append((item, plan.start, plan.end))
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: a refused slot leaves nothing behind
+                for group in plan.groups:
+                    key = group.key or uuid.uuid4()
+                    for seat in group.new:
+                        _book_seat(ctx, plan, group, key, seat, by)
+        except TimetableImpossible:
+            if strict:
+                raise
+            skipped.append((item, plan.start, plan.end))
+    return skipped
+
+
 @dataclass
 class _Context:
     """What every step of a generation reads: the locked retreat and its resources."""
@@ -66,6 +159,7 @@ class _Context:
     rooms: list[Room]
     entries: list[RetreatSession]
     hours: dict
+    clashes: list = field(default_factory=list)  # other sessions a shortage names
 
 
 @dataclass
@@ -104,7 +198,7 @@ def timetable_generate(*, retreat: Retreat, by: StaffMember | None = None) -> Ti
     if result.shortages:
         raise TimetableImpossible(
             "The timetable cannot be generated; nothing was created. " + " ".join(result.shortages),
-            extra={"shortages": result.shortages},
+            extra={"shortages": result.shortages, "sessions": _session_ids(ctx.clashes)},
         )
     _write_timetable(ctx, plans, to_cancel, result, by)
     return result
@@ -197,16 +291,18 @@ def _seat_waiting(ctx, item, start, end, kept, waiting, shortages) -> list[_Grou
     busy = _busy_then(ctx, start, end, waiting)
     for e in waiting:
         if e.patient_id in busy["patients"]:
+            clash = busy["patients"][e.patient_id]
+            ctx.clashes.append(clash)
             shortages.append(
-                f"{when}: {e.patient.full_name} is already booked then "
-                f"(session #{busy['patients'][e.patient_id]})."
+                f"{when}: {e.patient.full_name} already has "
+                f"{session_described(clash, ctx.retreat.clinic)}."
             )
     suitable, free_rooms, free_staff = _free_resources(ctx, item, start, end, kept, busy)
     groups, queue, rooms_left = _fill_groups(item, kept, waiting, free_rooms, free_staff)
     if queue:
         if not rooms_left:
             shortages.append(
-                _rooms_short(item, when, waiting, queue, free_rooms, kept, suitable, busy)
+                _rooms_short(ctx, item, when, waiting, queue, free_rooms, kept, suitable, busy)
             )
         else:
             shortages.append(
@@ -265,27 +361,29 @@ def _busy_then(ctx: _Context, start, end, waiting) -> dict[str, dict]:
         pk__in=[e.session_id for e in ctx.entries]
     )
     return {
-        "rooms": dict(
-            others.filter(room__isnull=False).values_list("room_id", "pk").order_by("pk")
-        ),
+        "rooms": {s.room_id: s for s in others.filter(room__isnull=False).order_by("-pk")},
         "staff": dict(others.values_list("clinician_id", "pk").order_by("pk")),
-        "patients": dict(
-            others.filter(patient__in=[e.patient_id for e in waiting])
-            .values_list("patient_id", "pk")
-            .order_by("pk")
-        ),
+        "patients": {
+            s.patient_id: s
+            for s in others.filter(patient__in=[e.patient_id for e in waiting]).order_by("-pk")
+        },
     }
 
 
-def _rooms_short(item, when, waiting, queue, free_rooms, kept, suitable, busy) -> str:
+def _rooms_short(ctx, item, when, waiting, queue, free_rooms, kept, suitable, busy) -> str:
     """The shortage message when the free rooms cannot seat everyone."""
     kind = "dosing-capable rooms" if item.kind == SessionKind.DOSING else "rooms"
     seats = sum((r.capacity if item.group else 1) for r in free_rooms) + sum(
         g.seats - g.existing for g in kept
     )
     taken = ", ".join(
-        f"{r.name} (session #{busy['rooms'][r.pk]})" for r in suitable if r.pk in busy["rooms"]
+        f"{r.name} ({busy['rooms'][r.pk].get_kind_display().lower()} session "
+        f"{ctx.retreat.clinic.local(busy['rooms'][r.pk].starts_at):%H:%M}–"
+        f"{ctx.retreat.clinic.local(busy['rooms'][r.pk].ends_at):%H:%M})"
+        for r in suitable
+        if r.pk in busy["rooms"]
     )
+    ctx.clashes.extend(busy["rooms"][r.pk] for r in suitable if r.pk in busy["rooms"])
     return (
         f"{when}: {len(waiting)} patients need a place but the free {kind} "
         f"seat only {seats}"
