@@ -17,7 +17,10 @@ from schemathesis.specs.openapi.checks import (
 from backend.wsgi import application
 from tests.personas import make_personas
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skip(reason="unfinished: not run yet against the schema"),
+]
 
 CHECKS = [schemathesis.checks.not_a_server_error, response_schema_conformance,
           content_type_conformance]  # fmt: skip

@@ -55,7 +55,11 @@ from tests.factories import (
 )
 from tests.personas import make_personas
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    # Unfinished: EXPECTED is still empty (record it with MATRIX_RECORD, then review).
+    pytest.mark.skip(reason="unfinished: the expected table is not recorded yet"),
+]
 
 PERSONAS = [
     "anonymous",
@@ -78,6 +82,7 @@ MAY_SEE = {
     PSYNOTE: {"therapist"},
 }
 PROJECT_APPS = {"practice", "controlled", "messaging", "scheduling", "integration_notes", "billing"}
+
 
 def _p(spec: str) -> str:
     spec = spec.replace(" ", "")
@@ -248,7 +253,9 @@ def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, b
     from billing.services.superbills import superbill_issue
 
     charge_approve(charge=o["charge"], approved_by=admin)
-    o["superbill"] = superbill_issue(patient=patient, issued_by=admin, notify=False)
+    o["superbill"] = superbill_issue(
+        patient=patient, charge_ids=[o["charge"].pk], issued_by=admin, notify=False
+    )
     o["feed"] = CalendarFeed.objects.create(clinic=clinic, patient=patient)
     o["response_token"] = session_response_link(session=o["session"]).rstrip("/").split("/")[-1]
     return o
