@@ -31,7 +31,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.db import models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.views.generic.edit import ProcessFormView
 from rest_framework.test import APIClient
 
+from controlled.errors import LedgerIsAppendOnly
 from tests.factories import (
     DosingRecordFactory,
     MeasureResponseFactory,
@@ -57,8 +58,9 @@ from tests.personas import make_personas
 
 pytestmark = [
     pytest.mark.django_db,
-    # Unfinished: EXPECTED is still empty (record it with MATRIX_RECORD, then review).
-    pytest.mark.skip(reason="unfinished: the expected table is not recorded yet"),
+    # EXPECTED is not reviewed yet: tests/authorization_matrix_observed.txt is the recorded
+    # draft (MATRIX_RECORD), each cell to be checked against the access rules.
+    pytest.mark.skip(reason="unfinished: EXPECTED is recorded (draft) but not reviewed"),
 ]
 
 PERSONAS = [
@@ -185,8 +187,9 @@ def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, b
     o["plan"] = TreatmentPlanFactory(patient=patient)
     o["session"] = SessionFactory(patient=patient, clinician=therapist)
     dose = DosingRecordFactory(
-        session__patient=patient, session__clinician=medical, administered_by=medical
-    )
+        session__patient=patient, session__clinician=medical, administered_by=medical,
+        session__starts_at=now.replace(microsecond=0) + datetime.timedelta(days=3),
+    )  # fmt: skip
     o["dosing"] = dose
     o["dosing_session"] = dose.session
     o["measure"] = MeasureResponseFactory(patient=patient)
@@ -289,13 +292,17 @@ def _plant(clinic, value):
                     setattr(row, field.name, value)
                     row.save(update_fields=[field.name])
                 continue
-            rows.update(**{field.name: value})
+            try:  # append-only rows (the ledger) keep what they were written with
+                with transaction.atomic():
+                    rows.update(**{field.name: value})
+            except (LedgerIsAppendOnly, DatabaseError):
+                continue
 
 
 def _note_content(value):
     from tests.factories import INTEGRATION_CONTENT
 
-    return dict.fromkeys(INTEGRATION_CONTENT, value)
+    return {key: value if key != "risk_level" else old for key, old in INTEGRATION_CONTENT.items()}
 
 
 def build_world():
@@ -448,11 +455,19 @@ def _body(response) -> str:
 
 
 def _fingerprint():
-    return {
-        model._meta.label: model.objects.count()
-        for model in apps.get_models()
-        if model._meta.app_label in PROJECT_APPS
-    }
+    """The rows the project's tables have had written so far (one query): inserted,
+    updated or deleted, in this transaction (PostgreSQL) or this connection (SQLite)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            tables = "|".join(sorted(PROJECT_APPS))
+            cursor.execute(
+                "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
+                " WHERE relname ~ %s AND n_tup_ins + n_tup_upd + n_tup_del > 0",
+                [f"^({tables})_"],
+            )
+            return dict(cursor.fetchall())
+        cursor.execute("SELECT total_changes()")
+        return {"rows": cursor.fetchone()[0]}
 
 
 def test_every_route_has_an_authorization_entry():
@@ -535,7 +550,7 @@ def test_the_authorization_matrix(web_as, api_as):
                     if side == "own" and not admin_site:
                         observed.setdefault(name, {}).setdefault(method.upper(), {})[persona] = got
                     if admin_site:
-                        want = "d"
+                        want = "a" if name in ("admin:login", "admin:logout") else "d"
                     elif name in EXPECTED and method.upper() in EXPECTED[name]:
                         want = expected_for(name, method, persona, side)
                     else:
@@ -547,9 +562,13 @@ def test_the_authorization_matrix(web_as, api_as):
                             f"{where}: expected {want}, got {got} {response.status_code}"
                         )
                     if got in ("d", "h") and before != after:
-                        changed = {k for k in before if before[k] != after[k]}
+                        changed = {k for k in after if before.get(k) != after[k]}
                         failures.append(f"{where}: refused but changed {sorted(changed)}")
                     for sentinel, allowed in MAY_SEE.items():
+                        # A token route's token is the credential: whoever holds the foreign
+                        # one is its patient (what it shows is checked in scheduling's tests).
+                        if name in TOKEN_ROUTES and side == "foreign":
+                            continue
                         if sentinel in body and persona not in allowed:
                             failures.append(f"{where}: the response shows {sentinel}")
     if RECORDING:
