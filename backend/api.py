@@ -7,6 +7,10 @@ row (backend/audit.py): a list's page, a retrieved object, what a serializer ret
 Roles are checked by `RolePermission` from the viewset's `read_roles` and `write_roles`.
 """
 
+import datetime
+
+import django_filters
+from django import forms
 from rest_framework import permissions, viewsets
 
 from backend.audit import audit_access, audit_bind_actor, audit_records
@@ -92,3 +96,25 @@ class ScopedModelViewSet(ScopedMixin, viewsets.ModelViewSet):
 
 class ScopedReadOnlyViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment in a query string, within what the database can compare: a UTC
+    offset of at most 14 hours (the widest in use) and a year from 1 to 9999 in UTC. Others
+    are a 400 like any malformed value, not a database error."""
+
+    class field_class(django_filters.fields.IsoDateTimeField):
+        def to_python(self, value):
+            moment = super().to_python(value)
+            if moment is None:
+                return moment
+            offset = moment.utcoffset()
+            try:
+                if offset is not None and abs(offset) > datetime.timedelta(hours=14):
+                    raise ValueError(value)
+                moment.astimezone(datetime.UTC)
+            except (ValueError, OverflowError) as error:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from error
+            return moment

@@ -24,6 +24,11 @@ class ClinicalSettingsSerializer(serializers.ModelSerializer):
         child=serializers.IntegerField(min_value=1, max_value=24 * 90),
         help_text="Hours after each induction dose when questionnaires fall due.",
     )
+    updated_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the settings were last changed; null while the clinic has the defaults.",
+    )
 
     class Meta:
         model = ClinicalSettings

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from backend.api import ScopedViewSet
+from backend.api import MomentFilter, ScopedViewSet
 from backend.audit import audit_access
 from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
 from backend.scoping import get_visible_or_404
@@ -66,7 +66,7 @@ class MeasureSummarySerializer(serializers.Serializer):
 
 
 class MeasureFilter(django_filters.FilterSet):
-    answered_after = django_filters.IsoDateTimeFilter(field_name="answered_at", lookup_expr="gte")
+    answered_after = MomentFilter(field_name="answered_at", lookup_expr="gte")
 
     class Meta:
         model = MeasureResponse

@@ -17,7 +17,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from backend.api import ScopedViewSet
+from backend.api import MomentFilter, ScopedViewSet
 from backend.roles import MEDICAL, PATIENT, STAFF_ROLES, actor_for
 from practice import ledger, rems, services
 from practice.api.common import VisiblePatientField, staff_of
@@ -102,8 +102,8 @@ class SessionCreateSerializer(serializers.Serializer):
 
 
 class SessionFilter(django_filters.FilterSet):
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = MomentFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = MomentFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Session

@@ -231,3 +231,23 @@ def test_vitals_before_a_dose_answer_404(people, api_as):
     session = dosing_session(people)
     response = api_as(people.medical).get(f"/api/v1/sessions/{session.pk}/vitals/")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0776-11-16T14:55:49.2867-18:02",  # an offset no zone has (the database refuses it)
+        "0001-01-01T00:30:00+05:00",  # before year 1 in UTC
+        "9999-12-31T23:30:00-05:00",  # after year 9999 in UTC
+        "yesterday",
+    ],
+)
+def test_a_moment_out_of_range_in_a_filter_is_a_400(people, api_as, sessions, moment):
+    api = api_as(people.admin)
+    for name in ("starts_before", "starts_after"):
+        response = api.get("/api/v1/sessions/", {name: moment})
+        assert response.status_code == 400, (name, response.status_code)
+        assert name in response.json()["fields"]
+    response = api.get("/api/v1/sessions/", {"starts_before": "2030-01-01T00:00:00-14:00"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 2
