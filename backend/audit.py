@@ -4,7 +4,7 @@ How it works:
 - `AuditMiddleware` opens a per-request collector (a context variable) and, once the
   response is ready, writes exactly one `AuditEvent` row (one INSERT) for every request
   routed to a view of our apps (practice, controlled, messaging, scheduling,
-  integration_notes, billing: every page and every /api/v1/ route of theirs, and the
+  integration_notes, billing, records: every page and every /api/v1/ route of theirs, and the
   Django admin's pages of their models), whatever
   the outcome: a read, a write, a search, a 404 for an out-of-reach id, a 403, a 401 for
   a bad token.
@@ -35,7 +35,16 @@ from backend.roles import actor_for
 
 # The apps whose views serve patient data: every request routed to one of them is audited.
 AUDITED_APPS = frozenset(
-    {"practice", "controlled", "messaging", "scheduling", "integration_notes", "billing"}
+    {
+        "practice",
+        "controlled",
+        "messaging",
+        "scheduling",
+        "integration_notes",
+        "billing",
+        # The patient's whole record (right of access): the most complete read of all.
+        "records",
+    }
 )
 DENIED_STATUSES = frozenset({401, 403, 404, 405})
 # Parameter names whose values are secrets, never written to the trail.

@@ -36,3 +36,14 @@ def verify_session(client, user) -> TOTPDevice:
     session[OTP_ENROLLED] = True
     session.save()
     return device
+
+
+def sign_in(client, user):
+    """`client.force_login(user)`, then the second factor where the product requires one
+    (staff and back office), as after the code page."""
+    from accounts.selectors import otp_mandatory
+
+    client.force_login(user)
+    if otp_mandatory(user):
+        verify_session(client, user)
+    return client

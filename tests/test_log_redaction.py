@@ -23,6 +23,7 @@ from backend.urls import urlpatterns as site_urls
 from practice.models import Patient
 from scheduling.services.feeds import calendar_feed_issue
 from tests.factories import PatientFactory
+from tests.otp import sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST, LAST = "Zyxwv", "Sentinel"
@@ -147,7 +148,7 @@ def test_no_sentinel_reaches_any_log(people, everything_logged, api_as):
     )
     feed = calendar_feed_issue(patient=people.patient)
     client = Client(raise_request_exception=False)
-    client.force_login(people.admin.user)
+    sign_in(client, people.admin.user)
 
     assert client.get(f"/test-only/break/{sentinel.pk}/").status_code == 500
     assert client.get(f"/calendar/feed/{TOKEN_SENTINEL}.ics").status_code == 404

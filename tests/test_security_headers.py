@@ -18,6 +18,7 @@ from django.test import RequestFactory
 from backend.middleware import NoStoreMiddleware, permissions_policy_header
 from scheduling.services.feeds import calendar_feed_issue
 from tests.factories import RoomFactory, SessionFactory, TreatmentPlanFactory, signed_note
+from tests.otp import sign_in
 
 NOW = datetime.datetime(2026, 11, 3, 17, 0, tzinfo=datetime.UTC)
 DAY = datetime.date(2026, 11, 4)
@@ -93,7 +94,7 @@ def test_every_page_the_personas_visit_is_served_under_the_strict_csp(record, cl
         for person, paths in pages_by_persona(people, *objects).items():
             client.logout()
             if person is not None:
-                client.force_login(person.user)
+                sign_in(client, person.user)
             for path in paths:
                 response = client.get(path)
                 assert response.status_code == 200, (person, path, response.status_code)

@@ -90,6 +90,6 @@ def test_the_progress_fragment_reads_a_constant_number_of_queries(
     bulk_issue_process(run_id=run.pk)
     client = web_as(codes.admin)
     # session, user, staff (the role), the run with its clinic, its items with patients and
-    # superbills.
-    with django_assert_max_num_queries(6):
+    # superbills; the session's second-factor device (django-otp); the request's audit row.
+    with django_assert_max_num_queries(7):
         client.get(f"/billing/runs/{run.pk}/?fragment=1")

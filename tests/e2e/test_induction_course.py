@@ -46,7 +46,13 @@ def lot(people):
     )
 
 
-def test_a_clinic_runs_an_induction_course_in_the_web_pages(people, lot, page, login, time_machine):
+def test_a_clinic_runs_an_induction_course_in_the_web_pages(
+    people, lot, page, login, time_machine, settings, monkeypatch
+):
+    # The course moves the clock across days between clicks: a staff session would end on
+    # its idle timeout or lifetime (those rules have their own tests in tests/accounts).
+    settings.SESSION_MAX_AGE_HOURS = 24 * 60
+    monkeypatch.setattr("accounts.receivers.idle_timeout_minutes", lambda user: 60 * 24 * 60)
     erin = people.patient
     first_day = timezone.localtime(timezone.now(), CLINIC_ZONE).date() + datetime.timedelta(days=1)
 

@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from practice import services
 from practice.models import ClinicalSettings, DosingRecord, Patient, TreatmentPlan
 from tests.audit import audited_reads
+from tests.otp import sign_in
 from tests.practice.clinical import (
     GOOD_GATE,
     cleared_with_plan,
@@ -395,12 +396,12 @@ def test_the_session_page_links_the_form_and_serves_it(people, web_as, rems_sess
 
 @pytest.mark.parametrize(("who", "status"), [("patient", 403), ("therapist", 403)])
 def test_the_form_page_refuses_patients_and_therapists(people, client, rems_session, who, status):
-    client.force_login(getattr(people, who).user)
+    sign_in(client, getattr(people, who).user)
     assert client.get(f"/sessions/{rems_session.session_id}/rems-form/").status_code == status
 
 
 def test_the_form_page_of_another_clinics_admin_is_404(people, client, rems_session):
-    client.force_login(people.other_admin.user)
+    sign_in(client, people.other_admin.user)
     assert client.get(f"/sessions/{rems_session.session_id}/rems-form/").status_code == 404
 
 
@@ -429,6 +430,8 @@ def test_the_session_page_discharges_on_the_rems_items_and_refuses_without_them(
         "discharge-escort_present": "on",
     }
     with time_machine.travel(at, tick=False):
+        # Two hours on, the first sign-in has idled out: the medical staff member signs in again.
+        client = web_as(people.medical)
         refused = client.post(url, checklist, follow=True).content.decode()
         assert "clinically stable and ready to leave, in your clinical" in refused
         assert DosingRecord.objects.get(pk=record.pk).discharged_at is None

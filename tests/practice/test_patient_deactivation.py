@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from backend.models import AuditEvent
 from practice import services
 from practice.models import Patient
+from tests.otp import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def test_the_patient_page_deactivates_with_a_reason(people, web_as):
 
 def test_the_admin_site_cannot_delete_a_patient(people, django_user_model, client):
     root = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
-    client.force_login(root)
+    sign_in(client, root)
     response = client.post(f"/admin/practice/patient/{people.patient.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     request = RequestFactory().get("/admin/practice/patient/")
