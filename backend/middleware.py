@@ -1,8 +1,10 @@
 """Request-wide behaviour that every page shares."""
 
 import zoneinfo
+from urllib.parse import unquote_plus
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
@@ -93,3 +95,22 @@ class NoStoreMiddleware:
             return True
         content_type = response.headers.get("Content-Type", "")
         return content_type.startswith(self.ALWAYS_TYPES)
+
+
+class RejectNulMiddleware:
+    """A NUL character in the query string answers 400 before any view runs.
+
+    No search term, filter or ordering ever holds one, and PostgreSQL refuses it in any
+    string, so letting it through turns a malformed request into a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in unquote_plus(query):
+            return JsonResponse(
+                {"code": "invalid", "detail": "The request's parameters contain a NUL character."},
+                status=400,
+            )
+        return self.get_response(request)

@@ -4,7 +4,6 @@
 - therapist:  therapist on the patient's care team
 - outsider:   therapist of the same clinic, not on the patient's care team
 - medical:    medical staff member on the patient's care team
-- medical_outsider: medical staff member of the same clinic, on no care team
 - patient:    the patient, with a portal login
 - other_patient: another patient of the same clinic, with a portal login
 - other_admin: admin of another clinic (with a patient of its own, `foreign_patient`)
@@ -35,7 +34,6 @@ class Personas:
     other_clinic: Clinic
     other_admin: StaffMember
     foreign_patient: Patient
-    medical_outsider: StaffMember
 
 
 def make_personas() -> Personas:
@@ -85,13 +83,6 @@ def make_personas() -> Personas:
     DiagnosisFactory(
         patient=patient, code="F41.1", description="Generalized anxiety disorder", rank=1
     )
-    medical_outsider = StaffFactory(
-        clinic=clinic,
-        role="medical",
-        credentials="NP",
-        npi="1234567893",
-        user=UserFactory(username="harper", first_name="Harper", last_name="Offteam"),
-    )
     other_clinic = ClinicFactory(name="Elsewhere Wellness")
     other_admin = StaffFactory(
         clinic=other_clinic,
@@ -114,5 +105,4 @@ def make_personas() -> Personas:
         other_clinic,
         other_admin,
         foreign_patient,
-        medical_outsider,
     )

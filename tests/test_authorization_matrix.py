@@ -60,7 +60,11 @@ pytestmark = [
     pytest.mark.django_db,
     # EXPECTED is not reviewed yet: tests/authorization_matrix_observed.txt is the recorded
     # draft (MATRIX_RECORD), each cell to be checked against the access rules.
-    pytest.mark.skip(reason="unfinished: EXPECTED is recorded (draft) but not reviewed"),
+    pytest.mark.skip(
+        reason="unfinished: EXPECTED is recorded (draft) but not reviewed; the medical_outsider"
+        " persona it uses must come back (it was taken out of tests/personas.py, where it changed"
+        " five other tests' staff counts)"
+    ),
 ]
 
 PERSONAS = [

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from practice.models import Session
 from tests.factories import (
     DiagnosisFactory,
     DosingRecordFactory,
@@ -73,10 +74,14 @@ def _session(people, **changes):
 
 
 def _own_session(people):
-    return SessionFactory(
+    """The patient's session (one per test: the two requests of a case share it, since
+    PostgreSQL refuses a second session of the clinician at the same time)."""
+    starts_at = dt.datetime(2031, 3, 3, 17, tzinfo=dt.UTC)
+    existing = Session.objects.filter(patient=people.patient, starts_at=starts_at).first()
+    return existing or SessionFactory(
         patient=people.patient,
         clinician=people.therapist,
-        starts_at=dt.datetime(2031, 3, 3, 17, tzinfo=dt.UTC),
+        starts_at=starts_at,
         ends_at=dt.datetime(2031, 3, 3, 18, tzinfo=dt.UTC),
     )
 
