@@ -8,7 +8,26 @@ exists. Here each such filter chooses among the rows the requester may see
 """
 
 import django_filters
+from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
+
+# The largest id a database column holds (PostgreSQL bigint; SQLite's INTEGER).
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A filter by a row's id: a whole number the database can hold, or a 400.
+
+    `NumberFilter` reads a decimal, so `-3.6e+29` reached the query and SQLite raised an
+    overflow (a 500); an id is a positive integer of at most 64 bits.
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 def scope_model_filters(filterset, request) -> None:

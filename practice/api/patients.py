@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
+from backend.filters import IdFilter
 from backend.roles import ADMIN, STAFF_ROLES, staff_for
 from practice import services
 from practice.models import CareTeam, Diagnosis, Patient, StaffMember
@@ -98,7 +99,7 @@ class PatientSerializer(serializers.ModelSerializer):
 
 
 class PatientFilter(django_filters.FilterSet):
-    care_team_staff = django_filters.NumberFilter(field_name="care_team__staff_id", distinct=True)
+    care_team_staff = IdFilter(field_name="care_team__staff_id", distinct=True)
     diagnosis = django_filters.CharFilter(field_name="diagnoses__code", distinct=True)
     insurance_payer = django_filters.CharFilter(lookup_expr="icontains")
 

@@ -150,6 +150,13 @@ def test_patients_are_filtered_by_care_team_member(people, api_as):
     ]
 
 
+@pytest.mark.parametrize("value", ["-3.616988307244139e+29", "99999999999999999999", "1.5", "x"])
+def test_a_care_team_filter_that_is_no_id_is_a_400(people, api_as, value):
+    response = api_as(people.admin).get("/api/v1/patients/", {"care_team_staff": value})
+    assert response.status_code == 400
+    assert "care_team_staff" in response.json()["fields"]
+
+
 def test_patients_are_filtered_by_diagnosis_code(people, api_as):
     DiagnosisFactory(patient=people.other_patient, code="F43.10", rank=1)
     client = api_as(people.admin)
