@@ -69,3 +69,12 @@ def format_moment(moment: datetime.datetime | None, zone, fmt: str = "DATETIME_F
     if isinstance(moment, datetime.datetime):
         moment = moment.astimezone(zone)
     return formats.date_format(moment, fmt)
+
+
+def format_span(start: datetime.datetime, end: datetime.datetime, zone) -> str:
+    """A stretch of time on `zone`'s wall clock: "Tue Nov 24, 1:00 PM–1:50 PM"."""
+    start, end = start.astimezone(zone), end.astimezone(zone)
+    return (
+        f"{formats.date_format(start, 'D M j')}, {formats.time_format(start, 'TIME_FORMAT')}"
+        f"–{formats.time_format(end, 'TIME_FORMAT')}"
+    )

@@ -85,9 +85,7 @@ def test_the_ledger_page_shows_money_with_thousands_separators(people, web_as):
 
 
 @pytest.mark.django_db
-def test_the_patient_page_and_the_portal_show_phone_numbers_as_people_dial_them(
-    people, web_as
-):
+def test_the_patient_page_and_the_portal_show_phone_numbers_as_people_dial_them(people, web_as):
     people.patient.phone = "+13035550928"
     people.patient.escort_phone = "+442079460958"
     people.patient.save()

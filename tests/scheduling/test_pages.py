@@ -56,7 +56,12 @@ def test_the_booking_form_shows_conflicts_before_saving_and_saves_nothing(cal, b
     page = client.post("/calendar/book/", {**form(cal), "action": "check"})
     html = page.content.decode()
     assert "This booking cannot be made" in html
-    assert f"Room Circle room is booked Wed Feb 03 10:00–11:00 (session #{booked.pk})" in html
+    assert (
+        "Room Circle room is booked: an integration session Wed Feb 3, 10:00 AM–11:00 AM "
+        "with Bob Therapist, LCSW." in html
+    )
+    # The clashing session is linked for the admin, who may move or cancel it.
+    assert f'href="/calendar/sessions/{booked.pk}/"' in html
     assert Session.objects.count() == 1
     # A free time checks clean, then books.
     fine = form(cal, start_time="11:00")
@@ -78,9 +83,7 @@ def test_a_refused_booking_says_why_once_above_the_form_and_saves_nothing(cal, b
     )
     assert "This booking cannot be made" in html
     # In the conflicts box only, not repeated as a flash message above it.
-    assert (
-        html.count(f"Room Circle room is booked Wed Feb 03 10:00–11:00 (session #{booked.pk})") == 1
-    )
+    assert html.count("Room Circle room is booked: an integration session Wed Feb 3, 10:00 AM") == 1
     assert 'class="messages"' not in html
     assert Session.objects.count() == 1
 
