@@ -226,7 +226,7 @@ def booking_problems(
         day = clinic.date_of(starts_at)
         problems.append(
             OutsideWorkingHours(
-                f"{clinic.local(starts_at):%a %b %d %H:%M}–{clinic.local(ends_at):%H:%M} "
+                f"{format_span(starts_at, ends_at, clinic.zone)} "
                 f"is outside {clinician.display_name}'s working hours "
                 f"({hours_on(clinician=clinician, day=day)})."
             )
