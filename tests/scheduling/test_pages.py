@@ -248,6 +248,9 @@ def test_retreat_pages_roster_waitlist_generate_and_pdf(cal, web_as):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Mini intensive" in text and patients[0].full_name in text
     assert "Waitlist" in text and patients[3].full_name in text
+    # Phone numbers as people dial them, not E.164; money with its thousands separator.
+    assert "(303) 555-0177" in text and "+13035550177" not in text
+    assert "$1,200.00" in html
     assert web_as(cal.people.other_admin).get(f"/retreats/{retreat.pk}/").status_code == 404
 
 
