@@ -198,6 +198,37 @@ def test_moving_and_cancelling_from_the_session_page(cal, booked, web_as):
     assert booked.status == "cancelled"
 
 
+def test_a_move_onto_a_taken_room_names_the_clash_in_words_and_links_it(cal, booked, web_as):
+    other = session_book(
+        patient=cal.people.other_patient,
+        clinician=cal.people.outsider,
+        kind="integration",
+        starts_at=local(2027, 2, 3, 12),
+        ends_at=local(2027, 2, 3, 13),
+        room=cal.circle,
+    )
+    page = web_as(cal.people.admin).post(
+        f"/calendar/sessions/{other.pk}/",
+        {
+            "action": "reschedule",
+            "date": "2027-02-03",
+            "start_time": "10:30",
+            "duration": 60,
+            "room": cal.circle.pk,
+            "clinician": cal.people.outsider.pk,
+        },
+    )
+    html = page.content.decode()
+    assert (
+        "Room Circle room is booked: an integration session Wed Feb 3, 10:00 AM–11:00 AM "
+        "with Bob Therapist, LCSW." in html
+    )
+    assert f'<a href="/calendar/sessions/{booked.pk}/">Integration Wed Feb 3' in html
+    assert "session #" not in html
+    other.refresh_from_db()
+    assert other.starts_at == local(2027, 2, 3, 12)  # nothing moved
+
+
 # The admin's session page: another clinic's admin finds no such session (404); a
 # therapist has no such page at all (403).
 @pytest.mark.parametrize(("who", "status"), [("other_admin", 404), ("therapist", 403)])
