@@ -105,6 +105,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "backend.context_processors.roles",
             ],
+            # One way to write money, phone numbers and moments on every page and PDF.
+            "builtins": ["backend.templatetags.formatting"],
         },
     },
 ]
@@ -194,6 +196,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The product's one date and time format (backend/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["backend.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

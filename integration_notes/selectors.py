@@ -20,7 +20,7 @@ from integration_notes.models import (
 )
 from practice.choices import SessionStatus
 from practice.models import Clinic, DosingRecord, SafetyAlert, Session
-from practice.selectors import alert_list, dose_history
+from practice.selectors import dose_history
 
 SEARCH_CONFIG = "english"
 
@@ -243,14 +243,13 @@ class Worklist:
     today: list = field(default_factory=list)
     drafts: list = field(default_factory=list)
     overdue: list = field(default_factory=list)
-    safety_alerts: list = field(default_factory=list)
     tz: str = "UTC"
 
 
 def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
     """A clinician's day: today's sessions (in the clinic's timezone) with their note,
-    the drafts they have open, their sessions past due without a signed note, and the open
-    safety alerts of their care team's patients."""
+    the drafts they have open and their sessions past due without a signed note. (The open
+    safety alerts are Today's own list, once, most severe first: `alert_list`.)"""
     actor: Actor | None = actor_for(user)
     if actor is None or not actor.is_clinician:
         return Worklist()
@@ -290,6 +289,4 @@ def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
     for note in drafts:
         note.due_at = note_due_at(note.session)
         note.is_overdue = note.due_at <= now
-    result = Worklist(today=today, drafts=drafts, overdue=overdue, tz=clinic.timezone)
-    result.safety_alerts = list(alert_list(user=user, open_only=True)[:50])
-    return result
+    return Worklist(today=today, drafts=drafts, overdue=overdue, tz=clinic.timezone)

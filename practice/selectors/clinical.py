@@ -3,10 +3,11 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from practice.choices import (
+    AlertSeverity,
     ContraindicationSeverity,
     PlanStatus,
     ScreeningResult,
@@ -206,13 +207,23 @@ def dose_times(*, patient: Patient) -> list[datetime.datetime]:
     )
 
 
+# Most severe first: an urgent suicidality alert sits above a newer warning.
+SEVERITY_RANK = Case(
+    When(severity=AlertSeverity.URGENT, then=Value(0)),
+    When(severity=AlertSeverity.WARNING, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
 def alert_list(*, user, open_only: bool = True) -> QuerySet[SafetyAlert]:
+    """Safety alerts `user` may see, most severe first, then newest first."""
     alerts = SafetyAlert.objects.visible_to(user).select_related(
         "patient__clinic", "session", "acknowledged_by__user"
     )
     if open_only:
         alerts = alerts.filter(acknowledged_at__isnull=True)
-    return alerts.order_by("-raised_at")
+    return alerts.order_by(SEVERITY_RANK, "-raised_at", "-pk")
 
 
 @dataclass(frozen=True)

@@ -107,8 +107,8 @@ def test_an_admin_books_moves_is_refused_a_double_booking_and_cancels(clinic, pa
     refusal = page.get_by_test_id("conflicts").inner_text()
     assert "This booking cannot be made as it stands" in refusal
     assert (
-        f"Bob Therapist, LCSW is booked {day:%a %b %d} 10:00–11:00 (session #{session.pk})."
-        in refusal
+        f"Bob Therapist, LCSW is booked: a preparation session {day:%a %b} {day.day}, "
+        "10:00 AM–11:00 AM." in refusal
     )
     assert Session.objects.count() == 1
     assert not Session.objects.filter(patient=people.other_patient).exists()
