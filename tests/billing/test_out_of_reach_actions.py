@@ -53,8 +53,9 @@ def test_an_action_on_another_clinics_object_answers_404_like_a_missing_one(
     api = api_as(people.admin)
     obj = foreign[resource]
     status_before = type(obj).objects.get(pk=obj.pk).status
-    out_of_reach = getattr(api, method)(f"/api/v1/{resource}/{obj.pk}/{action}", body, format="json")
-    missing = getattr(api, method)(f"/api/v1/{resource}/999999/{action}", body, format="json")
+    ask = getattr(api, method)
+    out_of_reach = ask(f"/api/v1/{resource}/{obj.pk}/{action}", body, format="json")
+    missing = ask(f"/api/v1/{resource}/999999/{action}", body, format="json")
     assert (out_of_reach.status_code, missing.status_code) == (404, 404)
     assert out_of_reach.json() == missing.json()
     assert type(obj).objects.get(pk=obj.pk).status == status_before

@@ -20,9 +20,13 @@ def foreign(people):
         "screenings": ScreeningFactory(patient=patient),
         "treatment-plans": TreatmentPlanFactory(patient=patient),
         "safety-alerts": SafetyAlert.objects.create(
-            clinic=people.other_clinic, patient=patient, kind="vitals", severity="warning",
-            message="Blood pressure above the limit.", raised_at=timezone.now(),
-        ),  # fmt: skip
+            clinic=people.other_clinic,
+            patient=patient,
+            kind="vitals",
+            severity="warning",
+            message="Blood pressure above the limit.",
+            raised_at=timezone.now(),
+        ),
     }
 
 
