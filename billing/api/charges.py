@@ -120,9 +120,10 @@ class ChargeViewSet(
 
     @extend_schema(request=ChargeUpdateSerializer, responses=ChargeSerializer)
     def partial_update(self, request, pk=None):
+        charge = self.get_object()  # out of reach: 404 before any word on the body
         payload = ChargeUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        charge = charge_services.charge_update(charge=self.get_object(), **payload.validated_data)
+        charge = charge_services.charge_update(charge=charge, **payload.validated_data)
         return Response(ChargeSerializer(charge).data)
 
     @extend_schema(exclude=True)
@@ -142,9 +143,10 @@ class ChargeViewSet(
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
         """Withdraw a charge (refused once it is on an issued superbill)."""
+        charge = self.get_object()  # out of reach: 404 before any word on the body
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        charge = charge_services.charge_void(charge=self.get_object(), **payload.validated_data)
+        charge = charge_services.charge_void(charge=charge, **payload.validated_data)
         return Response(ChargeSerializer(charge).data)
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})

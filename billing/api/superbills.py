@@ -84,10 +84,11 @@ class SuperbillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
         """Void an issued superbill (its number is never reused)."""
+        superbill = self.get_object()  # out of reach: 404 before any word on the body
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         superbill = superbill_services.superbill_void(
-            superbill=self.get_object(),
+            superbill=superbill,
             voided_by=staff_for(request.user),
             **payload.validated_data,
         )
@@ -97,10 +98,11 @@ class SuperbillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
         """Void this superbill and issue a new number for the same charges."""
+        superbill = self.get_object()  # out of reach: 404 before any word on the body
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         superbill = superbill_services.superbill_correct(
-            superbill=self.get_object(),
+            superbill=superbill,
             corrected_by=staff_for(request.user),
             **payload.validated_data,
         )
