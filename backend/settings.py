@@ -286,6 +286,10 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Absolute links in messages (confirm/cancel, portal) start with this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# How far back completed sessions wait for charges (the billing review queue): older
+# sessions are past most payers' filing limit, and the queue stays a bounded read.
+BILLING_UNCHARGED_WINDOW_DAYS = env.int("BILLING_UNCHARGED_WINDOW_DAYS", default=365)
+
 # Patient messages (messaging.services.outbox). A send holds its row for
 # REMINDER_SEND_LEASE_SECONDS; after that the sweep presumes the worker dead and hands the
 # row out again, so the lease must outlast the slowest send (EMAIL_TIMEOUT, the SMS timeout).

@@ -59,6 +59,12 @@ class Session(models.Model):
             models.Index(fields=["clinic", "starts_at"]),
             models.Index(fields=["clinician", "starts_at"]),
             models.Index(fields=["patient", "starts_at"]),
+            # The billing review queue reads only completed sessions of a recent window.
+            models.Index(
+                fields=["clinic", "starts_at"],
+                condition=Q(status="completed"),
+                name="session_completed_starts",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
