@@ -73,8 +73,8 @@ def sessions_awaiting_charges(*, clinic_id=None, now=None) -> QuerySet[Session]:
     queue starts here.
 
     Bounded by `BILLING_UNCHARGED_WINDOW_DAYS` (the last year by default, as long as most
-    payers accept a claim): the anti-join reads the window's completed sessions through a
-    partial index (`session_completed_starts`), never the clinic's whole history.
+    payers accept a claim): the anti-join reads the window's sessions through the
+    (clinic, starts_at, id) index, never the clinic's whole history.
     """
     now = now or timezone.now()
     since = now - datetime.timedelta(days=settings.BILLING_UNCHARGED_WINDOW_DAYS)

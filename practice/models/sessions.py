@@ -56,15 +56,10 @@ class Session(models.Model):
     class Meta:
         ordering = ["starts_at", "id"]
         indexes = [
-            models.Index(fields=["clinic", "starts_at"]),
+            # The clinic's calendar and the sessions API's keyset order (starts_at, id).
+            models.Index(fields=["clinic", "starts_at", "id"], name="session_clinic_starts_id"),
             models.Index(fields=["clinician", "starts_at"]),
             models.Index(fields=["patient", "starts_at"]),
-            # The billing review queue reads only completed sessions of a recent window.
-            models.Index(
-                fields=["clinic", "starts_at"],
-                condition=Q(status="completed"),
-                name="session_completed_starts",
-            ),
         ]
         constraints = [
             models.CheckConstraint(
