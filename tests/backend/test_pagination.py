@@ -3,11 +3,11 @@ with an id tiebreak (every row exactly once, even when many share a start time) 
 COUNT(*), at a cost that does not grow with the list."""
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from practice.models import Patient, Session
 from tests.factories import PatientFactory
@@ -16,19 +16,31 @@ pytestmark = pytest.mark.django_db
 
 
 def _sessions(people, count, *, same_time_every=3):
-    """`count` sessions, three at a time sharing a start (the tiebreak must hold)."""
-    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
-    Session.objects.bulk_create(
-        Session(
-            clinic=people.clinic,
-            patient=people.patient,
-            clinician=people.therapist,
-            kind="integration",
-            starts_at=start + datetime.timedelta(hours=n // same_time_every),
-            ends_at=start + datetime.timedelta(hours=n // same_time_every, minutes=50),
+    """`count` more sessions, three at a time sharing a start (the tiebreak must hold): an
+    integration circle, one booking of three patients (nobody double-booked)."""
+    start = datetime.datetime(2030, 1, 7, 16, tzinfo=datetime.UTC)
+    patients = [people.patient, people.other_patient, _third_patient(people)]
+    first = Session.objects.count()
+    rows = []
+    for n in range(first, first + count):
+        group = n // same_time_every
+        rows.append(
+            Session(
+                clinic=people.clinic,
+                patient=patients[n % same_time_every],
+                clinician=people.therapist,
+                kind="integration",
+                booking_key=uuid.uuid5(uuid.NAMESPACE_OID, f"circle-{group}"),
+                starts_at=start + datetime.timedelta(hours=group),
+                ends_at=start + datetime.timedelta(hours=group, minutes=50),
+            )
         )
-        for n in range(count)
-    )
+    Session.objects.bulk_create(rows)
+
+
+def _third_patient(people):
+    found = Patient.objects.filter(clinic=people.clinic, legal_first_name="Third").first()
+    return found or PatientFactory(clinic=people.clinic, legal_first_name="Third")
 
 
 def test_the_client_chooses_the_page_size_up_to_a_hundred(people, api_as):
@@ -61,7 +73,7 @@ def test_a_keyset_page_is_stable_when_rows_are_added_before_it(people, api_as):
     _sessions(people, 12)
     client = api_as(people.admin)
     first = client.get("/api/v1/sessions/", {"page_size": 5}).json()
-    earlier = timezone.now().replace(microsecond=0) + datetime.timedelta(days=1)
+    earlier = datetime.datetime(2030, 1, 6, 16, tzinfo=datetime.UTC)
     Session.objects.create(
         clinic=people.clinic,
         patient=people.patient,

@@ -8,7 +8,13 @@ import time_machine
 
 from practice.models import Session
 from practice.selectors import kap_cycle_gap_count, kap_cycle_gaps
-from tests.factories import SessionFactory, TreatmentPlanFactory
+from tests.factories import (
+    CareTeamFactory,
+    PatientFactory,
+    SessionFactory,
+    StaffFactory,
+    TreatmentPlanFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,21 +35,26 @@ PLANS = {
         ("p", 0), ("d", 1), ("i", 2), ("p", 7), ("d", 8), ("i", 9),
         ("d", 15), ("i", 16), ("p", 21), ("d", 22),
     ],
-    "integration same time as dose": [("p", 0), ("d", 1), ("i", 1)],
+    "integration starting with the dose's end": [("p", 0), ("d", 1), ("i", 1.0834)],
     "preparation after the dose only": [("d", 1), ("p", 2), ("i", 3)],
 }  # fmt: skip
 KINDS = {"p": "preparation", "d": "dosing", "i": "integration"}
 
 
 def build(people, steps, status="active"):
-    plan = TreatmentPlanFactory(patient=people.patient, status=status)
+    """A plan of its own patient (on the therapist's care team) with its own clinician, so
+    plans never double-book anyone (PostgreSQL's exclusion constraints)."""
+    patient = PatientFactory(clinic=people.clinic)
+    CareTeamFactory(patient=patient, staff=people.therapist)
+    clinician = StaffFactory(clinic=people.clinic, role="therapist")
+    plan = TreatmentPlanFactory(patient=patient, status=status)
     for step in steps:
         kind, day, *rest = step
         starts_at = START + datetime.timedelta(days=day)
         SessionFactory(
-            patient=people.patient,
+            patient=patient,
             plan=plan,
-            clinician=people.therapist,
+            clinician=clinician,
             kind=KINDS[kind],
             starts_at=starts_at,
             ends_at=starts_at + datetime.timedelta(hours=2 if kind == "d" else 1),
