@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.roles import Actor, actor_for
@@ -45,13 +46,21 @@ def note_list(
     """Notes `user` may see (their care team's patients; a clinic admin: the clinic's;
     a patient: their own signed notes not withheld from them), with patient, session,
     template and people joined and the addenda counted."""
+    addenda_counts = (
+        Addendum.objects.filter(note=OuterRef("pk"))
+        .order_by()
+        .values("note")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     qs = (
         patient_readable(Note.objects.visible_to(user), user=user)
         .select_related(
             "patient", "session", "template", "author__user", "signed_by__user", "session__clinic"
         )
-        .annotate(addenda_count=Count("addenda"))
-        # An aggregate drops Meta.ordering; pages need a stable order.
+        # A correlated count, not a GROUP BY: a page of notes is then read in its index's
+        # order and cut at the LIMIT before anything is counted.
+        .annotate(addenda_count=Coalesce(Subquery(addenda_counts), 0))
         .order_by("-session__starts_at", "-id")
     )
     if status:

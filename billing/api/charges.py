@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
+from backend.pagination import KeysetPagination
 from backend.roles import staff_for
 from backend.scoping import get_visible_or_404
 from billing import selectors
@@ -96,6 +97,8 @@ class ChargeViewSet(
     serializer_class = ChargeSerializer
     filterset_class = ChargeFilter
     ordering_fields = ["date_of_service", "amount"]
+    ordering = ["date_of_service", "id"]
+    pagination_class = KeysetPagination
     read_roles = BILLING_READERS
     write_roles = ADMINS
     http_method_names = ["get", "post", "patch", "head", "options"]

@@ -173,7 +173,10 @@ def test_free_slot_search_for_a_patient_skips_their_busy_times_and_books_them(ca
     assert f'&patient={cal.people.patient.pk}"' in html
     # Another clinic's patient is not a choice.
     foreign = {**query, "patient": cal.people.foreign_patient.pk}
-    assert "Select a valid choice" in client.get("/calendar/slots/", foreign).content.decode()
+    assert (
+        f"No patient you can see has the number {cal.people.foreign_patient.pk}"
+        in client.get("/calendar/slots/", foreign).content.decode()
+    )
 
 
 def test_moving_and_cancelling_from_the_session_page(cal, booked, web_as):
