@@ -90,13 +90,22 @@ class _Copier:
             else:
                 value = None
             self.defaults[f.attname] = value
+        # Callable defaults (a booking key's uuid4) are called for every row.
+        self.per_row = {
+            f.attname: f for f in self.fields if f.has_default() and callable(f.default)
+        }
         self.rows: list[tuple] = []
         self.count = 0
 
     def add(self, **values) -> None:
         row = []
         for f in self.fields:
-            value = values[f.attname] if f.attname in values else self.defaults[f.attname]
+            if f.attname in values:
+                value = values[f.attname]
+            elif f.attname in self.per_row:
+                value = f.get_default()
+            else:
+                value = self.defaults[f.attname]
             if isinstance(f, models.JSONField) and value is not None:
                 value = json.dumps(value)
             row.append(value)

@@ -29,6 +29,8 @@ def test_a_small_world_builds_and_its_first_clinic_is_usable(client, django_user
     assert world.counts["practice.DosingRecord"] > 0
     assert world.counts["integration_notes.Note"] > 0
     assert world.counts["billing.Charge"] > 0
+    # A callable default is called per row: every session is its own booking.
+    assert Session.objects.values("booking_key").distinct().count() == 200
     # Sequences continue after the copied ids.
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence('practice_session', 'id'))")
