@@ -457,8 +457,8 @@ def _book_seat(ctx: _Context, plan: _ItemPlan, group: _Group, key, enrollment, b
         )
     except DomainError as error:
         when = _when(item, start, end, ctx.retreat.clinic)
+        shortage = f"{when}: {enrollment.patient.full_name} — {error.message}"
         raise TimetableImpossible(
-            f"{when}: {enrollment.patient.full_name} — {error.message} Nothing was created.",
-            extra={"shortages": [error.message]},
+            f"{shortage} Nothing was created.", extra={"shortages": [shortage]}
         ) from error
     RetreatSession.objects.create(enrollment=enrollment, item=item, session=session)
