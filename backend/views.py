@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.generic import FormView
 
@@ -46,6 +47,33 @@ class ScopedObjectMixin(RoleRequiredMixin):
         obj = super().get_object(queryset)
         audit_access(obj)
         return obj
+
+
+class ProgressPageMixin:
+    """A page about long work (a run a worker does) that follows it live: the whole page,
+    or with `?fragment=1` only its progress block (`progress.html`: "n of N" while it runs,
+    then the page's `progress_body` summary), which htmx polls and swaps in until the run
+    is done. `get_progress()` returns the run as the reader may see it, or raises
+    ObjectDoesNotExist: another clinic's run answers 404."""
+
+    progress_body: str
+
+    def get_progress(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_template_names(self):
+        if self.request.GET.get("fragment"):
+            return ["progress.html"]
+        return super().get_template_names()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            context["progress"] = self.get_progress()
+        except ObjectDoesNotExist as exc:
+            raise Http404 from exc
+        context["progress_body"] = self.progress_body
+        return context
 
 
 class ServiceFormView(RoleRequiredMixin, FormView):

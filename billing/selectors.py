@@ -287,6 +287,14 @@ class RunProgress:
     refused: list[BulkIssueItem]
     nothing: list[BulkIssueItem]
 
+    # What the shared progress block (backend's progress.html) says while the run works.
+    unit = "patients done"
+    stage = ""
+
+    @property
+    def is_done(self) -> bool:
+        return self.run.is_done
+
     @property
     def percent(self) -> int:
         if not self.total:

@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 from backend.audit import audit_access
 from backend.roles import ADMIN, PATIENT, staff_for
 from backend.scoping import get_visible_or_404
-from backend.views import RoleRequiredMixin, run_service
+from backend.views import ProgressPageMixin, RoleRequiredMixin, run_service
 from billing import forms, selectors
 from billing.choices import BulkItemOutcome
 from billing.models import BulkIssueRun, Charge, Superbill
@@ -91,28 +91,16 @@ class BillingHomeView(RoleRequiredMixin, TemplateView):
         return redirect(request.POST.get("next") or reverse("billing:home"))
 
 
-class RunView(RoleRequiredMixin, TemplateView):
+class RunView(RoleRequiredMixin, ProgressPageMixin, TemplateView):
     """A month-end run: its live progress ("n of N", polled as a fragment while it runs),
-    then what it issued (with links), refused (with the reasons) and found nothing for.
-    `?fragment=1` answers the progress block alone, for the poll."""
+    then what it issued (with links), refused (with the reasons) and found nothing for."""
 
     allowed_roles = ADMINS
     template_name = "billing/run.html"
+    progress_body = "billing/_run_progress.html"
 
-    def get_template_names(self):
-        if self.request.GET.get("fragment"):
-            return ["billing/_run_progress.html"]
-        return [self.template_name]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        try:
-            context["progress"] = selectors.bulk_run_progress(
-                user=self.request.user, pk=self.kwargs["pk"]
-            )
-        except BulkIssueRun.DoesNotExist as exc:
-            raise Http404 from exc
-        return context
+    def get_progress(self):
+        return selectors.bulk_run_progress(user=self.request.user, pk=self.kwargs["pk"])
 
 
 class LedgerView(RoleRequiredMixin, TemplateView):

@@ -25,3 +25,12 @@ class EnrollmentStatus(models.TextChoices):
     ENROLLED = "enrolled", "Enrolled"
     WAITLISTED = "waitlisted", "Waitlisted"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class TimetableRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    PLANNING = "planning", "Planning"
+    WRITING = "writing", "Booking"
+    DONE = "done", "Done"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Failed"

@@ -28,6 +28,11 @@ urlpatterns = [
         name="enrollment-cancel",
     ),
     path(
+        "retreats/<int:pk>/timetable-runs/<int:run>/",
+        views.TimetableRunView.as_view(),
+        name="timetable-run",
+    ),
+    path(
         "retreats/<int:pk>/roster.pdf", views.RetreatRosterPdfView.as_view(), name="retreat-roster"
     ),
     # The confirm/cancel link of a session reminder (the messages themselves: messaging).

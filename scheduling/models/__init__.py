@@ -13,7 +13,13 @@ re-exported here, so `scheduling.models.X` and the app label stay as they were.
 from scheduling.models.availability import AvailabilityException, SchedulingPolicy, WorkingHours
 from scheduling.models.bookings import SessionBooking, SessionConfirmation, SessionSeries
 from scheduling.models.feeds import CalendarFeed, new_feed_token
-from scheduling.models.retreats import Enrollment, Retreat, RetreatSession, RetreatTemplateItem
+from scheduling.models.retreats import (
+    Enrollment,
+    Retreat,
+    RetreatSession,
+    RetreatTemplateItem,
+    TimetableRun,
+)
 
 __all__ = [
     "AvailabilityException",
@@ -26,6 +32,7 @@ __all__ = [
     "SessionBooking",
     "SessionConfirmation",
     "SessionSeries",
+    "TimetableRun",
     "WorkingHours",
     "new_feed_token",
 ]

@@ -8,7 +8,7 @@ from django.db.models import F, Q
 
 from practice.choices import SessionKind
 from practice.querysets import ClinicScopedQuerySet, PatientScopedQuerySet
-from scheduling.choices import EnrollmentStatus
+from scheduling.choices import EnrollmentStatus, TimetableRunStatus
 
 
 class Retreat(models.Model):
@@ -145,3 +145,69 @@ class RetreatSession(models.Model):
 
     def __str__(self):
         return f"{self.item} – {self.enrollment.patient}"
+
+
+ACTIVE_RUN = [TimetableRunStatus.QUEUED, TimetableRunStatus.PLANNING, TimetableRunStatus.WRITING]
+
+
+class TimetableRun(models.Model):
+    """One generation of a retreat's timetable, started from the retreat page and done by a
+    worker, so the page can follow it: `done` of `total` sessions planned (items × enrolled
+    patients), then what it booked, kept and cancelled, or why it refused (`shortages`, and
+    the clashing sessions in `session_ids`). At most one active run per retreat."""
+
+    clinic = models.ForeignKey("practice.Clinic", on_delete=models.PROTECT, related_name="+")
+    retreat = models.ForeignKey(Retreat, on_delete=models.CASCADE, related_name="timetable_runs")
+    status = models.CharField(
+        max_length=8, choices=TimetableRunStatus.choices, default=TimetableRunStatus.QUEUED
+    )
+    started_by = models.ForeignKey(
+        "practice.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Set when the worker has read the retreat: sessions to plan. Empty until then.
+    total = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    done = models.PositiveIntegerField(default=0, editable=False)
+    created = models.PositiveIntegerField(default=0, editable=False)
+    kept = models.PositiveIntegerField(default=0, editable=False)
+    cancelled = models.PositiveIntegerField(default=0, editable=False)
+    message = models.TextField(blank=True)
+    shortages = models.JSONField(default=list, blank=True)
+    session_ids = models.JSONField(default=list, blank=True)
+
+    objects = ClinicScopedQuerySet.scoped()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["retreat"],
+                condition=Q(status__in=ACTIVE_RUN),
+                name="one_active_timetable_run_per_retreat",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Timetable of {self.retreat.name}"
+
+    @property
+    def is_done(self) -> bool:
+        """Finished one way or another: the page stops polling."""
+        return self.status not in ACTIVE_RUN
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.is_done else 0
+        return min(100, round(100 * self.done / self.total))
+
+    @property
+    def unit(self) -> str:
+        return "sessions planned"
+
+    @property
+    def stage(self) -> str:
+        if self.status == TimetableRunStatus.WRITING:
+            return "Every session is planned; booking them all in one step."
+        return ""

@@ -17,6 +17,7 @@ from scheduling.views.retreats import (
     RetreatDetailView,
     RetreatListView,
     RetreatRosterPdfView,
+    TimetableRunView,
 )
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "RetreatListView",
     "RetreatRosterPdfView",
     "SessionManageView",
+    "TimetableRunView",
     "feed_ics",
     "session_response",
 ]

@@ -24,7 +24,11 @@ def session_links(user, error) -> list[tuple[str, str]]:
     """(url, label) for each session a refusal names (`error.extra["sessions"]`) that `user`
     may open: an admin to move or cancel it, other staff to read it. A session the reader
     may not see is left out (the refusal's words still say when it is, never who)."""
-    pks = (error.extra.get("sessions") if error is not None else None) or []
+    return sessions_linked(user, (error.extra.get("sessions") if error is not None else None))
+
+
+def sessions_linked(user, pks) -> list[tuple[str, str]]:
+    """(url, label) for each of the sessions `pks` that `user` may open (see session_links)."""
     if not pks:
         return []
     actor = actor_for(user)

@@ -14,14 +14,14 @@ from django.views.generic import TemplateView
 from backend.pdf import render_pdf
 from backend.roles import ADMIN, STAFF_ROLES, staff_for
 from backend.scoping import get_visible_or_404
-from backend.views import RoleRequiredMixin, ServiceFormView, run_service
+from backend.views import ProgressPageMixin, RoleRequiredMixin, ServiceFormView, run_service
 from scheduling import selectors
 from scheduling.choices import EnrollmentStatus
 from scheduling.forms import EnrollForm, RetreatForm
-from scheduling.models import Enrollment, RetreatSession
+from scheduling.models import Enrollment, RetreatSession, TimetableRun
 from scheduling.services import retreats
 from scheduling.services.availability import wall_clock
-from scheduling.views._common import ADMIN_ONLY, clinic_of, flash_session_links
+from scheduling.views._common import ADMIN_ONLY, clinic_of, flash_session_links, sessions_linked
 
 
 class RetreatListView(RoleRequiredMixin, TemplateView):
@@ -122,6 +122,7 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
                 "enroll_form": kwargs.get("enroll_form")
                 or EnrollForm(user=self.request.user, retreat=retreat),
                 "is_admin": self.actor.role == ADMIN,
+                "last_run": (retreat.timetable_runs.first() if self.actor.role == ADMIN else None),
             }
         )
         return context
@@ -154,16 +155,9 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
                         ),
                     )
         elif action == "generate":
-            result, error = run_service(
-                request, retreats.timetable_generate, retreat=retreat, by=staff
-            )
-            flash_session_links(request, error)
-            if result:
-                messages.success(
-                    request,
-                    f"Timetable up to date: {result.created} sessions booked, {result.kept} "
-                    f"kept, {result.cancelled} cancelled.",
-                )
+            run, _ = run_service(request, retreats.timetable_run_start, retreat=retreat, by=staff)
+            if run is not None:
+                return redirect("scheduling:timetable-run", pk=retreat.pk, run=run.pk)
         elif action == "default_template":
             run_service(
                 request,
@@ -172,6 +166,37 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
                 success="The standard daily template is set.",
             )
         return redirect("scheduling:retreat-detail", pk=retreat.pk)
+
+
+class TimetableRunView(RoleRequiredMixin, ProgressPageMixin, TemplateView):
+    """A timetable generation the admin started: "n of N sessions planned" while the worker
+    plans (polled as a fragment), then what it booked, kept and cancelled with links to the
+    timetable and the calendar, or why it refused (the shortages, the clashing sessions
+    linked) — in which case nothing was created. Another clinic's run is not found."""
+
+    allowed_roles = ADMIN_ONLY
+    template_name = "scheduling/timetable_run.html"
+    progress_body = "scheduling/_timetable_run.html"
+
+    def get_progress(self) -> TimetableRun:
+        return (
+            TimetableRun.objects.visible_to(self.request.user)
+            .select_related("retreat__clinic")
+            .get(pk=self.kwargs["run"], retreat_id=self.kwargs["pk"])
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        run = context["progress"]
+        retreat = run.retreat
+        context["days"] = [
+            (n, day, f"{reverse('scheduling:calendar')}?date={day}&by=room")
+            for n, day in enumerate(
+                (retreat.starts_on + dt.timedelta(days=i) for i in range(retreat.days)), start=1
+            )
+        ]
+        context["clash_links"] = sessions_linked(self.request.user, run.session_ids)
+        return context
 
 
 class EnrollmentCancelView(RoleRequiredMixin, TemplateView):

@@ -1,11 +1,14 @@
 """The clinic admin keeps a retreat's timetable true from the retreat page: a patient enrolled
 after the timetable was generated is seated at once, cancelling a place asks first and seats
-the patient who moves up from the waitlist, and regenerating then has nothing to change."""
+the patient who moves up from the waitlist, and regenerating then has nothing to change: the
+run's page says it is queued and shows the summary by itself once the worker is done."""
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from practice.models import Session
 from scheduling.services import retreats
@@ -55,7 +58,9 @@ def retreat(people):
     return r
 
 
-def test_an_admin_enrols_after_generation_promotes_and_regenerates(people, retreat, page, login):
+def test_an_admin_enrols_after_generation_promotes_and_regenerates(
+    people, retreat, page, login, monkeypatch
+):
     late, waiting = cleared(people, "Lena"), cleared(people, "Samir")
     items = retreat.template.count()
     login("alice")
@@ -88,7 +93,19 @@ def test_an_admin_enrols_after_generation_promotes_and_regenerates(people, retre
     )
     assert Session.objects.filter(patient=waiting, status="scheduled").count() == items
 
-    # Regenerating still works and has nothing left to do.
+    # Regenerating starts a run the worker does (here: this test, once the page waits).
+    queued = []
+    monkeypatch.setattr(
+        "scheduling.tasks.generate_timetable_run", SimpleNamespace(delay=queued.append)
+    )
     page.get_by_role("button", name="Generate timetable").click()
-    assert "0 sessions booked" in page.locator(".messages").inner_text()
+    progress = page.get_by_test_id("run-progress")
+    expect(progress).to_contain_text("The run is queued")
+    run_page = page.url
+    retreats.timetable_run_process(run_id=queued[0])
+    # The page polls itself: the summary appears without a reload, with nothing left to do.
+    expect(page.get_by_test_id("run-summary")).to_contain_text("0 booked", timeout=15_000)
+    assert page.url == run_page
+    assert f"{2 * items} kept" in page.get_by_test_id("run-summary").inner_text()
+    page.get_by_role("link", name="See the timetable").click()
     assert page.get_by_test_id("timetable-gaps").count() == 0

@@ -1,5 +1,6 @@
 """Retreats: a retreat's details and daily template (`details`), enrollment with an ordered
-waitlist (`enrollment`), and the timetable generated from the template (`timetable`).
+waitlist (`enrollment`), the timetable generated from the template (`timetable`), and that
+generation as a run the retreat page follows (`runs`).
 
 Callers use this package's names (`retreats.enrollment_create`, …); the modules are how the
 code is kept, not separate entry points.
@@ -14,6 +15,7 @@ from scheduling.services.retreats.details import (
     retreat_update,
 )
 from scheduling.services.retreats.enrollment import enrollment_cancel, enrollment_create
+from scheduling.services.retreats.runs import timetable_run_process, timetable_run_start
 from scheduling.services.retreats.timetable import TimetableResult, timetable_generate
 
 __all__ = [
@@ -27,4 +29,6 @@ __all__ = [
     "retreat_template_set",
     "retreat_update",
     "timetable_generate",
+    "timetable_run_process",
+    "timetable_run_start",
 ]

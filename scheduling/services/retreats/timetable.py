@@ -170,6 +170,16 @@ class _ItemPlan:
     groups: list[_Group]
 
 
+@dataclass
+class TimetablePlan:
+    """Everything a generation would do, planned and not yet written."""
+
+    ctx: "_Context"
+    plans: list["_ItemPlan"]
+    to_cancel: list[RetreatSession]
+    result: TimetableResult
+
+
 @transaction.atomic
 def timetable_generate(*, retreat: Retreat, by: StaffMember | None = None) -> TimetableResult:
     """Create (or bring up to date) every enrolled patient's sessions from the template.
@@ -180,26 +190,44 @@ def timetable_generate(*, retreat: Retreat, by: StaffMember | None = None) -> Ti
     dosing session needs a running plan and a cleared screening) apply and refuse the whole
     generation too.
 
-    The steps: read what the retreat has (`_timetable_context`); for each template item,
-    keep the sessions that still fit (`_keep_fitting`) and seat everyone else in free rooms
-    with free clinicians (`_seat_waiting`), noting every shortage; refuse if anything is
-    short; then write (`_write_timetable`).
+    The steps: plan (`timetable_plan`), then write (`_write_timetable`).
     """
     retreat = Retreat.objects.select_for_update().get(pk=retreat.pk)
+    plan = timetable_plan(retreat=retreat)
+    _write_timetable(plan.ctx, plan.plans, plan.to_cancel, plan.result, by)
+    return plan.result
+
+
+def timetable_plan(*, retreat: Retreat, on_progress=None) -> TimetablePlan:
+    """Plan a generation without writing anything: read what the retreat has
+    (`_timetable_context`); for each template item, keep the sessions that still fit
+    (`_keep_fitting`) and seat everyone else in free rooms with free clinicians
+    (`_seat_waiting`), noting every shortage; refuse (TimetableImpossible, or InvalidInput
+    without a template) if anything is short.
+
+    `on_progress(done, total)` is called once the sessions to plan are known (template
+    items × enrolled patients, done 0) and after each item; the generation run records it.
+    """
     items = list(retreat.template.all())
     if not items:
         raise InvalidInput("Give the retreat a daily template before generating its timetable.")
     ctx = _timetable_context(retreat)
     result = TimetableResult()
     to_cancel: list[RetreatSession] = []
-    plans = [_plan_item(ctx, item, result, to_cancel) for item in items]
+    per_item = len(ctx.enrolled)
+    if on_progress:
+        on_progress(0, per_item * len(items))
+    plans = []
+    for n, item in enumerate(items, start=1):
+        plans.append(_plan_item(ctx, item, result, to_cancel))
+        if on_progress:
+            on_progress(per_item * n, per_item * len(items))
     if result.shortages:
         raise TimetableImpossible(
             "The timetable cannot be generated; nothing was created. " + " ".join(result.shortages),
             extra={"shortages": result.shortages, "sessions": _session_ids(ctx.clashes)},
         )
-    _write_timetable(ctx, plans, to_cancel, result, by)
-    return result
+    return TimetablePlan(ctx, plans, to_cancel, result)
 
 
 def _timetable_context(retreat: Retreat) -> _Context:
@@ -429,8 +457,8 @@ def _book_seat(ctx: _Context, plan: _ItemPlan, group: _Group, key, enrollment, b
         )
     except DomainError as error:
         when = _when(item, start, end, ctx.retreat.clinic)
+        shortage = f"{when}: {enrollment.patient.full_name} — {error.message}"
         raise TimetableImpossible(
-            f"{when}: {enrollment.patient.full_name} — {error.message} Nothing was created.",
-            extra={"shortages": [error.message]},
+            f"{shortage} Nothing was created.", extra={"shortages": [shortage]}
         ) from error
     RetreatSession.objects.create(enrollment=enrollment, item=item, session=session)
