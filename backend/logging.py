@@ -5,7 +5,8 @@ says `DETAIL:  Failing row contains (…the whole row…)`, a unique or foreign-
 `Key (email)=(…)`. Django logs those messages, with their tracebacks, on every unhandled
 database error. Tokens travel in URLs that end up in logs too: the calendar feed
 (`/calendar/feed/<token>.ics`), the confirm/cancel links (`/r/<token>/`) and any
-`?token=`/`?password=`-like query parameter.
+`?token=`/`?password=`-like query parameter. So do search terms, which are what a person
+typed to find a patient or a note (`?q=`, `?search=`: a name, a date of birth).
 
 `redact(text)` removes all of these; `RedactFilter` applies it to every record the console
 handler writes (message, arguments and traceback), in place, so the handlers that run after
@@ -35,6 +36,11 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
             r"|(?:[\w.-]*[_-])?(?:key|apikey|sig|otp|auth))=)[^&\s\"'#]*",
             re.IGNORECASE,
         ),
+        rf"\1{REDACTED}",
+    ),
+    # What a person typed to find a patient or a note (a name, a date of birth): PHI.
+    (
+        re.compile(r"((?:^|[?&;])(?:q|search|query|term)=)[^&\s\"'#]*", re.IGNORECASE),
         rf"\1{REDACTED}",
     ),
 ]

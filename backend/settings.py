@@ -346,6 +346,16 @@ else:
         "socket_connect_timeout": 1,
         "socket_timeout": 5,
     }
+# Three queues, so that a run of PDFs never delays a patient's message: "messages" (the
+# outbox's sends), "pdf" (month-end superbills, timetable runs and other long work) and the
+# default "celery" (periodic sweeps and the rest). A worker started without -Q consumes all
+# three (make run, the tests); docker-compose gives each queue its own workers.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {name: {"routing_key": name} for name in ("celery", "messages", "pdf")}
+CELERY_TASK_ROUTES = {
+    "messaging.tasks.reminder_send": {"queue": "messages"},
+    "billing.tasks.bulk_issue_superbills": {"queue": "pdf"},
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

@@ -16,30 +16,68 @@ def load_compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_compose_defines_the_six_services_with_their_commands():
+APP_SERVICES = ("migrate", "web", "worker", "worker-messages", "worker-pdf", "beat")
+
+
+def test_compose_defines_the_services_with_their_commands():
     services = load_compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat", "proxy"}
-    assert "gunicorn -c deploy/gunicorn.conf.py" in services["web"]["command"]
-    assert "migrate --noinput" in services["web"]["command"]
-    assert services["worker"]["command"].startswith("celery -A backend worker")
+    assert set(services) == {"postgres", "redis", "proxy", *APP_SERVICES}
+    assert services["web"]["command"] == "gunicorn -c deploy/gunicorn.conf.py"
+    # Migrations run once, not in every web replica.
+    assert "migrate --noinput" in services["migrate"]["command"]
     assert services["beat"]["command"].startswith("celery -A backend beat")
 
 
-def test_app_services_wait_for_healthy_database_and_broker():
+def test_each_queue_has_its_workers_and_every_queue_is_served():
+    from django.conf import settings
+
     services = load_compose()["services"]
-    for name in ("web", "worker", "beat"):
+    served = set()
+    for name in ("worker", "worker-messages", "worker-pdf"):
+        command = services[name]["command"].split()
+        assert command[:4] == ["celery", "-A", "backend", "worker"]
+        served.add(command[command.index("-Q") + 1])
+    assert served == set(settings.CELERY_TASK_QUEUES)
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed <= served
+
+
+def test_a_worker_without_queues_consumes_all_of_them(settings):
+    """make run and the tests start one worker with no -Q: it must serve every queue."""
+    from backend.celery import app
+
+    queues = {queue.name for queue in app.amqp.queues.values()}
+    assert queues == set(settings.CELERY_TASK_QUEUES) == {"celery", "messages", "pdf"}
+
+
+def test_app_services_wait_for_healthy_database_and_broker_then_the_migrations():
+    services = load_compose()["services"]
+    for name in APP_SERVICES:
         service = services[name]
         assert service["build"] == "."
         assert service["environment"]["DEBUG"] == "false"
         assert service["environment"]["DATABASE_URL"].startswith("postgres://")
         assert service["environment"]["CELERY_BROKER_URL"].startswith("redis://redis:")
         for dependency, condition in service["depends_on"].items():
-            assert condition == {"condition": "service_healthy"}
-            assert "healthcheck" in services[dependency]
+            if dependency == "migrate":
+                assert name != "migrate"
+                assert condition == {"condition": "service_completed_successfully"}
+            else:
+                assert condition == {"condition": "service_healthy"}
+                assert "healthcheck" in services[dependency]
+        if name != "migrate":
+            assert "migrate" in service["depends_on"]
+
+
+def test_web_scales_behind_the_proxy():
+    web = load_compose()["services"]["web"]
+    assert "ports" not in web and "container_name" not in web
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "dynamic a web 8000" in caddyfile
 
 
 def test_compose_env_file_is_optional_so_a_fresh_clone_validates():
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         env_files = load_compose()["services"][name]["env_file"]
         assert env_files == [{"path": ".env", "required": False}]
 
@@ -133,7 +171,7 @@ def test_the_caddyfile_terminates_tls_for_the_domain_and_proxies_to_gunicorn():
     ]
     # A site address (automatic HTTPS; internal CA for localhost), not an http:// one.
     assert lines[0] == "{$KAP_DOMAIN:localhost} {"
-    assert "reverse_proxy web:8000" in lines
+    assert "reverse_proxy {" in lines and "dynamic a web 8000 {" in lines
     assert not any(line.startswith("log") for line in lines)
 
 

@@ -58,8 +58,14 @@ TOKEN_SENTINEL = "tok3nSent1nelQq"
         (
             "/api/v1/x/?page=2&token=s3cret&access_token=a1&password=hunter2&api_key=k&q=ok",
             f"/api/v1/x/?page=2&token={REDACTED}&access_token={REDACTED}"
-            f"&password={REDACTED}&api_key={REDACTED}&q=ok",
+            f"&password={REDACTED}&api_key={REDACTED}&q={REDACTED}",
         ),
+        (
+            'GET /patients/search/?q=Erin+Pat HTTP/1.1" 200',
+            f'GET /patients/search/?q={REDACTED} HTTP/1.1" 200',
+        ),
+        ("/api/v1/patients/?search=Erin&sex=F", f"/api/v1/patients/?search={REDACTED}&sex=F"),
+        ("/notes/?status=signed&q=panic", f"/notes/?status=signed&q={REDACTED}"),
         ("Not Found: /patients/999/", "Not Found: /patients/999/"),
         ("status_code=500 author=me", "status_code=500 author=me"),
     ],
