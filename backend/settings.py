@@ -355,6 +355,7 @@ CELERY_TASK_QUEUES = {name: {"routing_key": name} for name in ("celery", "messag
 CELERY_TASK_ROUTES = {
     "messaging.tasks.reminder_send": {"queue": "messages"},
     "billing.tasks.bulk_issue_superbills": {"queue": "pdf"},
+    "scheduling.tasks.generate_timetable_run": {"queue": "pdf"},
 }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
