@@ -1,8 +1,9 @@
 """Three costs as ratios measured in one run (PostgreSQL; issue 16):
 
-- DRF list ÷ `.values()`: 100 sessions as the sessions API lists them (its queryset with
-  the joins it needs, its serializer, its JSON renderer) against the same rows and fields
-  read with `.values()` and `json.dumps` (target ≤ 3×);
+- DRF list ÷ `.values()`: 100 sessions as the sessions API lists them (its list queryset,
+  its serializer, its JSON renderer) against the same rows and the same information (the
+  session's columns, the patient's, clinician's and room's names, the dose's id) read with
+  `.values()` and `json.dumps` (target ≤ 3×);
 - audit on ÷ off: a patient's chart page (`/patients/<id>/`) read by the admin with the
   audit middleware and without it (target ≤ 1.2×);
 - encrypted ÷ plaintext: saving and reading back a psychotherapy note (encrypted at rest)
@@ -58,6 +59,16 @@ def _drf_vs_values(admin_user, rounds, block):
     fields = list(serializer_class().fields)
     columns = {f.name for f in serializer_class.Meta.model._meta.concrete_fields}
     plain = [name for name in fields if name in columns]  # the serializer's own columns
+    # ... and the names it shows (patient, clinician, room) and whether a dose exists.
+    plain += [
+        "patient__legal_first_name",
+        "patient__legal_last_name",
+        "clinician__credentials",
+        "clinician__user__first_name",
+        "clinician__user__last_name",
+        "room__name",
+        "dosing__id",
+    ]
 
     def drf():
         rows = view.get_queryset().order_by("starts_at", "pk")[:100]

@@ -39,7 +39,7 @@ from practice.models import (
     StaffMember,
     TreatmentPlan,
 )
-from practice.selectors import session_list
+from practice.selectors import session_list, session_rows
 
 MEDICAL_ONLY = frozenset({MEDICAL})
 
@@ -140,7 +140,10 @@ class SessionViewSet(
     }
 
     def get_queryset(self):
-        # session_list applies visible_to and joins patient, clinician, plan, room and dose.
+        # session_list applies visible_to and joins patient, clinician, plan, room and dose;
+        # a list reads only the columns its rows show (session_rows).
+        if self.action == "list":
+            return session_rows(user=self.request.user)
         return session_list(user=self.request.user)
 
     def get_serializer_class(self):

@@ -17,6 +17,7 @@ from practice.selectors.clinical import (
     screening_problem,
     session_get,
     session_list,
+    session_rows,
 )
 from practice.selectors.measures import (
     DueMeasure,
@@ -73,5 +74,6 @@ __all__ = [
     "screening_problem",
     "session_get",
     "session_list",
+    "session_rows",
     "staff_list",
 ]
