@@ -107,7 +107,7 @@ class AxeWatch:
         self.page = page
         self.findings: list[str] = []
 
-    def check(self, page=None):
+    def check(self, page=None, *, tally=AXE_TALLY):
         page = page or self.page
         from playwright.sync_api import Error
 
@@ -116,11 +116,11 @@ class AxeWatch:
         except Error:
             # The test navigated on while axe ran: the next page's load is checked instead.
             return
-        AXE_TALLY["pages"] += 1
+        tally["pages"] += 1
         path = re.sub(r"^https?://[^/]+", "", page.url)
         for violation in violations:
-            AXE_TALLY["impacts"][violation["impact"]] += 1
-            AXE_TALLY["rules"][f"{violation['id']} ({violation['impact']})"] += 1
+            tally["impacts"][violation["impact"]] += 1
+            tally["rules"][f"{violation['id']} ({violation['impact']})"] += 1
             if violation["impact"] in AXE_FAILING:
                 self.findings.append(
                     f"{path}: {violation['id']} ({violation['impact']}): {violation['help']}"

@@ -47,7 +47,7 @@ def lot(people):
 
 
 def test_a_clinic_runs_an_induction_course_in_the_web_pages(
-    people, lot, page, login, time_machine, settings, monkeypatch
+    people, lot, page, login, time_machine, settings, monkeypatch, screenshot
 ):
     # The course moves the clock across days between clicks: a staff session would end on
     # its idle timeout or lifetime (those rules have their own tests in tests/accounts).
@@ -179,6 +179,7 @@ def test_a_clinic_runs_an_induction_course_in_the_web_pages(
     alert_text = "Vital signs out of range at 10:35: systolic 184 ≥ 180; diastolic 112 ≥ 110."
     expect(page.locator("body")).to_contain_text(alert_text)
     expect(page.locator("table.vitals tr.out-of-range")).to_have_count(1)
+    screenshot(page, "medical-dosing-session")
     page.goto("/today/")
     dashboard_alerts = page.locator("#safety-alerts")
     expect(dashboard_alerts).to_contain_text("Erin Patient")
@@ -214,6 +215,7 @@ def test_a_clinic_runs_an_induction_course_in_the_web_pages(
     expect(measures).to_contain_text("-9 (-60 %)")
     expect(measures.locator(".badge", has_text="Response")).to_be_visible()
     expect(page.locator("#plans")).to_contain_text("3 of 6 induction doses")
+    screenshot(page, "therapist-patient-record")
 
     page.locator("#plans").get_by_role("link", name="Intramuscular (IM)").click()
     expect(page.get_by_test_id("plan-progress")).to_have_text("3 of 6 induction doses")

@@ -64,11 +64,13 @@ def journey(people):
 
 
 def overflow(page) -> int:
-    """How many CSS pixels the page is wider than the window (0: it fits)."""
-    width, inner = page.evaluate(
-        "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
-    )
-    return max(0, width - inner)
+    """How many CSS pixels the page is wider than the screen (0: it fits).
+
+    A phone browser widens its layout viewport to fit a page that overflows (innerWidth
+    grows with scrollWidth), so the screen's own width is the bound too.
+    """
+    width, inner = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+    return max(0, width - min(inner, page.viewport_size["width"]))
 
 
 def assert_on_screen(page, locator):
@@ -199,9 +201,7 @@ def test_the_patient_reaches_the_superbill_download_by_keyboard(people, journey,
     assert info.value.suggested_filename == f"{number}.pdf"
 
 
-def test_a_therapist_reaches_a_patients_session_by_keyboard_on_a_phone(
-    people, journey, phone
-):
+def test_a_therapist_reaches_a_patients_session_by_keyboard_on_a_phone(people, journey, phone):
     from tests.otp import totp_code, totp_device
 
     page = phone

@@ -55,7 +55,9 @@ def retreat(people):
     return r
 
 
-def test_an_admin_enrols_after_generation_promotes_and_regenerates(people, retreat, page, login):
+def test_an_admin_enrols_after_generation_promotes_and_regenerates(
+    people, retreat, page, login, screenshot
+):
     late, waiting = cleared(people, "Lena"), cleared(people, "Samir")
     items = retreat.template.count()
     login("alice")
@@ -92,3 +94,4 @@ def test_an_admin_enrols_after_generation_promotes_and_regenerates(people, retre
     page.get_by_role("button", name="Generate timetable").click()
     assert "0 sessions booked" in page.locator(".messages").inner_text()
     assert page.get_by_test_id("timetable-gaps").count() == 0
+    screenshot(page, "admin-retreat")
