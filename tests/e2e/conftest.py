@@ -187,7 +187,9 @@ def screenshot():
             return None
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide")
+        page.screenshot(
+            path=str(path), full_page=True, scale="css", animations="disabled", caret="hide"
+        )
         return path
 
     return save
