@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
+from backend.formatting import format_money
 from billing.choices import PaymentMethod
 from practice.choices import SessionKind
 
@@ -142,5 +143,5 @@ class RetreatPackageForm(forms.Form):
         field.queryset = enrollments
         field.label_from_instance = lambda e: (
             f"{e.retreat.name} ({e.retreat.starts_on:%b %-d}–{e.retreat.ends_on:%b %-d, %Y}, "
-            f"${e.retreat.price})"
+            f"{format_money(e.retreat.price)})"
         )

@@ -12,6 +12,7 @@ import logging
 from django.conf import settings
 from django.urls import reverse
 
+from backend.formatting import format_money
 from messaging.choices import MessageKind
 from messaging.services import outbox
 
@@ -44,7 +45,7 @@ def notify_instalment_due(*, instalment) -> None:
         target_type="instalment",
         target_id=instalment.pk,
         context={
-            "instalment_amount": f"${instalment.amount}",
+            "instalment_amount": format_money(instalment.amount),
             "instalment_due": f"{instalment.due_on:%B %-d, %Y}",
             "instalment_number": instalment.sequence,
         },

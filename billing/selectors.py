@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
@@ -22,6 +23,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from backend.roles import actor_for
 from billing.choices import BulkItemOutcome, ChargeStatus
@@ -66,10 +68,20 @@ def review_queue(*, user) -> QuerySet[Charge]:
     )
 
 
-def sessions_awaiting_charges(*, clinic_id=None) -> QuerySet[Session]:
-    """Completed sessions with no live charge: the admin's review queue starts here."""
+def sessions_awaiting_charges(*, clinic_id=None, now=None) -> QuerySet[Session]:
+    """Completed sessions of the billing window with no live charge: the admin's review
+    queue starts here.
+
+    Bounded by `BILLING_UNCHARGED_WINDOW_DAYS` (the last year by default, as long as most
+    payers accept a claim): the anti-join reads the window's sessions through the
+    (clinic, starts_at, id) index, never the clinic's whole history.
+    """
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=settings.BILLING_UNCHARGED_WINDOW_DAYS)
     live = Charge.objects.filter(session=OuterRef("pk")).exclude(status=ChargeStatus.VOID)
-    qs = Session.objects.filter(status=SessionStatus.COMPLETED).filter(~Exists(live))
+    qs = Session.objects.filter(status=SessionStatus.COMPLETED, starts_at__gte=since).filter(
+        ~Exists(live)
+    )
     if clinic_id is not None:
         qs = qs.filter(clinic_id=clinic_id)
     return qs

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedReadOnlyViewSet, ScopedViewSet
+from backend.pagination import KeysetPagination
 from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
 from backend.scoping import VisiblePrimaryKeyRelatedField, get_visible_or_404
 from integration_notes import exports, selectors, services
@@ -164,7 +165,10 @@ class NoteViewSet(
     read_roles = STAFF_ROLES | {PATIENT}
     write_roles = CLINICIAN_ROLES
     filterset_class = NoteFilter
-    ordering_fields = ["created_at", "signed_at"]
+    # Keyset pages need a non-null key: signed_at (empty on drafts) is no longer an order.
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]
+    pagination_class = KeysetPagination
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):

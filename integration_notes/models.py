@@ -113,6 +113,8 @@ class Note(models.Model):
         indexes = [
             models.Index(fields=["author", "status"]),
             models.Index(fields=["patient", "created_at"]),
+            # The note list's keyset order within a clinic.
+            models.Index(fields=["clinic", "-created_at", "-id"], name="note_clinic_created"),
         ]
         constraints = [
             models.CheckConstraint(

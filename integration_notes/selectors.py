@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.roles import Actor, actor_for
@@ -20,7 +21,7 @@ from integration_notes.models import (
 )
 from practice.choices import SessionStatus
 from practice.models import Clinic, DosingRecord, SafetyAlert, Session
-from practice.selectors import alert_list, dose_history
+from practice.selectors import dose_history
 
 SEARCH_CONFIG = "english"
 
@@ -45,13 +46,21 @@ def note_list(
     """Notes `user` may see (their care team's patients; a clinic admin: the clinic's;
     a patient: their own signed notes not withheld from them), with patient, session,
     template and people joined and the addenda counted."""
+    addenda_counts = (
+        Addendum.objects.filter(note=OuterRef("pk"))
+        .order_by()
+        .values("note")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     qs = (
         patient_readable(Note.objects.visible_to(user), user=user)
         .select_related(
             "patient", "session", "template", "author__user", "signed_by__user", "session__clinic"
         )
-        .annotate(addenda_count=Count("addenda"))
-        # An aggregate drops Meta.ordering; pages need a stable order.
+        # A correlated count, not a GROUP BY: a page of notes is then read in its index's
+        # order and cut at the LIMIT before anything is counted.
+        .annotate(addenda_count=Coalesce(Subquery(addenda_counts), 0))
         .order_by("-session__starts_at", "-id")
     )
     if status:
@@ -243,14 +252,13 @@ class Worklist:
     today: list = field(default_factory=list)
     drafts: list = field(default_factory=list)
     overdue: list = field(default_factory=list)
-    safety_alerts: list = field(default_factory=list)
     tz: str = "UTC"
 
 
 def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
     """A clinician's day: today's sessions (in the clinic's timezone) with their note,
-    the drafts they have open, their sessions past due without a signed note, and the open
-    safety alerts of their care team's patients."""
+    the drafts they have open and their sessions past due without a signed note. (The open
+    safety alerts are Today's own list, once, most severe first: `alert_list`.)"""
     actor: Actor | None = actor_for(user)
     if actor is None or not actor.is_clinician:
         return Worklist()
@@ -290,6 +298,4 @@ def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
     for note in drafts:
         note.due_at = note_due_at(note.session)
         note.is_overdue = note.due_at <= now
-    result = Worklist(today=today, drafts=drafts, overdue=overdue, tz=clinic.timezone)
-    result.safety_alerts = list(alert_list(user=user, open_only=True)[:50])
-    return result
+    return Worklist(today=today, drafts=drafts, overdue=overdue, tz=clinic.timezone)

@@ -184,53 +184,50 @@ class NoteSignView(NoteObjectMixin, View):
         return redirect("notes:note-detail", pk=pk)
 
 
-class AddendumCreateView(NoteObjectMixin, View):
+class NoteActionView(NoteObjectMixin, View):
+    """A clinician's POST on a note: one service call with the note, the clinician (as the
+    service's `clinician_argument`) and the posted fields, then back to the note's section."""
+
     allowed_roles = CLINICIAN_ROLES
+    service = None  # staticmethod(the service)
+    clinician_argument = "staff"
+    posted: tuple[str, ...] = ()  # form fields passed on under the same names
+    success = ""
+    anchor = ""
 
     def post(self, request, pk):
-        note = self.get_note()
         run_service(
             request,
-            services.addendum_add,
-            note=note,
-            author=staff_for(request.user),
-            text=request.POST.get("text", ""),
-            success="Addendum signed and added.",
+            self.service,
+            note=self.get_note(),
+            **{self.clinician_argument: staff_for(request.user)},
+            **{name: request.POST.get(name, "") for name in self.posted},
+            success=self.success,
         )
-        return redirect(reverse("notes:note-detail", args=[pk]) + "#addenda")
+        return redirect(reverse("notes:note-detail", args=[pk]) + f"#{self.anchor}")
 
 
-class NoteWithholdView(NoteObjectMixin, View):
+class AddendumCreateView(NoteActionView):
+    service = staticmethod(services.addendum_add)
+    clinician_argument = "author"
+    posted = ("text",)
+    success = "Addendum signed and added."
+    anchor = "addenda"
+
+
+class NoteWithholdView(NoteActionView):
     """Withhold the signed note from the patient, with the reason."""
 
-    allowed_roles = CLINICIAN_ROLES
-
-    def post(self, request, pk):
-        note = self.get_note()
-        run_service(
-            request,
-            services.note_withhold,
-            note=note,
-            staff=staff_for(request.user),
-            reason=request.POST.get("reason", ""),
-            success="The note is withheld from the patient.",
-        )
-        return redirect(reverse("notes:note-detail", args=[pk]) + "#patient-access")
+    service = staticmethod(services.note_withhold)
+    posted = ("reason",)
+    success = "The note is withheld from the patient."
+    anchor = "patient-access"
 
 
-class NoteReleaseView(NoteObjectMixin, View):
-    allowed_roles = CLINICIAN_ROLES
-
-    def post(self, request, pk):
-        note = self.get_note()
-        run_service(
-            request,
-            services.note_release,
-            note=note,
-            staff=staff_for(request.user),
-            success="The patient can read the note again.",
-        )
-        return redirect(reverse("notes:note-detail", args=[pk]) + "#patient-access")
+class NoteReleaseView(NoteActionView):
+    service = staticmethod(services.note_release)
+    success = "The patient can read the note again."
+    anchor = "patient-access"
 
 
 class NotePdfView(NoteObjectMixin, View):

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedReadOnlyViewSet
+from backend.pagination import KeysetPagination
 from backend.roles import ADMIN, PATIENT
 from messaging.models import Reminder
 from messaging.services import outbox
@@ -41,7 +42,10 @@ class ReminderViewSet(ScopedReadOnlyViewSet):
     read_roles = frozenset({ADMIN, PATIENT})
     write_roles = frozenset({ADMIN})
     filterset_fields = ["patient", "session", "status", "kind", "channel"]
-    ordering_fields = ["send_at", "sent_at"]
+    # Keyset pages need a non-null key: sent_at (empty until sent) is no longer an order.
+    ordering_fields = ["send_at"]
+    ordering = ["-send_at", "-id"]
+    pagination_class = KeysetPagination
 
     @extend_schema(request=None, responses=ReminderSerializer)
     @action(detail=True, methods=["post"])

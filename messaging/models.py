@@ -228,6 +228,8 @@ class Reminder(models.Model):
             ),
             models.Index(fields=["patient", "send_at"]),
             models.Index(fields=["clinic", "status", "send_at"]),
+            # The reminder list's keyset order (newest first) within a clinic.
+            models.Index(fields=["clinic", "-send_at", "-id"], name="reminder_clinic_send"),
         ]
 
     def __str__(self):

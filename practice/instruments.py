@@ -50,6 +50,24 @@ class InstrumentSpec:
     # How the record (staff) and the portal (patient) name a latest score below remission.
     remission_name: str = "Remission"
     remission_plain: str = "in the healthy range"
+    # What the patient sees: a plain-language name and about how long answering takes.
+    plain_name: str = ""
+    minutes: int = 2
+
+    @property
+    def title(self) -> str:
+        """The patient's name for it: "Anxiety check-in (GAD-7)"."""
+        return f"{self.plain_name} ({self.name})" if self.plain_name else self.name
+
+    @property
+    def duration(self) -> str:
+        """ "about 2 minutes" """
+        return f"about {self.minutes} minute{'s' if self.minutes != 1 else ''}"
+
+    @property
+    def title_with_duration(self) -> str:
+        """ "Anxiety check-in (GAD-7), about 2 minutes" """
+        return f"{self.title}, {self.duration}"
 
     @property
     def max_answer(self) -> int:
@@ -66,6 +84,8 @@ class InstrumentSpec:
 GAD7 = InstrumentSpec(
     code=Instrument.GAD7,
     name="GAD-7",
+    plain_name="Anxiety check-in",
+    minutes=2,
     stem="Over the last 2 weeks, how often have you been bothered by the following problems?",
     items=(
         "Feeling nervous, anxious, or on edge",
@@ -82,6 +102,8 @@ GAD7 = InstrumentSpec(
 PHQ9 = InstrumentSpec(
     code=Instrument.PHQ9,
     name="PHQ-9",
+    plain_name="Mood check-in",
+    minutes=3,
     stem=(
         "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
     ),
@@ -110,6 +132,8 @@ PHQ9 = InstrumentSpec(
 PCL5 = InstrumentSpec(
     code=Instrument.PCL5,
     name="PCL-5",
+    plain_name="Check-in on stress after a hard experience",
+    minutes=7,
     stem=(
         "Below are problems people sometimes have after a very stressful experience. "
         "In the past month, how much have you been bothered by each one?"

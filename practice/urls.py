@@ -6,6 +6,7 @@ app_name = "practice"
 
 urlpatterns = [
     path("patients/", views.PatientListView.as_view(), name="patient-list"),
+    path("patients/search/", views.PatientSearchView.as_view(), name="patient-search"),
     path("patients/new/", views.PatientFormView.as_view(), name="patient-create"),
     path("patients/<int:pk>/", views.PatientDetailView.as_view(), name="patient-detail"),
     path("patients/<int:pk>/edit/", views.PatientFormView.as_view(), name="patient-edit"),

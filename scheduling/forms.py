@@ -6,6 +6,7 @@ from django import forms
 
 from backend.roles import CLINICIAN_ROLES
 from practice.choices import SessionKind
+from practice.forms.patient_search import PatientSearchField
 from practice.models import Patient, Room, StaffMember
 from scheduling.choices import ExceptionKind
 
@@ -24,7 +25,7 @@ def _clinicians(clinic_id):
 
 
 class BookingForm(forms.Form):
-    patient = forms.ModelChoiceField(queryset=Patient.objects.none())
+    patient = PatientSearchField()
     kind = forms.ChoiceField(choices=SessionKind.choices)
     clinician = forms.ModelChoiceField(queryset=StaffMember.objects.none())
     room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False)
@@ -77,11 +78,9 @@ class CancelForm(forms.Form):
 
 
 class FreeSlotForm(forms.Form):
-    patient = forms.ModelChoiceField(
-        queryset=Patient.objects.none(),
+    patient = PatientSearchField(
         required=False,
-        empty_label="Any patient",
-        help_text="Only times this patient is free too.",
+        help_text="Optional: only times this patient is free too (a name or patient number).",
     )
     clinician = forms.ModelChoiceField(
         queryset=StaffMember.objects.none(), required=False, empty_label="Any therapist"

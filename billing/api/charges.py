@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
+from backend.pagination import KeysetPagination
 from backend.roles import staff_for
 from backend.scoping import get_visible_or_404
 from billing import selectors
@@ -96,6 +97,8 @@ class ChargeViewSet(
     serializer_class = ChargeSerializer
     filterset_class = ChargeFilter
     ordering_fields = ["date_of_service", "amount"]
+    ordering = ["date_of_service", "id"]
+    pagination_class = KeysetPagination
     read_roles = BILLING_READERS
     write_roles = ADMINS
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -120,9 +123,10 @@ class ChargeViewSet(
 
     @extend_schema(request=ChargeUpdateSerializer, responses=ChargeSerializer)
     def partial_update(self, request, pk=None):
+        charge = self.get_object()  # out of reach: 404 before any word on the body
         payload = ChargeUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        charge = charge_services.charge_update(charge=self.get_object(), **payload.validated_data)
+        charge = charge_services.charge_update(charge=charge, **payload.validated_data)
         return Response(ChargeSerializer(charge).data)
 
     @extend_schema(exclude=True)
@@ -142,9 +146,10 @@ class ChargeViewSet(
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
         """Withdraw a charge (refused once it is on an issued superbill)."""
+        charge = self.get_object()  # out of reach: 404 before any word on the body
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        charge = charge_services.charge_void(charge=self.get_object(), **payload.validated_data)
+        charge = charge_services.charge_void(charge=charge, **payload.validated_data)
         return Response(ChargeSerializer(charge).data)
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})

@@ -3,19 +3,17 @@
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
-from backend.roles import staff_for
 from backend.scoping import get_visible_or_404
 from billing import selectors
-from billing.api._common import ADMINS, BILLING_READERS
+from billing.api._common import ADMINS, BILLING_READERS, create_for_patient
 from billing.choices import PaymentMethod
 from billing.models import Charge, Payment, PaymentAllocation
 from billing.services import payments as payment_services
-from practice.models import Patient
 
 
 class AllocationSerializer(serializers.ModelSerializer):
@@ -72,13 +70,13 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
 
     @extend_schema(request=PaymentCreateSerializer, responses={201: PaymentSerializer})
     def create(self, request):
-        payload = PaymentCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        data["patient"] = get_visible_or_404(Patient, user=request.user, pk=data["patient"])
-        payment = payment_services.payment_record(recorded_by=staff_for(request.user), **data)
-        payment = self.get_queryset().get(pk=payment.pk)
-        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+        return create_for_patient(
+            self,
+            request,
+            payload_class=PaymentCreateSerializer,
+            service=payment_services.payment_record,
+            actor="recorded_by",
+        )
 
     @extend_schema(request=AllocateSerializer, responses=PaymentSerializer)
     @action(detail=True, methods=["post"])

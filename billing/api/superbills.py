@@ -9,13 +9,11 @@ from rest_framework.response import Response
 
 from backend.api import ScopedViewSet
 from backend.roles import staff_for
-from backend.scoping import get_visible_or_404
 from billing import selectors
-from billing.api._common import ADMINS, BILLING_READERS
+from billing.api._common import ADMINS, BILLING_READERS, create_for_patient
 from billing.api.charges import ReasonSerializer
 from billing.models import Superbill
 from billing.services import superbills as superbill_services
-from practice.models import Patient
 
 
 class SuperbillSerializer(serializers.ModelSerializer):
@@ -74,22 +72,23 @@ class SuperbillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         responses={201: SuperbillSerializer, 409: OpenApiResponse(description="What is missing")},
     )
     def create(self, request):
-        payload = SuperbillIssueSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        data["patient"] = get_visible_or_404(Patient, user=request.user, pk=data["patient"])
-        superbill = superbill_services.superbill_issue(issued_by=staff_for(request.user), **data)
-        superbill = self.get_queryset().get(pk=superbill.pk)
-        return Response(SuperbillSerializer(superbill).data, status=status.HTTP_201_CREATED)
+        return create_for_patient(
+            self,
+            request,
+            payload_class=SuperbillIssueSerializer,
+            service=superbill_services.superbill_issue,
+            actor="issued_by",
+        )
 
     @extend_schema(request=ReasonSerializer, responses=SuperbillSerializer)
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
         """Void an issued superbill (its number is never reused)."""
+        superbill = self.get_object()  # out of reach: 404 before any word on the body
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         superbill = superbill_services.superbill_void(
-            superbill=self.get_object(),
+            superbill=superbill,
             voided_by=staff_for(request.user),
             **payload.validated_data,
         )
@@ -99,10 +98,11 @@ class SuperbillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
         """Void this superbill and issue a new number for the same charges."""
+        superbill = self.get_object()  # out of reach: 404 before any word on the body
         payload = ReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         superbill = superbill_services.superbill_correct(
-            superbill=self.get_object(),
+            superbill=superbill,
             corrected_by=staff_for(request.user),
             **payload.validated_data,
         )

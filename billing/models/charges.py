@@ -63,6 +63,8 @@ class Charge(models.Model):
         indexes = [
             models.Index(fields=["clinic", "status", "date_of_service"]),
             models.Index(fields=["patient", "date_of_service"]),
+            # The charge list's keyset order within a clinic.
+            models.Index(fields=["clinic", "date_of_service", "id"], name="charge_clinic_dos_id"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(units__gte=1), name="charge_units_positive"),

@@ -91,6 +91,11 @@ class Superbill(models.Model):
 
     class Meta:
         ordering = ["-issued_at", "-id"]
+        # The lists' ordering, per clinic (staff) and per patient (the portal).
+        indexes = [
+            models.Index(fields=["clinic", "-issued_at", "-id"], name="superbill_clinic_issued"),
+            models.Index(fields=["patient", "-issued_at", "-id"], name="superbill_patient_issued"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["clinic", "number"], name="superbill_number_once"),
             models.UniqueConstraint(

@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from backend.formatting import format_money
 from billing.choices import ChargeStatus, PaymentMethod, PlanStatus
 from billing.errors import InvalidCharge, OverAllocation
 from billing.models import Charge, Instalment, Payment, PaymentAllocation, PaymentPlan
@@ -109,9 +110,9 @@ def payment_allocate(*, payment: Payment, charge: Charge, amount: Decimal) -> Pa
     unapplied = payment.amount - amount_sum(payment.allocations.all())
     owed = charge.amount - amount_sum(charge.allocations.all())
     if amount > unapplied:
-        raise OverAllocation(f"Only ${unapplied} of this payment is not yet applied.")
+        raise OverAllocation(f"Only {format_money(unapplied)} of this payment is not yet applied.")
     if amount > owed:
-        raise OverAllocation(f"Only ${owed} is still owed on this charge.")
+        raise OverAllocation(f"Only {format_money(owed)} is still owed on this charge.")
     allocation, created = PaymentAllocation.objects.get_or_create(
         payment=payment, charge=charge, defaults={"amount": amount}
     )

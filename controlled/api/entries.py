@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from backend.pagination import KeysetPagination
 from backend.roles import staff_for
 from controlled import reports, selectors, services
 from controlled.api._common import LedgerViewSet, _download, _staff
@@ -142,6 +143,8 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewS
         "occurred_at": ["gte", "lt"],
     }
     ordering = ["-occurred_at", "-id"]
+    ordering_fields = ["occurred_at"]
+    pagination_class = KeysetPagination
 
     def get_queryset(self):
         return selectors.entry_list(user=self.request.user).order_by("-occurred_at", "-id")

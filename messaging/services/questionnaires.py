@@ -7,8 +7,12 @@ from django.utils import timezone
 from messaging.choices import MessageKind
 from messaging.services.outbox import QuietHours, message_enqueue
 from messaging.services.rules import rules_for
+from practice import instruments
 from practice import selectors as practice_selectors
 from practice.models import Patient
+
+# What the invitation names, as the patient sees it: each title and how long it takes.
+INVITED = " and ".join(spec.title_with_duration for spec in (instruments.GAD7, instruments.PHQ9))
 
 
 def questionnaire_invitations_enqueue(*, now=None) -> int:
@@ -41,7 +45,7 @@ def questionnaire_invitations_enqueue(*, now=None) -> int:
             target_type="questionnaire",
             target_id=f"{patient.pk}:{week.year}-W{week.week:02d}",
             send_at=quiet.fit(now, prefer_earlier=False, not_before=now),
-            context={"instruments": "GAD-7 and PHQ-9"},
+            context={"instruments": INVITED},
         )
         invited += bool(rows)
     return invited

@@ -113,10 +113,11 @@ class ScreeningViewSet(
     @action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request, pk=None):
         """Clear a screening that needs review, with the reason (medical staff)."""
+        screening = self.get_object()  # out of reach: 404 before any word on the body
         payload = SignOffSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         screening = services.screening_sign_off(
-            screening=self.get_object(), by=staff_for(request.user), **payload.validated_data
+            screening=screening, by=staff_for(request.user), **payload.validated_data
         )
         return Response(ScreeningSerializer(self.get_queryset().get(pk=screening.pk)).data)
 
@@ -268,10 +269,11 @@ class TreatmentPlanViewSet(
     def target(self, request, pk=None):
         """Change the induction target, with the reason (medical staff). Past the target the
         dosing gate refuses another induction dose."""
+        plan = self.get_object()  # out of reach: 404 before any word on the body
         payload = PlanTargetSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         plan = services.plan_target_change(
-            plan=self.get_object(), by=staff_for(request.user), **payload.validated_data
+            plan=plan, by=staff_for(request.user), **payload.validated_data
         )
         return Response(self._data(plan))
 
@@ -286,10 +288,11 @@ class TreatmentPlanViewSet(
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Close a running plan as completed."""
+        plan = self.get_object()  # out of reach: 404 before any word on the body
         payload = PlanReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         plan = services.plan_complete(
-            plan=self.get_object(),
+            plan=plan,
             by=staff_for(request.user),
             reason=payload.validated_data.get("reason", ""),
         )
@@ -299,10 +302,11 @@ class TreatmentPlanViewSet(
     @action(detail=True, methods=["post"])
     def discontinue(self, request, pk=None):
         """Stop a plan early; the reason is required."""
+        plan = self.get_object()  # out of reach: 404 before any word on the body
         payload = PlanReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         plan = services.plan_discontinue(
-            plan=self.get_object(),
+            plan=plan,
             by=staff_for(request.user),
             reason=payload.validated_data.get("reason", ""),
         )

@@ -187,9 +187,10 @@ class SafetyAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def acknowledge(self, request, pk=None):
         """Say you have seen the alert and what you did about it. A suicidality alert
         answers 409 `risk_assessment_required`: record a risk assessment instead."""
+        alert = self.get_object()  # out of reach: 404 before any word on the body
         payload = AcknowledgeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         alert = services.safety_alert_acknowledge(
-            alert=self.get_object(), by=staff_for(request.user), note=payload.validated_data["note"]
+            alert=alert, by=staff_for(request.user), note=payload.validated_data["note"]
         )
         return Response(SafetyAlertSerializer(alert).data)

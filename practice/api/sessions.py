@@ -18,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from backend.api import MomentFilter, ScopedViewSet
+from backend.pagination import KeysetPagination
 from backend.roles import MEDICAL, PATIENT, STAFF_ROLES, actor_for
 from practice import ledger, rems, services
 from practice.api.common import VisiblePatientField, staff_of
@@ -126,7 +127,8 @@ class SessionViewSet(
     serializer_class = SessionSerializer
     filterset_class = SessionFilter
     ordering_fields = ["starts_at", "status"]
-    ordering = ["starts_at"]
+    ordering = ["starts_at", "id"]
+    pagination_class = KeysetPagination
     read_roles = STAFF_ROLES | {PATIENT}
     write_roles = STAFF_ROLES
     action_roles = {

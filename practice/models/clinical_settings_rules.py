@@ -102,19 +102,21 @@ def clinical_settings_errors(settings) -> dict[str, str]:
         lambda dia, sys: dia < sys,
         "Must be below the systolic alert ({}).",
     )
-    # A patient must never be dosed at a pressure that would raise an alert a minute later.
-    check(
-        "predose_systolic_refuse_at",
-        "alert_systolic_at",
-        lambda refuse, alert: refuse <= alert,
-        "Refuse dosing at or below the in-session alert level (systolic ≥ {}).",
-    )
-    check(
-        "predose_diastolic_refuse_at",
-        "alert_diastolic_at",
-        lambda refuse, alert: refuse <= alert,
-        "Refuse dosing at or below the in-session alert level (diastolic ≥ {}).",
-    )
+    # A patient must never be dosed at a pressure that would raise an alert a minute later,
+    # nor sent home at one that would raise an alert in the room.
+    for reading in ("systolic", "diastolic"):
+        check(
+            f"predose_{reading}_refuse_at",
+            f"alert_{reading}_at",
+            lambda refuse, alert: refuse <= alert,
+            f"Refuse dosing at or below the in-session alert level ({reading} ≥ {{}}).",
+        )
+        check(
+            f"discharge_{reading}_below",
+            f"alert_{reading}_at",
+            lambda discharge, alert: discharge <= alert,
+            f"Discharge only below the in-session alert level ({reading} ≥ {{}}).",
+        )
     check(
         "alert_heart_rate_below",
         "alert_heart_rate_above",
@@ -165,18 +167,6 @@ def clinical_settings_errors(settings) -> dict[str, str]:
         "discharge_systolic_below",
         lambda dia, sys: dia < sys,
         "Must be below the systolic discharge limit ({}).",
-    )
-    check(
-        "discharge_systolic_below",
-        "alert_systolic_at",
-        lambda discharge, alert: discharge <= alert,
-        "Discharge only below the in-session alert level (systolic ≥ {}).",
-    )
-    check(
-        "discharge_diastolic_below",
-        "alert_diastolic_at",
-        lambda discharge, alert: discharge <= alert,
-        "Discharge only below the in-session alert level (diastolic ≥ {}).",
     )
     check(
         "discharge_spo2_at_least",

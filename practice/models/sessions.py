@@ -56,7 +56,8 @@ class Session(models.Model):
     class Meta:
         ordering = ["starts_at", "id"]
         indexes = [
-            models.Index(fields=["clinic", "starts_at"]),
+            # The clinic's calendar and the sessions API's keyset order (starts_at, id).
+            models.Index(fields=["clinic", "starts_at", "id"], name="session_clinic_starts_id"),
             models.Index(fields=["clinician", "starts_at"]),
             models.Index(fields=["patient", "starts_at"]),
         ]

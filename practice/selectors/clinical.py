@@ -3,10 +3,25 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from practice.choices import (
+    AlertSeverity,
     ContraindicationSeverity,
     PlanStatus,
     ScreeningResult,
@@ -206,13 +221,23 @@ def dose_times(*, patient: Patient) -> list[datetime.datetime]:
     )
 
 
+# Most severe first: an urgent suicidality alert sits above a newer warning.
+SEVERITY_RANK = Case(
+    When(severity=AlertSeverity.URGENT, then=Value(0)),
+    When(severity=AlertSeverity.WARNING, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
 def alert_list(*, user, open_only: bool = True) -> QuerySet[SafetyAlert]:
+    """Safety alerts `user` may see, most severe first, then newest first."""
     alerts = SafetyAlert.objects.visible_to(user).select_related(
         "patient__clinic", "session", "acknowledged_by__user"
     )
     if open_only:
         alerts = alerts.filter(acknowledged_at__isnull=True)
-    return alerts.order_by("-raised_at")
+    return alerts.order_by(SEVERITY_RANK, "-raised_at", "-pk")
 
 
 @dataclass(frozen=True)
@@ -280,3 +305,51 @@ def kap_cycle_gaps(*, user, now: datetime.datetime | None = None) -> list[CycleG
             previous_dose_at = session.starts_at
     gaps.sort(key=lambda gap: gap.session.starts_at)
     return gaps
+
+
+def kap_cycle_gap_count(*, user, clinic_id: int) -> int:
+    """How many gaps `kap_cycle_gaps` lists for `user` in the clinic, counted by the database
+    (2 queries: the clinic's settings, one aggregate) instead of loading every session of
+    the running plans.
+
+    The same rules, as correlated subqueries on each dose D of a running plan: prepared when
+    a preparation P of the plan precedes D with no other dose from P up to D; integrated
+    when an integration follows D within `integration_within_days` of its end.
+    """
+    window = datetime.timedelta(days=clinical_settings_for(clinic_id).integration_within_days)
+    gone = [SessionStatus.CANCELLED, SessionStatus.NO_SHOW]
+    held = Session.objects.exclude(status__in=gone)
+    dose_between = held.filter(
+        plan_id=OuterRef(OuterRef("plan_id")),
+        kind=SessionKind.DOSING,
+        starts_at__gte=OuterRef("starts_at"),
+        starts_at__lt=OuterRef(OuterRef("starts_at")),
+    )
+    preparation = held.filter(
+        plan_id=OuterRef("plan_id"),
+        kind=SessionKind.PREPARATION,
+        starts_at__lt=OuterRef("starts_at"),
+    ).filter(~Exists(dose_between))
+    integration = held.filter(
+        plan_id=OuterRef("plan_id"),
+        kind=SessionKind.INTEGRATION,
+        starts_at__gt=OuterRef("starts_at"),
+        starts_at__lte=ExpressionWrapper(
+            OuterRef("ends_at") + window, output_field=DateTimeField()
+        ),
+    )
+    counts = (
+        Session.objects.visible_to(user)
+        .filter(
+            clinic_id=clinic_id,
+            kind=SessionKind.DOSING,
+            plan__status__in=[PlanStatus.ACTIVE, PlanStatus.MAINTENANCE],
+        )
+        .exclude(status__in=gone)
+        .alias(prepared=Exists(preparation), integrated=Exists(integration))
+        .aggregate(
+            unprepared=Count("pk", filter=Q(prepared=False)),
+            unintegrated=Count("pk", filter=Q(integrated=False)),
+        )
+    )
+    return counts["unprepared"] + counts["unintegrated"]

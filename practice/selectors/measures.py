@@ -29,6 +29,10 @@ class DueMeasure:
     def name(self) -> str:
         return instruments.spec(self.instrument).name
 
+    @property
+    def spec(self):
+        return instruments.spec(self.instrument)
+
 
 def _due_points(
     *, plan: TreatmentPlan, doses: list[datetime.datetime], settings, now

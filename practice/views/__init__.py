@@ -22,6 +22,7 @@ from practice.views.patients import (
     PatientFormView,
     PatientListView,
     PatientReactivateView,
+    PatientSearchView,
     PortalView,
 )
 from practice.views.risk import RiskAssessmentCreateView, SafetyPlanEditView
@@ -48,6 +49,7 @@ __all__ = [
     "PatientFormView",
     "PatientListView",
     "PatientReactivateView",
+    "PatientSearchView",
     "PlanCreateView",
     "PlanDetailView",
     "PortalQuestionnaireView",

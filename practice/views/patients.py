@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
-from backend.audit import audit_access, audit_event_list
+from backend.audit import audit_access, audit_event_list, audit_records
 from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
@@ -19,6 +19,11 @@ from practice import services
 from practice.charts import measure_trend_svg, plain_topic
 from practice.choices import SessionStatus
 from practice.forms import CareTeamForm, DiagnosisForm, PatientForm
+from practice.forms.patient_search import (
+    PATIENT_NUMBER,
+    PATIENT_SEARCH_LIMIT,
+    patient_choice_label,
+)
 from practice.instructions import plan_in_plain_language, preparation_instructions
 from practice.models import Diagnosis, Patient
 from practice.selectors import (
@@ -27,7 +32,7 @@ from practice.selectors import (
     clinic_overview,
     clinical_settings_for,
     dose_times,
-    kap_cycle_gaps,
+    kap_cycle_gap_count,
     measure_summaries,
     measures_due,
     patient_list,
@@ -66,6 +71,37 @@ class PatientListView(RoleRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["q"] = self.request.GET.get("q", "")
         context["show_inactive"] = self.show_inactive
+        return context
+
+
+class PatientSearchView(RoleRequiredMixin, TemplateView):
+    """The options of a patient picker (`practice.forms.PatientSearchField`), fetched by htmx
+    as the user types: at most PATIENT_SEARCH_LIMIT active patients the user may see whose
+    names match (or whose number it is), one query; named in the audit row like any list.
+
+    `?field=<name>` says which parameter holds the text (htmx sends the input under its own
+    name); an empty text lists nobody, so no request ever returns the whole clinic.
+    """
+
+    allowed_roles = STAFF_ROLES
+    template_name = "practice/patient_search_options.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        field = self.request.GET.get("field") or "q"
+        text = (self.request.GET.get(field) or "").strip()[:100]
+        patients = []
+        if text:
+            visible = Patient.objects.visible_to(self.request.user).filter(is_active=True)
+            number = PATIENT_NUMBER.search(text)
+            matches = visible.search(text)
+            if number:
+                matches = matches | visible.filter(pk=int(number.group(1)))
+            patients = list(
+                matches.order_by("legal_last_name", "legal_first_name", "pk")[:PATIENT_SEARCH_LIMIT]
+            )
+        audit_records(patients)
+        context["labels"] = [patient_choice_label(p) for p in patients]
         return context
 
 
@@ -318,7 +354,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             .exclude(status=SessionStatus.CANCELLED)
             .select_related("patient__clinic")
         )
-        context["gap_count"] = len(kap_cycle_gaps(user=user))
+        context["gap_count"] = kap_cycle_gap_count(user=user, clinic_id=self.actor.clinic_id)
         return context
 
 

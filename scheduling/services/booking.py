@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.formatting import format_span
 from backend.roles import CLINICIAN_ROLES
 from practice import services as practice_services
 from practice.choices import SessionKind, SessionStatus
@@ -55,13 +56,18 @@ class Conflict:
     session: Session
 
     def describe(self, clinic) -> str:
+        """The clash in words a person can act on: what the other session is, when on the
+        clinic's clock and with whom; never another patient's name (pages link the session
+        for readers who may open it)."""
         s = self.session
-        when = f"{clinic.local(s.starts_at):%a %b %d %H:%M}–{clinic.local(s.ends_at):%H:%M}"
         if self.resource == "room":
-            return f"Room {s.room.name} is booked {when} (session #{s.pk})."
+            return f"Room {s.room.name} is booked: {session_described(s, clinic)}."
         if self.resource == "clinician":
-            return f"{s.clinician.display_name} is booked {when} (session #{s.pk})."
-        return f"The patient already has a session {when} (session #{s.pk})."
+            return (
+                f"{s.clinician.display_name} is booked: "
+                f"{session_described(s, clinic, with_clinician=False)}."
+            )
+        return f"The patient already has a session: {session_described(s, clinic)}."
 
     def as_dict(self) -> dict:
         s = self.session
@@ -75,10 +81,27 @@ class Conflict:
         }
 
 
+def session_described(session: Session, clinic, *, with_clinician: bool = True) -> str:
+    """How a refusal names another session: its kind, the clinic's day and times and its
+    clinician ("an integration session Tue Nov 24, 1:00 PM–1:50 PM with Bob Lee, LCSW").
+    Pages link it by id (`extra["sessions"]`); the id itself means nothing to a person."""
+    kind = session.get_kind_display().lower()
+    article = "an" if kind[:1] in "aeiou" else "a"
+    text = (
+        f"{article} {kind} session {format_span(session.starts_at, session.ends_at, clinic.zone)}"
+    )
+    if with_clinician and session.clinician_id:
+        text += f" with {session.clinician.display_name}"
+    return text
+
+
 def _conflict_error(conflicts: list[Conflict], clinic) -> BookingConflict:
     return BookingConflict(
         " ".join(c.describe(clinic) for c in conflicts),
-        extra={"conflicts": [c.as_dict() for c in conflicts]},
+        extra={
+            "conflicts": [c.as_dict() for c in conflicts],
+            "sessions": list(dict.fromkeys(c.session.pk for c in conflicts)),
+        },
     )
 
 
@@ -203,7 +226,7 @@ def booking_problems(
         day = clinic.date_of(starts_at)
         problems.append(
             OutsideWorkingHours(
-                f"{clinic.local(starts_at):%a %b %d %H:%M}–{clinic.local(ends_at):%H:%M} "
+                f"{format_span(starts_at, ends_at, clinic.zone)} "
                 f"is outside {clinician.display_name}'s working hours "
                 f"({hours_on(clinician=clinician, day=day)})."
             )

@@ -15,7 +15,13 @@ from scheduling.forms import BookingForm, CancelForm, RescheduleForm
 from scheduling.models import SessionBooking
 from scheduling.services import booking, series
 from scheduling.services.availability import local_instant, wall_clock
-from scheduling.views._common import ADMIN_ONLY, calendar_url, clinic_of
+from scheduling.views._common import (
+    ADMIN_ONLY,
+    calendar_url,
+    clinic_of,
+    flash_session_links,
+    session_links,
+)
 
 
 class BookingView(ServiceFormView):
@@ -83,7 +89,13 @@ class BookingView(ServiceFormView):
                 context.update(problems=[check.refusal], series_problems=check.refused)
         else:
             problems = booking.session_book_check(**kwargs)
-            context.update(problems=[p.message for p in problems], checked=not problems)
+            context.update(
+                problems=[p.message for p in problems],
+                checked=not problems,
+                problem_links=[
+                    link for p in problems for link in session_links(self.request.user, p)
+                ],
+            )
         return self.render_to_response(self.get_context_data(**context))
 
     def call(self, form):
@@ -107,6 +119,7 @@ class BookingView(ServiceFormView):
         context = super().get_context_data(**kwargs)
         if self.refusal is not None:
             context["problems"] = [self.refusal.message]
+            context["problem_links"] = session_links(self.request.user, self.refusal)
             context["refused"] = True
             context["series_problems"] = self.refusal.extra.get("occurrences")
         return context
@@ -214,4 +227,5 @@ class SessionManageView(RoleRequiredMixin, TemplateView):
                 )
             if not error:
                 return redirect(calendar_url(starts_at, session.clinic))
+            flash_session_links(request, error)
         return self.render_to_response(self.get_context_data(session=session, reschedule_form=form))

@@ -53,9 +53,7 @@ class FreeSlotView(RoleRequiredMixin, TemplateView):
             data,
             initial={"start": today, "end": today + dt.timedelta(days=28)},
             clinic_id=clinic.pk,
-            patients=Patient.objects.visible_to(self.request.user).order_by(
-                "legal_last_name", "legal_first_name"
-            ),
+            patients=Patient.objects.visible_to(self.request.user),
         )
         context["form"] = form
         if data is not None and form.is_valid():

@@ -9,21 +9,19 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.views.generic import TemplateView
 
 from backend.pdf import render_pdf
-from backend.roles import ADMIN, STAFF_ROLES, actor_for, staff_for
+from backend.roles import ADMIN, STAFF_ROLES, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
-from practice.models import Session
 from scheduling import selectors
 from scheduling.choices import EnrollmentStatus
 from scheduling.forms import EnrollForm, RetreatForm
 from scheduling.models import Enrollment, RetreatSession
 from scheduling.services import retreats
 from scheduling.services.availability import wall_clock
-from scheduling.views._common import ADMIN_ONLY, clinic_of
+from scheduling.views._common import ADMIN_ONLY, clinic_of, flash_session_links
 
 
 class RetreatListView(RoleRequiredMixin, TemplateView):
@@ -144,7 +142,7 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
                     patient=form.cleaned_data["patient"],
                     by=staff,
                 )
-                _link_sessions(request, error)
+                flash_session_links(request, error)
                 if enrollment:
                     messages.success(
                         request,
@@ -159,7 +157,7 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
             result, error = run_service(
                 request, retreats.timetable_generate, retreat=retreat, by=staff
             )
-            _link_sessions(request, error)
+            flash_session_links(request, error)
             if result:
                 messages.success(
                     request,
@@ -174,34 +172,6 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
                 success="The standard daily template is set.",
             )
         return redirect("scheduling:retreat-detail", pk=retreat.pk)
-
-
-def _link_sessions(request, error) -> None:
-    """A refusal that names other sessions (a patient's own clashing session, a room taken)
-    also links each one to its page, where it can be moved or cancelled."""
-    pks = (error.extra.get("sessions") if error else None) or []
-    if not pks:
-        return
-    sessions = Session.objects.visible_to(request.user).filter(pk__in=pks).order_by("starts_at")
-    clinic = clinic_of(actor_for(request.user))
-    messages.error(
-        request,
-        format_html(
-            "Open to move or cancel: {}",
-            format_html_join(
-                ", ",
-                '<a href="{}">{} {}</a>',
-                (
-                    (
-                        reverse("scheduling:session-manage", args=[s.pk]),
-                        s.get_kind_display(),
-                        f"{clinic.local(s.starts_at):%a %b %d, %H:%M}",
-                    )
-                    for s in sessions
-                ),
-            ),
-        ),
-    )
 
 
 class EnrollmentCancelView(RoleRequiredMixin, TemplateView):

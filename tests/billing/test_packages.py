@@ -98,7 +98,7 @@ def test_a_retreat_is_one_price_itemised_by_session_on_the_charges_and_the_super
     )
     text = " ".join(text.split())
     assert "Autumn retreat: session 1 of 2" in text and "Autumn retreat: session 2 of 2" in text
-    assert "Total charged $1500.00" in text
+    assert "Total charged $1,500.00" in text
 
 
 def test_an_agreed_retreat_price_made_before_the_retreat_is_the_one_charged(codes):
@@ -246,7 +246,7 @@ def test_the_ledger_page_sets_a_sliding_scale_sells_packages_and_prices_a_retrea
     enrollment, _ = retreat_for(codes)
     page = client.get(url).content.decode()
     assert "Standard fees (no sliding scale)" in page
-    assert "Autumn retreat (Oct 5–Oct 6, 2026, $1500.00)" in page
+    assert "Autumn retreat (Oct 5–Oct 6, 2026, $1,500.00)" in page
 
     client.post(url, {"action": "scale", "percent": "20", "reason": "Income"})
     page = client.get(url).content.decode()

@@ -148,7 +148,7 @@ def test_fifteen_lines_fit_on_one_page_and_forty_paginate_with_repeated_headers(
     for page, count in zip(pages, lines_per_page, strict=True):
         if count:
             assert "Date of service POS CPT/ HCPCS Modifiers Description" in flat(page)
-    assert "Total charged $8400.00" in flat(pages[-1])
+    assert "Total charged $8,400.00" in flat(pages[-1])  # thousands separated
 
 
 @pytest.mark.django_db

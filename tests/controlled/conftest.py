@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tests.factories import (
@@ -13,6 +14,16 @@ from tests.factories import (
     UserFactory,
     receive_lot,
 )
+
+
+@pytest.fixture
+def clinic_midday():
+    """The clock at noon in the clinic's zone (Denver), ticking: a day's report then holds
+    a dose given two hours earlier and the stock received now, whatever the wall clock (at
+    00:50 in Denver the dose would fall on yesterday). Use it before the other fixtures
+    (`@pytest.mark.usefixtures("clinic_midday")`)."""
+    with time_machine.travel(datetime.datetime(2026, 6, 16, 18, 0, tzinfo=datetime.UTC)):
+        yield
 
 
 @pytest.fixture

@@ -67,10 +67,7 @@ def test_the_lot_page_shows_the_same_reference(people, web_as, lot, administered
     assert "Erin Patient" in on_team
 
 
-@pytest.mark.xfail(
-    reason="broken by the merge of the ledger's patient reference by reader: to fix",
-    strict=False,
-)
+@pytest.mark.usefixtures("clinic_midday")
 def test_the_administration_log_hides_name_and_address_off_the_care_team(
     people, api_as, administered, off_team
 ):

@@ -83,10 +83,7 @@ def test_the_administration_log_pdf_has_every_element_1304_22c_asks_for(
         assert expected in flat, expected
 
 
-@pytest.mark.xfail(
-    reason="broken by the merge of the ledger's patient reference by reader: to fix",
-    strict=False,
-)
+@pytest.mark.usefixtures("clinic_midday")
 def test_the_administration_log_csv_has_one_row_per_entry(month_of_activity, people):
     today = clinic_today(people.clinic)
     rows = list(
@@ -116,10 +113,7 @@ def test_the_administration_log_csv_has_one_row_per_entry(month_of_activity, peo
     assert rows[3]["balance_after_mg"] == "400.00"
 
 
-@pytest.mark.xfail(
-    reason="broken by the merge of the ledger's patient reference by reader: to fix",
-    strict=False,
-)
+@pytest.mark.usefixtures("clinic_midday")
 def test_records_older_than_two_years_stay_available(product, people, dose):
     long_ago = timezone.now() - datetime.timedelta(days=3 * 365)
     with time_machine.travel(long_ago, tick=False):

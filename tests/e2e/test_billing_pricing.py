@@ -122,14 +122,14 @@ def test_an_admin_prices_care_with_a_scale_and_packages_and_the_charges_follow(
     # (By label: the form's fields have ids of their own, not the prepaid package form's.)
     retreat_form = page.locator("form", has=page.get_by_role("button", name="Add retreat package"))
     retreat_form.get_by_label("Retreat").select_option(
-        label="Autumn retreat (Oct 5–Oct 6, 2026, $1500.00)"
+        label="Autumn retreat (Oct 5–Oct 6, 2026, $1,500.00)"
     )
     retreat_form.get_by_label("Price").fill("1200")
     retreat_form.get_by_role("button", name="Add retreat package").click()
     assert "Retreat package added" in page.locator(".messages").inner_text()
     retreat_row = page.locator("#pricing tr", has_text="Autumn retreat")
     assert "The sessions of Autumn retreat, Oct 5–Oct 6, 2026" in retreat_row.inner_text()
-    assert "$1200.00" in retreat_row.inner_text() and "0 of 2" in retreat_row.inner_text()
+    assert "$1,200.00" in retreat_row.inner_text() and "0 of 2" in retreat_row.inner_text()
     assert page.get_by_text("Price a retreat as one package").count() == 0
 
     # Month end: the billing desk suggests charges for the completed sessions.

@@ -88,6 +88,7 @@ def test_a_signed_note_exports_to_pdf_with_its_addenda_in_order(people, session,
         assert "Morning walk without the phone" in text
         assert note.content_hash[:16] in text.replace("\n", "")
         assert text.index("First addendum text.") < text.index("Second addendum text.")
+        assert "(303) 555-0142" in text and "+13035550142" not in text  # the clinic's phone
 
 
 def test_a_draft_does_not_export(people, session, integration_template, api_as, web_as):

@@ -94,7 +94,7 @@ def test_a_withheld_note_disappears_for_the_patient_until_released(people, note,
     assert body["withheld_reason"] == REASON
     assert body["withheld_by"] == people.therapist.pk
     patient = api_as(people.patient)
-    assert patient.get("/api/v1/notes/").json()["count"] == 0
+    assert patient.get("/api/v1/notes/").json()["results"] == []
     assert patient.get(f"/api/v1/notes/{note.pk}/").status_code == 404
     assert patient.get(f"/api/v1/notes/{note.pk}/pdf/").status_code == 404
     assert web_as(people.patient).get(f"/notes/{note.pk}/pdf/").status_code == 404

@@ -98,37 +98,45 @@ def test_an_admin_gets_no_worklist(people, day, web_as):
     assert selectors.worklist(user=people.admin.user).today == []
 
 
-def test_the_worklist_shows_open_safety_alerts_of_the_therapists_patients(people, day, web_as):
+def test_today_shows_open_safety_alerts_once_most_severe_first(people, day, web_as):
     from practice.models import SafetyAlert
 
-    def alert(patient, **extra):
+    def alert(patient, severity, message, minutes_ago, **extra):
         return SafetyAlert.objects.create(
             clinic=people.clinic,
             patient=patient,
-            kind="phq9_item9",
-            severity="urgent",
-            message=f"PHQ-9 item 9 answered 2 by {patient.legal_first_name}",
-            raised_at=NOW,
+            kind="phq9_item9" if severity == "urgent" else "vitals",
+            severity=severity,
+            message=message,
+            raised_at=NOW - datetime.timedelta(minutes=minutes_ago),
             **extra,
         )
 
-    open_alert = alert(people.patient)
+    alert(people.patient, "urgent", "PHQ-9 item 9 answered 2 by Erin", 60)
+    alert(people.patient, "warning", "Blood pressure 165/100 after the dose", 5)  # newer
+    alert(people.patient, "urgent", "Newer urgent alert", 30)
     alert(
         people.patient,
+        "urgent",
+        "Already acknowledged",
+        1,
         acknowledged_at=NOW,
         acknowledged_by=people.therapist,
         acknowledgement_note="Called her; safe, plan in place.",
     )
-    alert(people.other_patient)  # not on Bob's care team
+    alert(people.other_patient, "urgent", "Not on Bob's care team", 2)
     with time_machine.travel(NOW, tick=False):
-        wl = selectors.worklist(user=people.therapist.user)
         html = web_as(people.therapist).get("/today/").content.decode()
-    assert wl.safety_alerts == [open_alert]
-    assert 'data-testid="worklist-alerts"' in html
-    assert "answered 2 by Erin" in html
-    assert selectors.worklist(user=people.outsider.user).safety_alerts[0].patient == (
-        people.other_patient
-    )
+    # Once: the Today list, not again in the worklist panel.
+    assert html.count("PHQ-9 item 9 answered 2 by Erin") == 1
+    assert 'data-testid="worklist-alerts"' not in html
+    assert "Already acknowledged" not in html and "Not on Bob" not in html
+    # Urgent before warning though the warning is newer; newest first within a severity.
+    order = [
+        html.index(text)
+        for text in ("Newer urgent alert", "PHQ-9 item 9 answered", "Blood pressure 165/100")
+    ]
+    assert order == sorted(order)
 
 
 def test_the_session_page_shows_the_note_panel(people, day, web_as):

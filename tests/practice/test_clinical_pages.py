@@ -162,7 +162,19 @@ def test_portal_renders_plan_sessions_and_questionnaires(people, web_as):
     html = web_as(people.patient).get("/portal/").content.decode()
     assert "My treatment plan" in html
     assert "Nothing to eat for 4 hours" in html
-    assert "Answer GAD-7" in html and "Answer PHQ-9" in html
+    # Plain-language titles with how long each takes, and the upcoming sessions once.
+    assert "<strong>Anxiety check-in (GAD-7)</strong>, about 2 minutes" in html
+    assert "<strong>Mood check-in (PHQ-9)</strong>, about 3 minutes" in html
+    assert html.count("My upcoming sessions") == 1
+    # The rest is behind headed sections the patient opens.
+    assert '<details class="card" id="my-details">' in html
+
+
+def test_the_questionnaire_page_names_it_plainly_with_how_long_it_takes(people, web_as):
+    cleared_with_plan(people)
+    html = web_as(people.patient).get("/portal/questionnaires/gad7/").content.decode()
+    assert "<h1>Anxiety check-in (GAD-7)" in html
+    assert "It takes about 2 minutes." in html
 
 
 def test_each_input_of_the_vitals_row_has_an_accessible_name(people, web_as):
@@ -261,3 +273,11 @@ def test_a_models_validation_naming_no_field_on_the_plan_form_is_shown_above_it(
     assert response.status_code == 200
     assert "The patient already has a plan in progress." in response.content.decode()
     assert not TreatmentPlan.objects.exists()
+
+
+def test_the_questionnaire_invitation_names_each_one_plainly_with_how_long_it_takes():
+    from messaging.services.questionnaires import INVITED
+
+    assert INVITED == (
+        "Anxiety check-in (GAD-7), about 2 minutes and Mood check-in (PHQ-9), about 3 minutes"
+    )

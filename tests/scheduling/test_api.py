@@ -35,7 +35,9 @@ def test_posting_a_session_books_it_and_a_conflict_answers_409_naming_it(cal, ap
     assert refused.status_code == 409
     body = refused.json()
     assert body["code"] == "slot_taken"
-    assert f"(session #{created.json()['id']})" in body["detail"]
+    assert "#" not in body["detail"]
+    assert "an integration session" in body["detail"]
+    assert body["sessions"] == [created.json()["id"]]
     assert {c["resource"] for c in body["conflicts"]} == {"room", "clinician"}
     assert Session.objects.count() == 1
 

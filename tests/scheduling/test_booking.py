@@ -65,16 +65,24 @@ def test_a_booked_room_is_refused_naming_the_session_and_room(cal):
             patient=cal.people.other_patient,
             clinician=cal.people.outsider,
         )
-    assert f"Room Dosing A is booked Wed Feb 03 10:00–11:00 (session #{first.pk})" in str(
-        refused.value
+    # In words (kind, the clinic's times, the clinician), never "session #N"; the id goes
+    # in `extra` for pages to link.
+    assert (
+        "Room Dosing A is booked: an integration session Wed Feb 3, 10:00 AM–11:00 AM "
+        "with Bob Therapist, LCSW." in str(refused.value)
     )
+    assert "#" not in str(refused.value)
     assert refused.value.extra["conflicts"][0]["resource"] == "room"
+    assert refused.value.extra["sessions"] == [first.pk]
     assert Session.objects.count() == 1
 
 
 def test_a_booked_clinician_is_refused(cal):
-    first = book(cal, local(2027, 2, 3, 10))
-    with pytest.raises(BookingConflict, match=f"Bob Therapist, LCSW is booked .*#{first.pk}"):
+    book(cal, local(2027, 2, 3, 10))
+    with pytest.raises(
+        BookingConflict,
+        match="Bob Therapist, LCSW is booked: an integration session Wed Feb 3, 10:00 AM",
+    ):
         book(cal, local(2027, 2, 3, 10), patient=cal.people.other_patient, room="dosing_b")
     assert Session.objects.count() == 1
 

@@ -118,8 +118,11 @@ def test_a_refused_enrolment_names_and_links_the_clashing_session(cal, retreat, 
     )
 
     html = page.content.decode()
-    assert "an integration session Tue Mar 02, 09:00–10:00" in html
-    assert f'<a href="/calendar/sessions/{clash.pk}/">Integration Tue Mar 02, 09:00</a>' in html
+    assert "an integration session Tue Mar 2, 9:00 AM–10:00 AM" in html
+    assert (
+        f'<a href="/calendar/sessions/{clash.pk}/">Integration Tue Mar 2, 9:00 AM–10:00 AM</a>'
+        in html
+    )
     assert "#" + str(clash.pk) not in html
     assert not Enrollment.objects.exists()
 

@@ -56,7 +56,12 @@ def test_the_booking_form_shows_conflicts_before_saving_and_saves_nothing(cal, b
     page = client.post("/calendar/book/", {**form(cal), "action": "check"})
     html = page.content.decode()
     assert "This booking cannot be made" in html
-    assert f"Room Circle room is booked Wed Feb 03 10:00–11:00 (session #{booked.pk})" in html
+    assert (
+        "Room Circle room is booked: an integration session Wed Feb 3, 10:00 AM–11:00 AM "
+        "with Bob Therapist, LCSW." in html
+    )
+    # The clashing session is linked for the admin, who may move or cancel it.
+    assert f'href="/calendar/sessions/{booked.pk}/"' in html
     assert Session.objects.count() == 1
     # A free time checks clean, then books.
     fine = form(cal, start_time="11:00")
@@ -78,9 +83,7 @@ def test_a_refused_booking_says_why_once_above_the_form_and_saves_nothing(cal, b
     )
     assert "This booking cannot be made" in html
     # In the conflicts box only, not repeated as a flash message above it.
-    assert (
-        html.count(f"Room Circle room is booked Wed Feb 03 10:00–11:00 (session #{booked.pk})") == 1
-    )
+    assert html.count("Room Circle room is booked: an integration session Wed Feb 3, 10:00 AM") == 1
     assert 'class="messages"' not in html
     assert Session.objects.count() == 1
 
@@ -170,7 +173,10 @@ def test_free_slot_search_for_a_patient_skips_their_busy_times_and_books_them(ca
     assert f'&patient={cal.people.patient.pk}"' in html
     # Another clinic's patient is not a choice.
     foreign = {**query, "patient": cal.people.foreign_patient.pk}
-    assert "Select a valid choice" in client.get("/calendar/slots/", foreign).content.decode()
+    assert (
+        f"No patient you can see has the number {cal.people.foreign_patient.pk}"
+        in client.get("/calendar/slots/", foreign).content.decode()
+    )
 
 
 def test_moving_and_cancelling_from_the_session_page(cal, booked, web_as):
@@ -193,6 +199,37 @@ def test_moving_and_cancelling_from_the_session_page(cal, booked, web_as):
     client.post(f"/calendar/sessions/{booked.pk}/", {"action": "cancel", "reason": "Ill"})
     booked.refresh_from_db()
     assert booked.status == "cancelled"
+
+
+def test_a_move_onto_a_taken_room_names_the_clash_in_words_and_links_it(cal, booked, web_as):
+    other = session_book(
+        patient=cal.people.other_patient,
+        clinician=cal.people.outsider,
+        kind="integration",
+        starts_at=local(2027, 2, 3, 12),
+        ends_at=local(2027, 2, 3, 13),
+        room=cal.circle,
+    )
+    page = web_as(cal.people.admin).post(
+        f"/calendar/sessions/{other.pk}/",
+        {
+            "action": "reschedule",
+            "date": "2027-02-03",
+            "start_time": "10:30",
+            "duration": 60,
+            "room": cal.circle.pk,
+            "clinician": cal.people.outsider.pk,
+        },
+    )
+    html = page.content.decode()
+    assert (
+        "Room Circle room is booked: an integration session Wed Feb 3, 10:00 AM–11:00 AM "
+        "with Bob Therapist, LCSW." in html
+    )
+    assert f'<a href="/calendar/sessions/{booked.pk}/">Integration Wed Feb 3' in html
+    assert "session #" not in html
+    other.refresh_from_db()
+    assert other.starts_at == local(2027, 2, 3, 12)  # nothing moved
 
 
 # The admin's session page: another clinic's admin finds no such session (404); a
@@ -245,6 +282,9 @@ def test_retreat_pages_roster_waitlist_generate_and_pdf(cal, web_as):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Mini intensive" in text and patients[0].full_name in text
     assert "Waitlist" in text and patients[3].full_name in text
+    # Phone numbers as people dial them, not E.164; money with its thousands separator.
+    assert "(303) 555-0177" in text and "+13035550177" not in text
+    assert "$1,200.00" in html
     assert web_as(cal.people.other_admin).get(f"/retreats/{retreat.pk}/").status_code == 404
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.template import Context, Engine
 
+from backend.formatting import format_phone
 from messaging.choices import Channel, ChannelChoice, MessageKind
 from messaging.models import MessagePreference, MessageTemplate, PatientMessaging, ReminderSettings
 
@@ -131,7 +132,7 @@ def base_context(*, patient, extra: dict | None = None) -> dict[str, str]:
     context = {
         "patient_name": patient.preferred_name or patient.legal_first_name,
         "clinic_name": clinic.name,
-        "clinic_phone": clinic.phone.as_national if clinic.phone else "",
+        "clinic_phone": format_phone(clinic.phone),
         "clinic_address": ", ".join(clinic.address_lines),
         "portal_url": f"{settings.SITE_URL}/portal/",
     }

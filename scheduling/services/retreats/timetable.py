@@ -22,7 +22,13 @@ from scheduling.choices import EnrollmentStatus
 from scheduling.errors import DomainError, InvalidInput, TimetableImpossible
 from scheduling.models import Enrollment, Retreat, RetreatSession, RetreatTemplateItem
 from scheduling.services.availability import local_instant, working_intervals
-from scheduling.services.booking import ACTIVE, overlapping, session_book, session_cancel
+from scheduling.services.booking import (
+    ACTIVE,
+    overlapping,
+    session_book,
+    session_cancel,
+    session_described,
+)
 from scheduling.services.retreats.enrollment import _sync_welcome
 
 
@@ -56,15 +62,6 @@ def _when(item: RetreatTemplateItem, start: dt.datetime, end: dt.datetime, clini
     )
 
 
-def session_described(session: Session, clinic) -> str:
-    """How a refusal names another session: its kind and the clinic's day and times (pages
-    link it by id; the id itself means nothing to a person)."""
-    start, end = clinic.local(session.starts_at), clinic.local(session.ends_at)
-    kind = session.get_kind_display().lower()
-    article = "an" if kind[:1] in "aeiou" else "a"
-    return f"{article} {kind} session {start:%a %b %d, %H:%M}–{end:%H:%M}"
-
-
 def _session_ids(sessions) -> list[int]:
     return list(dict.fromkeys(s.pk for s in sessions))
 
@@ -92,6 +89,7 @@ def patient_clashes(*, retreat: Retreat, patient_id: int, slots=None) -> dict[in
     own = list(
         Session.objects.filter(ACTIVE, window, patient_id=patient_id)
         .exclude(retreat_entry__enrollment__retreat=retreat)
+        .select_related("clinician__user")  # a refusal names each one's clinician
         .order_by("starts_at", "pk")
     )
     clashes = {}

@@ -1,0 +1,45 @@
+"""The service-scale world of `make bench` still builds as the models change: every row it
+copies passes PostgreSQL's constraints (foreign keys, checks, the calendar's exclusion
+constraints), ids stay usable after it, and its first clinic's pages answer."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from bench._scale import build
+from practice.models import Patient, Session
+from tests.otp import sign_in
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        "postgres" not in os.environ.get("DATABASE_URL", ""),
+        reason="needs PostgreSQL (DATABASE_URL): the world is written with COPY",
+    ),
+]
+
+
+def test_a_small_world_builds_and_its_first_clinic_is_usable(client, django_user_model):
+    world = build(0.01, clinics=2)
+
+    assert world.counts["practice.Patient"] == 8 == Patient.objects.count()
+    assert world.counts["practice.Session"] == 200 == Session.objects.count()
+    assert world.counts["messaging.Reminder"] == 400
+    assert world.counts["practice.DosingRecord"] > 0
+    assert world.counts["integration_notes.Note"] > 0
+    assert world.counts["billing.Charge"] > 0
+    # A callable default is called per row: every session is its own booking.
+    assert Session.objects.values("booking_key").distinct().count() == 200
+    # Sequences continue after the copied ids.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('practice_session', 'id'))")
+        assert cursor.fetchone()[0] > Session.objects.order_by("-pk").values_list("pk")[0][0]
+
+    sign_in(client, django_user_model.objects.get(pk=world.admin_user_id))
+    for url in [
+        "/today/",
+        f"/patients/{world.patient_id}/",
+        f"/calendar/sessions/{world.session_id}/",
+    ]:
+        assert client.get(url).status_code == 200, url
