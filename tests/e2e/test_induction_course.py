@@ -74,7 +74,7 @@ def test_a_clinic_runs_an_induction_course_in_the_web_pages(
     def enter_gad7(answers: list[int]) -> None:
         page.goto(f"/patients/{erin.pk}/")
         page.get_by_role("link", name="Enter answers for the patient").click()
-        expect(page.get_by_role("heading", level=1)).to_contain_text("GAD-7 for")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("(GAD-7) for")
         for number, (item, answer) in enumerate(zip(GAD7.items, answers, strict=True), 1):
             question = page.get_by_role("group", name=f"{number}. {item}")
             question.get_by_label(OPTIONS[answer][1], exact=True).check()
