@@ -11,7 +11,12 @@ TEST_WORKERS ?= auto
 CLOCK_MOMENTS := 2026-10-31T23:30:00+00:00 2027-01-01T03:00:00+00:00 \
   2026-11-01T08:30:00+00:00 2026-03-08T09:30:00+00:00 2026-12-31T23:30:00+00:00
 
-.PHONY: run test test-clock lint format bench venv system-check system-check-test migrate seed clean e2e
+# axe-core, the accessibility checker the browser tests inject into every page (npm registry,
+# pinned; tests/e2e/conftest.py). Installed into var/node once per version.
+AXE_CORE_VERSION := 4.14.1
+AXE_STAMP := var/node/.axe-core-$(AXE_CORE_VERSION)
+
+.PHONY: run test test-clock lint format bench venv system-check system-check-test migrate seed clean e2e axe
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +34,19 @@ system-check:
 
 system-check-test:
 	@deploy/debian-packages pdf pdf-fast test
+
+# Without npm the browser tests still run but skip the accessibility checks (CI=true fails).
+$(AXE_STAMP):
+	@if command -v npm >/dev/null; then \
+	  mkdir -p var/node && \
+	  npm install --prefix var/node --no-audit --no-fund --no-save --silent axe-core@$(AXE_CORE_VERSION) && \
+	  touch $@; \
+	else \
+	  echo "Warning: npm is not installed: the browser tests will not check accessibility."; \
+	  [ -z "$$CI" ]; \
+	fi
+
+axe: $(AXE_STAMP)
 
 migrate: venv
 	mkdir -p var
@@ -48,7 +66,7 @@ run: system-check seed
 	@# Ctrl-C makes honcho stop all three and exit with 130: a normal end, not an error.
 	PORT=$(RUN_PORT) $(VENV)/bin/honcho -f Procfile.dev start || [ $$? -eq 130 ]
 
-test: system-check-test venv
+test: system-check-test venv axe
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The suite (browser tests aside) with the clock at each hard moment, one run per moment.
@@ -58,7 +76,7 @@ test-clock: system-check venv
 	  $(PY) -m pytest -n $(TEST_WORKERS) -m "not browser" --clock "$$moment" $(PYTEST_ARGS); \
 	done
 
-e2e: system-check-test venv
+e2e: system-check-test venv axe
 	$(PY) -m pytest tests/e2e -m browser $(PYTEST_ARGS)
 
 lint: venv

@@ -5,6 +5,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.views.generic import FormView
 
 from backend.audit import audit_access, audit_records
@@ -169,3 +171,11 @@ def home(request):
     if actor.role == ADMIN:
         return redirect("practice:patient-list")
     return redirect("practice:dashboard")
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (PDFs, JSON): send them to
+    the static icon instead of a 404. Not permanent: the static name carries a hash."""
+    response = redirect(static("favicon.svg"))
+    patch_cache_control(response, max_age=86400, public=True)
+    return response

@@ -52,11 +52,24 @@ class PreferencesForm(forms.Form):
 
 
 class DeliveryLogFilter(forms.Form):
-    patient = forms.ModelChoiceField(queryset=None, required=False, empty_label="All patients")
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *ReminderStatus.choices], required=False
+    # The filters sit in one row without visible labels: each select is named for
+    # screen readers (axe: select-name).
+    patient = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="All patients",
+        widget=forms.Select(attrs={"aria-label": "Patient"}),
     )
-    kind = forms.ChoiceField(choices=[("", "Any message"), *MessageKind.choices], required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *ReminderStatus.choices],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": "Status"}),
+    )
+    kind = forms.ChoiceField(
+        choices=[("", "Any message"), *MessageKind.choices],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": "Message"}),
+    )
 
     def __init__(self, *args, patients, **kwargs):
         super().__init__(*args, **kwargs)

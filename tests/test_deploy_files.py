@@ -4,6 +4,7 @@
 guards the same structure everywhere (CI machines may have no Docker at all).
 """
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -122,15 +123,48 @@ def debian_packages(*groups):
     return result.stdout.split()
 
 
+# Packages from the list that the Makefile runs as commands (npm installs axe-core for the
+# browser tests): it may name them to run them, never to install them.
+RUN_BY_THE_MAKEFILE = {"npm"}
+
+
 def test_one_list_of_debian_packages_serves_the_makefile_ci_and_the_dockerfile():
     everything = debian_packages("pdf", "pdf-fast", "test")
-    assert {"libpango-1.0-0", "libharfbuzz-subset0", "chromium"} <= set(everything)
+    assert {"libpango-1.0-0", "libharfbuzz-subset0", "chromium", "npm"} <= set(everything)
     for name in ("Makefile", ".ci/run", "Dockerfile"):
         text = (ROOT / name).read_text()
         assert "deploy/debian-packages" in text, name
         # No second copy of the list: no package is named outside deploy/.
         for package in everything:
+            if name == "Makefile" and package in RUN_BY_THE_MAKEFILE:
+                assert not re.search(rf"apt(-get)? install[^\n]*\b{package}\b", text), package
+                continue
             assert package not in text, f"{name} names {package}; use deploy/debian-packages"
+
+
+def make_dry_run(*args):
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_make_test_installs_a_pinned_axe_core_only_when_it_is_missing(tmp_path):
+    pinned = re.search(r"^AXE_CORE_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert pinned and re.fullmatch(r"\d+\.\d+\.\d+", pinned[1]), "pin an exact version"
+
+    missing = make_dry_run("axe", f"AXE_STAMP={tmp_path / 'absent'}")
+    assert "npm install --prefix var/node" in missing
+    assert f"axe-core@{pinned[1]}" in missing
+
+    (tmp_path / "present").touch()
+    assert "npm" not in make_dry_run("axe", f"AXE_STAMP={tmp_path / 'present'}")
+    # `make test` (and so .ci/run) goes through it.
+    assert re.search(r"^test: .*\baxe\b", (ROOT / "Makefile").read_text(), re.M)
 
 
 def test_the_dockerfile_installs_only_what_pdfs_need():

@@ -28,7 +28,14 @@ class ScreeningForm(forms.Form):
         self.checklist = list(checklist)
         for item in self.checklist:
             self.fields[f"ci_{item.pk}"] = forms.BooleanField(required=False, label=item.name)
-            self.fields[f"ci_{item.pk}_note"] = forms.CharField(required=False, max_length=300)
+            # The note sits in the item's table row, its label is the row: say so to
+            # screen readers (axe: label).
+            self.fields[f"ci_{item.pk}_note"] = forms.CharField(
+                required=False,
+                max_length=300,
+                label=f"Note on {item.name}",
+                widget=forms.TextInput(attrs={"aria-label": f"Note on {item.name}"}),
+            )
 
     def checklist_rows(self):
         return [

@@ -52,7 +52,14 @@ class DiagnosisForm(forms.Form):
 class CareTeamForm(forms.Form):
     """Choose a staff member of the patient's clinic who is not on the care team yet."""
 
-    staff = forms.ModelChoiceField(queryset=None, label="Staff member", empty_label="Choose…")
+    # Shown without a visible label in the care-team card's one-line form: named for
+    # screen readers (axe: select-name).
+    staff = forms.ModelChoiceField(
+        queryset=None,
+        label="Staff member",
+        empty_label="Choose…",
+        widget=forms.Select(attrs={"aria-label": "Staff member to add"}),
+    )
     is_primary = forms.BooleanField(label="Primary clinician", required=False)
 
     def __init__(self, *args, staff_queryset, **kwargs):

@@ -34,7 +34,9 @@ def clinic(people):
     return people
 
 
-def test_an_admin_books_moves_is_refused_a_double_booking_and_cancels(clinic, page, login):
+def test_an_admin_books_moves_is_refused_a_double_booking_and_cancels(
+    clinic, page, login, screenshot
+):
     people = clinic
     day = _a_weekday_ahead()
     login("alice")
@@ -118,6 +120,7 @@ def test_an_admin_books_moves_is_refused_a_double_booking_and_cancels(clinic, pa
 
     # Cancel Erin's session from the calendar.
     page.goto(f"/calendar/?date={day.isoformat()}&by=room")
+    screenshot(page, "admin-calendar-day")
     page.locator(".cal-event", has_text="Erin Patient").click()
     page.fill("#id_reason", "Patient has the flu")
     page.get_by_role("button", name="Cancel session").click()

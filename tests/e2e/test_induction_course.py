@@ -47,7 +47,7 @@ def lot(people):
 
 
 def test_a_clinic_runs_an_induction_course_in_the_web_pages(
-    people, lot, page, login, time_machine, settings, monkeypatch
+    people, lot, page, login, time_machine, settings, monkeypatch, screenshot
 ):
     # The course moves the clock across days between clicks: a staff session would end on
     # its idle timeout or lifetime (those rules have their own tests in tests/accounts).
@@ -74,7 +74,7 @@ def test_a_clinic_runs_an_induction_course_in_the_web_pages(
     def enter_gad7(answers: list[int]) -> None:
         page.goto(f"/patients/{erin.pk}/")
         page.get_by_role("link", name="Enter answers for the patient").click()
-        expect(page.get_by_role("heading", level=1)).to_contain_text("GAD-7 for")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("(GAD-7) for")
         for number, (item, answer) in enumerate(zip(GAD7.items, answers, strict=True), 1):
             question = page.get_by_role("group", name=f"{number}. {item}")
             question.get_by_label(OPTIONS[answer][1], exact=True).check()
@@ -179,6 +179,7 @@ def test_a_clinic_runs_an_induction_course_in_the_web_pages(
     alert_text = "Vital signs out of range at 10:35: systolic 184 ≥ 180; diastolic 112 ≥ 110."
     expect(page.locator("body")).to_contain_text(alert_text)
     expect(page.locator("table.vitals tr.out-of-range")).to_have_count(1)
+    screenshot(page, "medical-dosing-session")
     page.goto("/today/")
     dashboard_alerts = page.locator("#safety-alerts")
     expect(dashboard_alerts).to_contain_text("Erin Patient")
@@ -214,6 +215,7 @@ def test_a_clinic_runs_an_induction_course_in_the_web_pages(
     expect(measures).to_contain_text("-9 (-60 %)")
     expect(measures.locator(".badge", has_text="Response")).to_be_visible()
     expect(page.locator("#plans")).to_contain_text("3 of 6 induction doses")
+    screenshot(page, "therapist-patient-record")
 
     page.locator("#plans").get_by_role("link", name="Intramuscular (IM)").click()
     expect(page.get_by_test_id("plan-progress")).to_have_text("3 of 6 induction doses")

@@ -45,9 +45,12 @@ def sessions(people):
     return integration
 
 
-def test_a_therapist_writes_signs_and_amends_an_integration_note(people, sessions, page, login):
+def test_a_therapist_writes_signs_and_amends_an_integration_note(
+    people, sessions, page, login, screenshot
+):
     login("bob")
     page.goto("/today/")
+    screenshot(page, "therapist-today")
     today = page.get_by_test_id("worklist-today")
     assert "Erin Patient" in today.inner_text()
     today.get_by_role("link", name="Write note").click()
@@ -81,6 +84,7 @@ def test_a_therapist_writes_signs_and_amends_an_integration_note(people, session
     addenda = page.get_by_test_id("addenda").inner_text()
     assert "the breath practice helps at night too." in addenda
     assert "Signed by Bob Therapist, LCSW" in addenda
+    screenshot(page, "therapist-signed-note")
 
     note.refresh_from_db()
     assert note.status == "signed"

@@ -59,7 +59,7 @@ def retreat(people):
 
 
 def test_an_admin_enrols_after_generation_promotes_and_regenerates(
-    people, retreat, page, login, monkeypatch
+    people, retreat, page, login, monkeypatch, screenshot
 ):
     late, waiting = cleared(people, "Lena"), cleared(people, "Samir")
     items = retreat.template.count()
@@ -109,3 +109,4 @@ def test_an_admin_enrols_after_generation_promotes_and_regenerates(
     assert f"{2 * items} kept" in page.get_by_test_id("run-summary").inner_text()
     page.get_by_role("link", name="See the timetable").click()
     assert page.get_by_test_id("timetable-gaps").count() == 0
+    screenshot(page, "admin-retreat")

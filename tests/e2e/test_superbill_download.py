@@ -17,7 +17,7 @@ from tests.factories import completed_session
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_patient_downloads_their_superbill_from_the_portal(people, page, login):
+def test_a_patient_downloads_their_superbill_from_the_portal(people, page, login, screenshot):
     service_codes_seed(clinic=people.clinic)
     session = completed_session(
         patient=people.patient,
@@ -41,6 +41,7 @@ def test_a_patient_downloads_their_superbill_from_the_portal(people, page, login
 
     login("erin")
     assert page.locator("#portal-superbills").is_visible()
+    screenshot(page, "patient-portal")
     with page.expect_download() as info:
         page.get_by_test_id(f"download-{superbill.number}").click()
     download = info.value
