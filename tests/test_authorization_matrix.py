@@ -339,6 +339,7 @@ EXPECTED_TABLE = """
     practice:patient-edit             GET    d dd dd dd ah
     practice:patient-edit             POST   d dd dd dd ah
     practice:patient-list             GET    d dd aa aa aa
+    practice:patient-search           GET    d dd aa aa aa
     practice:patient-reactivate       POST   d dd dd dd ah
     practice:plan-create              GET    d dh ah ah dh
     practice:plan-create              POST   d dh ah ah dh
@@ -453,7 +454,9 @@ def _methods(name, pattern) -> list[str]:
     actions = getattr(callback, "actions", None)
     if actions:
         # A viewset route maps the methods its class may refuse (`http_method_names`).
-        allowed = callback.cls.http_method_names
+        # DRF adds "head" to a route's actions at its first GET (ViewSetMixin.as_view), so
+        # what the dict holds depends on the tests run before: HEAD is GET's twin, not asked.
+        allowed = set(callback.cls.http_method_names) - {"head", "options"}
         return sorted(method for method in actions if method in allowed)
     view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
     if view_class is None:

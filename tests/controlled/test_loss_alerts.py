@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from backend.formatting import format_moment
 from controlled import services, tasks
 from controlled.models import LossNotice
 from tests.factories import PASSWORD, StaffFactory
@@ -135,8 +136,9 @@ def test_a_notice_stays_on_the_home_page_until_its_recipient_acknowledges_it(
     notice = notice[: notice.index("</div>")]
     assert "lot K2201" in notice
     local = entry.occurred_at.astimezone(people.clinic.zone)
-    assert f"{local:%Y-%m-%d %H:%M}" in notice  # the clinic's time, not the server's
-    assert f"{entry.occurred_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M}" not in notice
+    # The clinic's time in the product's one format, not the server's.
+    assert format_moment(local, people.clinic.zone) in notice
+    assert format_moment(entry.occurred_at, datetime.UTC) not in notice
     assert people.patient.legal_last_name not in notice
     assert "Loss / breakage of 450.00 mg" in client.get("/controlled/").content.decode()
 
