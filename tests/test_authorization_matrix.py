@@ -294,6 +294,7 @@ EXPECTED_TABLE = """
     controlled:reports                GET    d dd dd aa aa
     controlled:reports                POST   d dd dd aa aa
     controlled:stock                  GET    d dd dd aa aa
+    favicon                           GET    a aa aa aa aa
     home                              GET    d aa aa aa aa
     login                             GET    a aa aa aa aa
     login                             POST   a aa aa aa aa
@@ -387,6 +388,7 @@ EXPECTED_TABLE = """
     scheduling:retreat-detail         POST   d dd hh hh ah
     scheduling:retreat-list           GET    d dd aa aa aa
     scheduling:retreat-roster         GET    d dd dd dd ah
+    scheduling:timetable-run          GET    d dd dd dd ah
     scheduling:retreat-roster         POST   d dd dd dd ah
     scheduling:session-manage         GET    d dd dd dd ah
     scheduling:session-manage         POST   d dd dd dd ah
@@ -444,6 +446,7 @@ FUNCTION_VIEW_METHODS = {
     "accounts:otp-disable": ["post"],
     "accounts:token-create": ["post"],
     "accounts:token-revoke": ["post"],
+    "favicon": ["get"],
     "scheduling:feed": ["get"],
     "scheduling:session-response": ["get", "post"],
 }
@@ -497,7 +500,7 @@ def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, b
     from integration_notes.models import NoteTemplate, PsychotherapyNote
     from messaging.models import Reminder
     from practice.models import Diagnosis, RiskAssessment, SafetyAlert, SafetyPlan
-    from scheduling.models import AvailabilityException, CalendarFeed, Enrollment
+    from scheduling.models import AvailabilityException, CalendarFeed, Enrollment, TimetableRun
     from scheduling.services.reminders import session_response_link
 
     now = timezone.now()
@@ -552,6 +555,9 @@ def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, b
     o["retreat"] = RetreatFactory(clinic=clinic)
     o["enrollment"] = Enrollment.objects.create(
         clinic=clinic, retreat=o["retreat"], patient=patient, status="enrolled"
+    )
+    o["timetable_run"] = TimetableRun.objects.create(
+        clinic=clinic, retreat=o["retreat"], status="done", finished_at=now
     )
     o["note"] = signed_note(o["session"], content=note_content)
     o["note_template"] = NoteTemplate.objects.filter(clinic=clinic).first()
@@ -700,7 +706,7 @@ PK_KIND = [
     (r"controlled-notice|controlled:notice", "notice"),
     (r"reminder", "reminder"),
     (r"^api:room", "room"),
-    (r"retreat|^scheduling:enrollment-cancel", "retreat"),
+    (r"retreat|^scheduling:enrollment-cancel|^scheduling:timetable-run$", "retreat"),
     (r"^api:session-(dosing|adverse-events|discharge|observations|vitals|rems-form)|"
      r"practice:session-(rems-form|vitals-chart)", "dosing_session"),
     (r"session", "session"),
@@ -738,6 +744,8 @@ def url_kwargs(name, route, world):
             values[key] = world["staff"].pk
         elif key in ("enrollment_id", "enrollment"):
             values[key] = world["enrollment"].pk
+        elif key == "run":
+            values[key] = world["timetable_run"].pk
         elif key == "uid":
             values[key] = world["api_token"].uid
         elif key == "dosing_pk":
