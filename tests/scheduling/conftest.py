@@ -49,3 +49,25 @@ def clear_for_retreat(patient, screener):
         expires_on=dt.date(2028, 1, 14),
     )
     return TreatmentPlanFactory(patient=patient, status="active")
+
+
+def spring_intensive(cal, *, capacity: int):
+    """A five-day retreat in March 2027 with the standard daily template, three clinicians
+    and three rooms (the two dosing rooms seat four)."""
+    from scheduling.services import retreats
+
+    for room in (cal.dosing_a, cal.dosing_b):
+        room.capacity = 4
+        room.save()
+    retreat = retreats.retreat_create(
+        clinic=cal.people.clinic,
+        name="Spring intensive",
+        starts_on=dt.date(2027, 3, 1),
+        ends_on=dt.date(2027, 3, 5),
+        capacity=capacity,
+        price="4800.00",
+        staff=[cal.people.therapist, cal.people.outsider, cal.people.medical],
+        rooms=[cal.dosing_a, cal.dosing_b, cal.circle],
+    )
+    retreats.retreat_template_default(retreat=retreat)
+    return retreat

@@ -13,7 +13,7 @@ from scheduling.models import Enrollment, RetreatSession
 from scheduling.services import retreats
 from scheduling.services.booking import session_cancel
 from tests.factories import PatientFactory, StaffFactory
-from tests.scheduling.conftest import clear_for_retreat, local
+from tests.scheduling.conftest import clear_for_retreat, local, spring_intensive
 from tests.scheduling.test_retreats import cohort
 
 pytestmark = pytest.mark.django_db
@@ -21,21 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def retreat(cal):
-    for room in (cal.dosing_a, cal.dosing_b):
-        room.capacity = 4
-        room.save()
-    r = retreats.retreat_create(
-        clinic=cal.people.clinic,
-        name="Spring intensive",
-        starts_on=dt.date(2027, 3, 1),
-        ends_on=dt.date(2027, 3, 5),
-        capacity=3,
-        price="4800.00",
-        staff=[cal.people.therapist, cal.people.outsider, cal.people.medical],
-        rooms=[cal.dosing_a, cal.dosing_b, cal.circle],
-    )
-    retreats.retreat_template_default(retreat=r)
-    return r
+    return spring_intensive(cal, capacity=3)
 
 
 def own_session(cal, patient, day=2, hour=9):

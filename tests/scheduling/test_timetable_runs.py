@@ -3,8 +3,6 @@ sessions planned" in committed rows while the worker plans (nothing written yet)
 transaction writes; a refusal names what is short and leaves nothing written; running it
 twice changes nothing more; another clinic's run is not found."""
 
-import datetime as dt
-
 import pytest
 
 from practice.models import Session
@@ -14,7 +12,7 @@ from scheduling.services import retreats
 from scheduling.services.retreats import runs as runs_module
 from scheduling.services.retreats import timetable as timetable_module
 from tests.factories import PatientFactory, StaffFactory
-from tests.scheduling.conftest import clear_for_retreat, local
+from tests.scheduling.conftest import clear_for_retreat, local, spring_intensive
 
 pytestmark = pytest.mark.django_db
 ITEMS = 8  # the standard template: 1 + 3×2 + 1
@@ -22,21 +20,7 @@ ITEMS = 8  # the standard template: 1 + 3×2 + 1
 
 @pytest.fixture
 def retreat(cal):
-    for room in (cal.dosing_a, cal.dosing_b):
-        room.capacity = 4
-        room.save()
-    r = retreats.retreat_create(
-        clinic=cal.people.clinic,
-        name="Spring intensive",
-        starts_on=dt.date(2027, 3, 1),
-        ends_on=dt.date(2027, 3, 5),
-        capacity=8,
-        price="4800.00",
-        staff=[cal.people.therapist, cal.people.outsider, cal.people.medical],
-        rooms=[cal.dosing_a, cal.dosing_b, cal.circle],
-    )
-    retreats.retreat_template_default(retreat=r)
-    return r
+    return spring_intensive(cal, capacity=8)
 
 
 def enrol(cal, retreat, n):
