@@ -41,3 +41,10 @@ class BulkItemOutcome(models.TextChoices):
     ISSUED = "issued", "Issued"
     REFUSED = "refused", "Refused"
     NOTHING = "nothing", "Nothing to bill"
+
+
+class DrugUnit(models.TextChoices):
+    """The unit qualifiers of an NDC quantity on a claim line (N4 segment)."""
+
+    ML = "ML", "mL"
+    UN = "UN", "units"

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     BooleanField,
     DecimalField,
@@ -18,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.roles import actor_for
-from controlled.choices import CountStatus, EntryKind, InventoryKind
+from controlled.choices import CountStatus, EntryKind, InventoryKind, ProductForm
 from controlled.models import (
     Inventory,
     LedgerEntry,
@@ -27,6 +28,7 @@ from controlled.models import (
     PhysicalCount,
     Registration,
 )
+from controlled.validators import ndc_11
 from practice.models import Clinic, Patient
 
 EXPIRING_SOON_DAYS = 60
@@ -264,3 +266,41 @@ def stock_summary(*, user) -> dict:
         "open_counts": list(open_discrepancies(user=user)),
         "loss_notices": list(loss_notice_list(user=user, open_only=True)),
     }
+
+
+@dataclass(frozen=True)
+class DoseDrug:
+    """The drug of a dose as a claim line states it (CMS-1500 box 24's shaded area): the
+    product's 11-digit NDC, the dose in mg, and the quantity given in the product's unit
+    (mL of a vial's solution, else units: troches or nasal spray devices)."""
+
+    ndc: str
+    dose_mg: Decimal
+    quantity: Decimal
+    unit: str  # "ML" or "UN", the N4 unit qualifiers
+
+
+def dose_drug(*, dosing_record_id: int) -> DoseDrug | None:
+    """The drug of a recorded dose from the lot its active administration drew, or None
+    when no administration is recorded or the product has no valid NDC."""
+    entry = (
+        LedgerEntry.objects.filter(
+            dosing_record_id=dosing_record_id,
+            kind=EntryKind.ADMINISTRATION,
+            reversed_by__isnull=True,
+        )
+        .select_related("lot__product")
+        .order_by("-pk")
+        .first()
+    )
+    if entry is None:
+        return None
+    product = entry.lot.product
+    try:
+        ndc = ndc_11(product.ndc)
+    except ValidationError:
+        return None
+    dose_mg = -entry.quantity_mg
+    quantity = (dose_mg / product.strength_mg).quantize(Decimal("0.001"))
+    unit = "ML" if product.form == ProductForm.VIAL else "UN"
+    return DoseDrug(ndc=ndc, dose_mg=dose_mg, quantity=quantity, unit=unit)

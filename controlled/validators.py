@@ -34,3 +34,42 @@ def validate_dea_number(value: str) -> None:
             "registration certificate.",
             code="dea_check_digit",
         )
+
+
+# The 10-digit NDC as labelled (labeler-product-package in one of three shapes) and the
+# 11-digit 5-4-2 form billing uses (HIPAA's NDC for claims: a leading zero pads the short part).
+NDC_SHAPES = {
+    (5, 4, 2): lambda a, b, c: (a, b, c),
+    (4, 4, 2): lambda a, b, c: ("0" + a, b, c),
+    (5, 3, 2): lambda a, b, c: (a, "0" + b, c),
+    (5, 4, 1): lambda a, b, c: (a, b, "0" + c),
+}
+
+
+def ndc_11(value: str) -> str:
+    """The NDC in its 11-digit billing form, digits only (e.g. '50458-028-02' →
+    '50458002802'). Raises ValidationError for any other shape: a 10-digit NDC without its
+    hyphens is ambiguous (which part is short?), so it is refused rather than guessed."""
+    value = (value or "").strip()
+    if re.fullmatch(r"\d{11}", value):
+        return value
+    parts = value.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        shape = NDC_SHAPES.get(tuple(len(p) for p in parts))
+        if shape:
+            return "".join(shape(*parts))
+    raise ValidationError(
+        f"{value!r} is not an NDC: give the 11-digit 5-4-2 form (e.g. 42023-0113-10) or the "
+        "label's 10 digits with their hyphens (4-4-2, 5-3-2 or 5-4-1).",
+        code="ndc_format",
+    )
+
+
+def validate_ndc(value: str) -> None:
+    ndc_11(value)
+
+
+def ndc_542(value: str) -> str:
+    """The 11-digit NDC written 5-4-2 with hyphens, as a person reads it."""
+    digits = ndc_11(value)
+    return f"{digits[:5]}-{digits[5:9]}-{digits[9:]}"

@@ -288,6 +288,29 @@ def receive_lot(*, product, received_by, containers=1, lot_number=None, expires_
     )
 
 
+def dose_from_stock(session, *, by, mg="35.00", **record):
+    """Record `session`'s dose drawn through the ledger from the clinic's vial lot (made on
+    first use: 50 mg/mL, NDC 42023-0113-10), as a real dose is; its J3490 charge line then
+    carries the NDC and quantity. `record` sets other fields of the dosing record."""
+    from controlled.models import Lot
+    from controlled.services import administration_record
+
+    lot = Lot.objects.filter(clinic_id=session.clinic_id, lot_number="K-BILLING").first()
+    if lot is None:
+        if not Registration.objects.filter(clinic_id=session.clinic_id).exists():
+            RegistrationFactory(clinic_id=session.clinic_id)
+        lot = receive_lot(
+            product=ProductFactory(clinic_id=session.clinic_id),
+            received_by=by,
+            containers=5,
+            lot_number="K-BILLING",
+            expires_on=datetime.date(2030, 12, 31),
+        )
+    dosing = DosingRecordFactory(session=session, administered_by=by, dose_mg=Decimal(mg), **record)
+    administration_record(dosing_record=dosing, lot=lot, recorded_by=by)
+    return dosing
+
+
 _lot_numbers = iter(range(1000, 10**6))
 
 

@@ -14,6 +14,7 @@ from backend.roles import staff_for
 from backend.scoping import get_visible_or_404
 from billing import selectors
 from billing.api._common import ADMINS, BILLING_READERS
+from billing.choices import DrugUnit
 from billing.models import Charge
 from billing.services import charges as charge_services
 from practice.models import Patient, Session, StaffMember
@@ -45,6 +46,10 @@ class ChargeSerializer(serializers.ModelSerializer):
             "diagnosis_pointers",
             "status",
             "note",
+            "ndc",
+            "drug_quantity",
+            "drug_unit",
+            "drug_dose_mg",
             "approved_at",
             "voided_at",
             "void_reason",
@@ -74,6 +79,15 @@ class ChargeUpdateSerializer(serializers.Serializer):
     place_of_service = serializers.CharField(max_length=2, required=False)
     date_of_service = serializers.DateField(required=False)
     note = serializers.CharField(max_length=200, required=False)
+    # The drug of a J-code line typed by hand (an NDC in any labelled shape; '' clears it).
+    ndc = serializers.CharField(max_length=14, required=False, allow_blank=True)
+    drug_quantity = serializers.DecimalField(
+        max_digits=9, decimal_places=3, required=False, allow_null=True
+    )
+    drug_unit = serializers.ChoiceField(choices=DrugUnit.choices, required=False, allow_blank=True)
+    drug_dose_mg = serializers.DecimalField(
+        max_digits=8, decimal_places=3, required=False, allow_null=True
+    )
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -3,11 +3,11 @@ instalments."""
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from billing.choices import ChargeStatus, PaymentMethod, PlanStatus
+from billing.choices import ChargeStatus, DrugUnit, PaymentMethod, PlanStatus
 from billing.models.catalogue import MONEY, Package, ServiceCode
 from billing.validators import validate_modifiers, validate_pointer_shape, validate_service_code
 from practice.querysets import PatientScopedQuerySet
@@ -48,6 +48,20 @@ class Charge(models.Model):
         max_length=16, choices=ChargeStatus.choices, default=ChargeStatus.SUGGESTED
     )
     note = models.CharField(max_length=200, blank=True)
+    # The drug of a J-code line, as CMS-1500 box 24's shaded area states it: carried from the
+    # lot drawn for the dose (payers pend or deny J3490 without the NDC and quantity).
+    ndc = models.CharField(
+        "NDC (11 digits)", max_length=11, blank=True, validators=[RegexValidator(r"^\d{11}$")]
+    )
+    drug_quantity = models.DecimalField(
+        max_digits=9,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    drug_unit = models.CharField(max_length=2, choices=DrugUnit.choices, blank=True)
+    drug_dose_mg = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -68,6 +82,12 @@ class Charge(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(units__gte=1), name="charge_units_positive"),
+            # An NDC comes with its quantity and unit, or none of them is given.
+            models.CheckConstraint(
+                condition=(Q(ndc="") & Q(drug_quantity__isnull=True) & Q(drug_unit=""))
+                | (~Q(ndc="") & Q(drug_quantity__gt=0) & ~Q(drug_unit="")),
+                name="charge_ndc_with_quantity",
+            ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0, discount__gte=0, unit_fee__gte=0),
                 name="charge_money_not_negative",
@@ -86,6 +106,13 @@ class Charge(models.Model):
     @property
     def modifiers_display(self) -> str:
         return " ".join(self.modifiers)
+
+    @property
+    def ndc_line(self) -> str:
+        """The shaded-area text, e.g. 'N442023011310 ML0.7' (empty without an NDC)."""
+        if not self.ndc:
+            return ""
+        return f"N4{self.ndc} {self.drug_unit}{self.drug_quantity.normalize():f}"
 
     @property
     def is_approved(self) -> bool:

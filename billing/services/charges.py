@@ -22,6 +22,8 @@ from billing.models import Charge, Package, ServiceCode, SlidingScale, Superbill
 from billing.money import money
 from billing.selectors import package_sessions_used, sessions_awaiting_charges
 from billing.validators import validate_pointers
+from controlled.selectors import dose_drug
+from controlled.validators import ndc_11
 from practice.choices import Route, SessionKind, SessionStatus, StaffRole
 from practice.esketamine import is_esketamine
 from practice.models import Diagnosis, Session
@@ -214,6 +216,7 @@ def charges_suggest_for_session(*, session: Session) -> list[Charge]:
         .values_list("rank", flat=True)[:4]
     )
     day = timezone.localtime(session.starts_at, session.clinic.zone).date()
+    dosing = session.dosing if _has_dosing(session) else None
     list_amounts = [codes[s.code].fee * s.units for s in suggestions]
     package, index = _package_for(session)
     if package:
@@ -249,10 +252,24 @@ def charges_suggest_for_session(*, session: Session) -> list[Charge]:
             if package
             else "",
         )
+        if dosing is not None and service_code.code.startswith("J"):
+            _carry_drug(charge, dosing)
         charge.full_clean()
         charge.save()
         created.append(charge)
     return created
+
+
+def _carry_drug(charge: Charge, dosing) -> None:
+    """Put the dose's drug on its J-code line: the NDC of the lot drawn, the quantity given
+    in the product's unit and the dose in mg. Left blank when the ledger has no
+    administration or the product no NDC; the superbill then names what is missing."""
+    drug = dose_drug(dosing_record_id=dosing.pk)
+    if drug is not None:
+        charge.ndc = drug.ndc
+        charge.drug_quantity = drug.quantity
+        charge.drug_unit = drug.unit
+        charge.drug_dose_mg = drug.dose_mg
 
 
 def charges_suggest_pending(*, clinic_id=None, limit: int = 500) -> int:
@@ -375,15 +392,27 @@ def charge_create(
 
 
 CHARGE_EDITABLE = frozenset(
-    {"modifiers", "units", "diagnosis_pointers", "place_of_service", "date_of_service", "note"}
+    {
+        "modifiers",
+        "units",
+        "diagnosis_pointers",
+        "place_of_service",
+        "date_of_service",
+        "note",
+        "ndc",
+        "drug_quantity",
+        "drug_unit",
+        "drug_dose_mg",
+    }
 )
 
 
 @transaction.atomic
 def charge_update(*, charge: Charge, **fields) -> Charge:
     """Correct a charge before it is billed: modifiers, units, pointers, place and date of
-    service, note. Units re-price a non-package line. Refused once the charge is on an
-    issued superbill (ChargeLocked)."""
+    service, note, and a drug line's NDC (any labelled shape, stored as its 11 digits),
+    quantity, unit and dose. Units re-price a non-package line. Refused once the charge is on
+    an issued superbill (ChargeLocked)."""
     unknown = set(fields) - CHARGE_EDITABLE
     if unknown:
         raise InvalidCharge(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
@@ -391,6 +420,12 @@ def charge_update(*, charge: Charge, **fields) -> Charge:
     _refuse_if_locked(charge)
     if "diagnosis_pointers" in fields:
         _check_pointers(patient_id=charge.patient_id, pointers=fields["diagnosis_pointers"])
+    if fields.get("ndc"):
+        try:
+            fields["ndc"] = ndc_11(fields["ndc"])
+        except ValidationError as error:
+            message = error.messages[0]
+            raise InvalidCharge(message, extra={"fields": {"ndc": [message]}}) from error
     for name, value in fields.items():
         setattr(charge, name, value)
     if "units" in fields and charge.package_id is None:

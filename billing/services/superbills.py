@@ -13,7 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from backend.pdf import render_pdf
-from billing.choices import BulkItemOutcome, BulkRunStatus, SuperbillStatus
+from billing.choices import BulkItemOutcome, BulkRunStatus, PaymentMethod, SuperbillStatus
 from billing.errors import InvalidCharge, SuperbillImmutable, SuperbillIncomplete, SuperbillTampered
 from billing.models import (
     BulkIssueItem,
@@ -82,6 +82,12 @@ def superbill_missing(
     providers = {}
     for charge in charges:
         providers[charge.rendering_provider_id] = charge.rendering_provider
+        if charge.code.startswith("J") and not charge.ndc:
+            missing.append(
+                f"{charge.code} on {charge.date_of_service:%m/%d/%Y} has no NDC and quantity "
+                "(give the product an NDC, then suggest the session's charges again or add it "
+                "to the line)"
+            )
         if not charge.diagnosis_pointers:
             missing.append(
                 f"{charge.code} on {charge.date_of_service:%m/%d/%Y} has no diagnosis pointer"
@@ -118,6 +124,7 @@ def superbill_context(
     period_start,
     period_end,
     paid_by_charge: dict,
+    payments: list | tuple = (),
     replaces: str = "",
 ) -> dict:
     """Everything the PDF template prints, computed once (also used by the benchmark)."""
@@ -139,6 +146,8 @@ def superbill_context(
                 "units": charge.units,
                 "fee": charge.amount,
                 "provider_npi": provider.npi,
+                "ndc_line": charge.ndc_line,
+                "dose_mg": charge.drug_dose_mg,
             }
         )
     charged = sum((c.amount for c in charges), ZERO)
@@ -153,6 +162,7 @@ def superbill_context(
         "providers": list(providers.values()),
         "lines": lines,
         "totals": {"charged": charged, "paid": paid, "balance": charged - paid},
+        "payments": list(payments),
         "number": number,
         "issued_on": issued_on,
         "period_start": period_start,
@@ -238,6 +248,19 @@ def superbill_issue(
         .annotate(s=Sum("amount"))
         .values_list("charge_id", "s")
     }
+    # Each payment that paid these charges: its date and method, and what it applied here.
+    payments = [
+        {
+            "date": row["payment__received_on"],
+            "method": PaymentMethod(row["payment__method"]).label,
+            "reference": row["payment__reference"],
+            "amount": money(row["applied"]),
+        }
+        for row in PaymentAllocation.objects.filter(charge__in=charges)
+        .values("payment_id", "payment__received_on", "payment__method", "payment__reference")
+        .annotate(applied=Sum("amount"))
+        .order_by("payment__received_on", "payment_id")
+    ]
     context = superbill_context(
         clinic=clinic,
         patient=patient,
@@ -248,6 +271,7 @@ def superbill_issue(
         period_start=period_start,
         period_end=period_end,
         paid_by_charge=paid_by_charge,
+        payments=payments,
         replaces=replaces.number if replaces else "",
     )
     pdf = render_pdf(TEMPLATE, context)

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from controlled.choices import ROUTES_FOR_FORM, ProductForm, Schedule
 from controlled.models._common import MG_MAX, LedgerQuerySet
-from controlled.validators import validate_dea_number
+from controlled.validators import validate_dea_number, validate_ndc
 from practice.esketamine import DEVICE_MG
 
 
@@ -63,7 +63,14 @@ class Product(models.Model):
     schedule = models.CharField(
         "DEA schedule", max_length=4, choices=Schedule.choices, default=Schedule.III
     )
-    ndc = models.CharField("NDC", max_length=13, blank=True)
+    ndc = models.CharField(
+        "NDC",
+        max_length=13,
+        blank=True,
+        validators=[validate_ndc],
+        help_text="The label's NDC (5-4-2, or 10 digits with hyphens); billing carries its "
+        "11-digit form to the drug's charge line.",
+    )
     is_active = models.BooleanField(default=True)
 
     objects = LedgerQuerySet.as_manager()

@@ -12,6 +12,7 @@ from tests.factories import (
     DiagnosisFactory,
     PatientFactory,
     completed_session,
+    dose_from_stock,
 )
 
 DENVER = zoneinfo.ZoneInfo("America/Denver")
@@ -39,6 +40,8 @@ def approved_session(codes):
             minutes=minutes,
             kind=kind,
         )
+        if kind == "dosing":
+            dose_from_stock(session, by=codes.medical)
         return [
             charge_approve(charge=c, approved_by=codes.admin)
             for c in charges_suggest_for_session(session=session)

@@ -20,7 +20,7 @@ from billing.services.payments import payment_record
 from billing.services.superbills import superbill_issue, superbill_pdf_bytes
 from scheduling.models import Enrollment, RetreatSession, RetreatTemplateItem
 from tests.billing.conftest import DENVER
-from tests.factories import RetreatFactory, completed_session
+from tests.factories import RetreatFactory, completed_session, dose_from_stock
 
 DAY = datetime.date(2026, 10, 5)
 
@@ -67,6 +67,7 @@ def retreat_for(
 
 def test_a_retreat_is_one_price_itemised_by_session_on_the_charges_and_the_superbill(codes):
     enrollment, (dosing, integration) = retreat_for(codes)
+    dose_from_stock(dosing, by=codes.medical)
     dosing_lines = charges_suggest_for_session(session=dosing)
     (integration_line,) = charges_suggest_for_session(session=integration)
 

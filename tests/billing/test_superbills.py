@@ -95,12 +95,17 @@ def test_the_pdf_carries_every_field_an_insurer_needs(october, codes):
         "10/12/2026 11 90834 Psychotherapy, 45 minutes (38–52 min) AB 1 1234567893 $160.00",
         "10/19/2026 11 96372",
         "10/19/2026 11 J3490 Unclassified drug (ketamine hydrochloride) AB 1 1000000020 $40.00",
+        # the drug under its J-code line, as box 24's shaded area: N4, NDC 11, unit, quantity
+        "N442023011310 ML0.7 · dose 35 mg",
         "10/19/2026 11 0820T",
         "AB 2 1000000020 $300.00",
         # totals, signature, statement
         "Total charged $755.00",
         "Amount paid $250.00",
         "Balance due $505.00",
+        # each payment with its date and method
+        "Date paid Method Reference Applied",
+        "10/12/2026 Card AUTH-1182 $250.00",
         "Provider signature Date",
         "for insurance reimbursement purposes",
         "Page 1 of 1",

@@ -14,11 +14,11 @@ from messaging.models import PatientMessaging, Reminder
 from practice.models import AdverseEvent
 from tests.factories import (
     INTEGRATION_CONTENT,
-    DosingRecordFactory,
     MeasureResponseFactory,
     TreatmentPlanFactory,
     VitalSignsFactory,
     completed_session,
+    dose_from_stock,
     note_template,
     signed_note,
 )
@@ -50,11 +50,10 @@ def dosing_session(people, day: int, month: int = 10):
         minutes=120,
         kind="dosing",
     )
-    dosing = DosingRecordFactory(
-        session=session,
-        administered_by=people.medical,
+    dosing = dose_from_stock(
+        session,
+        by=people.medical,
         administered_at=at(day, month) + datetime.timedelta(minutes=10),
-        dose_mg=Decimal("35.00"),
         weight_kg=Decimal("70.0"),
         predose_systolic=124,
         predose_diastolic=80,

@@ -2,9 +2,10 @@
 
 Every clinical rule about creating a session (who may be dosed, with which plan and
 screening) belongs to `practice.services.session_create`; this package adds the calendar's
-rules around it (`rules`: conflicts, row locks, the guarded write; `book`: booking and its
-dry run; `changes`: moving and cancelling): the clinician's working hours, the room (active, dosing-capable for a dosing
-session, seats for a group), and no clinician, room or patient booked twice.
+rules around it: the clinician's working hours, the room (active, dosing-capable for a
+dosing session, seats for a group), and no clinician, room or patient booked twice.
+`rules` holds the conflicts, row locks and the guarded write; `book` booking and its dry
+run; `changes` moving and cancelling.
 
 How double-booking is prevented:
 - every booking locks the rows of the room, the clinician and the patient (always in that
