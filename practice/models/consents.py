@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from practice.choices import ConsentKind, ConsentTemplateStatus
+from practice.errors import ConsentImmutable
 from practice.models.clinics import Clinic, StaffMember
 from practice.models.patients import Patient
 from practice.querysets import ClinicScopedQuerySet, PatientScopedQuerySet
@@ -46,6 +47,11 @@ REQUIRED_FIELDS = {
 FIELD_PATTERN = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 
+def braced(name: str) -> str:
+    """A named field as a template body writes it: `{{ patient_name }}`."""
+    return "{{ " + name + " }}"
+
+
 class ConsentTemplate(models.Model):
     """One version of a clinic's consent document of one kind.
 
@@ -62,7 +68,7 @@ class ConsentTemplate(models.Model):
     title = models.CharField(max_length=160)
     body = models.TextField(
         help_text="The document's text. Named fields in double braces are filled in for each "
-        "patient: " + ", ".join("{{ %s }}" % name for name in CONSENT_FIELDS) + "."
+        "patient: " + ", ".join(braced(name) for name in CONSENT_FIELDS) + "."
     )
     requires_new_signature = models.BooleanField(
         default=True,
@@ -186,6 +192,28 @@ class Consent(models.Model):
     def __str__(self):
         return f"{self.title} (v{self.template.version if self.template_id else '?'})"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or not set(update_fields) <= self.MUTABLE_FIELDS:
+                stored = type(self).objects.filter(pk=self.pk).values().first()
+                changed = [
+                    field.attname
+                    for field in self._meta.concrete_fields
+                    if field.name not in self.MUTABLE_FIELDS
+                    and stored is not None
+                    and _differs(stored[field.attname], getattr(self, field.attname))
+                ]
+                if changed:
+                    raise ConsentImmutable(
+                        "A signed consent never changes (" + ", ".join(changed) + "); revoke it "
+                        "and have the patient sign again."
+                    )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ConsentImmutable("A signed consent is never deleted; revoke it with a reason.")
+
     @staticmethod
     def compute_hash(
         *, rendered_text: str, signed_name: str, signature_png: bytes, signed_at: datetime.datetime
@@ -212,32 +240,6 @@ class Consent(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            update_fields = kwargs.get("update_fields")
-            if update_fields is None or not set(update_fields) <= self.MUTABLE_FIELDS:
-                stored = type(self).objects.filter(pk=self.pk).values().first()
-                changed = [
-                    field.attname
-                    for field in self._meta.concrete_fields
-                    if field.name not in self.MUTABLE_FIELDS
-                    and stored is not None
-                    and _differs(stored[field.attname], getattr(self, field.attname))
-                ]
-                if changed:
-                    from practice.errors import ConsentImmutable
-
-                    raise ConsentImmutable(
-                        "A signed consent never changes (" + ", ".join(changed) + "); revoke it "
-                        "and have the patient sign again."
-                    )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        from practice.errors import ConsentImmutable
-
-        raise ConsentImmutable("A signed consent is never deleted; revoke it with a reason.")
 
 
 def _differs(stored, current) -> bool:

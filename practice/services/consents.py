@@ -32,7 +32,7 @@ from practice.errors import (
     RoleNotAllowed,
 )
 from practice.models import CareTeam, Consent, ConsentTemplate, Patient, StaffMember
-from practice.models.consents import CONSENT_FIELDS, FIELD_PATTERN, REQUIRED_FIELDS
+from practice.models.consents import CONSENT_FIELDS, FIELD_PATTERN, REQUIRED_FIELDS, braced
 
 # A drawn signature: a PNG data URL of at most this many bytes, this many pixels a side,
 # with at least this many drawn (opaque, darker than light grey) pixels.
@@ -56,17 +56,15 @@ def consent_template_body_problems(*, kind: str, body: str) -> list[str]:
     if unknown:
         problems.append(
             "Unknown fields: "
-            + ", ".join("{{ %s }}" % name for name in unknown)
+            + ", ".join(braced(name) for name in unknown)
             + "; a template may use "
-            + ", ".join("{{ %s }}" % name for name in CONSENT_FIELDS)
+            + ", ".join(braced(name) for name in CONSENT_FIELDS)
             + "."
         )
     absent = [name for name in REQUIRED_FIELDS.get(kind, ()) if name not in used]
     if absent:
         problems.append(
-            f"A {ConsentKind(kind).label} names "
-            + ", ".join("{{ %s }}" % name for name in absent)
-            + "."
+            f"A {ConsentKind(kind).label} names " + ", ".join(braced(name) for name in absent) + "."
         )
     return problems
 
