@@ -190,7 +190,7 @@ def signature_png_from_data_url(data_url: str) -> bytes:
     """The PNG bytes of a drawn signature sent as a data URL, checked: a PNG, of sane size,
     with something drawn on it (at least `SIGNATURE_MIN_DRAWN_PIXELS` opaque pixels darker
     than light grey). Raises ConsentInvalid naming the `signature` field."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageChops, UnidentifiedImageError
 
     def refuse(message: str):
         return ConsentInvalid(message, extra={"fields": {"signature": [message]}})
@@ -220,7 +220,7 @@ def signature_png_from_data_url(data_url: str) -> bytes:
     # Drawn: not transparent, and darker than the light grey a blank pad may be filled with.
     alpha = rgba.getchannel("A").point(lambda a: 255 if a > 32 else 0)
     dark = rgba.convert("L").point(lambda v: 255 if v < 200 else 0)
-    drawn = sum(1 for a, d in zip(alpha.getdata(), dark.getdata(), strict=True) if a and d)
+    drawn = ImageChops.multiply(alpha, dark).histogram()[255]
     if drawn < SIGNATURE_MIN_DRAWN_PIXELS:
         raise refuse("The signature box is empty: draw your signature before signing.")
     return png
@@ -252,6 +252,8 @@ def consent_sign(
     if patient.user_id is None or user is None or patient.user_id != user.pk:
         raise RoleNotAllowed("Only the patient signs their consent, from their own portal login.")
     patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    # As stored now: a version retired since the page was opened is not signed.
+    template = ConsentTemplate.objects.get(pk=template.pk)
     if template.clinic_id != patient.clinic_id or template.status != (
         ConsentTemplateStatus.PUBLISHED
     ):
