@@ -231,14 +231,24 @@ class PortalConsentSignView(ServiceFormView):
     form_class = ConsentSignForm
     success_message = "Signed. Thank you; a copy is in your consents."
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.template = get_visible_or_404(
+    @property
+    def template(self) -> ConsentTemplate:
+        # Fetched after the role check (a staff member gets 403, not a 404 that reveals).
+        if not hasattr(self, "_template"):
+            self._template = get_visible_or_404(
                 ConsentTemplate.objects.filter(status=ConsentTemplateStatus.PUBLISHED),
-                user=request.user,
-                pk=kwargs["pk"],
+                user=self.request.user,
+                pk=self.kwargs["pk"],
             )
-        return super().dispatch(request, *args, **kwargs)
+        return self._template
+
+    def get(self, request, *args, **kwargs):
+        self.template  # noqa: B018 - 404 before any form for a template out of reach
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.template  # noqa: B018
+        return super().post(request, *args, **kwargs)
 
     def text(self) -> str:
         if not hasattr(self, "_text"):
