@@ -11,6 +11,7 @@ full HTML5 one: the cascade over the superbill's elements was a quarter of its r
 and our templates use only the plain HTML that stylesheet covers.
 """
 
+import base64
 import functools
 import mimetypes
 import threading
@@ -31,10 +32,21 @@ class RefusedURL(ValueError):
     pass
 
 
+# An image a document embeds itself (a drawn signature): decoded here, never fetched.
+_PNG_DATA_PREFIX = "data:image/png;base64,"
+
+
 class StaticOnlyFetcher(URLFetcher):
-    """Serves the project's static files and refuses every other URL."""
+    """Serves the project's static files and inline PNG images (`data:image/png;base64,`),
+    and refuses every other URL."""
 
     def fetch(self, url, headers=None):
+        if url.startswith(_PNG_DATA_PREFIX):
+            try:
+                body = base64.b64decode(url[len(_PNG_DATA_PREFIX) :], validate=True)
+            except ValueError as exc:
+                raise RefusedURL("Refused a malformed inline PNG") from exc
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": "image/png"})
         if not url.startswith(_STATIC_PREFIX):
             raise RefusedURL(f"PDF rendering may load only the project's static files, not {url}")
         name = url[len(_STATIC_PREFIX) :].split("?")[0].split("#")[0]

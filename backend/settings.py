@@ -419,6 +419,8 @@ SPECTACULAR_SETTINGS = {
         "AlertSeverityEnum": "practice.choices.AlertSeverity",
         "ContraindicationSeverityEnum": "practice.choices.ContraindicationSeverity",
         "InstrumentEnum": "practice.choices.Instrument",
+        "ConsentKindEnum": "practice.choices.ConsentKind",
+        "ConsentTemplateStatusEnum": "practice.choices.ConsentTemplateStatus",
     },
 }
 

@@ -108,3 +108,31 @@ class RiskLevel(models.TextChoices):
     LOW = "low", "Low risk"
     MODERATE = "moderate", "Moderate risk"
     HIGH = "high", "High risk"
+
+
+class ConsentKind(models.TextChoices):
+    """The consent documents a clinic publishes for its patients to sign."""
+
+    KAP_INFORMED_CONSENT = "kap_informed_consent", "KAP informed consent"
+    CONTROLLED_SUBSTANCE_AGREEMENT = (
+        "controlled_substance_agreement",
+        "Controlled-substance agreement",
+    )
+    TELEHEALTH = "telehealth", "Telehealth consent"
+    FINANCIAL_POLICY = "financial_policy", "Financial and cancellation policy"
+    RELEASE_OF_INFORMATION = "release_of_information", "Release of information"
+
+
+# What a dose (booking, check-in, the dose itself) needs signed; a telehealth session needs
+# TELEHEALTH_CONSENT_KINDS.
+DOSING_CONSENT_KINDS = (
+    ConsentKind.KAP_INFORMED_CONSENT,
+    ConsentKind.CONTROLLED_SUBSTANCE_AGREEMENT,
+)
+TELEHEALTH_CONSENT_KINDS = (ConsentKind.TELEHEALTH,)
+
+
+class ConsentTemplateStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"

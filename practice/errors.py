@@ -5,6 +5,9 @@ from backend.errors import DomainError, InvalidInput
 __all__ = [
     "AlertAlreadyAcknowledged",
     "AlreadyOnCareTeam",
+    "ConsentImmutable",
+    "ConsentMissing",
+    "ConsentRefused",
     "DischargeRefused",
     "DomainError",
     "DosingGateRefused",
@@ -102,3 +105,33 @@ class DosingOnHold(SessionTransitionRefused):
     `practice.selectors.risk_hold_reasons`); `extra["reasons"]` lists why."""
 
     code = "dosing_on_hold"
+
+
+class ConsentRefused(DomainError):
+    """A consent cannot be signed, countersigned or revoked as asked (409), e.g. already
+    revoked, no countersignature asked for."""
+
+    code = "consent_refused"
+
+
+class ConsentInvalid(InvalidInput):
+    """Input that can never make a signature (400): no drawing, no name, not a PNG."""
+
+    code = "consent_invalid"
+
+
+class ConsentTemplateRefused(InvalidInput):
+    code = "consent_template_invalid"
+
+
+class ConsentImmutable(DomainError):
+    """A signed consent never changes except its countersignature and revocation."""
+
+    code = "consent_immutable"
+
+
+class ConsentMissing(SessionRefused):
+    """A dosing (or telehealth) session without the patient's current signed consents, at
+    booking or check-in; `extra["reasons"]` is `["consent"]`, `extra["missing"]` the kinds."""
+
+    code = "consent_missing"

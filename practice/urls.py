@@ -91,4 +91,38 @@ urlpatterns = [
     path("worklist/kap-cycle/", views.CycleWorklistView.as_view(), name="cycle-worklist"),
     path("today/", views.DashboardView.as_view(), name="dashboard"),
     path("portal/", views.PortalView.as_view(), name="portal"),
+    path(
+        "consent-templates/",
+        views.ConsentTemplateListView.as_view(),
+        name="consent-template-list",
+    ),
+    path(
+        "consent-templates/new/",
+        views.ConsentTemplateCreateView.as_view(),
+        name="consent-template-create",
+    ),
+    path(
+        "consent-templates/<int:pk>/new-version/",
+        views.ConsentTemplateCreateView.as_view(),
+        name="consent-template-new-version",
+    ),
+    path(
+        "consent-templates/<int:pk>/publish/",
+        views.ConsentTemplatePublishView.as_view(),
+        name="consent-template-publish",
+    ),
+    path("consents/<int:pk>/", views.ConsentDetailView.as_view(), name="consent-detail"),
+    path(
+        "consents/<int:pk>/countersign/",
+        views.ConsentCountersignView.as_view(),
+        name="consent-countersign",
+    ),
+    path("consents/<int:pk>/revoke/", views.ConsentRevokeView.as_view(), name="consent-revoke"),
+    path("consents/<int:pk>/pdf/", views.ConsentPdfView.as_view(), name="consent-pdf"),
+    path("portal/consents/", views.PortalConsentsView.as_view(), name="portal-consents"),
+    path(
+        "portal/consents/<int:pk>/sign/",
+        views.PortalConsentSignView.as_view(),
+        name="portal-consent-sign",
+    ),
 ]

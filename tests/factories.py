@@ -328,6 +328,7 @@ class ScreeningFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Screening
+        skip_postgeneration_save = True
 
     patient = factory.SubFactory(PatientFactory)
     clinic = factory.SelfAttribute("patient.clinic")
@@ -341,6 +342,13 @@ class ScreeningFactory(factory.django.DjangoModelFactory):
     weight_kg = Decimal("70.0")
     result = "cleared"
     expires_on = factory.LazyAttribute(lambda s: s.screened_on + datetime.timedelta(days=365))
+
+    @factory.post_generation
+    def consented(screening, create, extracted, **kwargs):
+        """A cleared patient is ready to dose: they have signed the KAP informed consent and
+        the controlled-substance agreement (`consented=False` leaves them unsigned)."""
+        if create and extracted is not False and screening.result == "cleared":
+            consents_signed(screening.patient)
 
 
 class VitalSignsFactory(factory.django.DjangoModelFactory):
@@ -374,3 +382,93 @@ def clinic_today(clinic) -> datetime.date:
     """Today in the clinic's time zone: the day the clinical rules count in (an evening in
     Denver is already tomorrow in UTC)."""
     return clinic.today()
+
+
+# --- consents --------------------------------------------------------------------------
+
+from practice.choices import DOSING_CONSENT_KINDS, ConsentTemplateStatus  # noqa: E402
+from practice.consent_texts import DEFAULT_TEXTS  # noqa: E402
+from practice.models import Consent, ConsentTemplate  # noqa: E402
+
+
+def signature_png(*, drawn: bool = True, size=(300, 100)) -> bytes:
+    """A PNG as the signature pad sends it: transparent, with a dark stroke when `drawn`."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    if drawn:
+        ImageDraw.Draw(image).line(
+            [(20, 70), (80, 20), (140, 75), (260, 30)], fill="black", width=4
+        )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def signature_data_url(*, drawn: bool = True) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(signature_png(drawn=drawn)).decode()
+
+
+def consent_template(clinic, kind, **fields) -> ConsentTemplate:
+    """The clinic's published template of `kind` (made, with the default text, if missing)."""
+    existing = ConsentTemplate.objects.filter(
+        clinic=clinic, kind=kind, status=ConsentTemplateStatus.PUBLISHED
+    ).first()
+    if existing is not None and not fields:
+        return existing
+    title, body = DEFAULT_TEXTS[kind]
+    latest = ConsentTemplate.objects.filter(clinic=clinic, kind=kind).order_by("-version").first()
+    if existing is not None:
+        existing.status = ConsentTemplateStatus.RETIRED
+        existing.retired_at = timezone.now()
+        existing.save(update_fields=["status", "retired_at"])
+    values = {
+        "title": title,
+        "body": body,
+        "status": ConsentTemplateStatus.PUBLISHED,
+        "published_at": timezone.now(),
+        "version": (latest.version + 1) if latest else 1,
+    } | fields
+    return ConsentTemplate.objects.create(clinic=clinic, kind=kind, **values)
+
+
+def consents_signed(patient, kinds=DOSING_CONSENT_KINDS, *, at=None) -> list[Consent]:
+    """The patient has signed the clinic's published version of each kind (publishing the
+    default text where the clinic has none); a kind already current is left as it is."""
+    from practice.selectors import consents_missing
+    from practice.services.consents import consent_render
+
+    at = at or timezone.now()
+    signed = []
+    for kind in consents_missing(patient=patient, kinds=kinds):
+        template = consent_template(patient.clinic, kind)
+        text = consent_render(template=template, patient=patient)
+        png = signature_png()
+        signer = patient.user or UserFactory()
+        signed.append(
+            Consent.objects.create(
+                clinic=patient.clinic,
+                patient=patient,
+                template=template,
+                kind=kind,
+                title=template.title,
+                rendered_text=text,
+                signed_name=patient.full_name,
+                signature_png=png,
+                signed_at=at,
+                ip_address="203.0.113.7",
+                user_agent="factory",
+                signed_by_user=signer,
+                sha256=Consent.compute_hash(
+                    rendered_text=text,
+                    signed_name=patient.full_name,
+                    signature_png=png,
+                    signed_at=at,
+                ),
+            )
+        )
+    return signed

@@ -116,6 +116,16 @@ EXPECTED_TABLE = """
     api:api-token                     POST   a aa aa aa aa  # signing in (an empty body: 400)
     api:api-token-record-detail       DELETE d ah hh hh ah
     api:api-token-record-list         GET    d aa aa aa aa
+    api:consent-countersign           POST   d dd dd ah ah
+    api:consent-detail                GET    d ah ah ah ah
+    api:consent-list                  GET    d aa aa aa aa
+    api:consent-pdf                   GET    d ah ah ah ah
+    api:consent-revoke                POST   d ah dd ah ah  # the patient revokes her own
+    api:consent-sign                  POST   d aa dd dd dd  # the patient signs, no one else
+    api:consent-template-detail       GET    d dd aa aa ah
+    api:consent-template-list         GET    d dd aa aa aa
+    api:consent-template-list         POST   d dd dd dd aa
+    api:consent-template-publish      POST   d dd dd dd ah
     api:charge-approve                POST   d dd dd dd ah
     api:charge-detail                 GET    d ah dd dd ah
     api:charge-detail                 PATCH  d dd dd dd ah
@@ -327,6 +337,19 @@ EXPECTED_TABLE = """
     practice:clinic-overview          GET    d dd dd dd aa
     practice:clinical-settings        GET    d dd dd dd aa
     practice:clinical-settings        POST   d dd dd dd aa
+    practice:consent-countersign      POST   d dd dd ah ah
+    practice:consent-detail           GET    d dd ah ah ah
+    practice:consent-pdf              GET    d ah ah ah ah
+    practice:consent-revoke           POST   d dd dd ah ah
+    practice:consent-template-create  GET    d dd dd dd aa
+    practice:consent-template-create  POST   d dd dd dd aa
+    practice:consent-template-list    GET    d dd dd dd aa
+    practice:consent-template-new-version GET  d dd dd dd ah
+    practice:consent-template-new-version POST d dd dd dd ah
+    practice:consent-template-publish POST   d dd dd dd ah
+    practice:portal-consent-sign      GET    d aa dd dd dd  # the clinic's published template
+    practice:portal-consent-sign      POST   d aa dd dd dd
+    practice:portal-consents          GET    d aa dd dd dd
     practice:cycle-worklist           GET    d dd aa aa aa
     practice:dashboard                GET    d dd aa aa aa
     practice:diagnosis-add            POST   d dd ah ah ah
@@ -499,7 +522,7 @@ def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, b
     from controlled.models import Inventory, LedgerEntry, LossNotice, PhysicalCount
     from integration_notes.models import NoteTemplate, PsychotherapyNote
     from messaging.models import Reminder
-    from practice.models import Diagnosis, RiskAssessment, SafetyAlert, SafetyPlan
+    from practice.models import Consent, Diagnosis, RiskAssessment, SafetyAlert, SafetyPlan
     from scheduling.models import AvailabilityException, CalendarFeed, Enrollment, TimetableRun
     from scheduling.services.reminders import session_response_link
 
@@ -596,6 +619,9 @@ def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, b
     o["run"] = BulkIssueRun.objects.create(
         clinic=clinic, month=today.replace(day=1), started_by=admin
     )
+    # The cleared screening's factory had the patient sign the dosing consents.
+    o["consent"] = Consent.objects.filter(patient=patient).order_by("id").first()
+    o["consent_template"] = o["consent"].template
     o["response_token"] = session_response_link(session=o["session"]).rstrip("/").split("/")[-1]
     return o
 
@@ -687,6 +713,8 @@ def build_world():
 # URL keyword -> the object kind it names, per route (the default: `pk` by the route's
 # resource).
 PK_KIND = [
+    (r"consent-template|portal-consent-sign", "consent_template"),
+    (r"consent", "consent"),
     (r"^api:patient-|^practice:patient-|^practice:(diagnosis|care-team|screening-create|"
      r"plan-create|session-create|measure-enter|risk-assessment-create|safety-plan-edit)|"
      r"^billing:ledger|^records:patient-", "patient"),

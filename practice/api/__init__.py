@@ -1,9 +1,10 @@
 """Practice API: patients, screenings, treatment plans, sessions (dosing, vitals), measures,
-safety alerts, risk assessments and safety plans. Split by sub-domain; `register_routes`
+safety alerts, risk assessments, safety plans and consents. Split by sub-domain; `register_routes`
 puts them on the project's router."""
 
 from practice.api.clinic_settings import ClinicalSettingsViewSet
 from practice.api.clinical import ScreeningViewSet, TreatmentPlanViewSet
+from practice.api.consents import ConsentTemplateViewSet, ConsentViewSet
 from practice.api.measures import MeasureViewSet, SafetyAlertViewSet
 from practice.api.patients import PatientViewSet
 from practice.api.risk import RiskAssessmentViewSet, SafetyPlanViewSet
@@ -11,6 +12,8 @@ from practice.api.sessions import SessionSerializer, SessionViewSet
 
 __all__ = [
     "ClinicalSettingsViewSet",
+    "ConsentTemplateViewSet",
+    "ConsentViewSet",
     "MeasureViewSet",
     "PatientViewSet",
     "RiskAssessmentViewSet",
@@ -35,3 +38,5 @@ def register_routes(router) -> None:
     router.register("risk-assessments", RiskAssessmentViewSet, basename="risk-assessment")
     router.register("safety-plans", SafetyPlanViewSet, basename="safety-plan")
     router.register("clinical-settings", ClinicalSettingsViewSet, basename="clinical-settings")
+    router.register("consent-templates", ConsentTemplateViewSet, basename="consent-template")
+    router.register("consents", ConsentViewSet, basename="consent")

@@ -9,6 +9,12 @@
 - Hannah: a relative contraindication that needed review, signed off by medical staff;
   an active plan at a lower starting dose, no dose yet.
 - Samir: not cleared for uncontrolled blood pressure, cleared on re-screening.
+- Consents: the clinic publishes all five documents (the default texts,
+  `practice/consent_texts.py`); Eleanor signed the KAP informed consent, the
+  controlled-substance agreement and the financial policy at her screening (telehealth and
+  release of information wait in her portal), Marcus the first two, and medical staff
+  countersigned Eleanor's KAP consent. Hannah has no portal login and has not signed, so
+  her page shows that dosing needs consent.
 - Ruth: a PHQ-9 with item 9 above 0, so an urgent alert waits on her care team's dashboards,
   left open to show the suicide-risk pathway: "Assess risk" opens the C-SSRS screener, and
   until a clinician records it (and, at moderate or high risk, writes her safety plan) she
@@ -30,7 +36,15 @@ from decimal import Decimal
 from django.utils import timezone
 
 from practice import services
-from practice.choices import AdverseEventKind, Instrument, Route, SessionKind
+from practice.choices import (
+    DOSING_CONSENT_KINDS,
+    AdverseEventKind,
+    ConsentKind,
+    Instrument,
+    Route,
+    SessionKind,
+)
+from practice.consent_texts import DEFAULT_TEXTS
 from practice.models import Contraindication, TreatmentPlan
 
 THERAPY_MINUTES, INTAKE_MINUTES, DOSING_MINUTES = 55, 60, 120
@@ -77,6 +91,37 @@ class _Demo:
 
     def day(self, weekdays_ago: int) -> dt.date:
         return weekdays_before(self.today, weekdays_ago)
+
+    def signs(self, patient, kinds, at: dt.datetime) -> list:
+        """The patient signs the clinic's published documents of `kinds` in the portal (a
+        small drawn mark), from the clinic's front-desk address."""
+        import base64
+        import io
+
+        from PIL import Image, ImageDraw
+
+        image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+        ImageDraw.Draw(image).line(
+            [(20, 70), (70, 25), (120, 72), (250, 30)], fill="black", width=4
+        )
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        drawing = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+        signed = []
+        for template in self.clinic.consent_templates.filter(status="published", kind__in=kinds):
+            signed.append(
+                services.consent_sign(
+                    template=template,
+                    patient=patient,
+                    user=patient.user,
+                    signed_name=patient.full_name,
+                    signature=drawing,
+                    ip_address="198.51.100.24",
+                    user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X)",
+                    at=at,
+                )
+            )
+        return signed
 
     def finding(self, name: str, note: str) -> dict:
         item = Contraindication.objects.get(clinic=self.clinic, name=name)
@@ -202,6 +247,16 @@ def _eleanor(demo: _Demo) -> None:
         medications="Sertraline 100 mg daily",
         notes="No contraindications. Partner will drive her home after each dose.",
     )
+    signed = demo.signs(
+        eleanor,
+        [*DOSING_CONSENT_KINDS, ConsentKind.FINANCIAL_POLICY],
+        demo.at(weekdays_before(intake_day, 3), 10),
+    )
+    services.consent_countersign(
+        consent=next(c for c in signed if c.kind == ConsentKind.KAP_INFORMED_CONSENT),
+        by=demo.medical,
+        at=demo.at(weekdays_before(intake_day, 3), 11),
+    )
     intake = demo.at(intake_day, 14)
     plan = demo.plan(
         eleanor,
@@ -256,6 +311,7 @@ def _marcus(demo: _Demo) -> None:
         medications="Bupropion XL 300 mg daily",
         notes="No contraindications. Two antidepressant trials without remission.",
     )
+    demo.signs(marcus, DOSING_CONSENT_KINDS, demo.at(demo.day(24), 10))
     intake = demo.day(22)
     plan = demo.plan(
         marcus,
@@ -383,11 +439,29 @@ def _ruth(demo: _Demo) -> None:
     )
 
 
+def _consent_templates(demo: _Demo) -> None:
+    """The five documents, published two months ago (before anyone signed); the KAP
+    consent asks for a countersignature."""
+    admin = demo.staff["admin"]
+    published = demo.at(weekdays_before(demo.today, 45), 9)
+    for kind, (title, body) in DEFAULT_TEXTS.items():
+        template = services.consent_template_create(
+            clinic_id=demo.clinic.pk,
+            kind=kind,
+            title=title,
+            body=body,
+            by=admin,
+            requires_countersignature=kind == ConsentKind.KAP_INFORMED_CONSENT,
+        )
+        services.consent_template_publish(template=template, by=admin, at=published)
+
+
 def seed(ctx: dict) -> dict:
     demo = _Demo(ctx)
     if TreatmentPlan.objects.filter(patient=demo.patients["eleanor"]).exists():
         return ctx
     services.clinic_clinical_setup(clinic=demo.clinic)
+    _consent_templates(demo)
     for part in (_eleanor, _marcus, _hannah, _samir, _ruth):
         part(demo)
     return ctx

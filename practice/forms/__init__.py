@@ -12,6 +12,7 @@ from practice.forms.clinical import (
     ReasonForm,
     ScreeningForm,
 )
+from practice.forms.consents import ConsentRevokeForm, ConsentSignForm, ConsentTemplateForm
 from practice.forms.measures import QuestionnaireForm
 from practice.forms.patients import (
     PATIENT_FORM_FIELDS,
@@ -38,6 +39,9 @@ __all__ = [
     "AdverseEventForm",
     "CareTeamForm",
     "ClinicalSettingsForm",
+    "ConsentRevokeForm",
+    "ConsentSignForm",
+    "ConsentTemplateForm",
     "DateTimeLocalInput",
     "DiagnosisForm",
     "DischargeForm",

@@ -18,6 +18,10 @@ from practice.models.clinics import (
     Room,
     StaffMember,
 )
+from practice.models.consents import (
+    Consent,
+    ConsentTemplate,
+)
 from practice.models.measures import (
     MeasureResponse,
     SafetyAlert,
@@ -54,6 +58,8 @@ __all__ = [
     "CareTeam",
     "Clinic",
     "ClinicalSettings",
+    "Consent",
+    "ConsentTemplate",
     "Contraindication",
     "Diagnosis",
     "DosingRecord",

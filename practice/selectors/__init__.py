@@ -19,6 +19,16 @@ from practice.selectors.clinical import (
     session_list,
     session_rows,
 )
+from practice.selectors.consents import (
+    ConsentGate,
+    consent_gate,
+    consent_hold_reasons,
+    consent_list,
+    consent_template_list,
+    consent_templates_published,
+    consents_missing,
+    consents_of,
+)
 from practice.selectors.measures import (
     DueMeasure,
     MeasureSummary,
@@ -43,12 +53,20 @@ from practice.selectors.risk import (
 )
 
 __all__ = [
+    "ConsentGate",
     "DueMeasure",
     "MeasureSummary",
     "alert_list",
     "care_team_candidates",
     "clinic_overview",
     "clinical_settings_for",
+    "consent_gate",
+    "consent_hold_reasons",
+    "consent_list",
+    "consent_template_list",
+    "consent_templates_published",
+    "consents_missing",
+    "consents_of",
     "contraindication_list",
     "dose_history",
     "dose_times",

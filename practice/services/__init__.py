@@ -6,6 +6,16 @@ before saving, and raises Django's ValidationError (400, per field) or a DomainE
 
 from practice.services.alerts import safety_alert_acknowledge, safety_alert_raise
 from practice.services.clinical_settings import clinical_settings_update
+from practice.services.consents import (
+    consent_countersign,
+    consent_pdf,
+    consent_render,
+    consent_revoke,
+    consent_sign,
+    consent_template_create,
+    consent_template_publish,
+    consent_verify,
+)
 from practice.services.dosing import (
     adverse_event_record,
     discharge_failures,
@@ -56,6 +66,14 @@ __all__ = [
     "care_team_remove",
     "clinic_clinical_setup",
     "clinical_settings_update",
+    "consent_countersign",
+    "consent_pdf",
+    "consent_render",
+    "consent_revoke",
+    "consent_sign",
+    "consent_template_create",
+    "consent_template_publish",
+    "consent_verify",
     "diagnosis_add",
     "diagnosis_remove",
     "discharge_failures",

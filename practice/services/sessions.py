@@ -11,10 +11,16 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from practice.choices import SessionKind, SessionStatus
-from practice.errors import DosingOnHold, SessionRefused, SessionTransitionRefused
+from practice.choices import DOSING_CONSENT_KINDS, SessionKind, SessionStatus
+from practice.errors import ConsentMissing, DosingOnHold, SessionRefused, SessionTransitionRefused
 from practice.models import Patient, Session, StaffMember, TreatmentPlan
-from practice.selectors import risk_hold_reasons, screening_current, screening_problem
+from practice.selectors import (
+    consent_gate,
+    consent_hold_reasons,
+    risk_hold_reasons,
+    screening_current,
+    screening_problem,
+)
 from practice.services._common import require_clinician, require_same_clinic
 
 
@@ -33,7 +39,9 @@ def session_rules_check(
     patient's; a dosing session needs a running plan (active or maintenance) and the
     patient's newest screening clearing them on the session's date (clinic time): an older
     cleared screening does not count once a newer one found a contraindication or awaits
-    sign-off. Raises SessionRefused, NotInClinic or RoleNotAllowed.
+    sign-off; and the patient's current signed KAP informed consent and controlled-substance
+    agreement (ConsentMissing, 409 `consent_missing`, reasons `["consent"]`). Raises
+    SessionRefused, NotInClinic or RoleNotAllowed.
     """
     require_same_clinic(clinician, patient)
     require_clinician(clinician, "lead a session")
@@ -52,6 +60,23 @@ def session_rules_check(
         problem = dosing_screening_problem(patient=patient, on=day)
         if problem:
             raise SessionRefused(problem + " before booking a dose.")
+        require_dosing_consents(patient=patient, doing="booking a dose")
+
+
+def require_dosing_consents(*, patient: Patient, doing: str) -> None:
+    """Refuse (ConsentMissing, the gate's shape: `reasons`, `missing`, `fields`) unless the
+    patient has signed a current KAP informed consent and controlled-substance agreement."""
+    gate = consent_gate(patient=patient, kinds=DOSING_CONSENT_KINDS)
+    reasons = consent_hold_reasons(patient=patient, kinds=DOSING_CONSENT_KINDS, gate=gate)
+    if reasons:
+        raise ConsentMissing(
+            " ".join(message for _, message in reasons) + f" The patient signs before {doing}.",
+            extra={
+                "reasons": [code for code, _ in reasons],
+                "missing": gate.missing,
+                "fields": {},
+            },
+        )
 
 
 def dosing_screening_problem(*, patient: Patient, on: datetime.date) -> str | None:
@@ -134,6 +159,7 @@ def session_check_in(*, session: Session, at: datetime.datetime | None = None) -
         problem = dosing_screening_problem(patient=session.patient, on=session.clinic.date_of(at))
         if problem:
             raise SessionTransitionRefused(problem + " before checking the patient in for a dose.")
+        require_dosing_consents(patient=session.patient, doing="checking in for a dose")
         hold = risk_hold_reasons(patient=session.patient)
         if hold:
             raise DosingOnHold(

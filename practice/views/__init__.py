@@ -9,6 +9,17 @@ from practice.views.clinical import (
     ScreeningCreateView,
     ScreeningDetailView,
 )
+from practice.views.consents import (
+    ConsentCountersignView,
+    ConsentDetailView,
+    ConsentPdfView,
+    ConsentRevokeView,
+    ConsentTemplateCreateView,
+    ConsentTemplateListView,
+    ConsentTemplatePublishView,
+    PortalConsentSignView,
+    PortalConsentsView,
+)
 from practice.views.measures import PortalQuestionnaireView, StaffQuestionnaireView
 from practice.views.patients import (
     CareTeamAddView,
@@ -40,6 +51,13 @@ __all__ = [
     "CareTeamRemoveView",
     "ClinicOverviewView",
     "ClinicalSettingsView",
+    "ConsentCountersignView",
+    "ConsentDetailView",
+    "ConsentPdfView",
+    "ConsentRevokeView",
+    "ConsentTemplateCreateView",
+    "ConsentTemplateListView",
+    "ConsentTemplatePublishView",
     "CycleWorklistView",
     "DashboardView",
     "DiagnosisAddView",
@@ -52,6 +70,8 @@ __all__ = [
     "PatientSearchView",
     "PlanCreateView",
     "PlanDetailView",
+    "PortalConsentSignView",
+    "PortalConsentsView",
     "PortalQuestionnaireView",
     "PortalView",
     "RiskAssessmentCreateView",

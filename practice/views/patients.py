@@ -12,12 +12,12 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from backend.audit import audit_access, audit_event_list, audit_records
-from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
+from backend.roles import ADMIN, CLINICIAN_ROLES, MEDICAL, PATIENT, STAFF_ROLES, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
 from practice import services
 from practice.charts import measure_trend_svg, plain_topic
-from practice.choices import SessionStatus
+from practice.choices import DOSING_CONSENT_KINDS, SessionStatus
 from practice.forms import CareTeamForm, DiagnosisForm, PatientForm
 from practice.forms.patient_search import (
     PATIENT_NUMBER,
@@ -31,6 +31,8 @@ from practice.selectors import (
     care_team_candidates,
     clinic_overview,
     clinical_settings_for,
+    consent_hold_reasons,
+    consents_of,
     dose_times,
     kap_cycle_gap_count,
     measure_summaries,
@@ -123,6 +125,11 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
         context["diagnosis_form"] = DiagnosisForm()
         context.update(patient_clinical_context(user=self.request.user, patient=self.object))
         context["is_clinician"] = self.actor.role in CLINICIAN_ROLES
+        context["consents"] = list(consents_of(patient=self.object))
+        context["consent_hold"] = consent_hold_reasons(
+            patient=self.object, kinds=DOSING_CONSENT_KINDS
+        )
+        context["may_countersign"] = self.actor.role in (ADMIN, MEDICAL)
         if self.actor.role == ADMIN:
             context["care_team_form"] = CareTeamForm(
                 staff_queryset=care_team_candidates(patient=self.object)

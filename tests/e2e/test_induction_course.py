@@ -23,7 +23,7 @@ from controlled.models import LedgerEntry
 from controlled.selectors import lot_balance
 from practice.instruments import GAD7, OPTIONS
 from practice.models import DosingRecord, MeasureResponse, SafetyAlert, Session
-from tests.factories import ProductFactory, RegistrationFactory, receive_lot
+from tests.factories import ProductFactory, RegistrationFactory, consents_signed, receive_lot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,6 +54,7 @@ def test_a_clinic_runs_an_induction_course_in_the_web_pages(
     settings.SESSION_MAX_AGE_HOURS = 24 * 60
     monkeypatch.setattr("accounts.receivers.idle_timeout_minutes", lambda user: 60 * 24 * 60)
     erin = people.patient
+    consents_signed(erin)  # in the portal before the course (tests/e2e/test_consent_signing.py)
     first_day = timezone.localtime(timezone.now(), CLINIC_ZONE).date() + datetime.timedelta(days=1)
 
     def clock(day: int, hour: int, minute: int = 0) -> None:

@@ -132,9 +132,12 @@ def discharge(people, record, *, minutes=61, reading=None, **checks):
 
 def screen(people, *names, screened_on=None, systolic=122, diastolic=78, weight="70.0"):
     """Screen Erin through the service, today unless said, finding the checklist items
-    `names` (the clinic's default checklist is set up on first use)."""
+    `names` (the clinic's default checklist is set up on first use). She has signed the
+    dosing consents (`consents_signed`), so the screening is what the test is about."""
     from practice.models import Contraindication
+    from tests.factories import consents_signed
 
+    consents_signed(people.patient)
     services.clinic_clinical_setup(clinic=people.clinic)
     items = Contraindication.objects.filter(clinic=people.clinic, name__in=names)
     assert items.count() == len(names)

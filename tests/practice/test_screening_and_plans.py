@@ -10,7 +10,7 @@ from django.utils import timezone
 from practice import services
 from practice.errors import InvalidInput, PlanTransitionRefused, RoleNotAllowed, ScreeningRefused
 from practice.models import Contraindication, Screening, TreatmentPlan
-from tests.factories import clinic_today
+from tests.factories import clinic_today, consents_signed
 from tests.practice.clinical import dose, dosing_session
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +30,7 @@ def checklist(people):
 
 
 def screen(people, *names, checklist, by=None, on=None):
+    consents_signed(people.patient)  # ready to dose but for the screening
     return services.screening_record(
         patient=people.patient,
         by=by or people.therapist,

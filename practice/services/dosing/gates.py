@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from practice import esketamine
 from practice.choices import (
+    DOSING_CONSENT_KINDS,
     PlanStatus,
     Route,
     SessionStatus,
@@ -18,6 +19,7 @@ from practice.models import (
 )
 from practice.selectors import (
     clinical_settings_for,
+    consent_hold_reasons,
     plan_progress,
     risk_hold_reasons,
     screening_current,
@@ -34,8 +36,9 @@ def session_gate_failures(
 ) -> list[tuple[str, str]]:
     """What the gate knows before the bedside checks, as (code, message): the patient's
     newest screening clears them on `on`, the plan is running, an induction plan has not
-    reached its target, and no suicide risk holds dosing (`risk_hold_reasons`). Pure read:
-    the dose form shows it before anything is typed."""
+    reached its target, no suicide risk holds dosing (`risk_hold_reasons`), and the patient
+    has signed a current KAP informed consent and controlled-substance agreement (`consent`,
+    `consent_hold_reasons`). Pure read: the dose form shows it before anything is typed."""
     on = on or session.clinic.today()
     failures: list[tuple[str, str]] = []
     problem = screening_problem(screening_current(patient=session.patient, on=on), on)
@@ -60,6 +63,7 @@ def session_gate_failures(
             )
     # Suicide risk: an open urgent alert, or a moderate/high assessment without a safety plan.
     failures.extend(risk_hold_reasons(patient=session.patient))
+    failures.extend(consent_hold_reasons(patient=session.patient, kinds=DOSING_CONSENT_KINDS))
     return failures
 
 
