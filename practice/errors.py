@@ -6,6 +6,10 @@ __all__ = [
     "AlertAlreadyAcknowledged",
     "AlreadyOnCareTeam",
     "DischargeRefused",
+    "DocumentAlreadyReviewed",
+    "DocumentRefused",
+    "DocumentTooLarge",
+    "DocumentWithdrawn",
     "DomainError",
     "DosingGateRefused",
     "DosingNotAllowed",
@@ -102,3 +106,23 @@ class DosingOnHold(SessionTransitionRefused):
     `practice.selectors.risk_hold_reasons`); `extra["reasons"]` lists why."""
 
     code = "dosing_on_hold"
+
+
+class DocumentRefused(InvalidInput):
+    """An upload that cannot be stored as given (a file type not accepted, an empty file,
+    a date in the future); nothing was stored."""
+
+    code = "document_refused"
+
+
+class DocumentTooLarge(DocumentRefused):
+    code = "document_too_large"
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+
+class DocumentAlreadyReviewed(DomainError):
+    code = "document_already_reviewed"
+
+
+class DocumentWithdrawn(DomainError):
+    code = "document_withdrawn"

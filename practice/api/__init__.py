@@ -4,6 +4,7 @@ puts them on the project's router."""
 
 from practice.api.clinic_settings import ClinicalSettingsViewSet
 from practice.api.clinical import ScreeningViewSet, TreatmentPlanViewSet
+from practice.api.documents import DocumentViewSet
 from practice.api.measures import MeasureViewSet, SafetyAlertViewSet
 from practice.api.patients import PatientViewSet
 from practice.api.risk import RiskAssessmentViewSet, SafetyPlanViewSet
@@ -11,6 +12,7 @@ from practice.api.sessions import SessionSerializer, SessionViewSet
 
 __all__ = [
     "ClinicalSettingsViewSet",
+    "DocumentViewSet",
     "MeasureViewSet",
     "PatientViewSet",
     "RiskAssessmentViewSet",
@@ -34,4 +36,5 @@ def register_routes(router) -> None:
     router.register("safety-alerts", SafetyAlertViewSet, basename="safety-alert")
     router.register("risk-assessments", RiskAssessmentViewSet, basename="risk-assessment")
     router.register("safety-plans", SafetyPlanViewSet, basename="safety-plan")
+    router.register("documents", DocumentViewSet, basename="document")
     router.register("clinical-settings", ClinicalSettingsViewSet, basename="clinical-settings")

@@ -12,6 +12,7 @@ from practice.forms.clinical import (
     ReasonForm,
     ScreeningForm,
 )
+from practice.forms.documents import DocumentForm, WithdrawForm
 from practice.forms.measures import QuestionnaireForm
 from practice.forms.patients import (
     PATIENT_FORM_FIELDS,
@@ -41,6 +42,7 @@ __all__ = [
     "DateTimeLocalInput",
     "DiagnosisForm",
     "DischargeForm",
+    "DocumentForm",
     "DosingForm",
     "EsketamineDischargeForm",
     "ObservationsForm",
@@ -54,4 +56,5 @@ __all__ = [
     "ScreeningForm",
     "SessionForm",
     "VitalsForm",
+    "WithdrawForm",
 ]

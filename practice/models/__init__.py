@@ -18,6 +18,7 @@ from practice.models.clinics import (
     Room,
     StaffMember,
 )
+from practice.models.documents import PatientDocument
 from practice.models.measures import (
     MeasureResponse,
     SafetyAlert,
@@ -59,6 +60,7 @@ __all__ = [
     "DosingRecord",
     "MeasureResponse",
     "Patient",
+    "PatientDocument",
     "PlanTargetChange",
     "RiskAssessment",
     "Room",

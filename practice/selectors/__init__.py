@@ -19,6 +19,7 @@ from practice.selectors.clinical import (
     session_list,
     session_rows,
 )
+from practice.selectors.documents import document_get, document_list, documents_to_review
 from practice.selectors.measures import (
     DueMeasure,
     MeasureSummary,
@@ -50,6 +51,9 @@ __all__ = [
     "clinic_overview",
     "clinical_settings_for",
     "contraindication_list",
+    "document_get",
+    "document_list",
+    "documents_to_review",
     "dose_history",
     "dose_times",
     "kap_cycle_gap_count",

@@ -6,6 +6,7 @@ before saving, and raises Django's ValidationError (400, per field) or a DomainE
 
 from practice.services.alerts import safety_alert_acknowledge, safety_alert_raise
 from practice.services.clinical_settings import clinical_settings_update
+from practice.services.documents import document_review, document_upload, document_withdraw
 from practice.services.dosing import (
     adverse_event_record,
     discharge_failures,
@@ -59,6 +60,9 @@ __all__ = [
     "diagnosis_add",
     "diagnosis_remove",
     "discharge_failures",
+    "document_review",
+    "document_upload",
+    "document_withdraw",
     "dose_failures",
     "dosing_discharge",
     "dosing_observations_update",

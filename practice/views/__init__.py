@@ -9,6 +9,14 @@ from practice.views.clinical import (
     ScreeningCreateView,
     ScreeningDetailView,
 )
+from practice.views.documents import (
+    DocumentDownloadView,
+    DocumentReviewListView,
+    DocumentReviewView,
+    DocumentWithdrawView,
+    PatientDocumentUploadView,
+    PortalDocumentsView,
+)
 from practice.views.measures import PortalQuestionnaireView, StaffQuestionnaireView
 from practice.views.patients import (
     CareTeamAddView,
@@ -44,14 +52,20 @@ __all__ = [
     "DashboardView",
     "DiagnosisAddView",
     "DiagnosisRemoveView",
+    "DocumentDownloadView",
+    "DocumentReviewListView",
+    "DocumentReviewView",
+    "DocumentWithdrawView",
     "PatientDeactivateView",
     "PatientDetailView",
+    "PatientDocumentUploadView",
     "PatientFormView",
     "PatientListView",
     "PatientReactivateView",
     "PatientSearchView",
     "PlanCreateView",
     "PlanDetailView",
+    "PortalDocumentsView",
     "PortalQuestionnaireView",
     "PortalView",
     "RiskAssessmentCreateView",

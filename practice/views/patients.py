@@ -2,23 +2,25 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from backend.audit import audit_access, audit_event_list, audit_records
-from backend.roles import ADMIN, CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
+from backend.roles import ADMIN, CLINICIAN_ROLES, MEDICAL, PATIENT, STAFF_ROLES, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
 from practice import services
 from practice.charts import measure_trend_svg, plain_topic
 from practice.choices import SessionStatus
-from practice.forms import CareTeamForm, DiagnosisForm, PatientForm
+from practice.forms import CareTeamForm, DiagnosisForm, DocumentForm, PatientForm
 from practice.forms.patient_search import (
     PATIENT_NUMBER,
     PATIENT_SEARCH_LIMIT,
@@ -31,6 +33,7 @@ from practice.selectors import (
     care_team_candidates,
     clinic_overview,
     clinical_settings_for,
+    document_list,
     dose_times,
     kap_cycle_gap_count,
     measure_summaries,
@@ -123,6 +126,9 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
         context["diagnosis_form"] = DiagnosisForm()
         context.update(patient_clinical_context(user=self.request.user, patient=self.object))
         context["is_clinician"] = self.actor.role in CLINICIAN_ROLES
+        context["documents"] = document_list(user=self.request.user).filter(patient=self.object)
+        context["document_form"] = DocumentForm(limit=filesizeformat(settings.DOCUMENT_MAX_BYTES))
+        context["may_review"] = self.actor.role in (ADMIN, MEDICAL)
         if self.actor.role == ADMIN:
             context["care_team_form"] = CareTeamForm(
                 staff_queryset=care_team_candidates(patient=self.object)
