@@ -433,6 +433,8 @@ SPECTACULAR_SETTINGS = {
         "AlertSeverityEnum": "practice.choices.AlertSeverity",
         "ContraindicationSeverityEnum": "practice.choices.ContraindicationSeverity",
         "InstrumentEnum": "practice.choices.Instrument",
+        "DocumentKindEnum": "practice.choices.DocumentKind",
+        "DocumentContentTypeEnum": "practice.choices.DocumentContentType",
     },
 }
 

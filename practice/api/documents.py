@@ -79,7 +79,7 @@ class DocumentUploadSerializer(serializers.Serializer):
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class WithdrawalSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=500)
 
 
@@ -127,7 +127,7 @@ class DocumentViewSet(
         if self.action == "create":
             return DocumentUploadSerializer
         if self.action == "withdraw":
-            return ReasonSerializer
+            return WithdrawalSerializer
         return DocumentSerializer
 
     @extend_schema(
@@ -181,13 +181,13 @@ class DocumentViewSet(
         document = services.document_review(document=self.get_object(), by=staff_for(request.user))
         return Response(DocumentSerializer(self.get_queryset().get(pk=document.pk)).data)
 
-    @extend_schema(request=ReasonSerializer, responses={200: DocumentSerializer})
+    @extend_schema(request=WithdrawalSerializer, responses={200: DocumentSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """Take the document off the lists, with the reason; it stays stored (medical staff
         and admins)."""
         document = self.get_object()  # out of reach: 404 before any word on the body
-        payload = ReasonSerializer(data=request.data)
+        payload = WithdrawalSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         document = services.document_withdraw(
             document=document, by=staff_for(request.user), **payload.validated_data
