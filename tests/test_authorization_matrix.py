@@ -32,8 +32,8 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection, models, transaction
 from django.shortcuts import resolve_url
 from django.test import Client
