@@ -8,10 +8,10 @@ from practice.models import PatientDocument
 
 
 def document_list(*, user, include_withdrawn: bool = False) -> QuerySet[PatientDocument]:
-    """Documents newest first, with who uploaded and who reviewed them joined. Withdrawn
-    documents are left out unless asked for (never for a patient)."""
+    """Documents newest first, with their patient and who uploaded and reviewed them
+    joined. Withdrawn documents are left out unless asked for (never for a patient)."""
     documents = PatientDocument.objects.visible_to(user).select_related(
-        "uploaded_by", "reviewed_by__user", "withdrawn_by__user"
+        "patient", "uploaded_by", "reviewed_by__user", "withdrawn_by__user"
     )
     actor = actor_for(user)
     if not include_withdrawn or actor is None or actor.is_patient:
@@ -26,11 +26,5 @@ def document_get(*, user, pk) -> PatientDocument:
 
 
 def documents_to_review(*, user) -> QuerySet[PatientDocument]:
-    """Documents nobody has reviewed yet, oldest first (the clinic's review queue), with
-    their patients joined."""
-    return (
-        document_list(user=user)
-        .filter(reviewed_at__isnull=True)
-        .select_related("patient")
-        .order_by("uploaded_at", "id")
-    )
+    """Documents nobody has reviewed yet, oldest first (the clinic's review queue)."""
+    return document_list(user=user).filter(reviewed_at__isnull=True).order_by("uploaded_at", "id")

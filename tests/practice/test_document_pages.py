@@ -206,3 +206,19 @@ def test_no_route_serves_media_files(people, settings, client):
     assert client.get(f"/media/{document.file.name}").status_code == 404
     patterns = [str(p.pattern) for p in get_resolver().url_patterns]
     assert not any(p.lstrip("^/").startswith(settings.MEDIA_URL.strip("/")) for p in patterns)
+
+
+def test_the_patient_page_costs_the_same_for_one_document_or_twenty(people, web_as):
+    client = web_as(people.admin)
+    url = f"/patients/{people.patient.pk}/"
+    a_document(people)
+    queries_of(client, url)  # the first view adds a row to the page's audit trail
+    one = len(queries_of(client, url))
+    for _ in range(19):
+        document_upload(
+            patient=people.patient,
+            uploaded_by=people.patient.user,
+            file=upload(PDF),
+            kind="labs",
+        )
+    assert len(queries_of(client, url)) == one

@@ -127,7 +127,7 @@ def test_the_list_costs_the_same_whatever_its_length(
     # 1. the token and its user
     # 2. the user's staff record (their role and clinic)
     # 3. COUNT(*) of the visible documents (pagination)
-    # 4. the page of documents, uploader and reviewer (with their users) joined
+    # 4. the page of documents, patient, uploader and reviewer (with their users) joined
     # + the request's audit row (one INSERT, backend/audit.py)
     with django_assert_num_queries(5):
         response = client.get(URL)
