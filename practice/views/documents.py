@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView
 
-from backend.audit import audit_access
+from backend.audit import audit_access, audit_records
 from backend.roles import ADMIN, MEDICAL, PATIENT, STAFF_ROLES, staff_for
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
 from practice import services
@@ -116,7 +116,7 @@ class PortalDocumentsView(_UploadMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["documents"] = list(document_list(user=self.request.user))
-        context["object_list"] = context["documents"]  # named in the audit row
+        audit_records(context["documents"])
         return context
 
     def redirect_to(self, document):

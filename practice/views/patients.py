@@ -126,7 +126,10 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
         context["diagnosis_form"] = DiagnosisForm()
         context.update(patient_clinical_context(user=self.request.user, patient=self.object))
         context["is_clinician"] = self.actor.role in CLINICIAN_ROLES
-        context["documents"] = document_list(user=self.request.user).filter(patient=self.object)
+        context["documents"] = list(
+            document_list(user=self.request.user).filter(patient=self.object)
+        )
+        audit_records(context["documents"])
         context["document_form"] = DocumentForm(limit=filesizeformat(settings.DOCUMENT_MAX_BYTES))
         context["may_review"] = self.actor.role in (ADMIN, MEDICAL)
         if self.actor.role == ADMIN:

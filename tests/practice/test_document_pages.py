@@ -222,3 +222,14 @@ def test_the_patient_page_costs_the_same_for_one_document_or_twenty(people, web_
             kind="labs",
         )
     assert len(queries_of(client, url)) == one
+
+
+def test_the_documents_a_page_lists_are_named_in_its_audit_row(people, web_as):
+    document = a_document(people)
+    web_as(people.patient).get(PORTAL)
+    web_as(people.therapist).get(f"/patients/{people.patient.pk}/")
+
+    portal = AuditEvent.objects.get(route="practice:portal-documents")
+    record = AuditEvent.objects.get(route="practice:patient-detail")
+    for event in (portal, record):
+        assert event.records["practice.patientdocument"] == [document.pk]
