@@ -4,7 +4,7 @@ WORKDIR /app
 # The Debian packages come from the project's one list (deploy/debian-packages.txt).
 COPY deploy/debian-packages deploy/debian-packages.txt deploy/
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      $(deploy/debian-packages --list pdf pdf-fast) \
+      $(deploy/debian-packages --list pdf pdf-fast uploads) \
     && rm -rf /var/lib/apt/lists/*
 # Dependencies first, in their own layer, so code changes do not reinstall them.
 COPY pyproject.toml ./

@@ -28,12 +28,12 @@ venv: $(STAMP)
 
 # Debian packages (one list: deploy/debian-packages.txt): installed when this user can
 # (root or passwordless sudo), otherwise the command is printed. Only WeasyPrint's own
-# libraries are required; faster font subsetting and the browser are warnings when missing.
+# libraries and libmagic (uploads) are required; faster font subsetting and the browser are warnings when missing.
 system-check:
-	@deploy/debian-packages pdf pdf-fast
+	@deploy/debian-packages pdf pdf-fast uploads
 
 system-check-test:
-	@deploy/debian-packages pdf pdf-fast test
+	@deploy/debian-packages pdf pdf-fast uploads test
 
 # Without npm the browser tests still run but skip the accessibility checks (CI=true fails).
 $(AXE_STAMP):

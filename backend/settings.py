@@ -211,9 +211,43 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
+    # Uploaded documents and issued PDFs. MEDIA_URL is never routed: these files are served
+    # only by scoped, audited views (README, "Patient documents", for S3 in production).
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Object storage in production (README, "Patient documents"): with a bucket named, files go
+# to S3 (or an S3-compatible store) through django-storages, which is then required
+# (`pip install 'django-storages[s3]>=1.14,<2'`). The bucket is private: no ACL is set on
+# objects, and files are still served only through the scoped views (never a bucket URL).
+# Credentials come from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) or
+# the instance's role.
+if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+            "location": env.str("AWS_LOCATION", default=""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        },
+    }
+# Stored files are readable by the app's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# Patient documents (practice.services.documents): the largest file accepted, in bytes.
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Django's own limits: an upload over 2.5 MB is spooled to a temporary file rather than held
+# in memory; a form's other fields stay small; one document per request, with room for a
+# browser that sends an empty second file input.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -421,6 +455,8 @@ SPECTACULAR_SETTINGS = {
         "InstrumentEnum": "practice.choices.Instrument",
         "ConsentKindEnum": "practice.choices.ConsentKind",
         "ConsentTemplateStatusEnum": "practice.choices.ConsentTemplateStatus",
+        "DocumentKindEnum": "practice.choices.DocumentKind",
+        "DocumentContentTypeEnum": "practice.choices.DocumentContentType",
     },
 }
 

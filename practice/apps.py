@@ -31,5 +31,6 @@ class PracticeConfig(AppConfig):
             models.SafetyPlan,
             models.ClinicalSettings,
             models.Contraindication,
+            models.PatientDocument,
         ):
             auditlog.register(model)

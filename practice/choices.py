@@ -136,3 +136,26 @@ class ConsentTemplateStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
     RETIRED = "retired", "Retired"
+
+
+class DocumentKind(models.TextChoices):
+    """What an outside document is: the records a prescriber asks for before treatment."""
+
+    INSURANCE_CARD_FRONT = "insurance_card_front", "Insurance card (front)"
+    INSURANCE_CARD_BACK = "insurance_card_back", "Insurance card (back)"
+    ECG = "ecg", "ECG"
+    LABS = "labs", "Lab results"
+    THERAPIST_LETTER = "therapist_letter", "Letter from the patient's therapist"
+    IDENTITY = "identity", "Photo ID"
+    OTHER = "other", "Other"
+
+
+class DocumentContentType(models.TextChoices):
+    """The file types a document may be, as libmagic detects them from the content (never
+    from the name): PDFs and the photo formats phones take (HEIC/HEIF on iPhones)."""
+
+    PDF = "application/pdf", "PDF"
+    JPEG = "image/jpeg", "JPEG image"
+    PNG = "image/png", "PNG image"
+    HEIC = "image/heic", "HEIC image"
+    HEIF = "image/heif", "HEIF image"

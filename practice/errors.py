@@ -9,6 +9,10 @@ __all__ = [
     "ConsentMissing",
     "ConsentRefused",
     "DischargeRefused",
+    "DocumentAlreadyReviewed",
+    "DocumentRefused",
+    "DocumentTooLarge",
+    "DocumentWithdrawn",
     "DomainError",
     "DosingGateRefused",
     "DosingNotAllowed",
@@ -135,3 +139,23 @@ class ConsentMissing(SessionRefused):
     booking or check-in; `extra["reasons"]` is `["consent"]`, `extra["missing"]` the kinds."""
 
     code = "consent_missing"
+
+
+class DocumentRefused(InvalidInput):
+    """An upload that cannot be stored as given (a file type not accepted, an empty file,
+    a date in the future); nothing was stored."""
+
+    code = "document_refused"
+
+
+class DocumentTooLarge(DocumentRefused):
+    code = "document_too_large"
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+
+class DocumentAlreadyReviewed(DomainError):
+    code = "document_already_reviewed"
+
+
+class DocumentWithdrawn(DomainError):
+    code = "document_withdrawn"

@@ -87,6 +87,28 @@ urlpatterns = [
         views.SessionRemsFormView.as_view(),
         name="session-rems-form",
     ),
+    path(
+        "patients/<int:pk>/documents/",
+        views.PatientDocumentUploadView.as_view(),
+        name="document-upload",
+    ),
+    path("portal/documents/", views.PortalDocumentsView.as_view(), name="portal-documents"),
+    path(
+        "documents/to-review/",
+        views.DocumentReviewListView.as_view(),
+        name="document-review-list",
+    ),
+    path(
+        "documents/<int:pk>/download/",
+        views.DocumentDownloadView.as_view(),
+        name="document-download",
+    ),
+    path("documents/<int:pk>/review/", views.DocumentReviewView.as_view(), name="document-review"),
+    path(
+        "documents/<int:pk>/withdraw/",
+        views.DocumentWithdrawView.as_view(),
+        name="document-withdraw",
+    ),
     path("alerts/", views.AlertListView.as_view(), name="alert-list"),
     path("worklist/kap-cycle/", views.CycleWorklistView.as_view(), name="cycle-worklist"),
     path("today/", views.DashboardView.as_view(), name="dashboard"),

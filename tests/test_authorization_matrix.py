@@ -33,6 +33,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection, models, transaction
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -160,6 +161,12 @@ EXPECTED_TABLE = """
     api:controlled-product-detail     GET    d dd dd aa ah
     api:controlled-product-list       GET    d dd dd aa aa
     api:controlled-product-list       POST   d dd dd aa aa
+    api:document-detail               GET    d ah ah ah ah
+    api:document-download             GET    d ah ah ah ah
+    api:document-list                 GET    d aa aa aa aa
+    api:document-list                 POST   d aa aa aa aa  # an empty body: 400
+    api:document-review               POST   d dd dd ah ah  # medical staff and admins
+    api:document-withdraw             POST   d dd dd ah ah
     api:measure-detail                GET    d ah ah ah ah
     api:measure-due                   GET    d aa ah ah ah
     api:measure-list                  GET    d aa aa aa aa
@@ -354,6 +361,12 @@ EXPECTED_TABLE = """
     practice:dashboard                GET    d dd aa aa aa
     practice:diagnosis-add            POST   d dd ah ah ah
     practice:diagnosis-remove         POST   d dd ah ah ah
+    practice:document-download        GET    d ah ah ah ah
+    practice:document-review          POST   d dd dd ah ah
+    practice:document-review-list     GET    d dd dd aa aa
+    practice:document-upload          GET    d dh ah ah ah
+    practice:document-upload          POST   d dh ah ah ah
+    practice:document-withdraw        POST   d dd dd ah ah
     practice:measure-enter            GET    d dd ah ah ah
     practice:measure-enter            POST   d dd ah ah ah
     practice:patient-create           GET    d dd dd dd aa
@@ -370,6 +383,8 @@ EXPECTED_TABLE = """
     practice:plan-detail              GET    d dd ah ah ah
     practice:plan-detail              POST   d dd dh dh dh
     practice:portal                   GET    d aa dd dd dd
+    practice:portal-documents         GET    d aa dd dd dd
+    practice:portal-documents         POST   d aa dd dd dd
     practice:portal-questionnaire     GET    d aa dd dd dd
     practice:portal-questionnaire     POST   d aa dd dd dd
     practice:risk-assessment-create   GET    d dh ah ah dh
@@ -523,6 +538,7 @@ def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, b
     from integration_notes.models import NoteTemplate, PsychotherapyNote
     from messaging.models import Reminder
     from practice.models import Consent, Diagnosis, RiskAssessment, SafetyAlert, SafetyPlan
+    from practice.services import document_upload
     from scheduling.models import AvailabilityException, CalendarFeed, Enrollment, TimetableRun
     from scheduling.services.reminders import session_response_link
 
@@ -622,6 +638,10 @@ def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, b
     # The cleared screening's factory had the patient sign the dosing consents.
     o["consent"] = Consent.objects.filter(patient=patient).order_by("id").first()
     o["consent_template"] = o["consent"].template
+    o["document"] = document_upload(
+        patient=patient, uploaded_by=admin.user, kind="ecg", notes="ECG from the cardiologist",
+        file=SimpleUploadedFile("ecg.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )  # fmt: skip
     o["response_token"] = session_response_link(session=o["session"]).rstrip("/").split("/")[-1]
     return o
 
@@ -629,7 +649,7 @@ def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, b
 def _plant(clinic, value):
     """Write `value` into every free-text field of every row of `clinic` (the structural
     ones aside: codes, tokens, hashes, time zones, short codes)."""
-    skip = {"timezone", "token", "content_hash", "pdf_sha256", "search_text", "number"}
+    skip = {"timezone", "token", "content_hash", "pdf_sha256", "sha256", "search_text", "number"}
     for model in apps.get_models():
         if model._meta.app_label not in PROJECT_APPS:
             continue
@@ -716,13 +736,15 @@ PK_KIND = [
     (r"consent-template|portal-consent-sign", "consent_template"),
     (r"consent", "consent"),
     (r"^api:patient-|^practice:patient-|^practice:(diagnosis|care-team|screening-create|"
-     r"plan-create|session-create|measure-enter|risk-assessment-create|safety-plan-edit)|"
+     r"plan-create|session-create|measure-enter|risk-assessment-create|safety-plan-edit|"
+     r"document-upload)|"
      r"^billing:ledger|^records:patient-", "patient"),
     (r"^scheduling:exception-", "exception"),
     (r"^billing:run$", "run"),
     (r"screening", "screening"),
     (r"treatment-plan|practice:plan-detail", "plan"),
     (r"^api:measure", "measure"),
+    (r"document", "document"),
     (r"safety-alert", "alert"),
     (r"risk-assessment", "risk"),
     (r"safety-plan", "safety_plan"),

@@ -129,7 +129,7 @@ RUN_BY_THE_MAKEFILE = {"npm"}
 
 
 def test_one_list_of_debian_packages_serves_the_makefile_ci_and_the_dockerfile():
-    everything = debian_packages("pdf", "pdf-fast", "test")
+    everything = debian_packages("pdf", "pdf-fast", "uploads", "test")
     assert {"libpango-1.0-0", "libharfbuzz-subset0", "chromium", "npm"} <= set(everything)
     for name in ("Makefile", ".ci/run", "Dockerfile"):
         text = (ROOT / name).read_text()
@@ -167,16 +167,27 @@ def test_make_test_installs_a_pinned_axe_core_only_when_it_is_missing(tmp_path):
     assert re.search(r"^test: .*\baxe\b", (ROOT / "Makefile").read_text(), re.M)
 
 
-def test_the_dockerfile_installs_only_what_pdfs_need():
-    assert debian_packages("pdf", "pdf-fast") == [
+def test_the_dockerfile_installs_only_what_pdfs_and_uploads_need():
+    assert debian_packages("pdf", "pdf-fast", "uploads") == [
         "libpango-1.0-0",
         "libpangoft2-1.0-0",
         "libharfbuzz0b",
         "libfontconfig1",
         "fonts-dejavu-core",
         "libharfbuzz-subset0",
+        "libmagic1",
     ]
-    assert "--list pdf pdf-fast)" in (ROOT / "Dockerfile").read_text()
+    assert "--list pdf pdf-fast uploads)" in (ROOT / "Dockerfile").read_text()
+
+
+def test_libmagic_is_installed_wherever_the_app_runs():
+    # Patient documents are judged by content (python-magic over libmagic1): `make run`,
+    # `make test`, CI and the image all install the group, and a missing one is an error.
+    makefile = (ROOT / "Makefile").read_text()
+    assert "deploy/debian-packages pdf pdf-fast uploads\n" in makefile
+    assert "deploy/debian-packages pdf pdf-fast uploads test" in makefile
+    assert "deploy/debian-packages pdf pdf-fast uploads test" in (ROOT / ".ci/run").read_text()
+    assert '[ "$group" = uploads ]' in (ROOT / "deploy" / "debian-packages").read_text()
 
 
 def test_only_the_tls_proxy_is_published_on_the_host():

@@ -87,3 +87,34 @@ def test_development_keeps_plain_http(settings):
     # `make run` (DEBUG on by default) serves http://127.0.0.1 without redirects or HSTS.
     assert settings.SECURE_SSL_REDIRECT is False
     assert settings.SECURE_HSTS_SECONDS == 0
+
+
+def test_a_bucket_name_switches_media_to_a_private_s3_storage(tmp_path):
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps(s.STORAGES['default']))"
+    )
+
+    def default_storage(**extra):
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env=production_env(tmp_path, **extra),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert default_storage(AWS_STORAGE_BUCKET_NAME="") == {
+        "BACKEND": "django.core.files.storage.FileSystemStorage"
+    }
+    s3 = default_storage(AWS_STORAGE_BUCKET_NAME="kap-media", AWS_S3_REGION_NAME="us-west-2")
+    assert s3["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert s3["OPTIONS"]["bucket_name"] == "kap-media"
+    assert s3["OPTIONS"]["region_name"] == "us-west-2"
+    # Private: no ACL on objects, signed access only, nothing overwritten, encrypted at rest.
+    assert s3["OPTIONS"]["default_acl"] is None
+    assert s3["OPTIONS"]["querystring_auth"] is True
+    assert s3["OPTIONS"]["file_overwrite"] is False
+    assert s3["OPTIONS"]["object_parameters"] == {"ServerSideEncryption": "AES256"}

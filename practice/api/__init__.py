@@ -5,6 +5,7 @@ puts them on the project's router."""
 from practice.api.clinic_settings import ClinicalSettingsViewSet
 from practice.api.clinical import ScreeningViewSet, TreatmentPlanViewSet
 from practice.api.consents import ConsentTemplateViewSet, ConsentViewSet
+from practice.api.documents import DocumentViewSet
 from practice.api.measures import MeasureViewSet, SafetyAlertViewSet
 from practice.api.patients import PatientViewSet
 from practice.api.risk import RiskAssessmentViewSet, SafetyPlanViewSet
@@ -14,6 +15,7 @@ __all__ = [
     "ClinicalSettingsViewSet",
     "ConsentTemplateViewSet",
     "ConsentViewSet",
+    "DocumentViewSet",
     "MeasureViewSet",
     "PatientViewSet",
     "RiskAssessmentViewSet",
@@ -37,6 +39,7 @@ def register_routes(router) -> None:
     router.register("safety-alerts", SafetyAlertViewSet, basename="safety-alert")
     router.register("risk-assessments", RiskAssessmentViewSet, basename="risk-assessment")
     router.register("safety-plans", SafetyPlanViewSet, basename="safety-plan")
+    router.register("documents", DocumentViewSet, basename="document")
     router.register("clinical-settings", ClinicalSettingsViewSet, basename="clinical-settings")
     router.register("consent-templates", ConsentTemplateViewSet, basename="consent-template")
     router.register("consents", ConsentViewSet, basename="consent")

@@ -13,6 +13,7 @@ from practice.forms.clinical import (
     ScreeningForm,
 )
 from practice.forms.consents import ConsentRevokeForm, ConsentSignForm, ConsentTemplateForm
+from practice.forms.documents import DocumentForm, WithdrawForm
 from practice.forms.measures import QuestionnaireForm
 from practice.forms.patients import (
     PATIENT_FORM_FIELDS,
@@ -45,6 +46,7 @@ __all__ = [
     "DateTimeLocalInput",
     "DiagnosisForm",
     "DischargeForm",
+    "DocumentForm",
     "DosingForm",
     "EsketamineDischargeForm",
     "ObservationsForm",
@@ -58,4 +60,5 @@ __all__ = [
     "ScreeningForm",
     "SessionForm",
     "VitalsForm",
+    "WithdrawForm",
 ]

@@ -22,6 +22,7 @@ from practice.models.consents import (
     Consent,
     ConsentTemplate,
 )
+from practice.models.documents import PatientDocument
 from practice.models.measures import (
     MeasureResponse,
     SafetyAlert,
@@ -65,6 +66,7 @@ __all__ = [
     "DosingRecord",
     "MeasureResponse",
     "Patient",
+    "PatientDocument",
     "PlanTargetChange",
     "RiskAssessment",
     "Room",

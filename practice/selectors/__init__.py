@@ -29,6 +29,7 @@ from practice.selectors.consents import (
     consents_missing,
     consents_of,
 )
+from practice.selectors.documents import document_get, document_list, documents_to_review
 from practice.selectors.measures import (
     DueMeasure,
     MeasureSummary,
@@ -68,6 +69,9 @@ __all__ = [
     "consents_missing",
     "consents_of",
     "contraindication_list",
+    "document_get",
+    "document_list",
+    "documents_to_review",
     "dose_history",
     "dose_times",
     "kap_cycle_gap_count",

@@ -16,6 +16,7 @@ from practice.services.consents import (
     consent_template_publish,
     consent_verify,
 )
+from practice.services.documents import document_review, document_upload, document_withdraw
 from practice.services.dosing import (
     adverse_event_record,
     discharge_failures,
@@ -77,6 +78,9 @@ __all__ = [
     "diagnosis_add",
     "diagnosis_remove",
     "discharge_failures",
+    "document_review",
+    "document_upload",
+    "document_withdraw",
     "dose_failures",
     "dosing_discharge",
     "dosing_observations_update",

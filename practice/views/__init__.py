@@ -20,6 +20,14 @@ from practice.views.consents import (
     PortalConsentSignView,
     PortalConsentsView,
 )
+from practice.views.documents import (
+    DocumentDownloadView,
+    DocumentReviewListView,
+    DocumentReviewView,
+    DocumentWithdrawView,
+    PatientDocumentUploadView,
+    PortalDocumentsView,
+)
 from practice.views.measures import PortalQuestionnaireView, StaffQuestionnaireView
 from practice.views.patients import (
     CareTeamAddView,
@@ -62,8 +70,13 @@ __all__ = [
     "DashboardView",
     "DiagnosisAddView",
     "DiagnosisRemoveView",
+    "DocumentDownloadView",
+    "DocumentReviewListView",
+    "DocumentReviewView",
+    "DocumentWithdrawView",
     "PatientDeactivateView",
     "PatientDetailView",
+    "PatientDocumentUploadView",
     "PatientFormView",
     "PatientListView",
     "PatientReactivateView",
@@ -72,6 +85,7 @@ __all__ = [
     "PlanDetailView",
     "PortalConsentSignView",
     "PortalConsentsView",
+    "PortalDocumentsView",
     "PortalQuestionnaireView",
     "PortalView",
     "RiskAssessmentCreateView",

@@ -2,10 +2,12 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -18,7 +20,7 @@ from backend.views import RoleRequiredMixin, ServiceFormView, run_service
 from practice import services
 from practice.charts import measure_trend_svg, plain_topic
 from practice.choices import DOSING_CONSENT_KINDS, SessionStatus
-from practice.forms import CareTeamForm, DiagnosisForm, PatientForm
+from practice.forms import CareTeamForm, DiagnosisForm, DocumentForm, PatientForm
 from practice.forms.patient_search import (
     PATIENT_NUMBER,
     PATIENT_SEARCH_LIMIT,
@@ -33,6 +35,7 @@ from practice.selectors import (
     clinical_settings_for,
     consent_hold_reasons,
     consents_of,
+    document_list,
     dose_times,
     kap_cycle_gap_count,
     measure_summaries,
@@ -130,6 +133,12 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
             patient=self.object, kinds=DOSING_CONSENT_KINDS
         )
         context["may_countersign"] = self.actor.role in (ADMIN, MEDICAL)
+        context["documents"] = list(
+            document_list(user=self.request.user).filter(patient=self.object)
+        )
+        audit_records(context["documents"])
+        context["document_form"] = DocumentForm(limit=filesizeformat(settings.DOCUMENT_MAX_BYTES))
+        context["may_review"] = self.actor.role in (ADMIN, MEDICAL)
         if self.actor.role == ADMIN:
             context["care_team_form"] = CareTeamForm(
                 staff_queryset=care_team_candidates(patient=self.object)
