@@ -10,7 +10,9 @@ from practice.models import Contraindication, Patient
 def intake_list(*, user) -> QuerySet[IntakeSubmission]:
     """The intakes `user` may see (the clinic's for an admin, the care team's for a
     clinician, their own for a patient), with the patient joined."""
-    return IntakeSubmission.objects.visible_to(user).select_related("patient", "reviewed_by__user")
+    return IntakeSubmission.objects.visible_to(user).select_related(
+        "patient", "reviewed_by__user"
+    )
 
 
 def intake_get(*, user, pk) -> IntakeSubmission:
@@ -48,6 +50,7 @@ def screening_prefill(*, patient: Patient, user) -> dict:
     )
     if submission is None:
         return {}
+    patient = submission.patient  # as saved, not the caller's copy
     initial: dict = {"_source": "the patient's intake (patient-reported)"}
     lines = [f"Medications: {patient.medications}".strip()] if patient.medications else []
     if patient.allergies:

@@ -48,7 +48,9 @@ class Contraindication(models.Model):
         """What the patient is asked: the clinic's plain question, or one made of the name."""
         if self.patient_question:
             return self.patient_question
-        return f"Do you have, or have you had: {self.name[:1].lower()}{self.name[1:]}?"
+        # "Severe liver disease" reads mid-sentence in lower case; an acronym ("MAOI") stays.
+        name = self.name if self.name[1:2].isupper() else self.name[:1].lower() + self.name[1:]
+        return f"Do you have, or have you had: {name}?"
 
 
 class Screening(models.Model):
