@@ -10,7 +10,7 @@
 """
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -57,7 +57,7 @@ class IntakeSerializer(serializers.ModelSerializer):
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     steps = serializers.SerializerMethodField()
     details = serializers.SerializerMethodField()
-    answers = AnswerSerializer(many=True, read_only=True)
+    answers = serializers.SerializerMethodField()
 
     class Meta:
         model = IntakeSubmission
@@ -74,6 +74,11 @@ class IntakeSerializer(serializers.ModelSerializer):
 
     def get_details(self, obj) -> dict:
         return _details(obj.patient)
+
+    @extend_schema_field(AnswerSerializer(many=True))
+    def get_answers(self, obj):
+        # An intake never saved (a patient who was not invited) has no answers yet.
+        return AnswerSerializer(obj.answers.all() if obj.pk else [], many=True).data
 
 
 class IntakeListSerializer(IntakeSerializer):
