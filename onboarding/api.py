@@ -1,12 +1,12 @@
 """Onboarding API. Thin: services write, selectors read.
 
-    GET   /api/v1/intake/            the signed-in patient's intake (steps, details, answers)
-    PATCH /api/v1/intake/            save steps: {"contacts": {...}, "screening": [...]}
-    POST  /api/v1/intake/submit/     hand it to the clinic (every step complete)
-    GET   /api/v1/intakes/           staff: the intakes they may see (progress)
-    GET   /api/v1/intakes/{id}/      staff: one intake with its answers
-    POST  /api/v1/intakes/{id}/review/   medical staff: mark a submitted intake reviewed
-    POST  /api/v1/invitations/       staff: invite a patient ({"patient": id, "email": ""})
+GET   /api/v1/intake/            the signed-in patient's intake (steps, details, answers)
+PATCH /api/v1/intake/            save steps: {"contacts": {...}, "screening": [...]}
+POST  /api/v1/intake/submit/     hand it to the clinic (every step complete)
+GET   /api/v1/intakes/           staff: the intakes they may see (progress)
+GET   /api/v1/intakes/{id}/      staff: one intake with its answers
+POST  /api/v1/intakes/{id}/review/   medical staff: mark a submitted intake reviewed
+POST  /api/v1/invitations/       staff: invite a patient ({"patient": id, "email": ""})
 """
 
 from django.urls import path
@@ -47,9 +47,7 @@ def _details(patient: Patient) -> dict:
         out[step] = {}
         for name in names:
             value = getattr(patient, name)
-            out[step][name] = (
-                value.isoformat() if hasattr(value, "isoformat") else str(value or "")
-            )
+            out[step][name] = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
     return out
 
 

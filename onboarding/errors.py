@@ -2,9 +2,9 @@ from backend.errors import DomainError, InvalidInput
 
 __all__ = [
     "DomainError",
+    "IntakeIncomplete",
     "IntakeLocked",
     "IntakeNotSubmitted",
-    "IntakeIncomplete",
     "InvalidInput",
     "InvitationRefused",
     "InvitationUnusable",

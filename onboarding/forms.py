@@ -81,8 +81,7 @@ class ScreeningAnswersForm(forms.Form):
 
     def rows(self):
         return [
-            (item, self[f"answer_{item.pk}"], self[f"details_{item.pk}"])
-            for item in self.checklist
+            (item, self[f"answer_{item.pk}"], self[f"details_{item.pk}"]) for item in self.checklist
         ]
 
     def answers(self) -> list[dict]:

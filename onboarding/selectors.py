@@ -10,9 +10,7 @@ from practice.models import Contraindication, Patient
 def intake_list(*, user) -> QuerySet[IntakeSubmission]:
     """The intakes `user` may see (the clinic's for an admin, the care team's for a
     clinician, their own for a patient), with the patient joined."""
-    return IntakeSubmission.objects.visible_to(user).select_related(
-        "patient", "reviewed_by__user"
-    )
+    return IntakeSubmission.objects.visible_to(user).select_related("patient", "reviewed_by__user")
 
 
 def intake_get(*, user, pk) -> IntakeSubmission:
@@ -20,9 +18,7 @@ def intake_get(*, user, pk) -> IntakeSubmission:
     answers = IntakeScreeningAnswer.objects.select_related("contraindication").order_by(
         "contraindication__position", "id"
     )
-    return intake_list(user=user).prefetch_related(Prefetch("answers", queryset=answers)).get(
-        pk=pk
-    )
+    return intake_list(user=user).prefetch_related(Prefetch("answers", queryset=answers)).get(pk=pk)
 
 
 def intake_for_patient(*, patient: Patient) -> IntakeSubmission | None:

@@ -160,7 +160,10 @@ def invitation_send(
         target_type=INVITATION_TARGET,
         target_id=invitation.pk,
         channels=[Channel.EMAIL],
-        context={"invitation_url": link, "expires_on": f"{expires:%B} {expires.day}, {expires.year}"},
+        context={
+            "invitation_url": link,
+            "expires_on": f"{expires:%B} {expires.day}, {expires.year}",
+        },
     )
     return invitation, link
 

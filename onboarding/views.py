@@ -125,7 +125,9 @@ class PortalIntakeStepView(PortalIntakeMixin, TemplateView):
         if self.step == IntakeStep.SCREENING:
             submission = self.get_submission()
             answers = (
-                {a.contraindication_id: a for a in submission.answers.all()} if submission.pk else {}
+                {a.contraindication_id: a for a in submission.answers.all()}
+                if submission.pk
+                else {}
             )
             return ScreeningAnswersForm(
                 data, checklist=intake_checklist(clinic_id=patient.clinic_id), answers=answers
@@ -161,7 +163,7 @@ class PortalIntakeStepView(PortalIntakeMixin, TemplateView):
 
 class PortalIntakeSubmitView(PortalIntakeMixin, View):
     def post(self, request):
-        _, error = run_service(
+        _, _error = run_service(
             request,
             services.intake_submit,
             success="Thank you: your intake is with the clinic. Medical staff will review it.",

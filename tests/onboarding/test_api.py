@@ -42,9 +42,7 @@ def test_the_patient_reads_their_intake_with_its_steps_and_questions_to_answer(n
 
 def test_the_patient_saves_steps_and_submits(world, newcomer_api):
     steps = _json_steps(world.clinic, Pregnancy="yes")
-    response = newcomer_api.patch(
-        "/api/v1/intake/", {"contacts": steps["contacts"]}, format="json"
-    )
+    response = newcomer_api.patch("/api/v1/intake/", {"contacts": steps["contacts"]}, format="json")
     assert response.status_code == 200, response.json()
     assert [s["done"] for s in response.json()["steps"]] == [False, True, False, False, False]
 

@@ -6,8 +6,13 @@ import datetime
 import pytest
 
 from onboarding import services
-from onboarding.errors import IntakeIncomplete, IntakeLocked, IntakeNotSubmitted, InvalidInput
-from onboarding.errors import RoleNotAllowed
+from onboarding.errors import (
+    IntakeIncomplete,
+    IntakeLocked,
+    IntakeNotSubmitted,
+    InvalidInput,
+    RoleNotAllowed,
+)
 from onboarding.models import IntakeScreeningAnswer, IntakeSubmission
 from onboarding.selectors import intake_checklist, screening_prefill
 from practice.models import Screening
@@ -17,15 +22,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _submitted(world, **special):
-    services.intake_update(
-        patient=world.newcomer, steps=complete_steps(world.clinic, **special)
-    )
+    services.intake_update(patient=world.newcomer, steps=complete_steps(world.clinic, **special))
     return services.intake_submit(patient=world.newcomer)
 
 
 def test_a_step_saves_onto_the_patient_and_is_marked_done(world):
     steps = complete_steps(world.clinic)
-    submission = services.intake_update(patient=world.newcomer, steps={"contacts": steps["contacts"]})
+    submission = services.intake_update(
+        patient=world.newcomer, steps={"contacts": steps["contacts"]}
+    )
 
     world.newcomer.refresh_from_db()
     assert world.newcomer.escort_name == "Omar Newcomer"
@@ -164,8 +169,9 @@ def test_another_clinics_item_is_refused(world):
     from practice.models import Contraindication
 
     foreign = Contraindication.objects.filter(clinic=world.other_clinic).first()
-    answers = checklist_answers(world.clinic) + [
-        {"contraindication": foreign.pk, "answer": "no", "details": ""}
+    answers = [
+        *checklist_answers(world.clinic),
+        {"contraindication": foreign.pk, "answer": "no", "details": ""},
     ]
     with pytest.raises(InvalidInput, match="not on this clinic's list"):
         services.intake_update(patient=world.newcomer, steps={"screening": answers})

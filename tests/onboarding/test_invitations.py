@@ -148,15 +148,17 @@ def _nothing_created(users_before, invitation):
 def test_an_expired_link_is_refused_and_nothing_is_created(world):
     invitation, token = invite(world)
     users = User.objects.count()
-    with time_machine.travel(invitation.expires_at + datetime.timedelta(seconds=1)):
-        with pytest.raises(InvitationUnusable, match="expired") as refused:
-            services.invitation_accept(token=token, password=PASSWORD)
+    with (
+        time_machine.travel(invitation.expires_at + datetime.timedelta(seconds=1)),
+        pytest.raises(InvitationUnusable, match="expired") as refused,
+    ):
+        services.invitation_accept(token=token, password=PASSWORD)
     assert refused.value.code == "invitation_expired"
     assert _nothing_created(users, invitation)
 
 
 def test_a_used_link_is_refused_the_second_time(world):
-    invitation, token = invite(world)
+    _invitation, token = invite(world)
     services.invitation_accept(token=token, password=PASSWORD)
     users = User.objects.count()
 
@@ -186,7 +188,7 @@ def test_an_unknown_link_is_refused(world):
 
 
 def test_a_link_for_a_patient_who_got_a_login_meanwhile_is_refused(world):
-    invitation, token = invite(world)
+    _invitation, token = invite(world)
     world.newcomer.user = User.objects.create_user(username="nina-other", password="x")
     world.newcomer.save()
     users = User.objects.count()
