@@ -71,9 +71,9 @@ class InvitationAcceptView(View):
 
     def page(self, request, invitation, form):
         context = {"form": form, "clinic": invitation.clinic, "username": invitation.email}
-        response = render(request, self.template_name, context)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        # The site's Referrer-Policy (same-origin) keeps the link from other sites; a stricter
+        # no-referrer here would make the browser send "Origin: null", which CSRF refuses.
+        return render(request, self.template_name, context)
 
 
 # --- The patient's intake in the portal --------------------------------------------------
