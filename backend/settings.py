@@ -440,6 +440,10 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ControlledTimeOfDayEnum": "controlled.choices.TimeOfDay",
         # Used by two note components, so a second "status" set elsewhere needs its name fixed.
         "NoteStatusEnum": "integration_notes.choices.NoteStatus",
+        # Onboarding's intake status and answers (other apps have a "status" and "answer").
+        "IntakeStatusEnum": "onboarding.choices.IntakeStatus",
+        "IntakeAnswerEnum": "onboarding.choices.ScreeningAnswer",
+        "InsuredRelationshipEnum": "practice.choices.InsuredRelationship",
     }
 )
 
