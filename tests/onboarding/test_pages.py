@@ -168,3 +168,24 @@ def test_url_if_exists_gives_the_path_of_a_route_and_nothing_for_a_missing_one()
 
     assert url_if_exists("onboarding:intake-list") == "/intake/"
     assert url_if_exists("portal-no-such-page") == ""
+
+
+def test_the_intake_list_page_costs_a_fixed_number_of_queries(world, web_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import PatientFactory
+
+    client = web_as(world.admin)
+    for n in range(3):
+        invite(world, patient=PatientFactory(clinic=world.clinic, email=f"n{n}@example.com"))
+    client.get("/intake/")
+    with CaptureQueriesContext(connection) as three:
+        assert client.get("/intake/").status_code == 200
+    invite(world, patient=PatientFactory(clinic=world.clinic, email="n9@example.com"))
+    with CaptureQueriesContext(connection) as four:
+        client.get("/intake/")
+    # 1 the session, 2 its user, 3 the user's authenticator device (second factor), 4 the
+    # staff member and clinic (role), 5 the count, 6 the page of intakes with their
+    # patients, 7 the audit row.
+    assert len(four) == len(three) == 7, [q["sql"] for q in four.captured_queries]
