@@ -4,8 +4,8 @@ How it works:
 - `AuditMiddleware` opens a per-request collector (a context variable) and, once the
   response is ready, writes exactly one `AuditEvent` row (one INSERT) for every request
   routed to a view of our apps (practice, controlled, messaging, scheduling,
-  integration_notes, billing, records: every page and every /api/v1/ route of theirs, and the
-  Django admin's pages of their models), whatever
+  integration_notes, billing, onboarding, records: every page and every /api/v1/ route of
+  theirs, and the Django admin's pages of their models), whatever
   the outcome: a read, a write, a search, a 404 for an out-of-reach id, a 403, a 401 for
   a bad token.
 - Views, serializers and services name what the response returned or the write touched
@@ -42,6 +42,8 @@ AUDITED_APPS = frozenset(
         "scheduling",
         "integration_notes",
         "billing",
+        # Invitations and the intake: a new patient's details and health answers.
+        "onboarding",
         # The patient's whole record (right of access): the most complete read of all.
         "records",
     }

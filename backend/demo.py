@@ -6,6 +6,7 @@ from accounts import demo as accounts_demo
 from billing import demo as billing_demo
 from controlled import demo as controlled_demo
 from integration_notes import demo as notes_demo
+from onboarding import demo as onboarding_demo
 from practice import demo as practice_demo
 from scheduling import demo as scheduling_demo
 
@@ -22,6 +23,8 @@ SEEDS = [
     scheduling_demo.seed,
     notes_demo.seed,
     billing_demo.seed,
+    # The checklist's plain questions for new patients' intake.
+    onboarding_demo.seed,
     # Last: reminders for the upcoming sessions any seed above booked.
     scheduling_demo.sync_upcoming,
     # Demo only: staff sign in with one shared authenticator secret (demo_logins prints it).

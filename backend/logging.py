@@ -29,6 +29,8 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
     # Tokens in paths: the calendar feed and the confirm/cancel links.
     (re.compile(r"(/calendar/feed/)[^/\s\"'?#]+?(\.ics)"), rf"\1{REDACTED}\2"),
     (re.compile(r"(/r/)[^/\s\"'?#]+"), rf"\1{REDACTED}"),
+    # A new patient's invitation link (onboarding).
+    (re.compile(r"(/invite/)[^/\s\"'?#]+"), rf"\1{REDACTED}"),
     # Secret-looking query parameters (and form-encoded bodies): token=, password=, key=…
     (
         re.compile(

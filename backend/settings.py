@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "integration_notes",
     "billing",
     "accounts",
+    "onboarding",
     "records",
 ]
 
@@ -187,6 +188,8 @@ SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
 
 # API tokens (django-rest-knox): hashed at rest, shown once, expiring.
 API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=12)
+# How long a new patient's invitation link to the portal works (onboarding).
+INTAKE_INVITATION_DAYS = env.int("INTAKE_INVITATION_DAYS", default=7)
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
 REST_KNOX = {
     "TOKEN_TTL": datetime.timedelta(hours=API_TOKEN_TTL_HOURS),
@@ -475,6 +478,10 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ControlledTimeOfDayEnum": "controlled.choices.TimeOfDay",
         # Used by two note components, so a second "status" set elsewhere needs its name fixed.
         "NoteStatusEnum": "integration_notes.choices.NoteStatus",
+        # Onboarding's intake status and answers (other apps have a "status" and "answer").
+        "IntakeStatusEnum": "onboarding.choices.IntakeStatus",
+        "IntakeAnswerEnum": "onboarding.choices.ScreeningAnswer",
+        "InsuredRelationshipEnum": "practice.choices.InsuredRelationship",
     }
 )
 
@@ -532,6 +539,12 @@ KAP_PANELS: dict[str, list[str]] = {
 # Messages: upcoming messages on the portal; a session's reminders and confirmation.
 KAP_PANELS["portal"].append("messaging/panels/portal_reminders.html")
 KAP_PANELS["session_detail"].append("scheduling/panels/session_reminders.html")
+# Onboarding: the intake's progress and the invitation on the patient page and the portal.
+KAP_PANELS["patient_detail"].insert(0, "onboarding/panels/patient.html")
+KAP_PANELS["portal"].insert(0, "onboarding/panels/portal.html")
+# A screening may start from what the patient reported in their intake (practice's
+# screening page, `?prefill=1`): each entry takes `patient=` and `user=`, returns initial data.
+KAP_SCREENING_PREFILLERS = ["onboarding.selectors.screening_prefill"]
 
 # After a patient changed how they want to hear from the clinic, messaging asks each app
 # that queues messages about its own things to re-plan them (messaging imports no app above

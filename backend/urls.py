@@ -15,6 +15,8 @@ from billing.api import register_routes as billing_routes
 from controlled.api import register_routes as controlled_routes
 from integration_notes.api import register_routes as notes_routes
 from messaging.api import register_routes as messaging_routes
+from onboarding.api import register_routes as onboarding_routes
+from onboarding.api import urlpatterns as onboarding_api
 from practice.api import register_routes as practice_routes
 from records.api import urlpatterns as records_api
 from scheduling.api import register_routes as scheduling_routes
@@ -26,6 +28,7 @@ for register in (
     messaging_routes,
     scheduling_routes,
     notes_routes,
+    onboarding_routes,
     billing_routes,
     accounts_routes,
 ):
@@ -34,6 +37,7 @@ for register in (
 api_patterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     *records_api,
+    *onboarding_api,
     *router.urls,
 ]
 
@@ -69,5 +73,6 @@ urlpatterns = [
     path("", include("integration_notes.urls")),
     path("", include("billing.urls")),
     path("", include("accounts.urls")),
+    path("", include("onboarding.urls")),
     path("", include("records.urls")),
 ]

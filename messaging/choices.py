@@ -15,6 +15,8 @@ class MessageKind(models.TextChoices):
     WAITLIST_PROMOTION = "waitlist_promotion", "Waitlist place offered"
     SUPERBILL_ISSUED = "superbill_issued", "Superbill ready"
     PAYMENT_PLAN_INSTALMENT = "payment_plan_instalment", "Payment plan instalment due"
+    # Sent by email only, whatever the preferences (the patient has no portal yet to set them).
+    PORTAL_INVITATION = "portal_invitation", "Invitation to the patient portal"
 
 
 class Channel(models.TextChoices):

@@ -16,6 +16,9 @@ KIND_HELP = {
     MessageKind.SUPERBILL_ISSUED: "When a superbill for your insurer is ready.",
     MessageKind.PAYMENT_PLAN_INSTALMENT: "A few days before a payment-plan instalment is due.",
 }
+# The kinds a patient chooses channels for: not the portal invitation (sent once, by email,
+# before the patient has a portal to choose in).
+PREFERENCE_KINDS = [kind for kind in MessageKind.values if kind in KIND_HELP]
 
 
 class PreferencesForm(forms.Form):
@@ -34,7 +37,7 @@ class PreferencesForm(forms.Form):
         required=False, label="until", widget=forms.TimeInput(attrs={"type": "time"})
     )
 
-    def __init__(self, *args, kinds=MessageKind.values, **kwargs):
+    def __init__(self, *args, kinds=PREFERENCE_KINDS, **kwargs):
         super().__init__(*args, **kwargs)
         self.kinds = list(kinds)
         for kind in self.kinds:

@@ -59,6 +59,15 @@ class PlanStatus(models.TextChoices):
     DISCONTINUED = "discontinued", "Discontinued"
 
 
+class InsuredRelationship(models.TextChoices):
+    """The patient's relationship to the insurance policy's holder."""
+
+    SELF = "self", "Self"
+    SPOUSE = "spouse", "Spouse or partner"
+    CHILD = "child", "Child"
+    OTHER = "other", "Other"
+
+
 class ContraindicationSeverity(models.TextChoices):
     ABSOLUTE = "absolute", "Absolute (rules treatment out)"
     RELATIVE = "relative", "Relative (needs a medical sign-off)"

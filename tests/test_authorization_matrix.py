@@ -82,7 +82,10 @@ MAY_SEE = {
     OTHER: {"other_patient", "outsider", "admin"},
     PSYNOTE: {"therapist"},
 }
-PROJECT_APPS = {"practice", "controlled", "messaging", "scheduling", "integration_notes", "billing"}
+PROJECT_APPS = {
+    "practice", "controlled", "messaging", "scheduling", "integration_notes", "billing",
+    "onboarding",
+}  # fmt: skip
 
 
 def _p(spec: str) -> str:
@@ -167,11 +170,18 @@ EXPECTED_TABLE = """
     api:document-list                 POST   d aa aa aa aa  # an empty body: 400
     api:document-review               POST   d dd dd ah ah  # medical staff and admins
     api:document-withdraw             POST   d dd dd ah ah
+    api:intake-detail                 GET    d dd ah ah ah
+    api:intake-list                   GET    d dd aa aa aa
+    api:intake-review                 POST   d dd dd ah dd  # medical staff only
+    api:invitation-list               POST   d dd aa aa aa  # the service: admin or care team
     api:measure-detail                GET    d ah ah ah ah
     api:measure-due                   GET    d aa ah ah ah
     api:measure-list                  GET    d aa aa aa aa
     api:measure-list                  POST   d aa aa aa aa
     api:measure-summary               GET    d aa ah ah ah
+    api:my-intake                     GET    d aa dd dd dd
+    api:my-intake                     PATCH  d aa dd dd dd
+    api:my-intake-submit              POST   d aa dd dd dd
     api:my-record-fhir                GET    d aa dd dd dd
     api:my-record-pdf                 GET    d aa dd dd dd
     api:note-addenda                  GET    d ah ah ah ah
@@ -337,6 +347,16 @@ EXPECTED_TABLE = """
     notes:session-note                GET    d dd ah ah ah
     notes:session-note                POST   d dd hh hh hh
     notes:session-summary             POST   d dd ah ah dd
+    onboarding:intake-detail          GET    d dd ah ah ah
+    onboarding:intake-list            GET    d dd aa aa aa
+    onboarding:intake-review          POST   d dd dh ah dh  # medical staff only
+    onboarding:invitation-accept      GET    a aa aa aa aa  # the token is the credential
+    onboarding:invitation-accept      POST   a aa aa aa aa
+    onboarding:patient-invite         POST   d dd ah ah ah
+    onboarding:portal-intake          GET    d aa dd dd dd
+    onboarding:portal-intake-step     GET    d aa dd dd dd
+    onboarding:portal-intake-step     POST   d aa dd dd dd
+    onboarding:portal-intake-submit   POST   d aa dd dd dd
     practice:alert-list               GET    d dd aa aa aa
     practice:alert-list               POST   d dd hh hh dd
     practice:care-team-add            POST   d dd dd dd ah
@@ -643,6 +663,14 @@ def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, b
         file=SimpleUploadedFile("ecg.pdf", b"%PDF-1.4\n%%EOF\n"),
     )  # fmt: skip
     o["response_token"] = session_response_link(session=o["session"]).rstrip("/").split("/")[-1]
+    from onboarding.models import IntakeSubmission
+    from onboarding.services import invitation_send
+    from tests.factories import PatientFactory
+
+    o["intake"] = IntakeSubmission.objects.create(clinic=clinic, patient=patient)
+    # A new patient without a login, invited: the invitation link's token.
+    newcomer = PatientFactory(clinic=clinic, email=f"newcomer{clinic.pk}@example.com")
+    o["invite_token"] = invitation_send(patient=newcomer, by=admin)[1].rstrip("/").split("/")[-1]
     return o
 
 
@@ -738,8 +766,9 @@ PK_KIND = [
     (r"^api:patient-|^practice:patient-|^practice:(diagnosis|care-team|screening-create|"
      r"plan-create|session-create|measure-enter|risk-assessment-create|safety-plan-edit|"
      r"document-upload)|"
-     r"^billing:ledger|^records:patient-", "patient"),
+     r"^billing:ledger|^records:patient-|^onboarding:patient-invite", "patient"),
     (r"^scheduling:exception-", "exception"),
+    (r"intake", "intake"),
     (r"^billing:run$", "run"),
     (r"screening", "screening"),
     (r"treatment-plan|practice:plan-detail", "plan"),
@@ -808,6 +837,10 @@ def url_kwargs(name, route, world):
             values[key] = "waste"
         elif key == "fmt":
             values[key] = "csv"
+        elif key == "step":
+            values[key] = "contacts"
+        elif key == "token" and name == "onboarding:invitation-accept":
+            values[key] = world["invite_token"]
         elif key == "token":
             values[key] = (
                 world["feed"].token if name == "scheduling:feed" else world["response_token"]
@@ -930,7 +963,7 @@ def test_every_route_has_an_authorization_entry():
 # MATRIX_RECORD=FILE writes the outcomes seen (the patient's side) to FILE, as a draft of
 # EXPECTED for a new route: each cell still needs a reader's judgement.
 RECORDING = os.environ.get("MATRIX_RECORD")
-TOKEN_ROUTES = {"scheduling:feed", "scheduling:session-response"}
+TOKEN_ROUTES = {"scheduling:feed", "scheduling:session-response", "onboarding:invitation-accept"}
 
 
 def expected_for(name, method, persona, side) -> str:

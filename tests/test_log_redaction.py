@@ -55,6 +55,7 @@ TOKEN_SENTINEL = "tok3nSent1nelQq"
             f'GET /calendar/feed/{REDACTED}.ics HTTP/1.1" 200',
         ),
         ("Bad Request: /r/eyJzIjo0fQ:1v:abc/", f"Bad Request: /r/{REDACTED}/"),
+        ("Bad Request: /invite/Qx7_secret-Token/", f"Bad Request: /invite/{REDACTED}/"),
         (
             "/api/v1/x/?page=2&token=s3cret&access_token=a1&password=hunter2&api_key=k&q=ok",
             f"/api/v1/x/?page=2&token={REDACTED}&access_token={REDACTED}"

@@ -6,6 +6,7 @@ from django.db import models
 from phonenumber_field.modelfields import PhoneNumberField
 
 from practice.choices import (
+    InsuredRelationship,
     Sex,
 )
 from practice.models.clinics import AddressFields, Clinic, StaffMember
@@ -38,6 +39,21 @@ class Patient(AddressFields):
     insurance_payer = models.CharField(max_length=120, blank=True)
     insurance_member_id = models.CharField(max_length=60, blank=True)
     insurance_group_number = models.CharField(max_length=60, blank=True)
+    # The policy holder, when it is not the patient (a spouse's or a parent's plan).
+    insured_name = models.CharField("insured's name", max_length=120, blank=True)
+    insured_relationship = models.CharField(
+        "patient's relationship to the insured",
+        max_length=8,
+        choices=InsuredRelationship.choices,
+        blank=True,
+    )
+    insured_date_of_birth = models.DateField(
+        "insured's date of birth", null=True, blank=True, validators=[validate_not_future]
+    )
+    medications = models.TextField(
+        "current medications", blank=True, help_text="As the patient reported them."
+    )
+    allergies = models.TextField(blank=True, help_text="As the patient reported them.")
     emergency_contact_name = models.CharField(max_length=120, blank=True)
     emergency_contact_relationship = models.CharField(max_length=60, blank=True)
     emergency_contact_phone = PhoneNumberField(blank=True)

@@ -20,6 +20,13 @@ class Contraindication(models.Model):
     name = models.CharField(max_length=120)
     severity = models.CharField(max_length=8, choices=ContraindicationSeverity.choices)
     guidance = models.CharField(max_length=300, blank=True)
+    # How the patient's intake asks about it, in plain words; blank → `question`'s default.
+    patient_question = models.CharField(
+        "question for patients",
+        max_length=300,
+        blank=True,
+        help_text="Plain language, as the intake questionnaire asks it.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 
@@ -35,6 +42,15 @@ class Contraindication(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.get_severity_display()})"
+
+    @property
+    def question(self) -> str:
+        """What the patient is asked: the clinic's plain question, or one made of the name."""
+        if self.patient_question:
+            return self.patient_question
+        # "Severe liver disease" reads mid-sentence in lower case; an acronym ("MAOI") stays.
+        name = self.name if self.name[1:2].isupper() else self.name[:1].lower() + self.name[1:]
+        return f"Do you have, or have you had: {name}?"
 
 
 class Screening(models.Model):

@@ -58,6 +58,33 @@ DEFAULT_CHECKLIST = [
     ("Raised intracranial pressure", ABSOLUTE, "Or a recent head injury or mass lesion."),
 ]
 
+# The same items as a new patient's intake asks them (Contraindication.patient_question).
+PLAIN_QUESTIONS = {
+    "Uncontrolled high blood pressure": (
+        "Do you have high blood pressure that is not well controlled, even with medication?"
+    ),
+    "Certain heart conditions": (
+        "Have you had a heart attack, heart failure, chest pain on exertion (angina), an "
+        "aneurysm or another serious heart problem?"
+    ),
+    "History of psychosis or schizophrenia": (
+        "Have you, or a parent, brother or sister, ever had psychosis (seeing or hearing "
+        "things others don't, or strong beliefs others don't share) or schizophrenia?"
+    ),
+    "Active substance misuse": (
+        "In the past year, have you used alcohol, ketamine, stimulants or other drugs in a "
+        "way that worried you or others?"
+    ),
+    "Pregnancy or breastfeeding": "Are you pregnant, trying to become pregnant, or breastfeeding?",
+    "Severe liver disease": (
+        "Have you been told you have serious liver disease, such as cirrhosis or hepatitis?"
+    ),
+    "Raised intracranial pressure": (
+        "Have you had a recent head injury, a brain tumor, or been told the pressure inside "
+        "your skull is raised?"
+    ),
+}
+
 
 # The finding a screening gets when its baseline pressure is at the clinic's refusal level.
 BASELINE_PRESSURE_FINDING = "Baseline blood pressure at or above the dosing limit"
@@ -70,7 +97,12 @@ def clinic_clinical_setup(*, clinic: Clinic) -> ClinicalSettings:
     if not Contraindication.objects.filter(clinic=clinic).exists():
         Contraindication.objects.bulk_create(
             Contraindication(
-                clinic=clinic, name=name, severity=severity, guidance=guidance, position=index
+                clinic=clinic,
+                name=name,
+                severity=severity,
+                guidance=guidance,
+                patient_question=PLAIN_QUESTIONS.get(name, ""),
+                position=index,
             )
             for index, (name, severity, guidance) in enumerate(DEFAULT_CHECKLIST)
         )

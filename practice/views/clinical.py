@@ -1,9 +1,11 @@
 """Screening, treatment-plan, safety-alert and KAP-cycle pages."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.views.generic import DetailView, FormView, TemplateView
 
 from backend.audit import audit_access
@@ -58,7 +60,21 @@ class ScreeningCreateView(PatientScopedFormView):
         return kwargs
 
     def get_initial(self):
-        return {"screened_on": self.patient.clinic.today()}
+        initial = {"screened_on": self.patient.clinic.today()}
+        if self.request.method == "GET" and self.request.GET.get("prefill"):
+            # Apps above practice offer what they know (a patient-reported intake), named in
+            # KAP_SCREENING_PREFILLERS; the clinician still decides every finding.
+            for dotted in getattr(settings, "KAP_SCREENING_PREFILLERS", []):
+                offered = import_string(dotted)(patient=self.patient, user=self.request.user)
+                if offered:
+                    self.prefilled_from = offered.pop("_source", "another record")
+                    initial.update(offered)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["prefilled_from"] = getattr(self, "prefilled_from", "")
+        return context
 
     def form_valid(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if not k.startswith("ci_")}
