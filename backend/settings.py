@@ -494,6 +494,9 @@ KAP_PANELS: dict[str, list[str]] = {
 # Messages: upcoming messages on the portal; a session's reminders and confirmation.
 KAP_PANELS["portal"].append("messaging/panels/portal_reminders.html")
 KAP_PANELS["session_detail"].append("scheduling/panels/session_reminders.html")
+# Secure messaging: the unread count on Today, the way to one's messages on the portal.
+KAP_PANELS["dashboard"].insert(0, "messaging/panels/dashboard_inbox.html")
+KAP_PANELS["portal"].append("messaging/panels/portal_messages.html")
 
 # After a patient changed how they want to hear from the clinic, messaging asks each app
 # that queues messages about its own things to re-plan them (messaging imports no app above

@@ -15,6 +15,7 @@ class MessageKind(models.TextChoices):
     WAITLIST_PROMOTION = "waitlist_promotion", "Waitlist place offered"
     SUPERBILL_ISSUED = "superbill_issued", "Superbill ready"
     PAYMENT_PLAN_INSTALMENT = "payment_plan_instalment", "Payment plan instalment due"
+    SECURE_MESSAGE = "secure_message", "New secure message from your care team"
 
 
 class Channel(models.TextChoices):
