@@ -228,10 +228,11 @@ class ThreadViewSet(
     @action(detail=True, methods=["post"])
     def messages(self, request, pk=None):
         """Answer in the thread (the patient or a care-team member)."""
+        thread = self.get_object()  # a thread out of reach is a 404 before any validation
         data = ThreadReplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = threads.thread_reply(
-            author=request.user, thread=self.get_object(), body=data.validated_data["body"]
+            author=request.user, thread=thread, body=data.validated_data["body"]
         )
         return Response(
             ThreadMessageSerializer(message, context=self.get_serializer_context()).data,
@@ -249,10 +250,11 @@ class ThreadViewSet(
     @action(detail=True, methods=["post"], url_path="clear-flag")
     def clear_flag(self, request, pk=None):
         """Clear the self-harm flag, saying what was done (staff)."""
+        thread = self.get_object()
         data = ThreadClearFlagSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         thread = threads.thread_clear_flag(
-            user=request.user, thread=self.get_object(), note=data.validated_data["note"]
+            user=request.user, thread=thread, note=data.validated_data["note"]
         )
         return self._detail(thread)
 
