@@ -73,3 +73,14 @@ def thread_messages(*, thread) -> QuerySet[ThreadMessage]:
         .select_related("author_staff__user")
         .order_by("sent_at", "id")
     )
+
+
+def thread_messages_of_patient(*, user, patient_id) -> QuerySet[ThreadMessage]:
+    """Every secure message of the patient's threads that `user` may see, thread by thread
+    in order, with the thread and the staff author loaded (one query): the record's copy."""
+    return (
+        ThreadMessage.objects.visible_to(user)
+        .filter(thread__patient_id=patient_id)
+        .select_related("thread", "author_staff__user")
+        .order_by("thread__created_at", "thread_id", "sent_at", "id")
+    )
