@@ -183,6 +183,8 @@ def test_the_therapist_answers_from_the_inbox_and_opening_marks_read(people, web
 def test_a_flagged_thread_shows_a_banner_and_is_cleared_with_a_note(people, web_as):
     thread = start(people, body="I keep thinking about an overdose")
     client = web_as(people.medical)
+    inbox = client.get(reverse("messaging:inbox"))
+    assert b"1 thread flagged:" in inbox.content
     page = client.get(reverse("messaging:inbox-thread", args=[thread.pk]))
     assert b'data-testid="flag-banner"' in page.content and b"overdose" in page.content
     url = reverse("messaging:thread-clear-flag", args=[thread.pk])
@@ -194,6 +196,7 @@ def test_a_flagged_thread_shows_a_banner_and_is_cleared_with_a_note(people, web_
     assert not thread.flagged
     page = client.get(reverse("messaging:inbox-thread", args=[thread.pk]))
     assert b"Called; she is safe." in page.content
+    assert b"thread flagged:" not in client.get(reverse("messaging:inbox")).content
 
 
 def test_a_thread_out_of_reach_is_a_404_on_the_pages(people, web_as):
