@@ -21,7 +21,7 @@ from messaging.models import MessagePreference, Thread
 from messaging.selectors import reminder_list, thread_list, thread_messages
 from messaging.services import outbox, threads
 from messaging.services.preferences import messaging_preferences_update
-from practice.models import Patient
+from practice.models import CareTeam, Patient
 
 CRISIS_NOTE = (
     "If you are thinking of harming yourself, please do not wait for an answer here: call or "
@@ -207,6 +207,10 @@ class ThreadDetailView(RoleRequiredMixin, View):
             "flag_form": flag_form or ClearFlagForm(),
             "portal": self.actor.is_patient,
             "list_url": reverse(self.list_url_name),
+            "can_answer": self.actor.is_patient
+            or CareTeam.objects.filter(
+                patient_id=thread.patient_id, staff_id=self.actor.staff_id
+            ).exists(),
         }
         return render(self.request, self.template_name, context, status=status)
 

@@ -199,6 +199,18 @@ def test_a_flagged_thread_shows_a_banner_and_is_cleared_with_a_note(people, web_
     assert b"thread flagged:" not in client.get(reverse("messaging:inbox")).content
 
 
+def test_an_admin_off_the_care_team_reads_the_thread_without_a_reply_form(people, web_as):
+    thread = start(people)
+    page = web_as(people.admin).get(reverse("messaging:inbox-thread", args=[thread.pk]))
+    assert b"When is my next session?" in page.content
+    assert b'data-testid="read-only"' in page.content and b"Your answer" not in page.content
+    response = web_as(people.admin).post(
+        reverse("messaging:inbox-thread", args=[thread.pk]), {"body": "Hello"}
+    )
+    assert response.status_code == 409
+    assert ThreadMessage.objects.count() == 1
+
+
 def test_a_thread_out_of_reach_is_a_404_on_the_pages(people, web_as):
     thread = start(people)
     assert web_as(people.outsider).get(f"/inbox/{thread.pk}/").status_code == 404
