@@ -545,6 +545,9 @@ KAP_PANELS["portal"].insert(0, "onboarding/panels/portal.html")
 # A screening may start from what the patient reported in their intake (practice's
 # screening page, `?prefill=1`): each entry takes `patient=` and `user=`, returns initial data.
 KAP_SCREENING_PREFILLERS = ["onboarding.selectors.screening_prefill"]
+# Secure messaging: the unread count on Today, the way to one's messages on the portal.
+KAP_PANELS["dashboard"].insert(0, "messaging/panels/dashboard_inbox.html")
+KAP_PANELS["portal"].append("messaging/panels/portal_messages.html")
 
 # After a patient changed how they want to hear from the clinic, messaging asks each app
 # that queues messages about its own things to re-plan them (messaging imports no app above

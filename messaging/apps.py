@@ -18,3 +18,10 @@ class MessagingConfig(AppConfig):
         for model in (models.PatientMessaging, models.MessagePreference):
             if not auditlog.contains(model):
                 auditlog.register(model)
+        # Secure messages and their threads (a flag raised or cleared) are audited; the body
+        # is never written to the log, not even as ciphertext. Reads are audited by the
+        # pages and the API (`audit_access`).
+        if not auditlog.contains(models.Thread):
+            auditlog.register(models.Thread)
+        if not auditlog.contains(models.ThreadMessage):
+            auditlog.register(models.ThreadMessage, exclude_fields=["body"])

@@ -17,6 +17,7 @@ class MessageKind(models.TextChoices):
     PAYMENT_PLAN_INSTALMENT = "payment_plan_instalment", "Payment plan instalment due"
     # Sent by email only, whatever the preferences (the patient has no portal yet to set them).
     PORTAL_INVITATION = "portal_invitation", "Invitation to the patient portal"
+    SECURE_MESSAGE = "secure_message", "New secure message from your care team"
 
 
 class Channel(models.TextChoices):

@@ -1,4 +1,5 @@
-"""Forms of the messaging pages: the patient's preferences, the delivery log's filter."""
+"""Forms of the messaging pages: the patient's preferences, the delivery log's filter, and
+secure messaging (a new thread, a reply, clearing a flag)."""
 
 from django import forms
 
@@ -15,6 +16,7 @@ KIND_HELP = {
     MessageKind.WAITLIST_PROMOTION: "When a place you were waiting for opens up.",
     MessageKind.SUPERBILL_ISSUED: "When a superbill for your insurer is ready.",
     MessageKind.PAYMENT_PLAN_INSTALMENT: "A few days before a payment-plan instalment is due.",
+    MessageKind.SECURE_MESSAGE: "When your care team answers you. It never includes the message.",
 }
 # The kinds a patient chooses channels for: not the portal invitation (sent once, by email,
 # before the patient has a portal to choose in).
@@ -89,3 +91,25 @@ class DeliveryLogFilter(forms.Form):
         if data["kind"]:
             queryset = queryset.filter(kind=data["kind"])
         return queryset
+
+
+class ThreadStartForm(forms.Form):
+    subject = forms.CharField(max_length=120, label="Subject")
+    body = forms.CharField(
+        label="Message", max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+
+class ThreadReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Your answer", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ClearFlagForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        max_length=2000,
+        help_text="E.g. called the patient, safety plan reviewed. Kept with the thread.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -5,15 +5,21 @@ The models moved here from `scheduling`; their tables keep their old names
 (`scheduling_reminder`, …) so existing databases needed no copy. Messaging builds on
 `practice` only: what a message is about is free-form (`target_type`, `target_id`), and a
 session message links the `practice.Session` it is about.
+
+Secure messaging (`Thread`, `ThreadMessage`, `ThreadRead`) lives here too: a conversation
+between a patient and their care team, whose notifications go through the same outbox.
 """
 
 import datetime
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from backend.crypto import EncryptedTextField
 from messaging.choices import Channel, ChannelChoice, MessageKind, ReminderStatus
+from messaging.errors import MessageImmutable
 from practice.querysets import ClinicScopedQuerySet, PatientScopedQuerySet
 
 
@@ -234,3 +240,135 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.channel} to {self.patient} ({self.status})"
+
+
+class Thread(models.Model):
+    """A secure conversation between a patient and their care team.
+
+    The patient starts one to "my care team" (or a care-team member starts one with the
+    patient); every care-team member may answer, clinic admins may read. A thread is flagged
+    while a patient message in it matched the self-harm words (`messaging.selfharm`) and no
+    staff member has cleared it since: `flagged` is the open flag the inbox sorts by,
+    `flagged_at` when it was last raised, the `flag_cleared_*` fields the last clearing (each
+    clearing is also in the audit log).
+    """
+
+    clinic = models.ForeignKey("practice.Clinic", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(
+        "practice.Patient", on_delete=models.CASCADE, related_name="threads"
+    )
+    subject = models.CharField(max_length=120)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_message_at = models.DateTimeField()
+    last_message = models.ForeignKey(
+        "messaging.ThreadMessage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    flagged = models.BooleanField(default=False)
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    flag_cleared_at = models.DateTimeField(null=True, blank=True)
+    flag_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    flag_cleared_note = models.TextField(blank=True)
+    # The newest message whose care-team email went out (a claim: the task runs once).
+    staff_notified_message_id = models.BigIntegerField(default=0)
+
+    objects = PatientScopedQuerySet.scoped()
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(flagged=False) | Q(flagged_at__isnull=False),
+                name="thread_flag_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(flag_cleared_at__isnull=True)
+                | (Q(flag_cleared_by__isnull=False) & ~Q(flag_cleared_note="")),
+                name="thread_flag_cleared_by_someone_with_note",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "-last_message_at"], name="thread_clinic_recent"),
+            models.Index(fields=["patient", "-last_message_at"], name="thread_patient_recent"),
+        ]
+
+    def __str__(self):
+        return f"Thread {self.pk}: {self.subject}"
+
+
+class ThreadMessage(models.Model):
+    """One message in a thread: part of the patient's record, never changed after sending.
+
+    `author_staff` is the care-team member who wrote it, or empty for the patient. The body
+    is encrypted at rest. `save()` refuses to update a sent message, and on PostgreSQL a
+    trigger refuses UPDATE and DELETE (SQLite: UPDATE), as for the audit trail.
+    """
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_staff = models.ForeignKey(
+        "practice.StaffMember",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    body = EncryptedTextField(help_text="Encrypted at rest.")
+    sent_at = models.DateTimeField()
+    flagged = models.BooleanField(default=False)
+    matched_terms = models.JSONField(default=list, blank=True)
+
+    objects = PatientScopedQuerySet.scoped(
+        patient_path="thread__patient", clinic_path="thread__clinic"
+    )
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        indexes = [models.Index(fields=["thread", "id"], name="threadmessage_thread_id")]
+
+    def __str__(self):
+        return f"Message {self.pk} in thread {self.thread_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise MessageImmutable("A sent message is part of the record and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    @property
+    def from_patient(self) -> bool:
+        return self.author_staff_id is None
+
+
+class ThreadRead(models.Model):
+    """How far one reader (the patient or a staff member) has read a thread."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_read_message = models.ForeignKey(
+        ThreadMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_read_at = models.DateTimeField()
+
+    objects = PatientScopedQuerySet.scoped(
+        patient_path="thread__patient", clinic_path="thread__clinic"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "user"], name="thread_read_once_per_user")
+        ]
+
+    def __str__(self):
+        return f"Read state of thread {self.thread_id} for user {self.user_id}"

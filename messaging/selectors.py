@@ -2,11 +2,11 @@
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from messaging.choices import ReminderStatus
-from messaging.models import PatientMessaging, Reminder
+from messaging.models import PatientMessaging, Reminder, Thread, ThreadMessage, ThreadRead
 
 
 def reminder_list(*, user) -> QuerySet[Reminder]:
@@ -36,3 +36,51 @@ def session_reminders(*, session) -> QuerySet[Reminder]:
 def patient_messaging_get(*, patient) -> PatientMessaging | None:
     """The patient's messaging consent and preferences, if they ever set any."""
     return PatientMessaging.objects.filter(patient=patient).first()
+
+
+def _unread(user):
+    """True where the thread has a message newer than what `user` has read."""
+    return ExpressionWrapper(_unread_q(user), output_field=BooleanField())
+
+
+def thread_list(*, user) -> QuerySet[Thread]:
+    """The threads `user` may see, each annotated `unread` for them: flagged first, then
+    unread, then the newest. The patient (and clinic, for the banner) in the same query."""
+    return (
+        Thread.objects.visible_to(user)
+        .select_related("patient", "clinic")
+        .annotate(unread=_unread(user))
+        .order_by("-flagged", "-unread", "-last_message_at", "-id")
+    )
+
+
+def thread_unread_count(*, user) -> int:
+    """How many threads `user` may see have a message they have not read (one query)."""
+    return Thread.objects.visible_to(user).filter(_unread_q(user)).count()
+
+
+def _unread_q(user):
+    read_upto = ThreadRead.objects.filter(
+        thread_id=OuterRef("pk"), user=user, last_read_message_id__gte=OuterRef("last_message_id")
+    )
+    return Q(last_message__isnull=False) & ~Exists(read_upto)
+
+
+def thread_messages(*, thread) -> QuerySet[ThreadMessage]:
+    """The messages of a thread in order, with who wrote each (the staff member's name)."""
+    return (
+        ThreadMessage.objects.filter(thread=thread)
+        .select_related("author_staff__user")
+        .order_by("sent_at", "id")
+    )
+
+
+def thread_messages_of_patient(*, user, patient_id) -> QuerySet[ThreadMessage]:
+    """Every secure message of the patient's threads that `user` may see, thread by thread
+    in order, with the thread and the staff author loaded (one query): the record's copy."""
+    return (
+        ThreadMessage.objects.visible_to(user)
+        .filter(thread__patient_id=patient_id)
+        .select_related("thread", "author_staff__user")
+        .order_by("thread__created_at", "thread_id", "sent_at", "id")
+    )

@@ -13,6 +13,7 @@ from django.db import OperationalError
 
 from messaging.services.outbox import reminder_deliver, reminders_dispatch
 from messaging.services.questionnaires import questionnaire_invitations_enqueue
+from messaging.services.threads import thread_staff_emails
 
 log = logging.getLogger(__name__)
 
@@ -50,3 +51,10 @@ def questionnaire_invitations() -> int:
     """Weekly GAD-7/PHQ-9 invitations for patients in induction (idempotent per week)."""
 
     return questionnaire_invitations_enqueue()
+
+
+@shared_task(name="messaging.tasks.thread_staff_notify", acks_late=True, ignore_result=True)
+def thread_staff_notify(message_id: int) -> int:
+    """Email the care team that a patient sent a secure message (once per message)."""
+
+    return thread_staff_emails(message_id=message_id)

@@ -454,6 +454,34 @@ class _Builder:
                 ),
             )
 
+    def secure_messages(self):
+        """Each secure message as a Communication: the patient's to their care team, the
+        care team's (the staff member named) to the patient; each answers the one before
+        it in its thread (`inResponseTo`)."""
+        previous = {}
+        for message in self.record.secure_messages:
+            thread = message.thread
+            care_team = {"display": f"Care team, {self.clinic.name}"}
+            if message.from_patient:
+                sender, recipient = self.subject(), care_team
+            else:
+                sender = {"display": message.author_staff.display_name}
+                recipient = self.subject()
+            data = {
+                "status": "completed",
+                "category": [{"text": "Secure message"}],
+                "subject": self.subject(),
+                "sender": sender,
+                "recipient": [recipient],
+                "sent": self.when(message.sent_at),
+                "topic": {"text": thread.subject},
+                "payload": [{"contentString": message.body}],
+            }
+            if thread.pk in previous:
+                data["inResponseTo"] = [self.ref("SecureMessage", previous[thread.pk])]
+            previous[thread.pk] = message.pk
+            self.add("SecureMessage", message.pk, Communication(**data))
+
     def bundle(self) -> Bundle:
         self.organization()
         self.patient()
@@ -464,6 +492,7 @@ class _Builder:
         self.notes()
         self.billing()
         self.messages()
+        self.secure_messages()
         return Bundle(
             type="collection",
             timestamp=self.when(self.record.produced_at),

@@ -4,7 +4,8 @@ What is in it (README, "Right of access"): demographics and diagnoses, treatment
 sessions with their dosing records, vital signs and adverse events, questionnaire scores,
 signed progress notes with their addenda (never drafts, never psychotherapy notes, never a
 note withheld from the patient), approved charges, payments, superbills, the messages sent
-to the patient and their text-message consent.
+to the patient and their text-message consent, and the secure messages between the patient
+and their care team.
 
 Whoever asks, the same record comes out: the patient downloading their own and the clinic
 admin answering a records request get the same sections with the same rows. The admin's
@@ -28,7 +29,11 @@ from integration_notes.choices import NoteStatus
 from integration_notes.models import Addendum
 from integration_notes.selectors import note_list
 from messaging.choices import ReminderStatus
-from messaging.selectors import patient_messaging_get, reminder_list
+from messaging.selectors import (
+    patient_messaging_get,
+    reminder_list,
+    thread_messages_of_patient,
+)
 from practice.models import AdverseEvent, Clinic, Patient, VitalSigns
 from practice.selectors import measure_list, patient_get, plan_list, session_list
 
@@ -53,6 +58,7 @@ class DesignatedRecord:
     superbills: list = field(default_factory=list)
     messages: list = field(default_factory=list)
     messaging: object = None
+    secure_messages: list = field(default_factory=list)
 
     @property
     def dosing_records(self) -> list:
@@ -129,4 +135,5 @@ def record_get(*, user, patient_id) -> DesignatedRecord:
             .order_by("sent_at", "id")
         ),
         messaging=patient_messaging_get(patient=patient),
+        secure_messages=list(thread_messages_of_patient(user=user, patient_id=patient.pk)),
     )

@@ -277,6 +277,12 @@ EXPECTED_TABLE = """
     api:superbill-list                POST   d dd dd dd aa
     api:superbill-pdf                 GET    d ah dd dd ah
     api:superbill-void                POST   d dd dd dd ah
+    api:thread-clear-flag             POST   d dd ah ah ah
+    api:thread-detail                 GET    d ah ah ah ah
+    api:thread-list                   GET    d aa aa aa aa
+    api:thread-list                   POST   d aa aa aa aa
+    api:thread-messages               POST   d ah ah ah ah
+    api:thread-read                   POST   d ah ah ah ah
     api:treatment-plan-activate       POST   d dd dd ah dd
     api:treatment-plan-complete       POST   d dd ah ah dd
     api:treatment-plan-detail         GET    d ah ah ah ah
@@ -327,9 +333,18 @@ EXPECTED_TABLE = """
     login                             POST   a aa aa aa aa
     logout                            POST   d dd dd dd dd  # redirected to the login page
     messaging:delivery-log            GET    d dd dd dd aa
+    messaging:inbox                   GET    d dd aa aa aa
+    messaging:inbox-thread            GET    d dd ah ah ah
+    messaging:inbox-thread            POST   d dd ah ah ah
+    messaging:portal-messages         GET    d aa dd dd dd
+    messaging:portal-thread           GET    d ah dd dd dd
+    messaging:portal-thread           POST   d ah dd dd dd
+    messaging:portal-thread-new       GET    d aa dd dd dd
+    messaging:portal-thread-new       POST   d aa dd dd dd
     messaging:preferences             GET    d aa dd dd dd
     messaging:preferences             POST   d aa dd dd dd
     messaging:reminder-resend         POST   d dd dd dd ah
+    messaging:thread-clear-flag       POST   d dd ah ah ah
     notes:addendum-create             POST   d dd ah ah dd
     notes:note-autosave               POST   d dd ah ah dd
     notes:note-detail                 GET    d dd ah ah ah
@@ -551,12 +566,15 @@ def routes():
 # ---------------------------------------------------------------------------------------
 
 
-def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, body="Private."):
+def _objects(
+    *, clinic, patient, therapist, medical, admin, note_content=None, body="Private.",
+    thread_body="Private message.",
+):  # fmt: skip
     """One object of each kind belonging to `patient` (or to `clinic`)."""
     from billing.models import BulkIssueRun, Charge, Package, Payment, ServiceCode
     from controlled.models import Inventory, LedgerEntry, LossNotice, PhysicalCount
     from integration_notes.models import NoteTemplate, PsychotherapyNote
-    from messaging.models import Reminder
+    from messaging.models import Reminder, Thread, ThreadMessage
     from practice.models import Consent, Diagnosis, RiskAssessment, SafetyAlert, SafetyPlan
     from practice.services import document_upload
     from scheduling.models import AvailabilityException, CalendarFeed, Enrollment, TimetableRun
@@ -610,6 +628,19 @@ def _objects(*, clinic, patient, therapist, medical, admin, note_content=None, b
         clinic=clinic, patient=patient, kind="session_48h", channel="email",
         target_type="session", target_id=str(o["session"].pk), send_at=now,
     )  # fmt: skip
+    o["thread"] = Thread.objects.create(
+        clinic=clinic, patient=patient, subject="A question", created_by=therapist.user,
+        last_message_at=now, flagged=True, flagged_at=now,
+    )  # fmt: skip
+    Thread.objects.filter(pk=o["thread"].pk).update(
+        last_message=ThreadMessage.objects.create(
+            thread=o["thread"],
+            author=therapist.user,
+            author_staff=therapist,
+            body=thread_body,
+            sent_at=now,
+        )
+    )
     o["room"] = RoomFactory(clinic=clinic)
     o["retreat"] = RetreatFactory(clinic=clinic)
     o["enrollment"] = Enrollment.objects.create(
@@ -744,7 +775,7 @@ def build_world():
     foreign = _objects(
         clinic=p.other_clinic, patient=p.foreign_patient, therapist=foreign_therapist,
         medical=foreign_medical, admin=p.other_admin, note_content=_note_content(FOREIGN),
-        body=FOREIGN,
+        body=FOREIGN, thread_body=FOREIGN,
     )  # fmt: skip
     # An API token of each side's patient-facing account (the token pages' object).
     own["api_token"] = api_token_create(user=p.patient.user)[0]
@@ -784,6 +815,7 @@ PK_KIND = [
     (r"controlled-inventory|controlled:inventory-", "inventory"),
     (r"controlled-notice|controlled:notice", "notice"),
     (r"reminder", "reminder"),
+    (r"thread", "thread"),
     (r"^api:room", "room"),
     (r"retreat|^scheduling:enrollment-cancel|^scheduling:timetable-run$", "retreat"),
     (r"^api:session-(dosing|adverse-events|discharge|observations|vitals|rems-form)|"

@@ -11,6 +11,7 @@ from billing.services.payments import payment_record
 from billing.services.superbills import superbill_issue
 from integration_notes import services as notes
 from messaging.models import PatientMessaging, Reminder
+from messaging.services.threads import thread_reply, thread_start
 from practice.models import AdverseEvent
 from tests.factories import (
     INTEGRATION_CONTENT,
@@ -145,6 +146,22 @@ def record(people):
         recipient=people.patient.email or "erin@example.com",
     )
     PatientMessaging.objects.create(patient=people.patient, sms_consent_at=at(1))
+    with time_machine.travel(at(8), tick=False):
+        thread = thread_start(
+            author=people.patient.user,
+            patient=people.patient,
+            subject="Sleep after dosing",
+            body="I slept badly after the session.",
+        )
+        thread_reply(
+            author=people.therapist.user, thread=thread, body="Common the first night; call us."
+        )
+        thread_start(
+            author=people.other_patient.user,
+            patient=people.other_patient,
+            subject="Frank's question",
+            body=OTHER_SENTINEL,
+        )
     other = completed_session(
         patient=people.other_patient, clinician=people.outsider, starts_at=at(6), minutes=55
     )

@@ -82,7 +82,7 @@ def test_the_patients_fhir_export_holds_every_section(people, record, api_as):
     assert kinds["ChargeItem"] == len(record["charges"])
     assert kinds["Invoice"] == 1
     assert kinds["PaymentReconciliation"] == 1
-    assert kinds["Communication"] == 1
+    assert kinds["Communication"] == 3  # the sent reminder and two secure messages
     assert kinds["Consent"] == 1
 
     (patient,) = resources(bundle, "Patient")
@@ -119,8 +119,14 @@ def test_the_patients_fhir_export_holds_every_section(people, record, api_as):
     assert invoice.identifier[0].value == record["superbill"].number
     (payment,) = resources(bundle, "PaymentReconciliation")
     assert float(payment.paymentAmount.value) == 250.0
-    (message,) = resources(bundle, "Communication")
+    message, asked, answered = resources(bundle, "Communication")
     assert "Reply to this email" in message.payload[0].contentString
+    assert asked.payload[0].contentString == "I slept badly after the session."
+    assert asked.topic.text == "Sleep after dosing"
+    (patient_url,) = [e.fullUrl for e in bundle.entry if e.resource is patient]
+    assert asked.sender.reference == patient_url
+    assert answered.sender.display == "Bob Therapist, LCSW"
+    assert answered.inResponseTo[0].reference in {e.fullUrl for e in bundle.entry}
     # Every reference points at an entry of the bundle.
     urls = {e.fullUrl for e in bundle.entry}
     references = re.findall(r'"reference":\s*"([^"]+)"', bundle.model_dump_json())
@@ -168,6 +174,13 @@ def test_the_admin_produces_the_same_record_for_a_records_request(people, record
     assert sorted(e.fullUrl for e in mine.entry) == sorted(e.fullUrl for e in theirs.entry)
     response = api_as(people.admin).get(pdf_url)
     assert "Morning walk without the phone" in pdf_text(response)
+
+
+def test_the_secure_messages_are_in_the_pdf_with_who_wrote_them(people, record, api_as):
+    text = pdf_text(api_as(people.patient).get(MY_PDF))
+    assert "Secure messages" in text and "Sleep after dosing" in text
+    assert "I slept badly after the session." in text
+    assert "Bob Therapist, LCSW" in text and "Common the first night; call us." in text
 
 
 @pytest.mark.parametrize("who", ["patient", "admin"])
@@ -295,7 +308,8 @@ def test_the_query_count_does_not_grow_with_the_record(people, record):
     # patient; its diagnoses and care team; the clinic; plans with their diagnoses and
     # target changes; sessions (dose joined) with vitals and adverse events; measures;
     # readable notes with their addenda; withheld notes (the admin's copy); charges;
-    # payments with allocations; superbills; sent messages; messaging consent: 20. (The
-    # release names the patient on the request's audit row, which the audit middleware
-    # writes once per request: not counted here.)
-    assert before["fhir"] == 20
+    # payments with allocations; superbills; sent messages; messaging consent; secure
+    # messages (thread and author joined): 21. (The release names the patient on the
+    # request's audit row, which the audit middleware writes once per request: not counted
+    # here.)
+    assert before["fhir"] == 21

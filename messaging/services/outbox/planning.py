@@ -27,6 +27,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     MessageKind.SUPERBILL_ISSUED: ChannelChoice.EMAIL,
     MessageKind.PAYMENT_PLAN_INSTALMENT: ChannelChoice.EMAIL,
     MessageKind.PORTAL_INVITATION: ChannelChoice.EMAIL,
+    MessageKind.SECURE_MESSAGE: ChannelChoice.EMAIL,
 }
 
 _TEXT = Engine(app_dirs=True, autoescape=False)
