@@ -111,7 +111,9 @@ class PatientSearchField(forms.Field):
         if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
             text = str(value).strip()
             if len(text) <= 12:
-                patient = self._resolved.get(int(text)) or self.queryset.filter(pk=int(text)).first()
+                patient = (
+                    self._resolved.get(int(text)) or self.queryset.filter(pk=int(text)).first()
+                )
                 if patient is not None:
                     return patient_choice_label(patient)
         return value
