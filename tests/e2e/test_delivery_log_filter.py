@@ -34,9 +34,7 @@ def booked(patient):
     session_reminders_sync(session=session)
 
 
-def test_the_log_filters_by_a_chosen_patient_with_only_the_number_in_the_url(
-    people, page, login
-):
+def test_the_log_filters_by_a_chosen_patient_with_only_the_number_in_the_url(people, page, login):
     booked(people.patient)
     booked(people.other_patient)
     login("alice")
