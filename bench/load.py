@@ -32,6 +32,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -208,6 +209,55 @@ def reset_second_factors() -> None:
     TOTPDevice.objects.filter(user__username__startswith="bench-").update(last_t=-1)
 
 
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def sign_in(host: str, username: str, *, password: str, totp_secret: str) -> list[dict]:
+    """The cookies of a signed-in browser: the login form, then (staff) the code their
+    authenticator shows."""
+    import pyotp
+    import requests
+
+    def token(page) -> str:
+        match = CSRF_FIELD.search(page.text)
+        if not match:
+            raise RuntimeError(f"{username}: no form at {page.url} ({page.status_code})")
+        return match.group(1)
+
+    browser = requests.Session()
+    page = browser.get(f"{host}/login/", timeout=60)
+    page = browser.post(
+        f"{host}/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token(page)},
+        timeout=60,
+    )
+    if "/account/2fa/verify/" in page.url:
+        page = browser.post(
+            page.url,
+            data={"code": pyotp.TOTP(totp_secret).now(), "csrfmiddlewaretoken": token(page)},
+            timeout=60,
+        )
+    if "/login/" in page.url or "/account/2fa/" in page.url:
+        raise RuntimeError(f"{username} could not sign in ({page.status_code} at {page.url})")
+    return [
+        {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path}
+        for c in browser.cookies
+    ]
+
+
+def sign_everyone_in(host: str, config: dict) -> None:
+    """Give every simulated person of `config` the cookies of a fresh signed-in session."""
+    reset_second_factors()
+    for role in ("admins", "therapists", "patients"):
+        for person in config[role]:
+            person["cookies"] = sign_in(
+                host,
+                person["username"],
+                password=config["password"],
+                totp_secret=config["totp_secret"],
+            )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -254,7 +304,7 @@ def gunicorn(app: str, env: dict[str, str], log: Path):
             process.wait()
 
 
-def warm_up(host: str, path: str = "/login/") -> None:
+def warm_up(host: str, path: str = "/") -> None:
     """A worker's first request imports and builds what every later one reuses (~3 s on a
     busy machine): a few concurrent requests first, so no measured run pays for it."""
     from concurrent.futures import ThreadPoolExecutor
@@ -270,6 +320,7 @@ def warm_up(host: str, path: str = "/login/") -> None:
 
 def locust(classes, *, host: str, users: int, duration: int, config: Path, out: Path) -> dict:
     prefix = out / f"run-{time.monotonic_ns()}"
+    log = open(f"{prefix}.log", "wb")  # noqa: SIM115 (closed below; locust's summary goes here)
     subprocess.run(
         [
             sys.executable,
@@ -298,8 +349,12 @@ def locust(classes, *, host: str, users: int, duration: int, config: Path, out: 
         cwd=ROOT,
         env={**os.environ, "BENCH_LOAD_CONFIG": str(config)},
         stdout=subprocess.DEVNULL,
+        stderr=log,
         check=False,  # locust exits 1 when a request failed: the figures say so
     )
+    log.close()
+    if not Path(f"{prefix}_stats.csv").exists():
+        sys.exit(f"locust wrote no figures:\n{Path(f'{prefix}.log').read_text()[-3000:]}")
     with open(f"{prefix}_stats.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     total = next(r for r in rows if r["Name"] == "Aggregated")
@@ -319,7 +374,7 @@ def locust(classes, *, host: str, users: int, duration: int, config: Path, out: 
         "p95": _number(total["95%"]),
         "failures": failures,
         "per_name": {
-            r["Name"]: (int(r["Request Count"]), _number(r["95%"]))
+            f"{r['Type']} {r['Name']}": (int(r["Request Count"]), _number(r["95%"]))
             for r in rows
             if r["Name"] != "Aggregated"
         },
@@ -376,17 +431,21 @@ def main(argv: list[str]) -> None:
             from django.db import connection
 
             config = work / "people.json"
-            config.write_text(json.dumps(prepare(users=args.users)))
+            people = prepare(users=args.users)
+            config.write_text(json.dumps(people))
             runs = []
             for kind in ("hello", "mix", "hello", "mix"):
-                reset_second_factors()
-                connection.close()
                 app = (
                     "bench.hello_wsgi:application"
                     if kind == "hello"
                     else "backend.wsgi:application"
                 )
                 with gunicorn(app, env, work / "gunicorn.log") as host:
+                    if kind == "mix":
+                        # Signed in before the clock starts: a sign-in is not in the mix.
+                        sign_everyone_in(host, people)
+                        config.write_text(json.dumps(people))
+                    connection.close()
                     print(f"  {kind}: {args.users} users, {args.duration} s on {host}")
                     runs.append(
                         (

@@ -1,7 +1,8 @@
 """The clinic mix of the load test (bench/load.py), and its hello-world baseline.
 
-Each simulated person signs in once, the way a person does (login form, then the code of
-their authenticator for staff), outside the measured requests, then loops without pause:
+Each simulated person is signed in before the run (bench/load.py signs them in the way a
+person does: the login form, then the code of their authenticator for staff; not
+measured) and uses that session's cookies, then loops without pause:
 about 80 % reads and 20 % writes by request count, every write one that leaves the data
 valid for the next turn:
 
@@ -13,9 +14,9 @@ valid for the next turn:
 - Hello: `/` of bench/hello_wsgi.py, the baseline (run on its own).
 
 Each simulated person has its own accounts, patient, clinician and note (made by
-`bench.load.prepare`, listed in the JSON file named by BENCH_LOAD_CONFIG), so no two of
-them ever book the same slot or save the same draft. Nothing here imports Django: locust
-runs in its own process, with gevent.
+`bench.load.prepare`, listed with their cookies in the JSON file named by
+BENCH_LOAD_CONFIG), so no two of them ever book the same slot or save the same draft.
+Nothing here imports Django: locust runs in its own process, with gevent.
 """
 
 import datetime as dt
@@ -23,14 +24,8 @@ import itertools
 import json
 import os
 import random
-import re
 
-import pyotp
-import requests
 from locust import HttpUser, constant, task
-from locust.exception import StopUser
-
-CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def _config() -> dict:
@@ -42,40 +37,6 @@ def _config() -> dict:
 
 
 CONFIG = _config()
-
-
-def _form_token(response) -> str:
-    match = CSRF_FIELD.search(response.text)
-    if not match:
-        raise StopUser(f"no CSRF token on {response.url}")
-    return match.group(1)
-
-
-def sign_in(host: str, username: str, *, totp_secret: str | None) -> requests.Session:
-    """A signed-in browser session: the login form, then (staff) the authenticator's code."""
-    browser = requests.Session()
-    page = browser.get(f"{host}/login/")
-    page = browser.post(
-        f"{host}/login/",
-        data={
-            "username": username,
-            "password": CONFIG["password"],
-            "csrfmiddlewaretoken": _form_token(page),
-        },
-    )
-    if "/account/2fa/verify/" in page.url:
-        if totp_secret is None:
-            raise StopUser(f"{username} was asked for a second factor")
-        page = browser.post(
-            page.url,
-            data={
-                "code": pyotp.TOTP(totp_secret).now(),
-                "csrfmiddlewaretoken": _form_token(page),
-            },
-        )
-    if "/login/" in page.url or "/account/2fa/" in page.url:
-        raise StopUser(f"{username} could not sign in ({page.status_code} at {page.url})")
-    return browser
 
 
 class SignedIn(HttpUser):
@@ -92,8 +53,16 @@ class SignedIn(HttpUser):
             cls._numbers = itertools.count()
         people = CONFIG[self.role]
         self.me = people[next(cls._numbers) % len(people)]
-        browser = sign_in(self.host, self.me["username"], totp_secret=CONFIG.get("totp_secret"))
-        self.client.cookies.update(browser.cookies)
+        for cookie in self.me["cookies"]:
+            self.client.cookies.set(**cookie)
+
+    def get(self, url, *, name=None):
+        """A read; a redirect (to the login page) is an error, not a page."""
+        with self.client.get(
+            url, name=name or url, allow_redirects=False, catch_response=True
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code} {response.headers.get('Location', '')}")
 
     def post(self, url, data=None, *, name=None, expect=(200,), json_body=None):
         headers = {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Referer": self.host}
@@ -120,19 +89,19 @@ class ClinicAdmin(SignedIn):
 
     @task(2)
     def today(self):
-        self.client.get("/today/")
+        self.get("/today/")
 
     @task(2)
     def calendar_week(self):
-        self.client.get(f"/calendar/?view=week&date={self.week()}", name="/calendar/?view=week")
+        self.get(f"/calendar/?view=week&date={self.week()}", name="/calendar/?view=week")
 
     @task(2)
     def patient_page(self):
-        self.client.get(f"/patients/{self.me['patient']}/", name="/patients/[id]/")
+        self.get(f"/patients/{self.me['patient']}/", name="/patients/[id]/")
 
     @task(2)
     def sessions_api(self):
-        self.client.get("/api/v1/sessions/", name="/api/v1/sessions/")
+        self.get("/api/v1/sessions/", name="/api/v1/sessions/")
 
     @task(1)
     def book_and_cancel(self):
@@ -167,19 +136,19 @@ class Therapist(SignedIn):
 
     @task(2)
     def today(self):
-        self.client.get("/today/")
+        self.get("/today/")
 
     @task(2)
     def calendar_week(self):
-        self.client.get(f"/calendar/?view=week&date={self.week()}", name="/calendar/?view=week")
+        self.get(f"/calendar/?view=week&date={self.week()}", name="/calendar/?view=week")
 
     @task(2)
     def patient_page(self):
-        self.client.get(f"/patients/{self.me['patient']}/", name="/patients/[id]/")
+        self.get(f"/patients/{self.me['patient']}/", name="/patients/[id]/")
 
     @task(2)
     def sessions_api(self):
-        self.client.get("/api/v1/sessions/", name="/api/v1/sessions/")
+        self.get("/api/v1/sessions/", name="/api/v1/sessions/")
 
     @task(2)
     def save_note_draft(self):
@@ -196,7 +165,7 @@ class Patient(SignedIn):
 
     @task(4)
     def portal(self):
-        self.client.get("/portal/")
+        self.get("/portal/")
 
     @task(1)
     def save_preferences(self):
