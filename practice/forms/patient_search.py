@@ -6,10 +6,11 @@ in "Name (b. date) · #id". Without it, the user types the patient number. Eithe
 form resolves the number against the patients the user may see, so no page ever renders
 every patient of the clinic (2,000 `<option>`s were 95 KiB and most of the page's time).
 
-On a GET form (a filter) the chosen label would put the patient's name in the URL, so
-a `PatientSearchInput(number_only=True)` widget sends the number alone: the input's `pattern` lets
-the browser submit nothing but a number, and with JavaScript `practice/patient-search.js`
-accepts a chosen label and submits only its number (the form's `formdata` event).
+On a GET form (a filter) the chosen label would put the patient's name in the URL, so a
+`PatientSearchInput(number_only=True)` widget sends the number alone: the input's
+`pattern` lets the browser submit nothing but a number, and with JavaScript
+`practice/patient-search.js` accepts a chosen label and submits only its number (the
+form's `formdata` event).
 """
 
 import re
