@@ -2,7 +2,9 @@
 
 Uses the configured database engine (DATABASE_URL: PostgreSQL in CI, SQLite otherwise) but
 never its data: Django's test-database machinery creates and drops a separate database.
-`python -m bench [name ...]` runs only the named modules.
+`python -m bench [name ...]` runs only the named modules. `python -m bench load [options]`
+is the load test (bench/load.py): it makes its own PostgreSQL database and servers, so it
+runs on its own and never with the others.
 """
 
 import importlib
@@ -12,8 +14,15 @@ import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
+# Not benchmarks of a test database: the load test, its locustfile and hello-world app.
+STANDALONE = {"load", "locustfile", "hello_wsgi"}
+
 
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["load"]:
+        from bench import load
+
+        return load.main(argv[1:])
     import django
 
     django.setup()
@@ -23,7 +32,9 @@ def main(argv: list[str]) -> None:
     import bench
 
     names = argv or sorted(
-        m.name for m in pkgutil.iter_modules(bench.__path__) if not m.name.startswith("_")
+        m.name
+        for m in pkgutil.iter_modules(bench.__path__)
+        if not m.name.startswith("_") and m.name not in STANDALONE
     )
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]

@@ -4,6 +4,7 @@ secure messaging (a new thread, a reply, clearing a flag)."""
 from django import forms
 
 from messaging.choices import ChannelChoice, MessageKind, ReminderStatus
+from practice.forms.patient_search import PatientSearchField, PatientSearchInput
 
 # What each message is, in the patient's words.
 KIND_HELP = {
@@ -57,13 +58,18 @@ class PreferencesForm(forms.Form):
 
 
 class DeliveryLogFilter(forms.Form):
-    # The filters sit in one row without visible labels: each select is named for
-    # screen readers (axe: select-name).
-    patient = forms.ModelChoiceField(
-        queryset=None,
+    """The delivery log's filters, a GET form: the patient is picked by search and the URL
+    carries only the patient number (`number_only`), never the name."""
+
+    # The filters sit in one row without visible labels: each control is named for
+    # screen readers (axe: label, select-name).
+    patient = PatientSearchField(
         required=False,
-        empty_label="All patients",
-        widget=forms.Select(attrs={"aria-label": "Patient"}),
+        help_text="",
+        widget=PatientSearchInput(
+            attrs={"aria-label": "Patient", "placeholder": "All patients: type a name or number"},
+            number_only=True,
+        ),
     )
     status = forms.ChoiceField(
         choices=[("", "Any status"), *ReminderStatus.choices],
@@ -81,8 +87,11 @@ class DeliveryLogFilter(forms.Form):
         self.fields["patient"].queryset = patients
 
     def apply(self, queryset):
-        if not self.is_valid():
+        """The messages that match; none while a filter is wrong (its error says why)."""
+        if not self.is_bound:
             return queryset
+        if not self.is_valid():
+            return queryset.none()
         data = self.cleaned_data
         if data["patient"]:
             queryset = queryset.filter(patient=data["patient"])

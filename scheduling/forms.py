@@ -6,7 +6,7 @@ from django import forms
 
 from backend.roles import CLINICIAN_ROLES
 from practice.choices import SessionKind
-from practice.forms.patient_search import PatientSearchField
+from practice.forms.patient_search import PatientSearchField, PatientSearchInput
 from practice.models import Patient, Room, StaffMember
 from scheduling.choices import ExceptionKind
 
@@ -110,41 +110,30 @@ class FreeSlotForm(forms.Form):
         return data
 
 
-class _PatientSelect(forms.Select):
-    """A patient dropdown whose patients who cannot be chosen are greyed out, saying why."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reasons: dict[int, str] = {}
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        reason = self.reasons.get(getattr(value, "value", value))
-        if reason:
-            option["label"] = f"{label} — {reason}"
-            option["attrs"]["disabled"] = True
-        return option
-
-
 class EnrollForm(forms.Form):
-    """The patient to enroll; those who would be refused (no cleared screening covering the
-    retreat, already on it) are listed as disabled options with the reason."""
+    """The patient to enroll, picked by search like every patient picker; one who would be
+    refused (no cleared screening covering the retreat, already on it) is refused here with
+    the reason, before the service is asked."""
 
-    patient = forms.ModelChoiceField(
-        queryset=Patient.objects.none(),
+    patient = PatientSearchField(
         label="Patient to enroll",
-        widget=_PatientSelect(attrs={"aria-describedby": "enroll-help"}),
+        help_text="",
+        widget=PatientSearchInput(attrs={"aria-describedby": "enroll-help"}),
     )
 
     def __init__(self, *args, user, retreat, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.retreat = retreat
+        self.fields["patient"].queryset = Patient.objects.visible_to(user)
+
+    def clean_patient(self):
         from scheduling.selectors import retreat_enrol_refusals
 
-        super().__init__(*args, **kwargs)
-        field = self.fields["patient"]
-        field.queryset = Patient.objects.visible_to(user).order_by(
-            "legal_last_name", "legal_first_name", "pk"
-        )
-        field.widget.reasons = retreat_enrol_refusals(retreat=retreat, patients=field.queryset)
+        patient = self.cleaned_data["patient"]
+        reason = retreat_enrol_refusals(retreat=self.retreat, patients=[patient]).get(patient.pk)
+        if reason:
+            raise forms.ValidationError(f"{patient.full_name} {reason}.", code="refused")
+        return patient
 
 
 class RetreatForm(forms.Form):

@@ -112,10 +112,10 @@ def enrollment_list(*, user, retreat: Retreat) -> QuerySet[Enrollment]:
 
 
 def retreat_enrol_refusals(*, retreat: Retreat, patients) -> dict[int, str]:
-    """{patient id: why an enrolment would be refused} for the enrol dropdown: no cleared
-    screening covering the retreat's dates (the same rule `enrollment_create` applies), or
-    already enrolled or waitlisted. Queries: the enrollments, the screenings and their
-    findings (3), whatever the number of patients."""
+    """{patient id: why an enrolment would be refused, to follow the patient's name} for the
+    enrol form: no cleared screening covering the retreat's dates (the same rule
+    `enrollment_create` applies), or already enrolled or waitlisted. Queries: the
+    enrollments, the screenings and their findings (3), whatever the number of patients."""
     from practice.models import Screening
     from practice.selectors import screening_problem
 
@@ -140,7 +140,7 @@ def retreat_enrol_refusals(*, retreat: Retreat, patients) -> dict[int, str]:
         .exclude(status=EnrollmentStatus.CANCELLED)
         .values_list("patient_id", "status")
     ):
-        reasons[patient_id] = f"already {EnrollmentStatus(status).label.lower()}"
+        reasons[patient_id] = f"is already {EnrollmentStatus(status).label.lower()}"
     return reasons
 
 

@@ -135,25 +135,27 @@ class RetreatDetailView(RoleRequiredMixin, TemplateView):
         action = request.POST.get("action")
         if action == "enroll":
             form = EnrollForm(request.POST, user=request.user, retreat=retreat)
-            if form.is_valid():
-                enrollment, error = run_service(
+            if not form.is_valid():
+                # The page again with the picker's error: who cannot join and why.
+                return self.render_to_response(self.get_context_data(enroll_form=form))
+            enrollment, error = run_service(
+                request,
+                retreats.enrollment_create,
+                retreat=retreat,
+                patient=form.cleaned_data["patient"],
+                by=staff,
+            )
+            flash_session_links(request, error)
+            if enrollment:
+                messages.success(
                     request,
-                    retreats.enrollment_create,
-                    retreat=retreat,
-                    patient=form.cleaned_data["patient"],
-                    by=staff,
+                    f"{enrollment.patient.full_name} is "
+                    + (
+                        "enrolled."
+                        if enrollment.status == EnrollmentStatus.ENROLLED
+                        else f"waitlisted (position {enrollment.position})."
+                    ),
                 )
-                flash_session_links(request, error)
-                if enrollment:
-                    messages.success(
-                        request,
-                        f"{enrollment.patient.full_name} is "
-                        + (
-                            "enrolled."
-                            if enrollment.status == EnrollmentStatus.ENROLLED
-                            else f"waitlisted (position {enrollment.position})."
-                        ),
-                    )
         elif action == "generate":
             run, _ = run_service(request, retreats.timetable_run_start, retreat=retreat, by=staff)
             if run is not None:

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from practice.models import Session
+from tests.e2e.pickers import choose_patient
 from tests.factories import RoomFactory, working_hours_every_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -128,13 +129,3 @@ def test_an_admin_books_moves_is_refused_a_double_booking_and_cancels(
     assert page.locator(".cal-event", has_text="Erin Patient").count() == 0
     session.refresh_from_db()
     assert (session.status, session.cancel_reason) == ("cancelled", "Patient has the flu")
-
-
-def choose_patient(page, typed: str, name: str) -> None:
-    """Type into the patient picker and take the offered match for `name` (htmx fills the
-    datalist from /patients/search/)."""
-    page.fill("#id_patient", "")
-    page.type("#id_patient", typed)
-    option = page.locator(f'#id_patient-matches option[value^="{name} "]')
-    option.wait_for(state="attached")
-    page.fill("#id_patient", option.get_attribute("value"))

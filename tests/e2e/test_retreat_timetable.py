@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from practice.models import Session
 from scheduling.services import retreats
+from tests.e2e.pickers import choose_patient
 from tests.factories import (
     PatientFactory,
     RoomFactory,
@@ -67,7 +68,7 @@ def test_an_admin_enrols_after_generation_promotes_and_regenerates(
     page.goto(f"/retreats/{retreat.pk}/")
 
     # Enrolled after the timetable was generated: seated at once, in every item.
-    page.get_by_label("Patient to enroll").select_option(label=str(late))
+    choose_patient(page, "Lena", late.full_name)
     page.get_by_role("button", name="Enroll").click()
     assert f"{late.full_name} is enrolled." in page.locator(".messages").inner_text()
     assert Session.objects.filter(patient=late, status="scheduled").count() == items
@@ -76,7 +77,7 @@ def test_an_admin_enrols_after_generation_promotes_and_regenerates(
         == items
     )
 
-    page.get_by_label("Patient to enroll").select_option(label=str(waiting))
+    choose_patient(page, "Samir", waiting.full_name)
     page.get_by_role("button", name="Enroll").click()
     assert "waitlisted (position 1)" in page.locator(".messages").inner_text()
 
