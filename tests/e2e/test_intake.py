@@ -1,12 +1,20 @@
 """A new patient's intake on a phone (390×844): the clinic invites her from her page, she
-opens the emailed link, chooses a password, completes every step and submits; then medical
-staff review her health answers. Every page passes axe and fits the phone's width."""
+opens the emailed link, chooses a password, completes every step and submits, signs her
+consents with a finger and photographs her insurance card; then medical staff review her
+health answers. Every page passes axe and fits the phone's width."""
 
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
+from practice.choices import DOSING_CONSENT_KINDS, ConsentKind
+from practice.models import PatientDocument
+from practice.selectors import consents_missing
 from tests.e2e.conftest import make_login, new_page
+from tests.e2e.test_consent_signing import draw
+from tests.factories import consent_template
+from tests.practice.documents import image
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a long and careful passphrase"
@@ -24,7 +32,7 @@ def fits(page):
 
 
 def test_a_new_patient_completes_her_intake_and_medical_staff_review_it(
-    people, phone, phone_login, browser, live_server, request
+    people, phone, phone_login, browser, live_server, request, tmp_path
 ):
     from messaging.models import Reminder
     from practice.models import CareTeam
@@ -32,6 +40,8 @@ def test_a_new_patient_completes_her_intake_and_medical_staff_review_it(
     from tests.factories import PatientFactory
 
     clinic_clinical_setup(clinic=people.clinic)
+    kap = consent_template(people.clinic, ConsentKind.KAP_INFORMED_CONSENT)
+    agreement = consent_template(people.clinic, ConsentKind.CONTROLLED_SUBSTANCE_AGREEMENT)
     nina = PatientFactory(
         clinic=people.clinic, legal_first_name="Nina", legal_last_name="Newcomer",
         email="nina@example.com", escort_name="", escort_phone="",
@@ -108,6 +118,31 @@ def test_a_new_patient_completes_her_intake_and_medical_staff_review_it(
     she.click("text=Submit my intake")
     assert she.get_by_test_id("intake-submitted").is_visible()
     fits(she)
+
+    # Before her first dose: both consents, signed with a finger on the pad.
+    she.get_by_test_id("intake-consents").click()
+    for template in (kap, agreement):
+        she.get_by_role("link", name=f"Read and sign the {template.title}").click()
+        expect(she.locator(".consent-text")).to_contain_text("Nina Newcomer")
+        she.get_by_label("Type your full name").fill("Nina Newcomer")
+        she.locator("#signature-pad").scroll_into_view_if_needed()
+        draw(she, she.locator("#signature-pad"))
+        she.get_by_role("button", name="Sign", exact=True).click()
+        expect(she.locator(".messages")).to_contain_text("Signed.")
+        fits(she)
+    assert consents_missing(patient=nina, kinds=DOSING_CONSENT_KINDS) == []
+
+    # Her insurance card, photographed: the intake's link preselects the kind.
+    she.goto("/portal/intake/")
+    she.get_by_test_id("intake-documents").click()
+    assert she.get_by_label("What is it?").input_value() == "insurance_card_front"
+    card = tmp_path / "IMG_0107.png"
+    card.write_bytes(image("PNG"))
+    she.get_by_label("File").set_input_files(str(card))
+    she.get_by_role("button", name="Upload").click()
+    expect(she.locator("#my-documents")).to_contain_text("IMG_0107.png")
+    fits(she)
+    assert PatientDocument.objects.get(patient=nina).kind == "insurance_card_front"
 
     # Medical staff review her answers: "yes" stands out; reviewing clears nobody.
     medic = new_page(browser, live_server, request, **PHONE)

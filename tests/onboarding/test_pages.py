@@ -157,17 +157,13 @@ def test_the_invite_button_sends_the_invitation(world, web_as):
     assert Invitation.objects.filter(patient=world.newcomer, created_by=world.admin).exists()
 
 
-def test_the_consents_and_documents_links_appear_only_once_their_pages_exist(world, web_as):
+def test_the_intake_leads_on_to_the_consents_and_the_insurance_card_upload(world, web_as):
     page = web_as(world.patient).get("/portal/intake/").content.decode()
-    assert 'data-testid="intake-consents"' not in page
-    assert 'data-testid="intake-documents"' not in page
-
-
-def test_url_if_exists_gives_the_path_of_a_route_and_nothing_for_a_missing_one():
-    from onboarding.templatetags.onboarding import url_if_exists
-
-    assert url_if_exists("onboarding:intake-list") == "/intake/"
-    assert url_if_exists("portal-no-such-page") == ""
+    assert 'href="/portal/consents/" data-testid="intake-consents"' in page
+    assert (
+        'href="/portal/documents/?kind=insurance_card_front" data-testid="intake-documents"'
+        in page
+    )
 
 
 def test_the_intake_list_page_costs_a_fixed_number_of_queries(world, web_as):
