@@ -137,7 +137,6 @@ class ConsentDetailView(ScopedObjectMixin, DetailView):
         context["signature_data_url"] = (
             "data:image/png;base64," + base64.b64encode(bytes(consent.signature_png)).decode()
         )
-        context["may_sign"] = self.actor.role in SIGNERS
         return context
 
 

@@ -324,11 +324,12 @@ def _tamper_text(consent, text):
     table = Consent._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER practice_consent_immutable")
+            # Replica mode skips ordinary triggers for this transaction only.
+            cursor.execute("SET LOCAL session_replication_role = 'replica'")
             cursor.execute(
                 f"UPDATE {table} SET rendered_text = %s WHERE id = %s", [text, consent.pk]
             )
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER practice_consent_immutable")
+            cursor.execute("SET LOCAL session_replication_role = 'origin'")
         else:
             cursor.execute("DROP TRIGGER practice_consent_immutable")
             cursor.execute(

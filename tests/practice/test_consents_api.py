@@ -48,14 +48,15 @@ def tamper(consent):
     table = Consent._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER practice_consent_immutable")
+            # Replica mode skips ordinary triggers for this transaction only.
+            cursor.execute("SET LOCAL session_replication_role = 'replica'")
         else:
             cursor.execute("DROP TRIGGER practice_consent_immutable")
         cursor.execute(
             f"UPDATE {table} SET rendered_text = %s WHERE id = %s", ["Tampered.", consent.pk]
         )
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER practice_consent_immutable")
+            cursor.execute("SET LOCAL session_replication_role = 'origin'")
 
 
 # --- API -------------------------------------------------------------------------------------
