@@ -15,6 +15,7 @@ class MessageKind(models.TextChoices):
     WAITLIST_PROMOTION = "waitlist_promotion", "Waitlist place offered"
     SUPERBILL_ISSUED = "superbill_issued", "Superbill ready"
     PAYMENT_PLAN_INSTALMENT = "payment_plan_instalment", "Payment plan instalment due"
+    CARD_PAYMENT_FAILED = "card_payment_failed", "Card payment could not be taken"
 
 
 class Channel(models.TextChoices):

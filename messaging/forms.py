@@ -15,6 +15,7 @@ KIND_HELP = {
     MessageKind.WAITLIST_PROMOTION: "When a place you were waiting for opens up.",
     MessageKind.SUPERBILL_ISSUED: "When a superbill for your insurer is ready.",
     MessageKind.PAYMENT_PLAN_INSTALMENT: "A few days before a payment-plan instalment is due.",
+    MessageKind.CARD_PAYMENT_FAILED: "When a card payment of your plan could not be taken.",
 }
 
 

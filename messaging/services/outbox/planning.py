@@ -26,6 +26,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     MessageKind.WAITLIST_PROMOTION: ChannelChoice.BOTH,
     MessageKind.SUPERBILL_ISSUED: ChannelChoice.EMAIL,
     MessageKind.PAYMENT_PLAN_INSTALMENT: ChannelChoice.EMAIL,
+    MessageKind.CARD_PAYMENT_FAILED: ChannelChoice.EMAIL,
 }
 
 _TEXT = Engine(app_dirs=True, autoescape=False)
