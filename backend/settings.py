@@ -309,6 +309,11 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_CURRENCY = env.str("STRIPE_CURRENCY", default="usd")
 if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
     raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set.")
+# A pay form answers 303 to Stripe's hosted Checkout page: browsers apply form-action to
+# the redirect after a form post, so that one origin is allowed while card payments are on.
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+if STRIPE_SECRET_KEY:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(STRIPE_CHECKOUT_ORIGIN)
 
 # How far back completed sessions wait for charges (the billing review queue): older
 # sessions are past most payers' filing limit, and the queue stays a bounded read.
