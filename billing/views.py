@@ -399,17 +399,18 @@ class PortalPaymentsView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         patient = self.get_patient()
-        payable = card_services.payable_amount(patient=patient)
+        balance = selectors.patient_balance(patient_id=patient.pk)
+        payable = card_services.payable_amount(patient=patient, balance=balance)
         context.update(selectors.patient_cards(patient=patient))
         context.update(
             patient=patient,
-            balance=selectors.patient_balance(patient_id=patient.pk),
+            balance=balance,
             payable=payable,
             pay_form=kwargs.get("pay_form")
             or forms.CardAmountForm(initial={"amount": payable}, prefix_id="pay"),
-            plans=PaymentPlan.objects.filter(patient=patient, status="active")
-            .select_related("autopay__card")
-            .prefetch_related("instalments"),
+            plans=PaymentPlan.objects.filter(patient=patient, status="active").select_related(
+                "autopay__card"
+            ),
             returned=self.request.GET.get("checkout", ""),
         )
         return context

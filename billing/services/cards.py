@@ -74,9 +74,10 @@ def _require_on() -> None:
         raise CardPaymentsOff("Card payments are not set up for this clinic.")
 
 
-def payable_amount(*, patient: Patient) -> Decimal:
-    """What a card payment may be at most: the open balance less unapplied credit."""
-    balance = patient_balance(patient_id=patient.pk)
+def payable_amount(*, patient: Patient, balance: dict | None = None) -> Decimal:
+    """What a card payment may be at most: the open balance less unapplied credit
+    (`balance`: the patient's `patient_balance`, when already read)."""
+    balance = balance or patient_balance(patient_id=patient.pk)
     return max(balance["balance"] - balance["credit"], Decimal("0.00"))
 
 

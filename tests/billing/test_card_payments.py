@@ -332,3 +332,58 @@ def test_the_webhook_stores_no_payload_and_ignores_events_it_does_not_handle(str
     stored = StripeEvent.objects.get()
     assert (stored.type, stored.outcome) == ("customer.created", "ignored")
     assert json.loads(payload)["data"]["object"]["id"] not in str(vars(stored))
+
+
+# ---------------------------------------------------------------- pages
+
+
+def test_the_front_desk_takes_a_card_on_the_ledger_page_charges_a_saved_card_and_refunds(
+    owing, web_as, stripe_api
+):
+    card = _save_card(web_as, owing, stripe_api)
+    stripe_api.answer("POST", "/v1/checkout/sessions", recorded("checkout_session_payment"))
+    desk = web_as(owing.admin)
+    ledger = f"/billing/patients/{owing.patient.pk}/"
+    page = desk.get(ledger).content.decode()
+    assert "Take a card (secure page)" in page and str(card) in page
+
+    response = desk.post(ledger, {"action": "card-checkout", "amount": "50.00"})
+    assert (response.status_code, response["Location"]) == (303, CHECKOUT_URL)
+    taken = CardPayment.objects.get(kind="desk")
+    assert taken.requested_by == owing.admin
+
+    response = desk.post(ledger, {"action": "card-charge", "amount": "100.00", "card": card.pk})
+    assert response.status_code == 302
+    payment = Payment.objects.get(stripe_payment_intent="pi_3Autopay0001")
+    assert (payment.amount, payment.recorded_by) == (Decimal("100.00"), owing.admin)
+
+    response = desk.post(
+        ledger, {"action": "card-refund", "payment": payment.pk, "amount": "100.01"}
+    )
+    assert "At most $100.00" in desk.get(response["Location"]).content.decode()
+    desk.post(ledger, {"action": "card-refund", "payment": payment.pk, "amount": "40.00"})
+    assert Refund.objects.get().amount == Decimal("40.00")
+
+
+def test_without_keys_the_ledger_shows_no_card_actions_and_refuses_them(owing, web_as):
+    desk = web_as(owing.admin)
+    ledger = f"/billing/patients/{owing.patient.pk}/"
+    assert "Take a card" not in desk.get(ledger).content.decode()
+    response = desk.post(ledger, {"action": "card-checkout", "amount": "50.00"})
+    assert response.status_code == 404
+    assert not CardPayment.objects.exists()
+
+
+def test_the_portal_payments_page_reads_in_a_fixed_number_of_queries(
+    plan_on_autopay, web_as, django_assert_num_queries
+):
+    client = web_as(plan_on_autopay.patient)
+    client.get("/portal/payments/")  # warm the session
+    # The session, the user, the staff and patient lookups of the actor, the patient with
+    # the clinic; the balance (approved charges, what was applied to them, payments
+    # received, their refunds, what was applied of them); the saved cards; the newest card
+    # payments with their cards and payments; the active plans with autopay and its card;
+    # the audit row.
+    with django_assert_num_queries(14):
+        response = client.get("/portal/payments/")
+    assert response.status_code == 200
