@@ -452,7 +452,9 @@ def _record(card_payment: CardPayment, *, intent_id: str, amount: Decimal) -> st
 
 
 def _card_payment_for(obj: dict, *, by: str) -> CardPayment | None:
-    qs = CardPayment.objects.select_for_update().select_related("patient__clinic", "instalment")
+    qs = CardPayment.objects.select_for_update(of=("self",)).select_related(
+        "patient__clinic", "instalment"
+    )
     found = qs.filter(**{by: obj["id"]}).first()
     if found is None:
         ref = (obj.get("metadata") or {}).get("card_payment", "")
