@@ -19,7 +19,8 @@ from tests.factories import completed_session
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHECKOUT_PAGE = (
-    '<!doctype html><html lang="en"><head><title>Checkout</title></head>'
+    '<!doctype html><html lang="en"><head><title>Checkout</title>'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
     "<body><main><h1>Checkout (recorded)</h1></main></body></html>"
 )
 
