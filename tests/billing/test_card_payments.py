@@ -387,3 +387,22 @@ def test_the_portal_payments_page_reads_in_a_fixed_number_of_queries(
     with django_assert_num_queries(14):
         response = client.get("/portal/payments/")
     assert response.status_code == 200
+
+
+def test_a_refund_made_in_stripe_takes_money_back_from_the_newest_charge_first(
+    approved_session, codes, web_as, stripe_api
+):
+    older = approved_session(DAY)[0]  # 210.00
+    newer = approved_session(DAY + datetime.timedelta(days=7), minutes=40)[0]  # 160.00
+    _pay_in_portal(web_as, codes, amount="370.00")
+    card_payment = CardPayment.objects.get()
+    deliver(Client(), _paid_session(card_payment.pk, amount_cents=37000))
+    # Refunded in Stripe's dashboard ($200): no request of ours, the event alone counts.
+    refunded = recorded("charge_refunded", amount=37000, amount_refunded=20000)
+    assert deliver(Client(), event("charge.refunded", refunded, event_id="evt_1Dash"))
+    applied = dict(PaymentAllocation.objects.values_list("charge_id", "amount"))
+    assert applied == {older.pk: Decimal("170.00")}  # the newer charge is owed again
+    assert newer.pk not in applied
+    [refund] = Refund.objects.all()
+    assert (refund.amount, refund.status) == (Decimal("200.00"), "succeeded")
+    assert patient_balance(patient_id=codes.patient.pk)["balance"] == Decimal("200.00")
