@@ -5,6 +5,7 @@ change nothing, refunds, saved cards and autopay that retries and tells the pati
 
 import datetime
 import json
+import threading
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from billing.services import cards
 from billing.services.payments import payment_plan_create
 from messaging.models import Reminder
 from tests.billing.stripe_support import deliver, event, recorded, sign
+from tests.conftest import requires_postgres
 
 DAY = datetime.date(2026, 10, 5)
 SESSION_ID = "cs_test_a1PayBalance0001"
@@ -406,3 +408,33 @@ def test_a_refund_made_in_stripe_takes_money_back_from_the_newest_charge_first(
     [refund] = Refund.objects.all()
     assert (refund.amount, refund.status) == (Decimal("200.00"), "succeeded")
     assert patient_balance(patient_id=codes.patient.pk)["balance"] == Decimal("200.00")
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_autopay_sweeps_racing_make_one_charge(plan_on_autopay, stripe_api):
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def sweep():
+        try:
+            barrier.wait(timeout=10)
+            results.append(cards.autopay_charge_due())
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with time_machine.travel(_morning(5), tick=False):
+        threads = [threading.Thread(target=sweep) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert not errors
+    assert sorted(results) == [0, 1]
+    assert len(stripe_api.requests_to("/v1/payment_intents")) == 1
+    assert CardPayment.objects.filter(kind="autopay").count() == 1
+    assert Payment.objects.filter(instalment__sequence=1).count() == 1
