@@ -33,6 +33,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "billing.tasks.queue_instalment_reminders",
         "every_seconds": 3600,
     },
+    # Billing: charge due payment-plan instalments to saved cards (autopay), and retry
+    # declines 1 and 3 days after the due date. Hourly, so each clinic's morning is covered.
+    "billing-autopay-instalments": {
+        "task": "billing.tasks.charge_autopay_instalments",
+        "every_seconds": 3600,
+    },
     "controlled-discrepancy-alerts": {
         "task": "controlled.tasks.discrepancy_alerts_sweep",
         "every_seconds": 600,

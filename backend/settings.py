@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -333,6 +334,23 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # Absolute links in messages (confirm/cancel, portal) start with this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Card payments through Stripe (billing.stripe_gateway). Without a secret key the feature
+# is off: no pay buttons, and its pages and webhook answer 404. The API version is pinned so
+# the answers the code reads keep their documented shapes (the test recordings follow it).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_VERSION = env.str("STRIPE_API_VERSION", default="2026-10-28.endive")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_CURRENCY = env.str("STRIPE_CURRENCY", default="usd")
+if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
+    raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set.")
+# A pay form answers 303 to Stripe's hosted Checkout page: browsers apply form-action to
+# the redirect after a form post, so that one origin is allowed while card payments are on.
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+if STRIPE_SECRET_KEY:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(STRIPE_CHECKOUT_ORIGIN)
 
 # How far back completed sessions wait for charges (the billing review queue): older
 # sessions are past most payers' filing limit, and the queue stays a bounded read.

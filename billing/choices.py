@@ -48,3 +48,24 @@ class DrugUnit(models.TextChoices):
 
     ML = "ML", "mL"
     UN = "UN", "units"
+
+
+class CardPaymentKind(models.TextChoices):
+    PORTAL = "portal", "Paid in the portal"
+    DESK = "desk", "Taken at the front desk"
+    SAVED_CARD = "saved_card", "Charged to a saved card"
+    AUTOPAY = "autopay", "Plan instalment (autopay)"
+    SETUP = "setup", "Card saved"
+
+
+class CardPaymentStatus(models.TextChoices):
+    OPEN = "open", "Processing"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Refunded"
+    FAILED = "failed", "Failed"

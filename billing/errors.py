@@ -50,3 +50,37 @@ class SuperbillImmutable(BillingError):
 
 class SuperbillTampered(BillingError):
     code = "superbill_tampered"
+
+
+class CardPaymentsOff(BillingError):
+    """Card payments are not configured (no Stripe keys)."""
+
+    code = "card_payments_off"
+
+
+class AmountOverBalance(BillingError):
+    """A card payment larger than what the patient owes."""
+
+    code = "amount_over_balance"
+
+
+class RefundRefused(BillingError):
+    """A refund beyond what the payment paid, or of a payment that was not taken by card."""
+
+    code = "refund_refused"
+
+
+class CardGatewayError(BillingError):
+    """Stripe could not be reached or refused the request; nothing was charged."""
+
+    code = "card_gateway_error"
+
+
+class CardDeclined(CardGatewayError):
+    code = "card_declined"
+
+
+class WebhookRefused(BillingError):
+    """A webhook whose signature (or body) does not check out; nothing was changed."""
+
+    code = "webhook_refused"

@@ -145,3 +145,15 @@ class RetreatPackageForm(forms.Form):
             f"{e.retreat.name} ({e.retreat.starts_on:%b %-d}–{e.retreat.ends_on:%b %-d, %Y}, "
             f"{format_money(e.retreat.price)})"
         )
+
+
+class CardAmountForm(forms.Form):
+    """An amount to pay (or take, or refund) by card."""
+
+    amount = forms.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0.01"), label="Amount ($)"
+    )
+
+    def __init__(self, *args, prefix_id="card", **kwargs):
+        kwargs.setdefault("auto_id", f"id_{prefix_id}_%s")
+        super().__init__(*args, **kwargs)

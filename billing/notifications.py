@@ -50,3 +50,23 @@ def notify_instalment_due(*, instalment) -> None:
             "instalment_number": instalment.sequence,
         },
     )
+
+
+def notify_card_payment_failed(*, card_payment) -> None:
+    """Queue "a payment could not be taken — sign in to update your card" (one message per
+    failed attempt; no card details)."""
+    instalment = card_payment.instalment
+    context = {
+        "payment_amount": format_money(card_payment.amount),
+        "retry_on": f"{card_payment.retry_on:%B %-d, %Y}" if card_payment.retry_on else "",
+        "payments_url": settings.SITE_URL + reverse("billing:portal-payments"),
+    }
+    if instalment is not None:
+        context["instalment_number"] = instalment.sequence
+    outbox.message_enqueue(
+        patient=card_payment.patient,
+        kind=MessageKind.CARD_PAYMENT_FAILED,
+        target_type="card_payment",
+        target_id=card_payment.pk,
+        context=context,
+    )

@@ -30,12 +30,14 @@ from billing.choices import BulkItemOutcome, ChargeStatus
 from billing.models import (
     BulkIssueItem,
     BulkIssueRun,
+    CardPayment,
     Charge,
     Instalment,
     Package,
     Payment,
     PaymentAllocation,
     PaymentPlan,
+    SavedCard,
     SlidingScale,
     Superbill,
     SuperbillLine,
@@ -221,7 +223,9 @@ def patient_balance(*, patient_id) -> dict:
             charge__patient_id=patient_id, charge__status=ChargeStatus.APPROVED
         )
     )
-    received = amount_sum(Payment.objects.filter(patient_id=patient_id))
+    received = amount_sum(Payment.objects.filter(patient_id=patient_id)) - amount_sum(
+        Payment.objects.filter(patient_id=patient_id), "refunded"
+    )
     applied = amount_sum(PaymentAllocation.objects.filter(payment__patient_id=patient_id))
     return {
         "charged": charged,
@@ -315,3 +319,19 @@ def bulk_run_progress(*, user, pk) -> RunProgress:
         refused=by[BulkItemOutcome.REFUSED],
         nothing=by[BulkItemOutcome.NOTHING],
     )
+
+
+# ---------------------------------------------------------------- cards
+
+
+def patient_cards(*, patient) -> dict:
+    """A patient's saved cards (not removed) and newest card payments, with what each
+    payment's refunds were."""
+    return {
+        "saved_cards": list(SavedCard.objects.filter(patient=patient, removed_at__isnull=True)),
+        "card_payments": list(
+            CardPayment.objects.filter(patient=patient)
+            .exclude(kind="setup")
+            .select_related("payment", "card")[:20]
+        ),
+    }

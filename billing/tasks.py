@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from billing.choices import BulkItemOutcome
-from billing.services import charges, payments, superbills
+from billing.services import cards, charges, payments, superbills
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -23,3 +23,9 @@ def bulk_issue_superbills(run_id: int) -> int:
 def queue_instalment_reminders() -> int:
     """Periodic: queue reminders for payment-plan instalments due in the next days."""
     return payments.instalment_reminders_queue()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def charge_autopay_instalments() -> int:
+    """Periodic: charge due instalments of plans on autopay (retries declines on schedule)."""
+    return cards.autopay_charge_due()

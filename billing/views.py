@@ -2,21 +2,27 @@
 downloads (admins and the patient themself), and the patient portal's superbill list."""
 
 import functools
+import logging
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from backend.audit import audit_access
+from backend.errors import DomainError
 from backend.roles import ADMIN, PATIENT, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import ProgressPageMixin, RoleRequiredMixin, run_service
-from billing import forms, selectors
+from billing import forms, selectors, stripe_gateway
 from billing.choices import BulkItemOutcome
-from billing.models import BulkIssueRun, Charge, Superbill
+from billing.errors import WebhookRefused
+from billing.models import BulkIssueRun, Charge, Payment, PaymentPlan, SavedCard, Superbill
+from billing.services import cards as card_services
 from billing.services import catalogue as catalogue_services
 from billing.services import charges as charge_services
 from billing.services import payments as payment_services
@@ -25,6 +31,7 @@ from practice.models import Patient
 from practice.selectors import staff_list
 
 ADMINS = frozenset({ADMIN})
+log = logging.getLogger(__name__)
 
 
 class BillingHomeView(RoleRequiredMixin, TemplateView):
@@ -138,7 +145,73 @@ class LedgerView(RoleRequiredMixin, TemplateView):
             or forms.RetreatPackageForm(enrollments=self.enrollments(patient)),
             missing=kwargs.get("missing"),
         )
+        if stripe_gateway.configured():
+            context.update(
+                cards_on=True,
+                card_form=kwargs.get("card_form") or forms.CardAmountForm(prefix_id="desk"),
+                **selectors.patient_cards(patient=patient),
+            )
         return context
+
+    def card_action(self, request, action, patient, staff):
+        """The card actions (Stripe): take a card at the desk through Checkout, charge a
+        saved card, refund a card payment. None, or the response to send."""
+        if not stripe_gateway.configured():
+            raise Http404
+        if action == "card-refund":
+            payment = get_object_or_404(
+                Payment.objects.filter(patient=patient), pk=request.POST.get("payment")
+            )
+            form = forms.CardAmountForm(request.POST, prefix_id=f"refund{payment.pk}")
+            if form.is_valid():
+                run_service(
+                    request,
+                    card_services.refund_request,
+                    payment=payment,
+                    amount=form.cleaned_data["amount"],
+                    reason=request.POST.get("reason", "")[:200],
+                    requested_by=staff,
+                    success="Refund requested: it counts once the card service confirms it.",
+                )
+            else:
+                messages.error(request, "Enter the amount to refund.")
+            return None
+        form = forms.CardAmountForm(request.POST, prefix_id="desk")
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(patient=patient, card_form=form))
+        if action == "card-charge":
+            card = get_object_or_404(
+                SavedCard.objects.filter(patient=patient, removed_at__isnull=True),
+                pk=request.POST.get("card"),
+            )
+            made, _ = run_service(
+                request,
+                card_services.saved_card_charge,
+                card=card,
+                amount=form.cleaned_data["amount"],
+                requested_by=staff,
+            )
+            if made is not None:
+                if made.failure:
+                    messages.error(request, f"The card was not charged: {made.failure}")
+                else:
+                    messages.success(request, f"{card} charged.")
+            return None
+        success, cancel = card_services.return_urls(
+            path=reverse("billing:ledger", args=[patient.pk])
+        )
+        made, _ = run_service(
+            request,
+            card_services.card_checkout_start,
+            patient=patient,
+            amount=form.cleaned_data["amount"],
+            requested_by=staff,
+            success_url=success,
+            cancel_url=cancel,
+        )
+        if made is not None:
+            return see_other(made.checkout_url)
+        return None
 
     def form_actions(self, patient, staff) -> dict:
         """action → (context name of its form, form factory, service, the service's fixed
@@ -194,7 +267,11 @@ class LedgerView(RoleRequiredMixin, TemplateView):
         action = request.POST.get("action")
         extra = {}
         form_actions = self.form_actions(patient, staff)
-        if action in form_actions:
+        if action in ("card-checkout", "card-charge", "card-refund"):
+            response = self.card_action(request, action, patient, staff)
+            if response is not None:
+                return response
+        elif action in form_actions:
             name, make_form, service, fixed, success = form_actions[action]
             form = make_form(request.POST)
             if form.is_valid():
@@ -295,3 +372,128 @@ class PortalSuperbillsView(RoleRequiredMixin, TemplateView):
         context["superbills"] = selectors.superbill_list(user=self.request.user)
         context["balance"] = selectors.patient_balance(patient_id=self.actor.patient_id)
         return context
+
+
+def see_other(url: str) -> HttpResponse:
+    """A 303 to `url` (Stripe's hosted Checkout page)."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+class PortalPaymentsView(RoleRequiredMixin, TemplateView):
+    """A patient pays their balance by card (Stripe Checkout, hosted), saves a card and
+    lets it pay their plan's instalments. Answers 404 while card payments are off."""
+
+    allowed_roles = frozenset({PATIENT})
+    template_name = "billing/portal_payments.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not stripe_gateway.configured():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_patient(self) -> Patient:
+        return Patient.objects.select_related("clinic").get(pk=self.actor.patient_id)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        patient = self.get_patient()
+        balance = selectors.patient_balance(patient_id=patient.pk)
+        payable = card_services.payable_amount(patient=patient, balance=balance)
+        context.update(selectors.patient_cards(patient=patient))
+        context.update(
+            patient=patient,
+            balance=balance,
+            payable=payable,
+            pay_form=kwargs.get("pay_form")
+            or forms.CardAmountForm(initial={"amount": payable}, prefix_id="pay"),
+            plans=PaymentPlan.objects.filter(patient=patient, status="active").select_related(
+                "autopay__card"
+            ),
+            returned=self.request.GET.get("checkout", ""),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        action = request.POST.get("action")
+        success, cancel = card_services.portal_return_urls()
+        made = None
+        if action == "pay":
+            form = forms.CardAmountForm(request.POST, prefix_id="pay")
+            if not form.is_valid():
+                return self.render_to_response(self.get_context_data(pay_form=form))
+            made, _ = run_service(
+                request,
+                card_services.card_checkout_start,
+                patient=patient,
+                amount=form.cleaned_data["amount"],
+                success_url=success,
+                cancel_url=cancel,
+            )
+        elif action == "save-card":
+            made, _ = run_service(
+                request,
+                card_services.card_setup_start,
+                patient=patient,
+                success_url=success,
+                cancel_url=cancel,
+            )
+        elif action == "remove-card":
+            card = get_object_or_404(
+                SavedCard.objects.filter(patient=patient), pk=request.POST.get("card")
+            )
+            run_service(
+                request, card_services.saved_card_remove, card=card, success="Card removed."
+            )
+        elif action in ("autopay", "autopay-off"):
+            plan = get_object_or_404(
+                PaymentPlan.objects.filter(patient=patient), pk=request.POST.get("plan")
+            )
+            if action == "autopay-off":
+                run_service(
+                    request,
+                    card_services.autopay_cancel,
+                    plan=plan,
+                    success="Automatic payment stopped.",
+                )
+            else:
+                card = get_object_or_404(
+                    SavedCard.objects.filter(patient=patient), pk=request.POST.get("card")
+                )
+                run_service(
+                    request,
+                    card_services.autopay_set,
+                    plan=plan,
+                    card=card,
+                    success="Your instalments will be charged to this card on their due dates.",
+                )
+        if made is not None:
+            return see_other(made.checkout_url)
+        return redirect("billing:portal-payments")
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's events (the source of truth for card money). The signature is checked
+    against the signing secret: 400 and nothing changed when it fails; 200 for a replay,
+    which changes nothing. Audited by event id and type only (no patient data)."""
+    if not stripe_gateway.configured():
+        raise Http404
+    try:
+        event, new = card_services.stripe_event_handle(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+        )
+    except WebhookRefused as exc:
+        log.warning("Stripe webhook refused: %s", exc.message)
+        return HttpResponse(exc.message, status=400, content_type="text/plain")
+    except DomainError as exc:
+        # Not applied (e.g. Stripe could not be asked about a saved card): Stripe retries.
+        log.warning("Stripe webhook not applied: %s", exc.code)
+        return HttpResponse("Try again later.", status=503, content_type="text/plain")
+    log.info(
+        "Stripe event %s %s: %s", event.event_id, event.type, event.outcome if new else "replay"
+    )
+    return HttpResponse("ok" if new else "already received", content_type="text/plain")

@@ -18,6 +18,7 @@ KIND_HELP = {
     MessageKind.SUPERBILL_ISSUED: "When a superbill for your insurer is ready.",
     MessageKind.PAYMENT_PLAN_INSTALMENT: "A few days before a payment-plan instalment is due.",
     MessageKind.SECURE_MESSAGE: "When your care team answers you. It never includes the message.",
+    MessageKind.CARD_PAYMENT_FAILED: "When a card payment of your plan could not be taken.",
 }
 # The kinds a patient chooses channels for: not the portal invitation (sent once, by email,
 # before the patient has a portal to choose in).

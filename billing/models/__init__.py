@@ -9,6 +9,14 @@ One module per part: catalogue (service codes and fees, sliding scales, packages
 numbering and bulk issue runs). Every model keeps the app label `billing`.
 """
 
+from billing.models.cards import (
+    Autopay,
+    CardPayment,
+    Refund,
+    SavedCard,
+    StripeCustomer,
+    StripeEvent,
+)
 from billing.models.catalogue import MONEY, Package, ServiceCode, SlidingScale
 from billing.models.charges import Charge, Instalment, Payment, PaymentAllocation, PaymentPlan
 from billing.models.superbills import (
@@ -22,16 +30,22 @@ from billing.models.superbills import (
 
 __all__ = [
     "MONEY",
+    "Autopay",
     "BulkIssueItem",
     "BulkIssueRun",
+    "CardPayment",
     "Charge",
     "Instalment",
     "Package",
     "Payment",
     "PaymentAllocation",
     "PaymentPlan",
+    "Refund",
+    "SavedCard",
     "ServiceCode",
     "SlidingScale",
+    "StripeCustomer",
+    "StripeEvent",
     "Superbill",
     "SuperbillCounter",
     "SuperbillLine",

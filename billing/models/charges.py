@@ -147,6 +147,10 @@ class Payment(models.Model):
     recorded_by = models.ForeignKey(
         "practice.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A card payment's Stripe PaymentIntent: unique, so the same money is never recorded twice.
+    stripe_payment_intent = models.CharField(max_length=80, blank=True)
+    # What was given back (succeeded refunds); the payment counts for amount - refunded.
+    refunded = models.DecimalField(**MONEY, default=0, validators=[MinValueValidator(0)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PatientScopedQuerySet.scoped()
@@ -154,11 +158,25 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-received_on", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0, refunded__lte=models.F("amount")),
+                name="payment_refund_within_amount",
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_payment_intent"],
+                condition=~Q(stripe_payment_intent=""),
+                name="payment_intent_once",
+            ),
         ]
 
     def __str__(self):
         return f"${self.amount} {self.get_method_display()} {self.received_on}"
+
+    @property
+    def net_amount(self):
+        """What the payment still counts for once refunds are taken off."""
+        return self.amount - self.refunded
 
 
 class PaymentAllocation(models.Model):

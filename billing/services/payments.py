@@ -38,7 +38,7 @@ def payments_apply_credit(*, patient: Patient) -> int:
     charges = [c for c in charges if c.amount > c.applied]
     made = 0
     for payment in payments_with_credit(patient_id=patient.pk):
-        credit = payment.amount - money(payment.applied)
+        credit = payment.amount - payment.refunded - money(payment.applied)
         for charge in charges:
             if credit <= 0:
                 break
@@ -70,9 +70,11 @@ def payment_record(
     recorded_by=None,
     instalment: Instalment | None = None,
     apply: bool = True,
+    stripe_payment_intent: str = "",
 ) -> Payment:
     """Record money received and (by default) apply it to the oldest open charges; what is
-    left stays as credit for later charges (e.g. a prepaid package)."""
+    left stays as credit for later charges (e.g. a prepaid package). A card payment names its
+    Stripe PaymentIntent, which is unique: the same money is never recorded twice."""
     if method not in PaymentMethod.values:
         raise InvalidCharge(f"Unknown payment method {method!r}.")
     if instalment is not None and instalment.plan.patient_id != patient.pk:
@@ -87,6 +89,7 @@ def payment_record(
         note=note,
         recorded_by=recorded_by,
         instalment=instalment,
+        stripe_payment_intent=stripe_payment_intent,
     )
     payment.full_clean()
     payment.save()
@@ -107,7 +110,7 @@ def payment_allocate(*, payment: Payment, charge: Charge, amount: Decimal) -> Pa
         raise InvalidCharge("Payments apply only to approved charges.")
     if amount <= 0:
         raise InvalidCharge("Allocate a positive amount.")
-    unapplied = payment.amount - amount_sum(payment.allocations.all())
+    unapplied = payment.amount - payment.refunded - amount_sum(payment.allocations.all())
     owed = charge.amount - amount_sum(charge.allocations.all())
     if amount > unapplied:
         raise OverAllocation(f"Only {format_money(unapplied)} of this payment is not yet applied.")

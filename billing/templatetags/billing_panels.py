@@ -27,3 +27,11 @@ def billing_session_charges(session):
 @register.simple_tag
 def billing_portal_superbills(patient):
     return Superbill.objects.filter(patient=patient, status=SuperbillStatus.ISSUED)[:5]
+
+
+@register.simple_tag
+def card_payments_on() -> bool:
+    """Whether card payments (Stripe) are configured: pay buttons show only then."""
+    from billing import stripe_gateway
+
+    return stripe_gateway.configured()

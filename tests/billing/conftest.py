@@ -7,6 +7,7 @@ import pytest
 from billing.services.catalogue import service_codes_seed
 from billing.services.charges import charge_approve, charges_suggest_for_session
 from billing.services.payments import payment_record
+from tests.billing.stripe_support import stripe_api  # noqa: F401  (the recorded Stripe API)
 from tests.factories import (
     CareTeamFactory,
     DiagnosisFactory,

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.billing.stripe_support import stripe_api  # noqa: F401  (the recorded Stripe API)
+
 CHROMIUM = next(
     (p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if shutil.which(p)), None
 )

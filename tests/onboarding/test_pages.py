@@ -161,8 +161,7 @@ def test_the_intake_leads_on_to_the_consents_and_the_insurance_card_upload(world
     page = web_as(world.patient).get("/portal/intake/").content.decode()
     assert 'href="/portal/consents/" data-testid="intake-consents"' in page
     assert (
-        'href="/portal/documents/?kind=insurance_card_front" data-testid="intake-documents"'
-        in page
+        'href="/portal/documents/?kind=insurance_card_front" data-testid="intake-documents"' in page
     )
 
 
