@@ -7,6 +7,7 @@ Pages and the API link the join route (`/sessions/<id>/join/`), which checks tha
 reader takes part in the session before redirecting to the provider.
 """
 
+import datetime as dt
 import secrets
 from functools import cache
 from urllib.parse import quote
@@ -16,6 +17,18 @@ from django.utils.module_loading import import_string
 
 # How long before its start a participant may join (the portal shows the button then).
 JOIN_OPENS_MINUTES = 15
+
+
+def join_open(session, *, at) -> bool:
+    """Whether a video session can be joined at `at`: from JOIN_OPENS_MINUTES before its
+    start to its end, while it is scheduled or checked in."""
+    from practice.choices import SessionStatus
+
+    return (
+        bool(session.video_room)
+        and session.status in (SessionStatus.SCHEDULED, SessionStatus.CHECKED_IN)
+        and session.starts_at - dt.timedelta(minutes=JOIN_OPENS_MINUTES) <= at < session.ends_at
+    )
 
 
 def new_room_name() -> str:

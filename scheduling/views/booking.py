@@ -59,6 +59,7 @@ class BookingView(ServiceFormView):
             "clinician": data["clinician"],
             "kind": data["kind"],
             "room": data["room"],
+            "modality": data["modality"],
             "booked_by": staff_for(self.request.user),
         }
         if data.get("repeat_every_days"):
@@ -166,6 +167,7 @@ class SessionManageView(RoleRequiredMixin, TemplateView):
                     "start_time": local.time(),
                     "duration": session.duration_minutes,
                     "room": session.room_id,
+                    "modality": session.modality,
                     "clinician": session.clinician_id,
                 },
                 clinic_id=session.clinic_id,
@@ -223,6 +225,7 @@ class SessionManageView(RoleRequiredMixin, TemplateView):
                     ends_at=starts_at + dt.timedelta(minutes=data["duration"]),
                     clinician=data["clinician"],
                     room=data["room"],
+                    modality=data["modality"],
                     by=staff,
                 )
             if not error:
