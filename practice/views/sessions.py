@@ -449,6 +449,5 @@ class SessionJoinView(RoleRequiredMixin, View):
         session = video_session_for_participant(user=request.user, pk=pk)
         participant = staff_for(request.user) if self.actor.role != PATIENT else None
         response = HttpResponseRedirect(video.join_url(session, participant))
-        response["Cache-Control"] = "no-store"
         response["Referrer-Policy"] = "no-referrer"
         return response
