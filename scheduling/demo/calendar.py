@@ -1,5 +1,6 @@
-"""The demo clinic's calendar: rooms, working hours, sessions over the coming weeks, a
-maintenance series, an integration session by video for Eleanor, and an upcoming retreat with enrollments and a waitlist (fictional).
+"""The demo clinic's calendar: rooms, working hours, sessions over the coming weeks (one
+integration session by video for Eleanor), a maintenance series, and an upcoming retreat
+with enrollments and a waitlist (fictional).
 
 Runs after the clinical seed (screenings and plans). Idempotent: rooms and hours are found
 by name; sessions, the series and the retreat are created once (the retreat is the marker).
