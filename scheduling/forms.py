@@ -30,6 +30,7 @@ class BookingForm(forms.Form):
     modality = forms.ChoiceField(
         choices=SessionModality.choices,
         initial=SessionModality.IN_PERSON,
+        required=False,  # in person unless chosen
         label="Where",
         help_text="Video: preparation or integration only, with the telehealth consent; no room.",
     )
@@ -64,7 +65,9 @@ class RescheduleForm(forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
     duration = forms.TypedChoiceField(choices=DURATIONS, coerce=int)
-    modality = forms.ChoiceField(choices=SessionModality.choices, label="Where")
+    modality = forms.ChoiceField(
+        choices=SessionModality.choices, required=False, label="Where"
+    )  # empty: as it is
     room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False)
     clinician = forms.ModelChoiceField(queryset=StaffMember.objects.none())
     apply_to_series = forms.BooleanField(

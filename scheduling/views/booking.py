@@ -10,6 +10,7 @@ from backend.errors import DomainError
 from backend.roles import staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
+from practice.choices import SessionModality
 from practice.models import Session
 from scheduling.forms import BookingForm, CancelForm, RescheduleForm
 from scheduling.models import SessionBooking
@@ -59,7 +60,7 @@ class BookingView(ServiceFormView):
             "clinician": data["clinician"],
             "kind": data["kind"],
             "room": data["room"],
-            "modality": data["modality"],
+            "modality": data.get("modality") or SessionModality.IN_PERSON,
             "booked_by": staff_for(self.request.user),
         }
         if data.get("repeat_every_days"):
@@ -225,7 +226,7 @@ class SessionManageView(RoleRequiredMixin, TemplateView):
                     ends_at=starts_at + dt.timedelta(minutes=data["duration"]),
                     clinician=data["clinician"],
                     room=data["room"],
-                    modality=data["modality"],
+                    modality=data.get("modality") or None,
                     by=staff,
                 )
             if not error:
