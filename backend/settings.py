@@ -191,6 +191,10 @@ SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
 API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=12)
 # How long a new patient's invitation link to the portal works (onboarding).
 INTAKE_INVITATION_DAYS = env.int("INTAKE_INVITATION_DAYS", default=7)
+# Video sessions: the provider behind `practice.video` and, for the built-in Jitsi Meet
+# provider, the clinic's (self-hosted) server. The room names are per session and secret.
+VIDEO_PROVIDER = env.str("VIDEO_PROVIDER", default="practice.video.JitsiProvider")
+JITSI_BASE_URL = env.str("JITSI_BASE_URL", default="https://meet.clinic.example").rstrip("/")
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
 REST_KNOX = {
     "TOKEN_TTL": datetime.timedelta(hours=API_TOKEN_TTL_HOURS),

@@ -8,6 +8,15 @@ from decimal import Decimal
 
 EM_WITH_ADDONS = frozenset({"99212", "99213", "99214", "99215"})
 PSYCHOTHERAPY_ADDONS = frozenset({"90833", "90836", "90838"})
+# Psychotherapy, psychiatric evaluation and E/M codes: by video they carry modifier 95
+# (synchronous telehealth) and the clinic's telehealth place of service (10 or 02).
+TELEHEALTH_MODIFIER = "95"
+TELEHEALTH_CODES = frozenset(
+    {"90791", "90792", "90832", "90834", "90837", "90785", "90853"}
+    | PSYCHOTHERAPY_ADDONS
+    | EM_WITH_ADDONS
+    | {"99202", "99203", "99204", "99205", "99211"}
+)
 
 # code, description, fee
 CATALOGUE: list[tuple[str, str, Decimal]] = [

@@ -43,7 +43,15 @@ class ClinicAdmin(admin.ModelAdmin):
         ),
         (
             "Identifiers and billing",
-            {"fields": ["npi", "tax_id", "place_of_service", "rems_setting_id"]},
+            {
+                "fields": [
+                    "npi",
+                    "tax_id",
+                    "place_of_service",
+                    "telehealth_place_of_service",
+                    "rems_setting_id",
+                ]
+            },
         ),
         ("Scheduling", {"fields": ["timezone"]}),
     ]

@@ -20,6 +20,13 @@ class SessionKind(models.TextChoices):
     INTEGRATION = "integration", "Integration"
 
 
+class SessionModality(models.TextChoices):
+    """Where the session happens: in the clinic, or by video (never a dose)."""
+
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "Video"
+
+
 class SessionStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     CHECKED_IN = "checked_in", "Checked in"

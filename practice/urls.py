@@ -72,6 +72,7 @@ urlpatterns = [
     path("screenings/<int:pk>/", views.ScreeningDetailView.as_view(), name="screening-detail"),
     path("plans/<int:pk>/", views.PlanDetailView.as_view(), name="plan-detail"),
     path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session-detail"),
+    path("sessions/<int:pk>/join/", views.SessionJoinView.as_view(), name="session-join"),
     path(
         "sessions/<int:pk>/vitals-chart/",
         views.SessionVitalsChartView.as_view(),

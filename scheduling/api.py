@@ -17,6 +17,7 @@ from backend.api import ScopedModelViewSet
 from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for, staff_for
 from backend.scoping import get_visible_or_404
 from practice.api.sessions import SessionCreateSerializer, SessionSerializer, SessionViewSet
+from practice.choices import SessionModality
 from practice.models import Patient, Room, StaffMember
 from scheduling import selectors
 from scheduling.models import Enrollment, Retreat, RetreatTemplateItem
@@ -251,6 +252,7 @@ class RescheduleSerializer(serializers.Serializer):
     clinician = serializers.PrimaryKeyRelatedField(
         queryset=StaffMember.objects.all(), required=False
     )
+    modality = serializers.ChoiceField(choices=SessionModality.choices, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -310,6 +312,7 @@ class BookingSessionViewSet(SessionViewSet):
             room=data.get("room", booking.KEEP),
             clinician=data.get("clinician"),
             by=self._staff(),
+            modality=data.get("modality"),
         )
         return Response(self._session_data(moved))
 

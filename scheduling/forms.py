@@ -5,7 +5,7 @@ import datetime as dt
 from django import forms
 
 from backend.roles import CLINICIAN_ROLES
-from practice.choices import SessionKind
+from practice.choices import SessionKind, SessionModality
 from practice.forms.patient_search import PatientSearchField, PatientSearchInput
 from practice.models import Patient, Room, StaffMember
 from scheduling.choices import ExceptionKind
@@ -27,6 +27,13 @@ def _clinicians(clinic_id):
 class BookingForm(forms.Form):
     patient = PatientSearchField()
     kind = forms.ChoiceField(choices=SessionKind.choices)
+    modality = forms.ChoiceField(
+        choices=SessionModality.choices,
+        initial=SessionModality.IN_PERSON,
+        required=False,  # in person unless chosen
+        label="Where",
+        help_text="Video: preparation or integration only, with the telehealth consent; no room.",
+    )
     clinician = forms.ModelChoiceField(queryset=StaffMember.objects.none())
     room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False)
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
@@ -58,6 +65,9 @@ class RescheduleForm(forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
     duration = forms.TypedChoiceField(choices=DURATIONS, coerce=int)
+    modality = forms.ChoiceField(
+        choices=SessionModality.choices, required=False, label="Where"
+    )  # empty: as it is
     room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False)
     clinician = forms.ModelChoiceField(queryset=StaffMember.objects.none())
     apply_to_series = forms.BooleanField(

@@ -27,6 +27,7 @@ back, so one test walks the whole matrix and reports every mismatch at once.
 import datetime
 import os
 import re
+import secrets
 import time
 from decimal import Decimal
 
@@ -439,6 +440,7 @@ EXPECTED_TABLE = """
     practice:session-create           GET    d dh ah ah ah
     practice:session-create           POST   d dh ah ah ah
     practice:session-detail           GET    d dd ah ah ah
+    practice:session-join             GET    d ah ah ah ah  # participants: redirect to the room
     practice:session-detail           POST   d dd dh dh dh
     practice:session-rems-form        GET    d dd dd hh hh  # esketamine only, as above
     practice:session-vitals-chart     GET    d dd ah ah ah
@@ -595,6 +597,9 @@ def _objects(
     o["screening"] = ScreeningFactory(patient=patient, screened_by=medical)
     o["plan"] = TreatmentPlanFactory(patient=patient)
     o["session"] = SessionFactory(patient=patient, clinician=therapist)
+    o["video_session"] = SessionFactory(
+        patient=patient, clinician=therapist, modality="video", video_room=secrets.token_urlsafe(24)
+    )
     dose = DosingRecordFactory(
         session__patient=patient, session__clinician=medical, administered_by=medical,
         session__starts_at=now.replace(microsecond=0) + datetime.timedelta(days=3),
@@ -826,6 +831,7 @@ PK_KIND = [
     (r"retreat|^scheduling:enrollment-cancel|^scheduling:timetable-run$", "retreat"),
     (r"^api:session-(dosing|adverse-events|discharge|observations|vitals|rems-form)|"
      r"practice:session-(rems-form|vitals-chart)", "dosing_session"),
+    (r"session-join", "video_session"),
     (r"session", "session"),
     (r"note-template", "note_template"),
     (r"psychotherapy-note", "psychotherapy_note"),

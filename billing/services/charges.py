@@ -16,7 +16,12 @@ from django.utils import timezone
 
 from backend.errors import full_clean_or_refuse
 from billing.choices import ChargeStatus
-from billing.codes import EM_WITH_ADDONS, PSYCHOTHERAPY_ADDONS
+from billing.codes import (
+    EM_WITH_ADDONS,
+    PSYCHOTHERAPY_ADDONS,
+    TELEHEALTH_CODES,
+    TELEHEALTH_MODIFIER,
+)
 from billing.errors import AddOnWithoutEM, ChargeLocked, InvalidCharge
 from billing.models import Charge, Package, ServiceCode, SlidingScale, SuperbillLine
 from billing.money import money
@@ -74,7 +79,28 @@ def hourly_units(minutes: int) -> int:
 
 
 def suggest_codes(session: Session, *, minutes: int | None = None) -> list[Suggestion]:
-    """The codes a completed session is billed with; [] when it is not billable as such."""
+    """The codes a completed session is billed with; [] when it is not billable as such.
+    A video session's psychotherapy and E/M codes carry modifier 95."""
+    suggestions = _suggest_codes(session, minutes=minutes)
+    if session.is_video:
+        suggestions = [
+            Suggestion(s.code, s.units, [*s.modifiers, TELEHEALTH_MODIFIER])
+            if s.code in TELEHEALTH_CODES and TELEHEALTH_MODIFIER not in s.modifiers
+            else s
+            for s in suggestions
+        ]
+    return suggestions
+
+
+def place_of_service_for(session: Session) -> str:
+    """Where a session's charges say it happened: the clinic's telehealth code (10, the
+    patient's home, or 02) for a video session, else the clinic's own."""
+    if session.is_video:
+        return session.clinic.telehealth_place_of_service
+    return session.clinic.place_of_service
+
+
+def _suggest_codes(session: Session, *, minutes: int | None) -> list[Suggestion]:
     minutes = actual_minutes(session) if minutes is None else minutes
     if session.kind in (SessionKind.PREPARATION, SessionKind.INTEGRATION):
         is_first = not (
@@ -238,7 +264,7 @@ def charges_suggest_for_session(*, session: Session) -> list[Charge]:
             code=service_code.code,
             description=service_code.description,
             date_of_service=day,
-            place_of_service=session.clinic.place_of_service,
+            place_of_service=place_of_service_for(session),
             modifiers=list(suggestion.modifiers),
             units=suggestion.units,
             unit_fee=service_code.fee,

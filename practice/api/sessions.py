@@ -8,6 +8,7 @@ the dosing record with its vitals, adverse events and discharge.
 
 import django_filters
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
@@ -32,7 +33,7 @@ from practice.api.dosing import (
     RemsFormQuerySerializer,
     VitalSignsSerializer,
 )
-from practice.choices import SessionKind
+from practice.choices import SessionKind, SessionModality
 from practice.models import (
     DosingRecord,
     Session,
@@ -49,6 +50,7 @@ class SessionSerializer(serializers.ModelSerializer):
     clinician_name = serializers.CharField(source="clinician.display_name", read_only=True)
     room_name = serializers.CharField(source="room.name", read_only=True, default=None)
     has_dosing_record = serializers.SerializerMethodField()
+    video_join_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Session
@@ -65,6 +67,8 @@ class SessionSerializer(serializers.ModelSerializer):
             "starts_at",
             "ends_at",
             "status",
+            "modality",
+            "video_join_url",
             "booking_key",
             "checked_in_at",
             "completed_at",
@@ -77,6 +81,15 @@ class SessionSerializer(serializers.ModelSerializer):
     def get_has_dosing_record(self, session) -> bool:
         return hasattr(session, "dosing")
 
+    def get_video_join_url(self, session) -> str | None:
+        """The join route (never the provider's link). Every row here comes from
+        `visible_to(user)`: the patient's own, their care team's or their clinic admins'
+        sessions, the participants the join route lets in (`video_session_for_participant`)."""
+        request = self.context.get("request")
+        if not session.video_room or request is None:
+            return None
+        return request.build_absolute_uri(reverse("practice:session-join", args=[session.pk]))
+
 
 class SessionCreateSerializer(serializers.Serializer):
     patient = VisiblePatientField()
@@ -86,6 +99,9 @@ class SessionCreateSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField()
     plan = serializers.PrimaryKeyRelatedField(
         queryset=TreatmentPlan.objects.all(), required=False, allow_null=True
+    )
+    modality = serializers.ChoiceField(
+        choices=SessionModality.choices, default=SessionModality.IN_PERSON
     )
 
     def __init__(self, *args, **kwargs):

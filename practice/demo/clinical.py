@@ -11,8 +11,8 @@
 - Samir: not cleared for uncontrolled blood pressure, cleared on re-screening.
 - Consents: the clinic publishes all five documents (the default texts,
   `practice/consent_texts.py`); Eleanor signed the KAP informed consent, the
-  controlled-substance agreement and the financial policy at her screening (telehealth and
-  release of information wait in her portal), Marcus the first two, and medical staff
+  controlled-substance agreement, the financial policy and the telehealth consent at her
+  screening (release of information waits in her portal), Marcus the first two, and medical staff
   countersigned Eleanor's KAP consent. Hannah has no portal login and has not signed, so
   her page shows that dosing needs consent.
 - Ruth: a PHQ-9 with item 9 above 0, so an urgent alert waits on her care team's dashboards,
@@ -249,7 +249,7 @@ def _eleanor(demo: _Demo) -> None:
     )
     signed = demo.signs(
         eleanor,
-        [*DOSING_CONSENT_KINDS, ConsentKind.FINANCIAL_POLICY],
+        [*DOSING_CONSENT_KINDS, ConsentKind.FINANCIAL_POLICY, ConsentKind.TELEHEALTH],
         demo.at(weekdays_before(intake_day, 3), 10),
     )
     services.consent_countersign(

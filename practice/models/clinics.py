@@ -58,6 +58,16 @@ class Clinic(AddressFields):
         default="11",
         validators=[validate_place_of_service],
     )
+    telehealth_place_of_service = models.CharField(
+        "place-of-service code for video sessions",
+        max_length=2,
+        choices=[
+            ("10", "10 – telehealth in the patient's home"),
+            ("02", "02 – telehealth other than in the patient's home"),
+        ],
+        default="10",
+        help_text="Video sessions' charges use this code and modifier 95.",
+    )
     rems_setting_id = models.CharField(
         "SPRAVATO REMS healthcare setting ID",
         max_length=40,

@@ -12,6 +12,7 @@ from practice.choices import (
     Route,
     Sedation,
     SessionKind,
+    SessionModality,
     SessionStatus,
 )
 from practice.models.clinics import Clinic, Room, StaffMember
@@ -43,6 +44,12 @@ class Session(models.Model):
     status = models.CharField(
         max_length=16, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
+    modality = models.CharField(
+        max_length=12, choices=SessionModality.choices, default=SessionModality.IN_PERSON
+    )
+    # The video room's unguessable name (set when the session becomes video); the join link
+    # is built from it on demand by `practice.video` and never stored or logged in full.
+    video_room = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     booking_key = models.UUIDField(default=uuid.uuid4, editable=False)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -65,10 +72,24 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
             ),
+            # Dosing is never by video (at-home dosing is out of scope), and a video session
+            # always has its room name.
+            models.CheckConstraint(
+                condition=~Q(modality=SessionModality.VIDEO, kind=SessionKind.DOSING),
+                name="session_dosing_never_video",
+            ),
+            models.CheckConstraint(
+                condition=~Q(modality=SessionModality.VIDEO) | Q(video_room__isnull=False),
+                name="session_video_has_room_name",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} – {self.patient} – {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_video(self) -> bool:
+        return self.modality == SessionModality.VIDEO
 
     @property
     def duration_minutes(self) -> int:

@@ -18,6 +18,7 @@ from practice.selectors.clinical import (
     session_get,
     session_list,
     session_rows,
+    video_session_for_participant,
 )
 from practice.selectors.consents import (
     ConsentGate,
@@ -98,4 +99,5 @@ __all__ = [
     "session_list",
     "session_rows",
     "staff_list",
+    "video_session_for_participant",
 ]

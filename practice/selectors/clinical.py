@@ -18,14 +18,17 @@ from django.db.models import (
     Value,
     When,
 )
+from django.http import Http404
 from django.utils import timezone
 
+from backend.audit import audit_access
 from practice.choices import (
     AlertSeverity,
     ContraindicationSeverity,
     PlanStatus,
     ScreeningResult,
     SessionKind,
+    SessionModality,
     SessionStatus,
 )
 from practice.models import (
@@ -205,6 +208,28 @@ def session_rows(*, user) -> QuerySet[Session]:
             "dosing__id",
         )
     )
+
+
+def video_session_for_participant(*, user, pk) -> Session:
+    """The video session `pk` if `user` takes part in it: its patient, its clinician, the
+    patient's care team or the clinic's admins (who may see the session), while it is still
+    scheduled or checked in. Anything else is the same Http404 (and the access is audited),
+    so an id never tells whether someone else's video session exists."""
+    led = Session.objects.filter(clinician__user=user) if user.is_authenticated else None
+    scope = Q(pk__in=Session.objects.visible_to(user).values("pk"))
+    if led is not None:
+        scope |= Q(pk__in=led.values("pk"))
+    queryset = Session.objects.filter(
+        scope,
+        modality=SessionModality.VIDEO,
+        status__in=[SessionStatus.SCHEDULED, SessionStatus.CHECKED_IN],
+    ).select_related("clinician__user", "patient")
+    try:
+        session = queryset.get(pk=pk)
+    except (Session.DoesNotExist, ValueError, TypeError):
+        raise Http404("No session found.") from None
+    audit_access(session)
+    return session
 
 
 def session_get(*, user, pk) -> Session:

@@ -11,7 +11,13 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from practice.choices import DOSING_CONSENT_KINDS, SessionKind, SessionStatus
+from practice.choices import (
+    DOSING_CONSENT_KINDS,
+    TELEHEALTH_CONSENT_KINDS,
+    SessionKind,
+    SessionModality,
+    SessionStatus,
+)
 from practice.errors import ConsentMissing, DosingOnHold, SessionRefused, SessionTransitionRefused
 from practice.models import Patient, Session, StaffMember, TreatmentPlan
 from practice.selectors import (
@@ -22,6 +28,7 @@ from practice.selectors import (
     screening_problem,
 )
 from practice.services._common import require_clinician, require_same_clinic
+from practice.video import new_room_name
 
 
 @transaction.atomic
@@ -32,8 +39,12 @@ def session_rules_check(
     kind: str,
     starts_at: datetime.datetime,
     plan: TreatmentPlan | None = None,
+    modality: str = SessionModality.IN_PERSON,
 ) -> None:
     """The clinical rules of a session at `starts_at`, for booking it or moving it there.
+
+    A video session is preparation or integration, never a dose (SessionRefused), and
+    needs the patient's current signed telehealth consent (ConsentMissing, as below).
 
     The clinician is an active clinician of the patient's clinic; a plan, if given, is the
     patient's; a dosing session needs a running plan (active or maintenance) and the
@@ -49,6 +60,18 @@ def session_rules_check(
         raise SessionRefused(f"Unknown session kind {kind!r}.")
     if plan is not None and plan.patient_id != patient.pk:
         raise SessionRefused("That treatment plan belongs to another patient.")
+    if modality not in SessionModality.values:
+        raise SessionRefused(f"Unknown session modality {modality!r}.")
+    if modality == SessionModality.VIDEO:
+        if kind == SessionKind.DOSING:
+            raise SessionRefused(
+                "A dosing session is never by video: book it in person in a dosing room."
+            )
+        require_consents(
+            patient=patient,
+            kinds=TELEHEALTH_CONSENT_KINDS,
+            doing="a video session",
+        )
     if kind == SessionKind.DOSING:
         if plan is None:
             raise SessionRefused("A dosing session needs the patient's active treatment plan.")
@@ -66,8 +89,14 @@ def session_rules_check(
 def require_dosing_consents(*, patient: Patient, doing: str) -> None:
     """Refuse (ConsentMissing, the gate's shape: `reasons`, `missing`, `fields`) unless the
     patient has signed a current KAP informed consent and controlled-substance agreement."""
-    gate = consent_gate(patient=patient, kinds=DOSING_CONSENT_KINDS)
-    reasons = consent_hold_reasons(patient=patient, kinds=DOSING_CONSENT_KINDS, gate=gate)
+    require_consents(patient=patient, kinds=DOSING_CONSENT_KINDS, doing=doing)
+
+
+def require_consents(*, patient: Patient, kinds, doing: str) -> None:
+    """Refuse (ConsentMissing, the gate's shape) unless the patient has signed a current
+    consent of every kind in `kinds`."""
+    gate = consent_gate(patient=patient, kinds=kinds)
+    reasons = consent_hold_reasons(patient=patient, kinds=kinds, gate=gate)
     if reasons:
         raise ConsentMissing(
             " ".join(message for _, message in reasons) + f" The patient signs before {doing}.",
@@ -102,15 +131,24 @@ def session_create(
     plan: TreatmentPlan | None = None,
     room=None,
     booking_key: uuid.UUID | None = None,
+    modality: str = SessionModality.IN_PERSON,
 ) -> Session:
     """Insert a session after its clinical rules; no locks, no room or calendar checks.
+
+    A video session gets its unguessable room name (`practice.video`) and no clinic room.
 
     Raises SessionRefused, NotInClinic, RoleNotAllowed (see `session_rules_check`) or
     ValidationError; saves nothing when it refuses.
     """
     session_rules_check(
-        patient=patient, clinician=clinician, kind=kind, starts_at=starts_at, plan=plan
+        patient=patient,
+        clinician=clinician,
+        kind=kind,
+        starts_at=starts_at,
+        plan=plan,
+        modality=modality,
     )
+    video = modality == SessionModality.VIDEO
     session = Session(
         clinic_id=patient.clinic_id,
         patient=patient,
@@ -119,7 +157,9 @@ def session_create(
         starts_at=starts_at,
         ends_at=ends_at,
         plan=plan,
-        room=room,
+        room=None if video else room,
+        modality=modality,
+        video_room=new_room_name() if video else None,
     )
     if booking_key is not None:
         session.booking_key = booking_key

@@ -49,6 +49,7 @@ from practice.views.sessions import (
     SessionConfirmView,
     SessionCreateView,
     SessionDetailView,
+    SessionJoinView,
     SessionRemsFormView,
     SessionVitalsChartView,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "SessionConfirmView",
     "SessionCreateView",
     "SessionDetailView",
+    "SessionJoinView",
     "SessionRemsFormView",
     "SessionVitalsChartView",
     "StaffQuestionnaireView",

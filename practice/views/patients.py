@@ -17,7 +17,7 @@ from backend.audit import audit_access, audit_event_list, audit_records
 from backend.roles import ADMIN, CLINICIAN_ROLES, MEDICAL, PATIENT, STAFF_ROLES, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
-from practice import services
+from practice import services, video
 from practice.charts import measure_trend_svg, plain_topic
 from practice.choices import DOSING_CONSENT_KINDS, SessionStatus
 from practice.forms import CareTeamForm, DiagnosisForm, DocumentForm, PatientForm
@@ -401,9 +401,10 @@ def portal_clinical_context(*, patient, user) -> dict:
     settings = clinical_settings_for(patient.clinic_id)
     doses = dose_times(patient=patient)
     plan = plan_list(user=user).exclude(status__in=["completed", "discontinued"]).first()
+    now = timezone.now()
     upcoming = (
         session_list(user=user)
-        .filter(starts_at__gte=timezone.now())
+        .filter(ends_at__gt=now)
         .exclude(status__in=[SessionStatus.CANCELLED, SessionStatus.NO_SHOW])
         .select_related("patient__clinic")[:6]
     )
@@ -414,6 +415,9 @@ def portal_clinical_context(*, patient, user) -> dict:
             (s, preparation_instructions(kind=s.kind, settings=settings, patient=patient))
             for s in upcoming
         ],
+        # Video sessions whose "Join video" button shows now (from 15 minutes before the
+        # start to the end).
+        "joinable": {s.pk for s in upcoming if video.join_open(s, at=now)},
         "due": measures_due(patient=patient),
         "summaries": [
             (

@@ -5,7 +5,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,9 +14,9 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 
 from backend.audit import audit_access
-from backend.roles import ADMIN, CLINICIAN_ROLES, MEDICAL, STAFF_ROLES, staff_for
+from backend.roles import ADMIN, CLINICIAN_ROLES, MEDICAL, PATIENT, STAFF_ROLES, staff_for
 from backend.views import RoleRequiredMixin, run_service
-from practice import rems, services
+from practice import rems, services, video
 from practice.charts import vitals_svg
 from practice.choices import SessionKind, SessionStatus
 from practice.forms import (
@@ -39,6 +39,7 @@ from practice.selectors import (
     plan_progress,
     session_list,
     staff_list,
+    video_session_for_participant,
 )
 
 MEDICAL_ACTIONS = {"dosing", "vitals", "adverse_event", "observations", "discharge"}
@@ -435,3 +436,18 @@ class SessionCreateView(RoleRequiredMixin, FormView):
         if error:
             return self.form_invalid(form)
         return redirect("practice:session-detail", session.pk)
+
+
+class SessionJoinView(RoleRequiredMixin, View):
+    """Join a video session: redirects a participant (the patient, the clinician, the care
+    team, the clinic's admins) to the provider's room; anyone else gets 404. The provider's
+    link is built here on demand, so pages, feeds and messages carry only this route."""
+
+    allowed_roles = STAFF_ROLES | {PATIENT}
+
+    def get(self, request, pk):
+        session = video_session_for_participant(user=request.user, pk=pk)
+        participant = staff_for(request.user) if self.actor.role != PATIENT else None
+        response = HttpResponseRedirect(video.join_url(session, participant))
+        response["Referrer-Policy"] = "no-referrer"
+        return response

@@ -1,5 +1,6 @@
-"""The demo clinic's calendar: rooms, working hours, sessions over the coming weeks, a
-maintenance series, and an upcoming retreat with enrollments and a waitlist (fictional).
+"""The demo clinic's calendar: rooms, working hours, sessions over the coming weeks (one
+integration session by video for Eleanor), a maintenance series, and an upcoming retreat
+with enrollments and a waitlist (fictional).
 
 Runs after the clinical seed (screenings and plans). Idempotent: rooms and hours are found
 by name; sessions, the series and the retreat are created once (the retreat is the marker).
@@ -108,6 +109,17 @@ def seed(ctx: dict) -> dict:
                 ends_at=at(day, 10 + (i // 5) * 2),
                 room=rooms["Consult 1"] if i % 2 == 0 else None,
             )
+    # An integration session by video for Eleanor (she signed the telehealth consent).
+    if "eleanor" in patients:
+        video_day = monday + dt.timedelta(days=3)
+        book(
+            patient=patients["eleanor"],
+            clinician=therapist,
+            kind="integration",
+            modality="video",
+            starts_at=at(video_day, 16),
+            ends_at=at(video_day, 16, 50),
+        )
     # A dosing session for the first patient with a running plan (clinical seed).
     for patient in people:
         plan = plan_running_for(patient=patient)

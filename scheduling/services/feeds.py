@@ -8,6 +8,8 @@ stays in the feed with STATUS:CANCELLED so it disappears from the subscriber's c
 
 A feed URL is a bearer secret that ends up in third-party calendar apps, so a feed carries
 no patient identifier at all:
+- a video session says "Video session" (a patient who agreed: "<kind> session by video")
+  and never its video link, which only the join route hands out;
 - a clinician's feed says "Clinic session", the room, and a link to the session page (which
   needs a login): no name, no initials, no kind;
 - a patient's feed names the kind of session and the clinic only if the patient agreed
@@ -89,7 +91,13 @@ def feed_ical(*, feed: CalendarFeed) -> bytes:
         event.add("dtend", session.ends_at)
         booking = getattr(session, "booking", None)
         event.add("sequence", booking.sequence if booking else 0)
-        if for_patient:
+        if session.is_video:
+            # Never the video link (a feed travels to other calendars): the patient joins
+            # from the portal, staff from the session page.
+            kind = session.get_kind_display() if for_patient and names_kind else ""
+            event.add("summary", f"{kind} session by video" if kind else "Video session")
+            event.add("location", "Video: join from the patient portal" if for_patient else "Video")
+        elif for_patient:
             address = list(session.clinic.address_lines)
             if names_kind:
                 event.add("summary", f"{session.get_kind_display()} session")
@@ -102,6 +110,7 @@ def feed_ical(*, feed: CalendarFeed) -> bytes:
             event.add("summary", "Clinic session")
             if session.room:
                 event.add("location", session.room.name)
+        if not for_patient:
             link = settings.SITE_URL + reverse("practice:session-detail", args=[session.pk])
             event.add("url", link)
             event.add("description", f"Details (sign-in needed): {link}")

@@ -15,6 +15,7 @@ import datetime
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from messaging.choices import MessageKind
@@ -42,14 +43,21 @@ LINK_SALT = "scheduling.session-response"
 
 def session_context(*, session, link: bool) -> dict:
     """What a session message may say: messaging's description of the session (date, time,
-    kind only if the patient agreed, fasting time), scheduling's cancellation window and,
-    for the reminders that carry it, the confirm/cancel link."""
+    kind only if the patient agreed, fasting time), scheduling's cancellation window,
+    for the reminders that carry it, the confirm/cancel link, and for a video session the
+    join route ("Join by video: …") instead of the clinic's address."""
     context = session_description(session=session)
     context["cancellation_window_hours"] = scheduling_policy_for(
         session.patient.clinic
     ).cancellation_window_hours
     if link:
         context["response_url"] = session_response_link(session=session)
+    if session.is_video:
+        # The join route (sign-in needed), never the provider's room link; no street address.
+        context["video_join_url"] = settings.SITE_URL + reverse(
+            "practice:session-join", args=[session.pk]
+        )
+        context["clinic_address"] = ""
     return context
 
 

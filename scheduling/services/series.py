@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from practice.choices import SessionStatus
+from practice.choices import SessionModality, SessionStatus
 from practice.models import Patient, Room, Session, StaffMember, TreatmentPlan
 from scheduling.errors import BookingConflict, DomainError, InvalidInput, WrongState
 from scheduling.models import SessionBooking, SessionSeries
@@ -82,8 +82,10 @@ def series_book(
     booked_by: StaffMember | None = None,
     skip: frozenset[int] = frozenset(),
     moves: dict[int, dt.datetime] | None = None,
+    modality: str = SessionModality.IN_PERSON,
 ) -> SessionSeries:
-    """Book every occurrence of a series in one transaction.
+    """Book every occurrence of a series in one transaction (by video when `modality` is
+    video: no room, the telehealth consent, never a dose; see `session_book`).
 
     `skip` (occurrence indexes, from 0) and `moves` ({index: new start}) are the caller's
     explicit answers to conflicts reported earlier. Raises SeriesConflicts listing each
@@ -91,6 +93,8 @@ def series_book(
     is booked.
     """
     moves = moves or {}
+    if modality == SessionModality.VIDEO:
+        room = None
     if not (1 <= occurrences <= 104) or not (1 <= interval_days <= 366):
         raise InvalidInput("A series has 1–104 occurrences, 1–366 days apart.")
     zone = clinician.clinic.zone
@@ -158,6 +162,7 @@ def series_book(
             booked_by=booked_by,
             series=series,
             series_index=index,
+            modality=modality,
         )
     return series
 

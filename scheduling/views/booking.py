@@ -10,6 +10,7 @@ from backend.errors import DomainError
 from backend.roles import staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
+from practice.choices import SessionModality
 from practice.models import Session
 from scheduling.forms import BookingForm, CancelForm, RescheduleForm
 from scheduling.models import SessionBooking
@@ -59,6 +60,7 @@ class BookingView(ServiceFormView):
             "clinician": data["clinician"],
             "kind": data["kind"],
             "room": data["room"],
+            "modality": data.get("modality") or SessionModality.IN_PERSON,
             "booked_by": staff_for(self.request.user),
         }
         if data.get("repeat_every_days"):
@@ -166,6 +168,7 @@ class SessionManageView(RoleRequiredMixin, TemplateView):
                     "start_time": local.time(),
                     "duration": session.duration_minutes,
                     "room": session.room_id,
+                    "modality": session.modality,
                     "clinician": session.clinician_id,
                 },
                 clinic_id=session.clinic_id,
@@ -223,6 +226,7 @@ class SessionManageView(RoleRequiredMixin, TemplateView):
                     ends_at=starts_at + dt.timedelta(minutes=data["duration"]),
                     clinician=data["clinician"],
                     room=data["room"],
+                    modality=data.get("modality") or None,
                     by=staff,
                 )
             if not error:

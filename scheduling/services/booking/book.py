@@ -6,7 +6,7 @@ import uuid
 from django.db import transaction
 
 from practice import services as practice_services
-from practice.choices import SessionKind
+from practice.choices import SessionKind, SessionModality
 from practice.models import Patient, Room, Session, StaffMember, TreatmentPlan
 from scheduling.errors import (
     DomainError,
@@ -38,8 +38,12 @@ def session_book(
     booked_by: StaffMember | None = None,
     series: SessionSeries | None = None,
     series_index: int | None = None,
+    modality: str = SessionModality.IN_PERSON,
 ) -> Session:
     """Book one session (or one attendee of a group, when `booking_key` names the group).
+
+    A video session (`modality="video"`) takes no room (any room given is ignored), needs
+    the patient's telehealth consent and is never a dose (practice's rules refuse).
 
     Locks the room, clinician and patient rows, then refuses with a DomainError — and
     changes nothing — when the clinician is not working then, the room is unsuitable or
@@ -47,6 +51,10 @@ def session_book(
     without an active plan and cleared screening). A dose booked without a plan is booked
     against the patient's running plan, if there is one. Syncs the session's reminders.
     """
+    if modality == SessionModality.VIDEO:
+        if booking_key is not None:
+            raise InvalidInput("A group session is held in person, not by video.")
+        room = None
     lock_resources(room=room, clinicians=[clinician], patients=[patient])
     if plan is None and kind == SessionKind.DOSING:
         from practice.selectors import plan_running_for
@@ -79,6 +87,7 @@ def session_book(
         "ends_at": ends_at,
         "plan": plan,
         "room": room,
+        "modality": modality,
     }
     if booking_key is not None:
         fields["booking_key"] = booking_key
@@ -181,7 +190,7 @@ def session_book_check(**kwargs) -> list:
         kind=kwargs["kind"],
         starts_at=kwargs["starts_at"],
         ends_at=kwargs["ends_at"],
-        room=kwargs.get("room"),
+        room=None if kwargs.get("modality") == SessionModality.VIDEO else kwargs.get("room"),
         booking_key=kwargs.get("booking_key"),
     )
     if problems:

@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from practice import services as practice_services
-from practice.choices import SessionStatus
+from practice.choices import SessionModality, SessionStatus
 from practice.models import Room, Session, StaffMember
+from practice.video import new_room_name
 from scheduling.errors import (
     WrongState,
 )
@@ -39,9 +40,12 @@ def session_reschedule(
     room: Room | object | None = KEEP,
     clinician: StaffMember | None = None,
     by: StaffMember | None = None,
+    modality: str | None = None,
 ) -> Session:
     """Move a scheduled session (with its whole group, if it is one) to a new time, and
-    optionally another room or clinician.
+    optionally another room, clinician or modality (None keeps it). A session that becomes
+    video leaves its room and gets its room name (the telehealth consent is checked; a dose
+    is never by video); one that comes back in person loses its room name.
 
     Locks the sessions, the room, the clinician and the attendees; the same clinical rules
     (a dose moved past the screening's expiry, or to a clinician who may not lead it, is
@@ -60,7 +64,11 @@ def session_reschedule(
         .select_related("patient__clinic", "plan", "room", "clinician__clinic")
         .order_by("pk")
     )
-    new_room = locked.room if room is KEEP else room
+    new_modality = modality or locked.modality
+    video = new_modality == SessionModality.VIDEO
+    if video and len(group) > 1:
+        raise WrongState("A group session is held in person; move attendees one by one.")
+    new_room = None if video else (locked.room if room is KEEP else room)
     new_clinician = clinician or locked.clinician
     patients = [s.patient for s in group]
     lock_resources(room=new_room, clinicians=[new_clinician], patients=patients)
@@ -71,6 +79,7 @@ def session_reschedule(
             kind=s.kind,
             starts_at=starts_at,
             plan=s.plan,
+            modality=new_modality,
         )
     raise_first(
         booking_problems(
@@ -92,8 +101,21 @@ def session_reschedule(
                 new_room,
                 new_clinician,
             )
+            if new_modality != s.modality:
+                s.modality = new_modality
+                s.video_room = new_room_name() if video else None
             s.full_clean(exclude=["booking_key"])
-            s.save(update_fields=["starts_at", "ends_at", "room", "clinician", "updated_at"])
+            s.save(
+                update_fields=[
+                    "starts_at",
+                    "ends_at",
+                    "room",
+                    "clinician",
+                    "modality",
+                    "video_room",
+                    "updated_at",
+                ]
+            )
 
     write_guarded(
         write,
