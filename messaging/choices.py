@@ -18,6 +18,7 @@ class MessageKind(models.TextChoices):
     # Sent by email only, whatever the preferences (the patient has no portal yet to set them).
     PORTAL_INVITATION = "portal_invitation", "Invitation to the patient portal"
     SECURE_MESSAGE = "secure_message", "New secure message from your care team"
+    BOOKING_REQUEST_DECIDED = "booking_request_decided", "Your booking request was answered"
 
 
 class Channel(models.TextChoices):

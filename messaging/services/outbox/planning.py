@@ -28,6 +28,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     MessageKind.PAYMENT_PLAN_INSTALMENT: ChannelChoice.EMAIL,
     MessageKind.PORTAL_INVITATION: ChannelChoice.EMAIL,
     MessageKind.SECURE_MESSAGE: ChannelChoice.EMAIL,
+    MessageKind.BOOKING_REQUEST_DECIDED: ChannelChoice.EMAIL,
 }
 
 _TEXT = Engine(app_dirs=True, autoescape=False)
