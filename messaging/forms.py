@@ -18,7 +18,7 @@ KIND_HELP = {
     MessageKind.SUPERBILL_ISSUED: "When a superbill for your insurer is ready.",
     MessageKind.PAYMENT_PLAN_INSTALMENT: "A few days before a payment-plan instalment is due.",
     MessageKind.SECURE_MESSAGE: "When your care team answers you. It never includes the message.",
-    MessageKind.BOOKING_REQUEST_DECIDED: "When the clinic confirms or declines a session you asked for.",
+    MessageKind.BOOKING_REQUEST_DECIDED: "When the clinic answers a session you asked to book.",
 }
 # The kinds a patient chooses channels for: not the portal invitation (sent once, by email,
 # before the patient has a portal to choose in).
