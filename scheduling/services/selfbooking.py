@@ -19,7 +19,7 @@ from practice.choices import SessionKind
 from practice.models import Patient, StaffMember
 from scheduling.choices import BookingRequestStatus
 from scheduling.errors import InvalidInput, SelfBookingRefused, WrongState
-from scheduling.models import BookingRequest
+from scheduling.models import BookingRequest, SchedulingPolicy
 from scheduling.selectors import Slot, free_slots, scheduling_policy_for
 from scheduling.services.booking import session_book, session_book_check
 from scheduling.services.booking.rules import raise_first
@@ -209,3 +209,28 @@ def booking_request_withdraw(*, request: BookingRequest, patient: Patient) -> Bo
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at"])
     return request
+
+
+SETTINGS_FIELDS = (
+    "self_booking_preparation",
+    "self_booking_integration",
+    "self_booking_minutes",
+    "self_booking_min_notice_hours",
+    "self_booking_max_days_ahead",
+    "self_booking_auto_confirm",
+)
+
+
+@transaction.atomic
+def self_booking_settings_update(*, clinic, **fields) -> SchedulingPolicy:
+    """Change the clinic's self-booking rules (only the fields in SETTINGS_FIELDS; dosing
+    has none). Creates the clinic's policy row on first change."""
+    unknown = set(fields) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown self-booking settings: {', '.join(sorted(unknown))}.")
+    policy, _ = SchedulingPolicy.objects.select_for_update().get_or_create(clinic=clinic)
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    return policy
