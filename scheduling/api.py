@@ -447,7 +447,7 @@ class BookingRequestViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         done = selfbooking.booking_request_withdraw(
-            request=self.get_object(), patient=request.user.patient
+            booking_request=self.get_object(), patient=request.user.patient
         )
         return Response(self.get_serializer(done).data)
 
@@ -455,7 +455,7 @@ class BookingRequestViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         done = selfbooking.booking_request_approve(
-            request=self.get_object(), by=staff_for(request.user)
+            booking_request=self.get_object(), by=staff_for(request.user)
         )
         return Response(self.get_serializer(done).data)
 
@@ -465,7 +465,7 @@ class BookingRequestViewSet(ScopedViewSet):
         payload = DeclineSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         done = selfbooking.booking_request_decline(
-            request=self.get_object(),
+            booking_request=self.get_object(),
             by=staff_for(request.user),
             message=payload.validated_data["message"],
         )

@@ -160,11 +160,11 @@ def _tell_patient(request: BookingRequest, decision: str) -> None:
 
 
 @transaction.atomic
-def booking_request_approve(*, request: BookingRequest, by: StaffMember) -> BookingRequest:
+def booking_request_approve(*, booking_request: BookingRequest, by: StaffMember) -> BookingRequest:
     """Book a waiting request through `session_book` and tell the patient. A slot taken
     meanwhile (or any other rule) refuses with its own error and leaves the request open,
     for the admin to decline with a message. A request already decided is WrongState."""
-    request = _lock_open(request)
+    request = _lock_open(booking_request)
     request.session = session_book(
         patient=request.patient,
         clinician=request.clinician,
@@ -183,13 +183,13 @@ def booking_request_approve(*, request: BookingRequest, by: StaffMember) -> Book
 
 @transaction.atomic
 def booking_request_decline(
-    *, request: BookingRequest, by: StaffMember, message: str
+    *, booking_request: BookingRequest, by: StaffMember, message: str
 ) -> BookingRequest:
     """Decline a waiting request with a message the patient reads in the portal."""
     message = (message or "").strip()
     if not message:
         raise InvalidInput("Tell the patient why, or what to do instead.")
-    request = _lock_open(request)
+    request = _lock_open(booking_request)
     request.status = BookingRequestStatus.DECLINED
     request.message = message
     request.decided_by, request.decided_at = by, timezone.now()
@@ -200,11 +200,13 @@ def booking_request_decline(
 
 
 @transaction.atomic
-def booking_request_withdraw(*, request: BookingRequest, patient: Patient) -> BookingRequest:
+def booking_request_withdraw(
+    *, booking_request: BookingRequest, patient: Patient
+) -> BookingRequest:
     """The patient takes back a request still waiting for the clinic."""
-    if request.patient_id != patient.pk:
+    if booking_request.patient_id != patient.pk:
         raise WrongState("This is not your request.")
-    request = _lock_open(request)
+    request = _lock_open(booking_request)
     request.status = BookingRequestStatus.WITHDRAWN
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at"])

@@ -98,7 +98,7 @@ class PortalBookingWithdrawView(RoleRequiredMixin, View):
             request,
             selfbooking.booking_request_withdraw,
             success="Request withdrawn.",
-            request=found,
+            booking_request=found,
             patient=Patient.objects.get(pk=self.actor.patient_id),
         )
         return redirect("scheduling:portal-book")
@@ -141,7 +141,7 @@ class BookingRequestDecideView(RoleRequiredMixin, View):
                 request,
                 selfbooking.booking_request_approve,
                 success="Approved and booked; the patient is told to sign in.",
-                request=found,
+                booking_request=found,
                 by=by,
             )
         else:
@@ -153,7 +153,7 @@ class BookingRequestDecideView(RoleRequiredMixin, View):
                     request,
                     selfbooking.booking_request_decline,
                     success="Declined; the patient reads your message in the portal.",
-                    request=found,
+                    booking_request=found,
                     by=by,
                     message=form.cleaned_data["message"],
                 )

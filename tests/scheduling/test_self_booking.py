@@ -216,7 +216,7 @@ def test_a_taken_slot_gets_the_staff_bookings_conflict(cal, auto_confirm):
 
 def test_approving_books_the_session_and_tells_the_patient_without_details(cal):
     made = request_slot(cal)
-    approved = booking_request_approve(request=made, by=cal.people.admin)
+    approved = booking_request_approve(booking_request=made, by=cal.people.admin)
     assert approved.status == BookingRequestStatus.CONFIRMED
     assert approved.decided_by == cal.people.admin
     assert approved.session.booking.booked_by == cal.people.admin
@@ -237,12 +237,12 @@ def test_approving_a_slot_taken_meanwhile_refuses_and_leaves_the_request_open(ca
         ends_at=TUESDAY_10 + FIFTY,
     )
     with pytest.raises(BookingConflict):
-        booking_request_approve(request=made, by=cal.people.admin)
+        booking_request_approve(booking_request=made, by=cal.people.admin)
     made.refresh_from_db()
     assert made.status == BookingRequestStatus.REQUESTED
     assert Session.objects.count() == 1
     declined = booking_request_decline(
-        request=made, by=cal.people.admin, message="That hour went; Thursday at 10 is free."
+        booking_request=made, by=cal.people.admin, message="That hour went; Thursday at 10 is free."
     )
     assert declined.status == BookingRequestStatus.DECLINED
     assert declined.message == "That hour went; Thursday at 10 is free."
@@ -254,24 +254,24 @@ def test_approving_a_slot_taken_meanwhile_refuses_and_leaves_the_request_open(ca
 def test_declining_needs_a_message(cal):
     made = request_slot(cal)
     with pytest.raises(InvalidInput):
-        booking_request_decline(request=made, by=cal.people.admin, message="  ")
+        booking_request_decline(booking_request=made, by=cal.people.admin, message="  ")
     made.refresh_from_db()
     assert made.status == BookingRequestStatus.REQUESTED
 
 
 def test_a_decided_request_cannot_be_decided_again(cal):
     made = request_slot(cal)
-    booking_request_decline(request=made, by=cal.people.admin, message="No.")
+    booking_request_decline(booking_request=made, by=cal.people.admin, message="No.")
     with pytest.raises(WrongState):
-        booking_request_approve(request=made, by=cal.people.admin)
+        booking_request_approve(booking_request=made, by=cal.people.admin)
     assert not Session.objects.exists()
 
 
 def test_the_patient_withdraws_a_waiting_request_but_not_anothers(cal):
     made = request_slot(cal)
     with pytest.raises(WrongState):
-        booking_request_withdraw(request=made, patient=cal.people.other_patient)
-    withdrawn = booking_request_withdraw(request=made, patient=cal.people.patient)
+        booking_request_withdraw(booking_request=made, patient=cal.people.other_patient)
+    withdrawn = booking_request_withdraw(booking_request=made, patient=cal.people.patient)
     assert withdrawn.status == BookingRequestStatus.WITHDRAWN
     with pytest.raises(WrongState):
-        booking_request_approve(request=made, by=cal.people.admin)
+        booking_request_approve(booking_request=made, by=cal.people.admin)
