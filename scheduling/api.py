@@ -462,10 +462,11 @@ class BookingRequestViewSet(ScopedViewSet):
     @extend_schema(request=DeclineSerializer, responses=BookingRequestSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
+        found = self.get_object()  # another clinic's request: 404 before any validation
         payload = DeclineSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         done = selfbooking.booking_request_decline(
-            booking_request=self.get_object(),
+            booking_request=found,
             by=staff_for(request.user),
             message=payload.validated_data["message"],
         )
