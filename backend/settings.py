@@ -570,6 +570,9 @@ KAP_SCREENING_PREFILLERS = ["onboarding.selectors.screening_prefill"]
 # Secure messaging: the unread count on Today, the way to one's messages on the portal.
 KAP_PANELS["dashboard"].insert(0, "messaging/panels/dashboard_inbox.html")
 KAP_PANELS["portal"].append("messaging/panels/portal_messages.html")
+# Self-booking: the admins' queue of requests on Today, the way to book on the portal.
+KAP_PANELS["dashboard"].append("scheduling/panels/booking_requests.html")
+KAP_PANELS["portal"].insert(1, "scheduling/panels/portal_book.html")
 
 # After a patient changed how they want to hear from the clinic, messaging asks each app
 # that queues messages about its own things to re-plan them (messaging imports no app above

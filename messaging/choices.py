@@ -19,6 +19,7 @@ class MessageKind(models.TextChoices):
     PORTAL_INVITATION = "portal_invitation", "Invitation to the patient portal"
     SECURE_MESSAGE = "secure_message", "New secure message from your care team"
     CARD_PAYMENT_FAILED = "card_payment_failed", "Card payment could not be taken"
+    BOOKING_REQUEST_DECIDED = "booking_request_decided", "Your booking request was answered"
 
 
 class Channel(models.TextChoices):

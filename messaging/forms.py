@@ -19,6 +19,7 @@ KIND_HELP = {
     MessageKind.PAYMENT_PLAN_INSTALMENT: "A few days before a payment-plan instalment is due.",
     MessageKind.SECURE_MESSAGE: "When your care team answers you. It never includes the message.",
     MessageKind.CARD_PAYMENT_FAILED: "When a card payment of your plan could not be taken.",
+    MessageKind.BOOKING_REQUEST_DECIDED: "When the clinic answers a session you asked to book.",
 }
 # The kinds a patient chooses channels for: not the portal invitation (sent once, by email,
 # before the patient has a portal to choose in).

@@ -13,15 +13,15 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from backend.api import ScopedModelViewSet
+from backend.api import ScopedModelViewSet, ScopedViewSet
 from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for, staff_for
 from backend.scoping import get_visible_or_404
 from practice.api.sessions import SessionCreateSerializer, SessionSerializer, SessionViewSet
-from practice.choices import SessionModality
+from practice.choices import SessionKind, SessionModality
 from practice.models import Patient, Room, StaffMember
 from scheduling import selectors
-from scheduling.models import Enrollment, Retreat, RetreatTemplateItem
-from scheduling.services import booking, retreats, rooms
+from scheduling.models import BookingRequest, Enrollment, Retreat, RetreatTemplateItem
+from scheduling.services import booking, retreats, rooms, selfbooking
 
 ADMIN_ONLY = frozenset({ADMIN})
 
@@ -380,8 +380,137 @@ class FreeSlotQuery(serializers.Serializer):
         return attrs
 
 
+class BookingRequestSerializer(serializers.ModelSerializer):
+    clinician_name = serializers.CharField(source="clinician.display_name", read_only=True)
+
+    class Meta:
+        model = BookingRequest
+        fields = [
+            "id",
+            "patient",
+            "clinician",
+            "clinician_name",
+            "kind",
+            "starts_at",
+            "ends_at",
+            "status",
+            "created_at",
+            "decided_at",
+            "message",
+            "session",
+        ]
+        read_only_fields = fields
+
+
+class BookingRequestCreateSerializer(serializers.Serializer):
+    clinician = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=SessionKind.choices)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class DeclineSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=2000)
+
+
+class BookingRequestViewSet(ScopedViewSet):
+    """A patient's own booking requests (create, list, withdraw) and the clinic admins'
+    queue (list, approve, decline with a message). Every write is one service call."""
+
+    serializer_class = BookingRequestSerializer
+    queryset = BookingRequest.objects.select_related("clinician__user").order_by("starts_at", "pk")
+    read_roles = frozenset({ADMIN, PATIENT})
+    write_roles = frozenset({PATIENT})
+    action_roles = {"approve": ADMIN_ONLY, "decline": ADMIN_ONLY}
+    filterset_fields = ["status"]
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=BookingRequestCreateSerializer, responses=BookingRequestSerializer)
+    def create(self, request):
+        """Book (auto-confirm) or request a slot with a clinician on my care team."""
+        payload = BookingRequestCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        patient = request.user.patient
+        # Only the patient's own clinic is looked at; its care-team rule is the service's.
+        clinician = get_object_or_404(
+            StaffMember.objects.for_clinic(patient.clinic_id), pk=data.pop("clinician")
+        )
+        created = selfbooking.booking_request_create(patient=patient, clinician=clinician, **data)
+        return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=BookingRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        done = selfbooking.booking_request_withdraw(
+            booking_request=self.get_object(), patient=request.user.patient
+        )
+        return Response(self.get_serializer(done).data)
+
+    @extend_schema(request=None, responses=BookingRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        done = selfbooking.booking_request_approve(
+            booking_request=self.get_object(), by=staff_for(request.user)
+        )
+        return Response(self.get_serializer(done).data)
+
+    @extend_schema(request=DeclineSerializer, responses=BookingRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        found = self.get_object()  # another clinic's request: 404 before any validation
+        payload = DeclineSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        done = selfbooking.booking_request_decline(
+            booking_request=found,
+            by=staff_for(request.user),
+            message=payload.validated_data["message"],
+        )
+        return Response(self.get_serializer(done).data)
+
+
+class SelfBookingSlotQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SessionKind.choices)
+    count = serializers.IntegerField(min_value=1, max_value=50, default=30)
+
+
+class SelfBookingSlotSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    clinician = serializers.IntegerField(source="clinician.pk")
+    clinician_name = serializers.CharField(source="clinician.display_name")
+
+
+class SelfBookingSlotViewSet(ScopedViewSet):
+    """Free slots the signed-in patient may book with their care team."""
+
+    queryset = BookingRequest.objects.none()
+    serializer_class = SelfBookingSlotSerializer
+    read_roles = frozenset({PATIENT})
+    write_roles = frozenset()
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[OpenApiParameter("kind", str, enum=["preparation", "integration"])],
+        responses=SelfBookingSlotSerializer(many=True),
+    )
+    def list(self, request):
+        query = SelfBookingSlotQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        slots = selfbooking.self_booking_slots(patient=request.user.patient, **query.validated_data)
+        return Response(SelfBookingSlotSerializer(slots, many=True).data)
+
+
 def register_routes(router) -> None:
     """Add this app's viewsets to the /api/v1/ router."""
     router.register("rooms", RoomViewSet, basename="room")
     router.register("retreats", RetreatViewSet, basename="retreat")
     router.register("sessions", BookingSessionViewSet, basename="session")
+    router.register("booking-requests", BookingRequestViewSet, basename="booking-request")
+    router.register("self-booking/slots", SelfBookingSlotViewSet, basename="self-booking-slot")

@@ -34,3 +34,11 @@ class TimetableRunStatus(models.TextChoices):
     DONE = "done", "Done"
     REFUSED = "refused", "Refused"
     FAILED = "failed", "Failed"
+
+
+class BookingRequestStatus(models.TextChoices):
+    REQUESTED = "requested", "Waiting for the clinic"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+    WITHDRAWN = "withdrawn", "Withdrawn"

@@ -13,6 +13,7 @@ __all__ = [
     "OutsideWorkingHours",
     "ResponseLinkInvalid",
     "RoomNotSuitable",
+    "SelfBookingRefused",
     "TimetableImpossible",
     "WrongState",
 ]
@@ -71,3 +72,14 @@ class ResponseLinkInvalid(InvalidInput):
 
 class CancellationWindowClosed(DomainError):
     code = "cancellation_window_closed"
+
+
+# ---------------------------------------------------------------------------
+# Patients booking their own sessions
+# ---------------------------------------------------------------------------
+
+
+class SelfBookingRefused(DomainError):
+    """The clinic's self-booking rules refuse the slot (kind, clinician, notice, horizon)."""
+
+    code = "self_booking_refused"

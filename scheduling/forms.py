@@ -9,6 +9,7 @@ from practice.choices import SessionKind, SessionModality
 from practice.forms.patient_search import PatientSearchField, PatientSearchInput
 from practice.models import Patient, Room, StaffMember
 from scheduling.choices import ExceptionKind
+from scheduling.models import SchedulingPolicy
 
 DURATIONS = [
     (m, f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min")
@@ -206,3 +207,40 @@ class AvailabilityExceptionForm(forms.Form):
             "start_time"
         ].help_text = f"Clinic time ({zone}). Leave both times empty for whole days off."
         self.fields["end_time"].help_text = f"Clinic time ({zone})."
+
+
+class SelfBookSlotForm(forms.Form):
+    """One free slot the patient picked (the page's hidden fields)."""
+
+    kind = forms.ChoiceField(choices=SessionKind.choices)
+    clinician = forms.IntegerField()
+    starts_at = forms.DateTimeField()
+
+
+class BookingDeclineForm(forms.Form):
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="The patient reads this in the portal (the email only says to sign in).",
+    )
+
+
+class SelfBookingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SchedulingPolicy
+        fields = [
+            "self_booking_preparation",
+            "self_booking_integration",
+            "self_booking_minutes",
+            "self_booking_min_notice_hours",
+            "self_booking_max_days_ahead",
+            "self_booking_auto_confirm",
+        ]
+        labels = {
+            "self_booking_preparation": "Preparation sessions",
+            "self_booking_integration": "Integration sessions",
+            "self_booking_minutes": "Session length (minutes)",
+            "self_booking_min_notice_hours": "Minimum notice (hours)",
+            "self_booking_max_days_ahead": "Furthest ahead (days)",
+            "self_booking_auto_confirm": "Confirm requests automatically",
+        }

@@ -310,3 +310,15 @@ def scheduling_policy_for(clinic):
 
     found = SchedulingPolicy.objects.filter(clinic=clinic).first()
     return found or SchedulingPolicy(clinic=clinic)
+
+
+def booking_request_list(*, user):
+    """Booking requests `user` may see (a patient their own, an admin the clinic's),
+    clinician joined, soonest first."""
+    from scheduling.models import BookingRequest
+
+    return (
+        BookingRequest.objects.visible_to(user)
+        .select_related("clinician__user", "patient", "session")
+        .order_by("starts_at", "pk")
+    )

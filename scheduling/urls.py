@@ -17,6 +17,28 @@ urlpatterns = [
         views.ExceptionDeleteView.as_view(),
         name="exception-delete",
     ),
+    path("calendar/requests/", views.BookingRequestQueueView.as_view(), name="booking-requests"),
+    path(
+        "calendar/requests/<int:pk>/approve/",
+        views.BookingRequestDecideView.as_view(decision="approve"),
+        name="booking-request-approve",
+    ),
+    path(
+        "calendar/requests/<int:pk>/decline/",
+        views.BookingRequestDecideView.as_view(decision="decline"),
+        name="booking-request-decline",
+    ),
+    path(
+        "calendar/self-booking/",
+        views.SelfBookingSettingsView.as_view(),
+        name="self-booking-settings",
+    ),
+    path("portal/book/", views.PortalBookView.as_view(), name="portal-book"),
+    path(
+        "portal/book/<int:pk>/withdraw/",
+        views.PortalBookingWithdrawView.as_view(),
+        name="portal-booking-withdraw",
+    ),
     path("calendar/feed/", views.FeedIssueView.as_view(), name="feed-issue"),
     path("calendar/feed/<str:token>.ics", views.feed_ics, name="feed"),
     path("retreats/", views.RetreatListView.as_view(), name="retreat-list"),

@@ -131,6 +131,12 @@ EXPECTED_TABLE = """
     api:consent-template-list         GET    d dd aa aa aa
     api:consent-template-list         POST   d dd dd dd aa
     api:consent-template-publish      POST   d dd dd dd ah
+    api:booking-request-approve       POST   d dd dd dd ah  # admins decide
+    api:booking-request-decline       POST   d dd dd dd ah
+    api:booking-request-detail        GET    d ah dd dd ah
+    api:booking-request-list          GET    d aa dd dd aa  # the patient's own; the queue
+    api:booking-request-list          POST   d aa dd dd dd  # patients book themselves
+    api:booking-request-withdraw      POST   d ah dd dd dd
     api:charge-approve                POST   d dd dd dd ah
     api:charge-detail                 GET    d ah dd dd ah
     api:charge-detail                 PATCH  d dd dd dd ah
@@ -257,6 +263,7 @@ EXPECTED_TABLE = """
     api:screening-list                GET    d aa aa aa aa
     api:screening-list                POST   d dd aa aa dd
     api:screening-sign-off            POST   d dd dd ah dd
+    api:self-booking-slot-list        GET    d aa dd dd dd  # her care team's free slots
     api:session-adverse-events        POST   d dd dd ah dd
     api:session-cancel                POST   d dd dd dd ah
     api:session-check-in              POST   d dd ah ah ah
@@ -451,6 +458,14 @@ EXPECTED_TABLE = """
     scheduling:book                   GET    d dd dd dd aa
     scheduling:book                   POST   d dd dd dd aa
     scheduling:calendar               GET    d dd aa aa aa
+    scheduling:booking-request-approve POST  d dd dd dd ah
+    scheduling:booking-request-decline POST  d dd dd dd ah
+    scheduling:booking-requests       GET    d dd dd dd aa  # the admins' queue
+    scheduling:portal-book            GET    d aa dd dd dd
+    scheduling:portal-book            POST   d aa dd dd dd
+    scheduling:portal-booking-withdraw POST  d ah dd dd dd
+    scheduling:self-booking-settings  GET    d dd dd dd aa
+    scheduling:self-booking-settings  POST   d dd dd dd aa
     scheduling:enrollment-cancel      GET    d dd dd dd ah
     scheduling:enrollment-cancel      POST   d dd dd dd ah
     scheduling:exception-create       GET    d dd dd dd aa
@@ -585,7 +600,13 @@ def _objects(
     from messaging.models import Reminder, Thread, ThreadMessage
     from practice.models import Consent, Diagnosis, RiskAssessment, SafetyAlert, SafetyPlan
     from practice.services import document_upload
-    from scheduling.models import AvailabilityException, CalendarFeed, Enrollment, TimetableRun
+    from scheduling.models import (
+        AvailabilityException,
+        BookingRequest,
+        CalendarFeed,
+        Enrollment,
+        TimetableRun,
+    )
     from scheduling.services.reminders import session_response_link
 
     now = timezone.now()
@@ -653,6 +674,11 @@ def _objects(
         )
     )
     o["room"] = RoomFactory(clinic=clinic)
+    starts = now.replace(microsecond=0) + datetime.timedelta(days=4)
+    o["booking_request"] = BookingRequest.objects.create(
+        clinic=clinic, patient=patient, clinician=therapist, kind="integration",
+        starts_at=starts, ends_at=starts + datetime.timedelta(minutes=50),
+    )  # fmt: skip
     o["retreat"] = RetreatFactory(clinic=clinic)
     o["enrollment"] = Enrollment.objects.create(
         clinic=clinic, retreat=o["retreat"], patient=patient, status="enrolled"
@@ -803,6 +829,7 @@ def build_world():
 # URL keyword -> the object kind it names, per route (the default: `pk` by the route's
 # resource).
 PK_KIND = [
+    (r"booking-request|portal-booking-withdraw", "booking_request"),
     (r"consent-template|portal-consent-sign", "consent_template"),
     (r"consent", "consent"),
     (r"^api:patient-|^practice:patient-|^practice:(diagnosis|care-team|screening-create|"
@@ -919,6 +946,8 @@ def _query(name, world) -> dict:
         return {"patient": world["patient"].pk}
     if name in ("api:controlled-entry-log-csv", "api:controlled-entry-log-pdf"):
         return {"start": today - datetime.timedelta(days=30), "end": today}
+    if name == "api:self-booking-slot-list":
+        return {"kind": "integration"}
     if name == "api:session-free-slots":
         start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=1)
         return {"start": start.isoformat(), "end": (start + datetime.timedelta(days=2)).isoformat(),

@@ -20,9 +20,11 @@ from scheduling.models.retreats import (
     RetreatTemplateItem,
     TimetableRun,
 )
+from scheduling.models.selfbooking import BookingRequest
 
 __all__ = [
     "AvailabilityException",
+    "BookingRequest",
     "CalendarFeed",
     "Enrollment",
     "Retreat",

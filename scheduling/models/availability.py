@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from practice.choices import SessionKind
 from practice.querysets import ClinicScopedQuerySet
 from scheduling.choices import ExceptionKind, Weekday
 
@@ -29,6 +30,33 @@ class SchedulingPolicy(models.Model):
         validators=[MaxValueValidator(14 * 24)],
         help_text="Inside this many hours before a session the patient must call to cancel.",
     )
+    # Self-booking from the portal. Dosing is never offered: it has no field here, and the
+    # booking request itself refuses the kind (model check and service).
+    self_booking_preparation = models.BooleanField(
+        default=True, help_text="Patients may book preparation sessions with their care team."
+    )
+    self_booking_integration = models.BooleanField(
+        default=True, help_text="Patients may book integration sessions with their care team."
+    )
+    self_booking_minutes = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MinValueValidator(15), MaxValueValidator(240)],
+        help_text="Length of a session a patient books.",
+    )
+    self_booking_min_notice_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MaxValueValidator(14 * 24)],
+        help_text="A patient books at least this many hours ahead.",
+    )
+    self_booking_max_days_ahead = models.PositiveSmallIntegerField(
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text="A patient books at most this many days ahead.",
+    )
+    self_booking_auto_confirm = models.BooleanField(
+        default=False,
+        help_text="Book a patient's request at once; otherwise an admin approves each one.",
+    )
 
     objects = ClinicScopedQuerySet.as_manager()
 
@@ -37,6 +65,16 @@ class SchedulingPolicy(models.Model):
 
     def __str__(self):
         return f"Scheduling policy of {self.clinic}"
+
+    @property
+    def self_booking_kinds(self) -> list[str]:
+        """The session kinds a patient may book themselves (never dosing)."""
+        kinds = []
+        if self.self_booking_preparation:
+            kinds.append(SessionKind.PREPARATION)
+        if self.self_booking_integration:
+            kinds.append(SessionKind.INTEGRATION)
+        return kinds
 
 
 class WorkingHours(models.Model):

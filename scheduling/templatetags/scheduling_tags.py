@@ -5,8 +5,9 @@ import datetime as dt
 from django import template
 from django.urls import reverse
 
-from backend.roles import staff_for
+from backend.roles import ADMIN, staff_for
 from scheduling import selectors
+from scheduling.choices import BookingRequestStatus
 from scheduling.services.availability import local_instant, wall_clock
 
 register = template.Library()
@@ -72,3 +73,16 @@ def confirmation_of(session):
     from scheduling.models import SessionConfirmation
 
     return SessionConfirmation.objects.filter(session=session).first() if session else None
+
+
+@register.simple_tag(takes_context=True)
+def booking_requests_waiting(context):
+    """How many patients' booking requests wait for an admin (None for anyone else)."""
+    staff = staff_for(context["request"].user)
+    if staff is None or staff.role != ADMIN:
+        return None
+    return (
+        selectors.booking_request_list(user=context["request"].user)
+        .filter(status=BookingRequestStatus.REQUESTED)
+        .count()
+    )

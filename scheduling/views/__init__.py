@@ -19,8 +19,17 @@ from scheduling.views.retreats import (
     RetreatRosterPdfView,
     TimetableRunView,
 )
+from scheduling.views.selfbooking import (
+    BookingRequestDecideView,
+    BookingRequestQueueView,
+    PortalBookingWithdrawView,
+    PortalBookView,
+    SelfBookingSettingsView,
+)
 
 __all__ = [
+    "BookingRequestDecideView",
+    "BookingRequestQueueView",
     "BookingView",
     "CalendarView",
     "EnrollmentCancelView",
@@ -29,10 +38,13 @@ __all__ = [
     "ExceptionListView",
     "FeedIssueView",
     "FreeSlotView",
+    "PortalBookView",
+    "PortalBookingWithdrawView",
     "RetreatCreateView",
     "RetreatDetailView",
     "RetreatListView",
     "RetreatRosterPdfView",
+    "SelfBookingSettingsView",
     "SessionManageView",
     "TimetableRunView",
     "feed_ics",

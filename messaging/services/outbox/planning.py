@@ -29,6 +29,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     MessageKind.PORTAL_INVITATION: ChannelChoice.EMAIL,
     MessageKind.SECURE_MESSAGE: ChannelChoice.EMAIL,
     MessageKind.CARD_PAYMENT_FAILED: ChannelChoice.EMAIL,
+    MessageKind.BOOKING_REQUEST_DECIDED: ChannelChoice.EMAIL,
 }
 
 _TEXT = Engine(app_dirs=True, autoescape=False)
