@@ -13,6 +13,7 @@ class PaymentMethod(models.TextChoices):
     CASH = "cash", "Cash"
     CHECK = "check", "Check"
     BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    INSURANCE = "insurance", "Insurance (remittance)"
     OTHER = "other", "Other"
 
 
@@ -48,3 +49,11 @@ class DrugUnit(models.TextChoices):
 
     ML = "ML", "mL"
     UN = "UN", "units"
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    PAID = "paid", "Paid"
+    PARTIAL = "partial", "Partly paid"
+    DENIED = "denied", "Denied"

@@ -11,6 +11,13 @@ numbering and bulk issue runs). Every model keeps the app label `billing`.
 
 from billing.models.catalogue import MONEY, Package, ServiceCode, SlidingScale
 from billing.models.charges import Charge, Instalment, Payment, PaymentAllocation, PaymentPlan
+from billing.models.claims import (
+    Claim,
+    ClaimBatch,
+    ClaimLine,
+    GoodFaithEstimate,
+    Remittance,
+)
 from billing.models.superbills import (
     BulkIssueItem,
     BulkIssueRun,
@@ -25,11 +32,16 @@ __all__ = [
     "BulkIssueItem",
     "BulkIssueRun",
     "Charge",
+    "Claim",
+    "ClaimBatch",
+    "ClaimLine",
+    "GoodFaithEstimate",
     "Instalment",
     "Package",
     "Payment",
     "PaymentAllocation",
     "PaymentPlan",
+    "Remittance",
     "ServiceCode",
     "SlidingScale",
     "Superbill",
