@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from billing.choices import ClaimStatus, PaymentMethod
 from billing.errors import ClaimIncomplete, ClaimRefused
 from billing.models import Claim, Payment, Remittance
+from billing.services.charges import charge_update
 from billing.services.claims import (
     claim_batch_create,
     claim_cms1500_pdf,
@@ -22,7 +23,6 @@ from billing.services.claims import (
     claim_set_status,
     remittance_import,
 )
-from billing.services.charges import charge_update
 from practice.services import diagnosis_add
 
 NOW = datetime.datetime(2026, 11, 2, 17, 0, tzinfo=datetime.UTC)
@@ -168,7 +168,8 @@ def remittance(claim, charges, *, trace="TRC0001", paid=None) -> str:
         ]
     paid = total if paid is None else paid
     segs = [
-        "ISA*00*          *00*          *ZZ*PAYER          *ZZ*KAPCLINIC      *261105*1200*^*00501*000000007*0*P*:",
+        "ISA*00*          *00*          *ZZ*PAYER          *ZZ*KAPCLINIC      "
+        "*261105*1200*^*00501*000000007*0*P*:",
         "GS*HP*PAYER*KAPCLINIC*20261105*1200*7*X*005010X221A1",
         "ST*835*0001",
         f"BPR*I*{paid}*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20261105",
