@@ -31,6 +31,7 @@ from billing.models import (
     BulkIssueItem,
     BulkIssueRun,
     Charge,
+    Claim,
     GoodFaithEstimate,
     Instalment,
     Package,
@@ -356,4 +357,8 @@ def estimate_overrun(*, patient_id) -> list[EstimateOverrun]:
 
 
 def estimate_list(*, user) -> QuerySet[GoodFaithEstimate]:
-    return GoodFaithEstimate.objects.visible_to(user).select_related("patient", "plan")
+    return GoodFaithEstimate.objects.visible_to(user).select_related("patient", "plan", "clinic")
+
+
+def claim_list(*, user) -> QuerySet[Claim]:
+    return Claim.objects.visible_to(user).select_related("patient")

@@ -11,5 +11,6 @@ urlpatterns = [
     path(
         "billing/superbills/<int:pk>/pdf/", views.SuperbillPdfView.as_view(), name="superbill-pdf"
     ),
+    path("billing/estimates/<int:pk>/pdf/", views.EstimatePdfView.as_view(), name="estimate-pdf"),
     path("portal/superbills/", views.PortalSuperbillsView.as_view(), name="portal-superbills"),
 ]

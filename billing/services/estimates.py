@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.pdf import render_pdf
-from billing.errors import EstimateRefused
+from billing.errors import EstimateRefused, SuperbillTampered
 from billing.models import GoodFaithEstimate, Package, ServiceCode
 from billing.money import ZERO, money
 from billing.selectors import DISPUTE_THRESHOLD
@@ -235,3 +235,15 @@ def clinic_staff(*, clinic_id):
     return StaffMember.objects.filter(
         clinic_id=clinic_id, role__in=[StaffRole.THERAPIST, StaffRole.MEDICAL], is_active=True
     ).select_related("user")
+
+
+def estimate_pdf_bytes(*, estimate: GoodFaithEstimate) -> bytes:
+    """The stored PDF, after checking it is byte for byte what was issued."""
+    with default_storage.open(estimate.pdf.name, "rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != estimate.pdf_sha256:
+        raise SuperbillTampered(
+            "The stored Good Faith Estimate does not match what was issued; the clinic has "
+            "been alerted."
+        )
+    return data
