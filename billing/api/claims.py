@@ -164,7 +164,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         )
 
     @extend_schema(request=ClaimStatusSerializer, responses=ClaimSerializer)
-    @action(detail=True, methods=["post"], url_path="status")
+    @action(detail=True, methods=["post"], url_path="status", url_name="status")
     def set_status(self, request, pk=None):
         """Record a status by hand (submitted, paid, partly paid, denied)."""
         claim = self.get_object()
