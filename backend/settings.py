@@ -465,6 +465,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChargeStatusEnum": "billing.choices.ChargeStatus",
         "SuperbillStatusEnum": "billing.choices.SuperbillStatus",
+        "ClaimStatusEnum": "billing.choices.ClaimStatus",
         "ReminderStatusEnum": "messaging.choices.ReminderStatus",
         "MessageKindEnum": "messaging.choices.MessageKind",
         "ReminderChannelEnum": "messaging.choices.Channel",

@@ -13,6 +13,7 @@ class PaymentMethod(models.TextChoices):
     CASH = "cash", "Cash"
     CHECK = "check", "Check"
     BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    INSURANCE = "insurance", "Insurance (remittance)"
     OTHER = "other", "Other"
 
 
@@ -69,3 +70,11 @@ class RefundStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SUCCEEDED = "succeeded", "Refunded"
     FAILED = "failed", "Failed"
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    PAID = "paid", "Paid"
+    PARTIAL = "partial", "Partly paid"
+    DENIED = "denied", "Denied"

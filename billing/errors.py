@@ -84,3 +84,33 @@ class WebhookRefused(BillingError):
     """A webhook whose signature (or body) does not check out; nothing was changed."""
 
     code = "webhook_refused"
+
+
+class EstimateRefused(BillingError):
+    """A Good Faith Estimate could not be issued; `extra["missing"]` lists every reason."""
+
+    code = "estimate_refused"
+
+    def __init__(self, missing: list[str]):
+        super().__init__(
+            "The Good Faith Estimate cannot be issued: " + "; ".join(missing) + ".",
+            extra={"missing": missing},
+        )
+        self.missing = missing
+
+
+class ClaimIncomplete(BillingError):
+    """The claim was refused; `extra["missing"]` lists every required element missing."""
+
+    code = "claim_incomplete"
+
+    def __init__(self, missing: list[str]):
+        super().__init__(
+            "The claim cannot be made until this is fixed: " + "; ".join(missing) + ".",
+            extra={"missing": missing},
+        )
+        self.missing = missing
+
+
+class ClaimRefused(BillingError):
+    code = "claim_refused"

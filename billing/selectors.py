@@ -32,6 +32,8 @@ from billing.models import (
     BulkIssueRun,
     CardPayment,
     Charge,
+    Claim,
+    GoodFaithEstimate,
     Instalment,
     Package,
     Payment,
@@ -335,3 +337,48 @@ def patient_cards(*, patient) -> dict:
             .select_related("payment", "card")[:20]
         ),
     }
+
+
+# The No Surprises Act lets a patient dispute a bill at least this much over the estimate.
+DISPUTE_THRESHOLD = Decimal("400.00")
+
+
+def estimate_billed(*, estimate: GoodFaithEstimate) -> Decimal:
+    """Approved charges of the estimate's patient from its first day on."""
+    total = Charge.objects.filter(
+        patient_id=estimate.patient_id,
+        status=ChargeStatus.APPROVED,
+        date_of_service__gte=estimate.period_start,
+    ).aggregate(s=Sum("amount"))["s"]
+    return money(total or 0)
+
+
+@dataclass(frozen=True)
+class EstimateOverrun:
+    """Billed charges against the current Good Faith Estimate of a plan."""
+
+    estimate: GoodFaithEstimate
+    billed: Decimal
+    over: Decimal
+    may_dispute: bool
+
+
+def estimate_overrun(*, patient_id) -> list[EstimateOverrun]:
+    """For each current estimate of the patient: approved charges from its first day on vs
+    the estimate; `may_dispute` when $400 or more over (the No Surprises Act threshold)."""
+    out = []
+    for estimate in GoodFaithEstimate.objects.filter(
+        patient_id=patient_id, superseded_by__isnull=True
+    ):
+        billed = estimate_billed(estimate=estimate)
+        over = billed - estimate.total
+        out.append(EstimateOverrun(estimate, billed, over, over >= DISPUTE_THRESHOLD))
+    return out
+
+
+def estimate_list(*, user) -> QuerySet[GoodFaithEstimate]:
+    return GoodFaithEstimate.objects.visible_to(user).select_related("patient", "plan", "clinic")
+
+
+def claim_list(*, user) -> QuerySet[Claim]:
+    return Claim.objects.visible_to(user).select_related("patient")

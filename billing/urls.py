@@ -11,6 +11,7 @@ urlpatterns = [
     path(
         "billing/superbills/<int:pk>/pdf/", views.SuperbillPdfView.as_view(), name="superbill-pdf"
     ),
+    path("billing/estimates/<int:pk>/pdf/", views.EstimatePdfView.as_view(), name="estimate-pdf"),
     path("portal/superbills/", views.PortalSuperbillsView.as_view(), name="portal-superbills"),
     path("portal/payments/", views.PortalPaymentsView.as_view(), name="portal-payments"),
     path("billing/stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),

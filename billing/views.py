@@ -21,10 +21,19 @@ from backend.views import ProgressPageMixin, RoleRequiredMixin, run_service
 from billing import forms, selectors, stripe_gateway
 from billing.choices import BulkItemOutcome
 from billing.errors import WebhookRefused
-from billing.models import BulkIssueRun, Charge, Payment, PaymentPlan, SavedCard, Superbill
+from billing.models import (
+    BulkIssueRun,
+    Charge,
+    GoodFaithEstimate,
+    Payment,
+    PaymentPlan,
+    SavedCard,
+    Superbill,
+)
 from billing.services import cards as card_services
 from billing.services import catalogue as catalogue_services
 from billing.services import charges as charge_services
+from billing.services import estimates as estimate_services
 from billing.services import payments as payment_services
 from billing.services import superbills as superbill_services
 from practice.models import Patient
@@ -144,6 +153,7 @@ class LedgerView(RoleRequiredMixin, TemplateView):
             retreat_package_form=kwargs.get("retreat_package_form")
             or forms.RetreatPackageForm(enrollments=self.enrollments(patient)),
             missing=kwargs.get("missing"),
+            estimates=selectors.estimate_overrun(patient_id=patient.pk),
         )
         if stripe_gateway.configured():
             context.update(
@@ -361,6 +371,26 @@ class SuperbillPdfView(RoleRequiredMixin, View):
         return response
 
 
+class EstimatePdfView(RoleRequiredMixin, View):
+    """A Good Faith Estimate's PDF exactly as issued; an audited access. Admins of the
+    clinic and the patient themself; anyone else gets 404."""
+
+    allowed_roles = frozenset({ADMIN, PATIENT})
+
+    def get(self, request, pk):
+        estimate = get_visible_or_404(GoodFaithEstimate, user=request.user, pk=pk)
+        data, error = run_service(request, estimate_services.estimate_pdf_bytes, estimate=estimate)
+        if error:
+            return HttpResponse(error.message, status=409, content_type="text/plain")
+        audit_access(estimate)
+        response = HttpResponse(data, content_type="application/pdf")
+        disposition = "inline" if request.GET.get("inline") else "attachment"
+        response["Content-Disposition"] = (
+            f'{disposition}; filename="good-faith-estimate-v{estimate.version}.pdf"'
+        )
+        return response
+
+
 class PortalSuperbillsView(RoleRequiredMixin, TemplateView):
     """A patient's superbills, to download and send to their insurer."""
 
@@ -371,6 +401,7 @@ class PortalSuperbillsView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["superbills"] = selectors.superbill_list(user=self.request.user)
         context["balance"] = selectors.patient_balance(patient_id=self.actor.patient_id)
+        context["estimates"] = selectors.estimate_list(user=self.request.user)
         return context
 
 

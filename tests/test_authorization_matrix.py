@@ -281,6 +281,17 @@ EXPECTED_TABLE = """
     api:session-reschedule            POST   d dd dd dd ah
     api:session-vitals                GET    d ah ah ah ah
     api:session-vitals                POST   d dd dd ah dd
+    api:claim-batch                   POST   d dd dd dd aa
+    api:claim-cms1500                 GET    d dd dd dd ah
+    api:claim-detail                  GET    d dd dd dd ah
+    api:claim-list                    GET    d dd dd dd aa
+    api:claim-list                    POST   d dd dd dd aa
+    api:claim-remittance              POST   d dd dd dd aa
+    api:claim-status                  POST   d dd dd dd ah
+    api:estimate-detail               GET    d ah dd dd ah
+    api:estimate-list                 GET    d aa dd dd aa
+    api:estimate-list                 POST   d dd dd dd aa
+    api:estimate-pdf                  GET    d ah dd dd ah
     api:superbill-correct             POST   d dd dd dd ah
     api:superbill-detail              GET    d ah dd dd ah
     api:superbill-list                GET    d aa dd dd aa
@@ -302,6 +313,7 @@ EXPECTED_TABLE = """
     api:treatment-plan-maintenance    POST   d dd ah ah dd
     api:treatment-plan-target         POST   d dd dd ah dd
     audit-trail                       GET    d dd dd dd aa
+    billing:estimate-pdf              GET    d ah dd dd ah
     billing:home                      GET    d dd dd dd aa
     billing:home                      POST   d dd dd dd aa
     billing:ledger                    GET    d dd dd dd ah
@@ -715,6 +727,26 @@ def _objects(
     o["superbill"] = superbill_issue(
         patient=patient, charge_ids=[o["charge"].pk], issued_by=admin, notify=False
     )
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from billing.models import Claim, ClaimLine, GoodFaithEstimate
+
+    o["claim"] = Claim.objects.create(
+        clinic=clinic, patient=patient, payer_name="Aetna", payer_id="60054",
+        subscriber_id="W100", control_number=f"C{clinic.pk}-000001",
+        total_charge=Decimal("180"),
+    )  # fmt: skip
+    ClaimLine.objects.create(claim=o["claim"], charge=o["charge"], position=1)
+    estimate_pdf = b"%PDF-1.4\n%%EOF\n"
+    o["estimate"] = GoodFaithEstimate.objects.create(
+        clinic=clinic, patient=patient, plan=o["plan"], version=1, issued_at=now,
+        period_start=today, period_end=today, total=Decimal("900"),
+        pdf=default_storage.save(f"estimates/{clinic.pk}/gfe.pdf", ContentFile(estimate_pdf)),
+        pdf_sha256=hashlib.sha256(estimate_pdf).hexdigest(),
+    )  # fmt: skip
     o["feed"] = CalendarFeed.objects.create(clinic=clinic, patient=patient)
     o["exception"] = AvailabilityException.objects.create(
         clinic=clinic, clinician=therapist, kind="time_off", reason="Leave",
@@ -867,6 +899,8 @@ PK_KIND = [
     (r"package", "package"),
     (r"payment", "payment"),
     (r"superbill", "superbill"),
+    (r"^api:claim-", "claim"),
+    (r"estimate", "estimate"),
 ]  # fmt: skip
 
 

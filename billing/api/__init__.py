@@ -8,6 +8,7 @@ are in _common.
 """
 
 from billing.api.charges import ChargeViewSet
+from billing.api.claims import ClaimViewSet, EstimateViewSet
 from billing.api.packages import PackageViewSet
 from billing.api.payments import PaymentViewSet
 from billing.api.superbills import SuperbillViewSet
@@ -18,6 +19,8 @@ __all__ = ["register_routes"]
 def register_routes(router) -> None:
     """Add this app's viewsets to the /api/v1/ router."""
     router.register("charges", ChargeViewSet, basename="charge")
+    router.register("claims", ClaimViewSet, basename="claim")
+    router.register("estimates", EstimateViewSet, basename="estimate")
     router.register("packages", PackageViewSet, basename="package")
     router.register("payments", PaymentViewSet, basename="payment")
     router.register("superbills", SuperbillViewSet, basename="superbill")

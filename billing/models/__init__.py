@@ -19,6 +19,13 @@ from billing.models.cards import (
 )
 from billing.models.catalogue import MONEY, Package, ServiceCode, SlidingScale
 from billing.models.charges import Charge, Instalment, Payment, PaymentAllocation, PaymentPlan
+from billing.models.claims import (
+    Claim,
+    ClaimBatch,
+    ClaimLine,
+    GoodFaithEstimate,
+    Remittance,
+)
 from billing.models.superbills import (
     BulkIssueItem,
     BulkIssueRun,
@@ -35,12 +42,17 @@ __all__ = [
     "BulkIssueRun",
     "CardPayment",
     "Charge",
+    "Claim",
+    "ClaimBatch",
+    "ClaimLine",
+    "GoodFaithEstimate",
     "Instalment",
     "Package",
     "Payment",
     "PaymentAllocation",
     "PaymentPlan",
     "Refund",
+    "Remittance",
     "SavedCard",
     "ServiceCode",
     "SlidingScale",
