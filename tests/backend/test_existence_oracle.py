@@ -260,6 +260,12 @@ CASES = [
         )
         for prefix in ("screenings", "safety-plans", "measures", "risk-assessments")
     ],
+    (
+        "invitation patient",
+        "admin",
+        "patient",
+        lambda c, p, i: c.post("/api/v1/invitations/", {"patient": i}, format="json"),
+    ),
 ]
 
 
@@ -298,6 +304,7 @@ COVERED = {
     # Narrowed to the patient's open alerts; a foreign alert needs a foreign patient, which
     # the `patient` case already refuses first.
     ("RiskAssessmentCreateSerializer", "alert"),
+    ("InvitationSerializer", "patient"),
 }
 
 
