@@ -66,3 +66,14 @@ def test_without_the_script_a_typed_name_is_never_submitted(people, browser, liv
         assert "patient=" not in page.url
     finally:
         context.close()
+
+
+def test_the_log_with_its_patient_search_fits_a_phone(people, phone, phone_login):
+    from tests.e2e.test_phone_and_keyboard import overflow, too_wide
+
+    booked(people.patient)
+    phone_login("alice")
+    response = phone.goto(f"/reminders/?patient={people.patient.pk}")
+    assert response.ok
+    assert phone.get_by_label("Patient").first.is_visible()
+    assert overflow(phone) == 0, too_wide(phone)

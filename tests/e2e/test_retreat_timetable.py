@@ -111,3 +111,13 @@ def test_an_admin_enrols_after_generation_promotes_and_regenerates(
     page.get_by_role("link", name="See the timetable").click()
     assert page.get_by_test_id("timetable-gaps").count() == 0
     screenshot(page, "admin-retreat")
+
+
+def test_the_retreat_page_with_its_patient_search_fits_a_phone(people, retreat, phone, phone_login):
+    from tests.e2e.test_phone_and_keyboard import overflow, too_wide
+
+    phone_login("alice")
+    response = phone.goto(f"/retreats/{retreat.pk}/")
+    assert response.ok
+    assert phone.get_by_label("Patient to enroll").is_visible()
+    assert overflow(phone) == 0, too_wide(phone)
