@@ -12,6 +12,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from practice.models import Session
 from tests.factories import (
@@ -24,6 +25,7 @@ from tests.factories import (
     TreatmentPlanFactory,
     receive_lot,
 )
+from tests.practice.documents import PDF
 
 pytestmark = pytest.mark.django_db
 
@@ -266,6 +268,16 @@ CASES = [
         "patient",
         lambda c, p, i: c.post("/api/v1/invitations/", {"patient": i}, format="json"),
     ),
+    (
+        "document patient",
+        "admin",
+        "patient",
+        lambda c, p, i: c.post(
+            "/api/v1/documents/",
+            {"patient": i, "kind": "ecg", "file": SimpleUploadedFile("ecg.pdf", PDF)},
+            format="multipart",
+        ),
+    ),
 ]
 
 
@@ -305,6 +317,7 @@ COVERED = {
     # the `patient` case already refuses first.
     ("RiskAssessmentCreateSerializer", "alert"),
     ("InvitationSerializer", "patient"),
+    ("DocumentUploadSerializer", "patient"),
 }
 
 
