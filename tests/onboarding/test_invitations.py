@@ -195,3 +195,24 @@ def test_a_link_for_a_patient_who_got_a_login_meanwhile_is_refused(world):
     with pytest.raises(InvitationUnusable, match="already have a portal login"):
         services.invitation_accept(token=token, password=PASSWORD)
     assert User.objects.count() == users
+
+
+def test_once_the_invitation_is_sent_the_stored_copy_no_longer_holds_the_link(world, mailoutbox):
+    from messaging.services.outbox.sending import reminder_deliver
+
+    # Late morning in Denver: outside every quiet hour.
+    with time_machine.travel(datetime.datetime(2026, 11, 2, 18, tzinfo=datetime.UTC), tick=False):
+        invitation, token = invite(world)
+        email = Reminder.objects.get(target_type="invitation", target_id=str(invitation.pk))
+        assert reminder_deliver(reminder_id=email.pk) == "sent"
+
+    [sent] = mailoutbox
+    assert f"/invite/{token}/" in sent.body  # the patient gets the link
+    email.refresh_from_db()
+    assert email.status == "sent"
+    for stored in (email.body_text, email.body_html):
+        assert token not in stored and "/invite/" not in stored
+        assert "[link removed after sending]" in stored
+    # The link itself still works for her.
+    with time_machine.travel(datetime.datetime(2026, 11, 3, 18, tzinfo=datetime.UTC)):
+        assert services.invitation_check(token=token).pk == invitation.pk

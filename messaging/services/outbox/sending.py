@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import smtplib
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from messaging import sms
-from messaging.choices import Channel, ReminderStatus
+from messaging.choices import Channel, MessageKind, ReminderStatus
 from messaging.models import Reminder
 from messaging.services.outbox.planning import QuietHours, patient_messaging
 from messaging.services.outbox.queueing import message_skip
@@ -25,6 +26,19 @@ BACKOFF = [
     datetime.timedelta(minutes=15),
     datetime.timedelta(hours=1),
 ]
+
+
+# Kinds whose body carries a one-time secret link (the portal invitation sets a password).
+# Once the message is out, the stored copy keeps its words and loses the link, so nobody who
+# can read the outbox afterwards (the delivery log, the Django admin, the patient's record
+# export) can use the link before the patient does.
+SCRUBBED_ONCE_SENT = frozenset({MessageKind.PORTAL_INVITATION})
+LINK = re.compile(r"https?://[^\s\"'<>]+")
+SCRUBBED = "[link removed after sending]"
+
+
+def scrubbed(text: str) -> str:
+    return LINK.sub(SCRUBBED, text)
 
 
 class TransientDeliveryError(Exception):
@@ -168,7 +182,13 @@ def reminder_deliver(*, reminder_id: int, now: datetime.datetime | None = None) 
         )
         return "retry"
     sent_at = timezone.now()
+    secret = (
+        {"body_text": scrubbed(reminder.body_text), "body_html": scrubbed(reminder.body_html)}
+        if reminder.kind in SCRUBBED_ONCE_SENT
+        else {}
+    )
     Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING).update(
+        **secret,
         status=ReminderStatus.SENT,
         sent_at=sent_at,
         lease_until=None,
