@@ -631,8 +631,10 @@ def _objects(
     o["plan"] = TreatmentPlanFactory(patient=patient)
     o["session"] = SessionFactory(patient=patient, clinician=therapist)
     o["video_session"] = SessionFactory(
-        patient=patient, clinician=therapist, modality="video", video_room=secrets.token_urlsafe(24)
-    )
+        patient=patient, clinician=therapist, modality="video",
+        video_room=secrets.token_urlsafe(24),
+        starts_at=now.replace(microsecond=0) + datetime.timedelta(days=2),
+    )  # fmt: skip
     dose = DosingRecordFactory(
         session__patient=patient, session__clinician=medical, administered_by=medical,
         session__starts_at=now.replace(microsecond=0) + datetime.timedelta(days=3),
