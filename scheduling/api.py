@@ -391,6 +391,7 @@ class BookingRequestSerializer(serializers.ModelSerializer):
             "clinician",
             "clinician_name",
             "kind",
+            "modality",
             "starts_at",
             "ends_at",
             "status",
@@ -405,6 +406,9 @@ class BookingRequestSerializer(serializers.ModelSerializer):
 class BookingRequestCreateSerializer(serializers.Serializer):
     clinician = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=SessionKind.choices)
+    modality = serializers.ChoiceField(
+        choices=SessionModality.choices, default=SessionModality.IN_PERSON
+    )
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
 

@@ -213,6 +213,9 @@ class SelfBookSlotForm(forms.Form):
     """One free slot the patient picked (the page's hidden fields)."""
 
     kind = forms.ChoiceField(choices=SessionKind.choices)
+    modality = forms.ChoiceField(
+        choices=SessionModality.choices, required=False, initial=SessionModality.IN_PERSON
+    )
     clinician = forms.IntegerField()
     starts_at = forms.DateTimeField()
 

@@ -4,7 +4,7 @@ confirmed at once or by an admin depending on the clinic's `SchedulingPolicy`.""
 from django.db import models
 from django.db.models import F, Q
 
-from practice.choices import SessionKind
+from practice.choices import SessionKind, SessionModality
 from practice.querysets import PatientScopedQuerySet
 from scheduling.choices import BookingRequestStatus
 
@@ -22,6 +22,9 @@ class BookingRequest(models.Model):
         "practice.StaffMember", on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(max_length=16, choices=SessionKind.choices)
+    modality = models.CharField(
+        max_length=10, choices=SessionModality.choices, default=SessionModality.IN_PERSON
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     status = models.CharField(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from messaging.choices import MessageKind
 from messaging.services.outbox.queueing import message_enqueue
-from practice.choices import SessionKind
+from practice.choices import SessionKind, SessionModality
 from practice.models import Patient, StaffMember
 from scheduling.choices import BookingRequestStatus
 from scheduling.errors import InvalidInput, SelfBookingRefused, WrongState
@@ -109,8 +109,10 @@ def booking_request_create(
     kind: str,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
+    modality: str = SessionModality.IN_PERSON,
 ) -> BookingRequest:
-    """A patient's booking of a slot with their care team.
+    """A patient's booking of a slot with their care team, in person or by video (a video
+    session needs the patient's telehealth consent: `session_book`'s rules say so).
 
     Refuses (SelfBookingRefused / InvalidInput, nothing written) a dosing session, a kind
     the clinic does not offer, a clinician off the care team, a wrong length, or a start
@@ -128,6 +130,7 @@ def booking_request_create(
         "kind": kind,
         "starts_at": starts_at,
         "ends_at": ends_at,
+        "modality": modality,
     }
     request = BookingRequest(clinic_id=patient.clinic_id, **booking)
     if policy.self_booking_auto_confirm:
@@ -171,6 +174,7 @@ def booking_request_approve(*, booking_request: BookingRequest, by: StaffMember)
         kind=request.kind,
         starts_at=request.starts_at,
         ends_at=request.ends_at,
+        modality=request.modality,
         booked_by=by,
     )
     request.status = BookingRequestStatus.CONFIRMED

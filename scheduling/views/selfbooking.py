@@ -12,7 +12,7 @@ from django.views.generic import TemplateView, View
 from backend.roles import PATIENT, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
-from practice.choices import SessionKind
+from practice.choices import SessionKind, SessionModality
 from practice.models import Patient, StaffMember
 from scheduling import selectors
 from scheduling.choices import BookingRequestStatus
@@ -42,6 +42,9 @@ class PortalBookView(RoleRequiredMixin, TemplateView):
         kind = self.request.GET.get("kind")
         if kind not in dict(kinds):
             kind = kinds[0][0] if kinds else None
+        modality = self.request.GET.get("modality")
+        if modality not in SessionModality.values:
+            modality = SessionModality.IN_PERSON
         days = defaultdict(list)
         if kind:
             for slot in selfbooking.self_booking_slots(patient=patient, kind=kind):
@@ -52,6 +55,8 @@ class PortalBookView(RoleRequiredMixin, TemplateView):
             policy=policy,
             kinds=kinds,
             kind=kind,
+            modalities=SessionModality.choices,
+            modality=modality,
             days=sorted(days.items()),
             requests=selectors.booking_request_list(user=self.request.user)[:20],
         )
@@ -78,6 +83,7 @@ class PortalBookView(RoleRequiredMixin, TemplateView):
             patient=patient,
             clinician=clinician,
             kind=data["kind"],
+            modality=data["modality"] or SessionModality.IN_PERSON,
             starts_at=data["starts_at"],
             ends_at=data["starts_at"] + dt.timedelta(minutes=length),
         )
@@ -86,7 +92,7 @@ class PortalBookView(RoleRequiredMixin, TemplateView):
                 messages.success(request, "Booked. It is on your schedule.")
             else:
                 messages.success(request, "Requested. The clinic will confirm it.")
-        return redirect(f"{back}?kind={data['kind']}")
+        return redirect(f"{back}?kind={data['kind']}&modality={data['modality'] or 'in_person'}")
 
 
 class PortalBookingWithdrawView(RoleRequiredMixin, View):

@@ -275,3 +275,45 @@ def test_the_patient_withdraws_a_waiting_request_but_not_anothers(cal):
     assert withdrawn.status == BookingRequestStatus.WITHDRAWN
     with pytest.raises(WrongState):
         booking_request_approve(booking_request=made, by=cal.people.admin)
+
+
+# --- by video --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("auto_confirm", [False, True])
+def test_a_video_self_booking_without_the_telehealth_consent_is_refused_and_nothing_changes(
+    cal, auto_confirm
+):
+    from practice.errors import ConsentMissing
+
+    policy(cal, self_booking_auto_confirm=auto_confirm)
+    with pytest.raises(ConsentMissing) as refused:
+        booking_request_create(
+            patient=cal.people.patient,
+            clinician=cal.people.therapist,
+            kind="integration",
+            modality="video",
+            starts_at=TUESDAY_10,
+            ends_at=TUESDAY_10 + FIFTY,
+        )
+    assert refused.value.extra["missing"] == ["telehealth"]
+    assert not BookingRequest.objects.exists() and not Session.objects.exists()
+
+
+def test_a_video_request_the_admin_approves_books_a_video_session_with_its_own_room(cal):
+    from practice.choices import TELEHEALTH_CONSENT_KINDS
+    from tests.factories import consents_signed
+
+    consents_signed(cal.people.patient, TELEHEALTH_CONSENT_KINDS)
+    made = booking_request_create(
+        patient=cal.people.patient,
+        clinician=cal.people.therapist,
+        kind="integration",
+        modality="video",
+        starts_at=TUESDAY_10,
+        ends_at=TUESDAY_10 + FIFTY,
+    )
+    assert made.modality == "video" and made.session is None
+
+    session = booking_request_approve(booking_request=made, by=cal.people.admin).session
+    assert session.modality == "video" and session.video_room and session.room is None
