@@ -159,3 +159,10 @@ class DocumentAlreadyReviewed(DomainError):
 
 class DocumentWithdrawn(DomainError):
     code = "document_withdrawn"
+
+
+class SignatureRefused(InvalidInput):
+    """A provider's signature that cannot be stored as given (nothing drawn, not a PNG or
+    JPEG image, too large); the current signature is unchanged."""
+
+    code = "signature_refused"

@@ -1,6 +1,7 @@
 """factory_boy factories for the whole suite. Fictional people only."""
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 import factory
@@ -472,3 +473,22 @@ def consents_signed(patient, kinds=DOSING_CONSENT_KINDS, *, at=None) -> list[Con
             )
         )
     return signed
+
+
+def signature_on_file(staff, *, set_by=None):
+    """A current provider's signature for `staff` (drawn), as a superbill needs; each staff
+    member's drawing has its own width, so their images differ."""
+    from django.utils import timezone
+
+    from practice.models import ProviderSignature
+
+    png = signature_png(size=(300 + staff.pk % 97, 100))
+    return ProviderSignature.objects.create(
+        clinic_id=staff.clinic_id,
+        staff_member=staff,
+        png=png,
+        sha256=hashlib.sha256(png).hexdigest(),
+        source=ProviderSignature.Source.DRAWN,
+        set_by=set_by or staff.user,
+        set_at=timezone.now(),
+    )

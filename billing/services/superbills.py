@@ -1,6 +1,7 @@
 """Superbills: issued for a patient and a period (or chosen charges), numbered gapless per
 clinic, stored as a PDF with its SHA-256, never changed; corrected by void and reissue."""
 
+import base64
 import datetime
 import hashlib
 import logging
@@ -29,7 +30,9 @@ from billing.notifications import notify_superbill_issued
 from billing.selectors import billable_charges, month_bounds, patients_with_paid_charges
 from billing.tasks import bulk_issue_superbills
 from billing.validators import pointer_letter, validate_pointers
+from practice.choices import InsuredRelationship
 from practice.models import Clinic, Diagnosis, Patient
+from practice.services.signatures import provider_signatures_current
 from practice.validators import validate_ein, validate_icd10cm, validate_npi
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,11 @@ def _valid(validator, value) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def _insured_is_another(patient: Patient) -> bool:
+    """The patient is not the policy holder (a blank relationship reads as the patient)."""
+    return patient.insured_relationship not in ("", InsuredRelationship.SELF)
 
 
 def superbill_missing(
@@ -70,6 +78,10 @@ def superbill_missing(
         missing.append(f"no insurance payer for {patient.full_name}")
     if not patient.insurance_member_id:
         missing.append(f"no insurance member ID for {patient.full_name}")
+    if _insured_is_another(patient) and not patient.insured_name.strip():
+        missing.append(
+            f"no insured's name for {patient.full_name} (the patient is not the policy holder)"
+        )
     if not diagnoses:
         missing.append(f"no diagnosis recorded for {patient.full_name}")
     ranks = set()
@@ -100,8 +112,11 @@ def superbill_missing(
                 f"{charge.code} on {charge.date_of_service:%m/%d/%Y} points to a diagnosis that "
                 "is not recorded"
             )
+    signed = provider_signatures_current(staff_member_ids=providers)
     for provider in providers.values():
         name = provider.display_name
+        if provider.pk not in signed:
+            missing.append(f"no signature on file for {name}")
         if not provider.npi:
             missing.append(f"no NPI for the rendering provider {name}")
         elif not _valid(validate_npi, provider.npi):
@@ -152,6 +167,27 @@ def superbill_context(
         )
     charged = sum((c.amount for c in charges), ZERO)
     paid = sum((paid_by_charge.get(c.pk, ZERO) for c in charges), ZERO)
+    # Each provider's signature goes inline (a data URL the PDF renderer decodes, never
+    # fetches), signed and dated with the issue date.
+    signed = provider_signatures_current(staff_member_ids=providers)
+    signatures = [
+        {
+            "provider": provider,
+            "image": (
+                "data:image/png;base64," + base64.b64encode(bytes(signed[pk].png)).decode()
+                if pk in signed
+                else ""
+            ),
+        }
+        for pk, provider in providers.items()
+    ]
+    insured = None
+    if _insured_is_another(patient):
+        insured = {
+            "name": patient.insured_name,
+            "date_of_birth": patient.insured_date_of_birth,
+            "relationship": patient.get_insured_relationship_display(),
+        }
     return {
         "clinic": clinic,
         "patient": patient,
@@ -160,6 +196,8 @@ def superbill_context(
             for d in diagnoses
         ],
         "providers": list(providers.values()),
+        "signatures": signatures,
+        "insured": insured,
         "lines": lines,
         "totals": {"charged": charged, "paid": paid, "balance": charged - paid},
         "payments": list(payments),

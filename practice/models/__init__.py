@@ -45,6 +45,7 @@ from practice.models.screening import (
     Screening,
     ScreeningFinding,
 )
+from practice.models.signatures import ProviderSignature
 from practice.models.sessions import (
     AdverseEvent,
     DosingRecord,
@@ -68,6 +69,7 @@ __all__ = [
     "Patient",
     "PatientDocument",
     "PlanTargetChange",
+    "ProviderSignature",
     "RiskAssessment",
     "Room",
     "SafetyAlert",

@@ -186,14 +186,15 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def signature_png_from_data_url(data_url: str) -> bytes:
+def signature_png_from_data_url(data_url: str, *, error=ConsentInvalid) -> bytes:
     """The PNG bytes of a drawn signature sent as a data URL, checked: a PNG, of sane size,
     with something drawn on it (at least `SIGNATURE_MIN_DRAWN_PIXELS` opaque pixels darker
-    than light grey). Raises ConsentInvalid naming the `signature` field."""
+    than light grey). Raises `error` (ConsentInvalid unless told) naming the `signature`
+    field. Consents and providers' signatures both go through here."""
     from PIL import Image, ImageChops, UnidentifiedImageError
 
     def refuse(message: str):
-        return ConsentInvalid(message, extra={"fields": {"signature": [message]}})
+        return error(message, extra={"fields": {"signature": [message]}})
 
     data_url = (data_url or "").strip()
     if not data_url:

@@ -5,10 +5,13 @@ import datetime
 import hashlib
 import io
 import re
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from pypdf import PdfReader
 
 from billing.errors import ChargeLocked, SuperbillImmutable, SuperbillIncomplete, SuperbillTampered
@@ -21,7 +24,7 @@ from billing.services.superbills import (
     superbill_pdf_bytes,
     superbill_void,
 )
-from practice.models import StaffMember
+from practice.models import ProviderSignature, StaffMember
 from practice.services import diagnosis_add
 
 OCT = {"period_start": datetime.date(2026, 10, 1), "period_end": datetime.date(2026, 10, 31)}
@@ -59,7 +62,9 @@ def october(approved_session, codes):
 
 @pytest.mark.django_db
 def test_the_pdf_carries_every_field_an_insurer_needs(october, codes):
-    superbill = superbill_issue(patient=codes.patient, issued_by=codes.admin, **OCT)
+    # Issued on November 30 in Denver (the signature line's date is the issue date).
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 17, 0, tzinfo=UTC), tick=False):
+        superbill = superbill_issue(patient=codes.patient, issued_by=codes.admin, **OCT)
     pages = pdf_text(superbill)
     assert len(pages) == 1
     text = flat(pages[0])
@@ -106,12 +111,20 @@ def test_the_pdf_carries_every_field_an_insurer_needs(october, codes):
         # each payment with its date and method
         "Date paid Method Reference Applied",
         "10/12/2026 Card AUTH-1182 $250.00",
-        "Provider signature Date",
+        # each rendering provider's signature, dated the day it was issued (frozen)
+        "11/30/2026 Provider signature — Bob Therapist, LCSW Date",
+        "11/30/2026 Provider signature — Dana Medic, MD Date",
         "for insurance reimbursement purposes",
         "Page 1 of 1",
     ]
     for field in expected:
         assert field in text, field
+    # The patient is the policy holder: no insured lines.
+    assert "Insured:" not in text
+    # Both providers' signature images sit on the page.
+    reader = PdfReader(io.BytesIO(superbill_pdf_bytes(superbill=superbill)))
+    widths = sorted(image.image.width for image in reader.pages[0].images)
+    assert widths == sorted(300 + p.pk % 97 for p in (codes.therapist, codes.medical))
     assert (superbill.total_charged, superbill.total_paid, superbill.balance) == (
         Decimal("755.00"),
         Decimal("250.00"),
@@ -248,3 +261,40 @@ def test_chosen_charges_make_a_superbill_of_their_own(october, codes):
         datetime.date(2026, 10, 12),
         datetime.date(2026, 10, 12),
     )
+
+
+@pytest.mark.django_db
+def test_the_pdf_names_the_insured_when_the_patient_is_not_the_policy_holder(october, codes):
+    patient = codes.patient
+    patient.insured_name = "Sam Patient"
+    patient.insured_relationship = "spouse"
+    patient.insured_date_of_birth = datetime.date(1984, 2, 9)
+    patient.save()
+    superbill = superbill_issue(patient=patient, issued_by=codes.admin, **OCT)
+    text = flat(pdf_text(superbill)[0])
+    assert "Insured: Sam Patient · Insured's date of birth: 02/09/1984" in text
+    assert "Patient's relationship to the insured: Spouse or partner" in text
+
+
+@pytest.mark.django_db
+def test_a_patient_who_is_not_the_insured_needs_the_insured_name(october, codes):
+    patient = codes.patient
+    patient.insured_relationship = "child"
+    patient.save()
+    with pytest.raises(SuperbillIncomplete) as refused:
+        superbill_issue(patient=patient, issued_by=codes.admin, **OCT)
+    assert refused.value.missing == [
+        "no insured's name for Erin Patient (the patient is not the policy holder)"
+    ]
+    assert not Superbill.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_rendering_provider_without_a_signature_on_file_is_refused(october, codes):
+    ProviderSignature.objects.filter(staff_member=codes.medical).update(
+        replaced_at=timezone.now()
+    )
+    with pytest.raises(SuperbillIncomplete) as refused:
+        superbill_issue(patient=codes.patient, issued_by=codes.admin, **OCT)
+    assert refused.value.missing == ["no signature on file for Dana Medic, MD"]
+    assert not Superbill.objects.exists()
