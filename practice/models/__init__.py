@@ -45,13 +45,13 @@ from practice.models.screening import (
     Screening,
     ScreeningFinding,
 )
-from practice.models.signatures import ProviderSignature
 from practice.models.sessions import (
     AdverseEvent,
     DosingRecord,
     Session,
     VitalSigns,
 )
+from practice.models.signatures import ProviderSignature
 
 __all__ = [
     "ROUTE_SETTING_PREFIX",

@@ -29,9 +29,7 @@ class ProviderSignature(models.Model):
     png = models.BinaryField()
     sha256 = models.CharField(max_length=64)
     source = models.CharField(max_length=16, choices=Source.choices)
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     set_at = models.DateTimeField()
     replaced_at = models.DateTimeField(null=True, blank=True)
 

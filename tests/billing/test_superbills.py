@@ -291,9 +291,7 @@ def test_a_patient_who_is_not_the_insured_needs_the_insured_name(october, codes)
 
 @pytest.mark.django_db
 def test_a_rendering_provider_without_a_signature_on_file_is_refused(october, codes):
-    ProviderSignature.objects.filter(staff_member=codes.medical).update(
-        replaced_at=timezone.now()
-    )
+    ProviderSignature.objects.filter(staff_member=codes.medical).update(replaced_at=timezone.now())
     with pytest.raises(SuperbillIncomplete) as refused:
         superbill_issue(patient=codes.patient, issued_by=codes.admin, **OCT)
     assert refused.value.missing == ["no signature on file for Dana Medic, MD"]
