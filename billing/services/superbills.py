@@ -32,7 +32,7 @@ from billing.tasks import bulk_issue_superbills
 from billing.validators import pointer_letter, validate_pointers
 from practice.choices import InsuredRelationship
 from practice.models import Clinic, Diagnosis, Patient
-from practice.services.signatures import provider_signatures_current
+from practice.selectors import provider_signatures_current
 from practice.validators import validate_ein, validate_icd10cm, validate_npi
 
 log = logging.getLogger(__name__)
@@ -141,8 +141,10 @@ def superbill_context(
     paid_by_charge: dict,
     payments: list | tuple = (),
     replaces: str = "",
+    signature_pngs: dict | None = None,
 ) -> dict:
-    """Everything the PDF template prints, computed once (also used by the benchmark)."""
+    """Everything the PDF template prints, computed once (also used by the benchmark).
+    `signature_pngs` holds each signing provider's PNG by staff id."""
     letters = {d.rank: pointer_letter(i) for i, d in enumerate(diagnoses, start=1)}
     providers: dict = {}
     lines = []
@@ -169,12 +171,12 @@ def superbill_context(
     paid = sum((paid_by_charge.get(c.pk, ZERO) for c in charges), ZERO)
     # Each provider's signature goes inline (a data URL the PDF renderer decodes, never
     # fetches), signed and dated with the issue date.
-    signed = provider_signatures_current(staff_member_ids=providers)
+    signed = signature_pngs or {}
     signatures = [
         {
             "provider": provider,
             "image": (
-                "data:image/png;base64," + base64.b64encode(bytes(signed[pk].png)).decode()
+                "data:image/png;base64," + base64.b64encode(bytes(signed[pk])).decode()
                 if pk in signed
                 else ""
             ),
@@ -311,6 +313,12 @@ def superbill_issue(
         paid_by_charge=paid_by_charge,
         payments=payments,
         replaces=replaces.number if replaces else "",
+        signature_pngs={
+            pk: signature.png
+            for pk, signature in provider_signatures_current(
+                staff_member_ids={c.rendering_provider_id for c in charges}
+            ).items()
+        },
     )
     pdf = render_pdf(TEMPLATE, context)
     digest = hashlib.sha256(pdf).hexdigest()

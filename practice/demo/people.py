@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 
 from practice import services
 from practice.models import CareTeam, Clinic, Patient, StaffMember
+from practice.services.signatures import provider_signature_set
 
 DEMO_CLINIC = "Clearwater Ketamine Clinic"
 DEMO_PASSWORD = "kap-demo-2026"
@@ -122,6 +123,22 @@ def _user(username, first, last):
     return user
 
 
+def _signature_drawing(i: int) -> str:
+    """A signature as the pad draws it (a PNG data URL), a little different per person."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line(
+        [(20, 70), (60 + 10 * i, 20), (130, 75 - 5 * i), (260, 30)], fill="navy", width=4
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
 def seed(ctx: dict) -> dict:
     clinic, _ = Clinic.objects.get_or_create(
         name=DEMO_CLINIC,
@@ -151,6 +168,12 @@ def seed(ctx: dict) -> dict:
                 "license_state": "CO" if license_number else "",
             },
         )
+    # Every provider with an NPI signs the superbills they render services on: a drawing each.
+    for i, member in enumerate(staff.values()):
+        if member.npi and not member.signatures.filter(replaced_at__isnull=True).exists():
+            provider_signature_set(
+                staff_member=member, set_by=member.user, drawn=_signature_drawing(i)
+            )
     # A platform operator for the Django admin (back-office configuration): no clinic role,
     # so no patient data through the product's pages or API.
     operator = _user("backoffice", "Back", "Office")

@@ -53,6 +53,7 @@ from practice.selectors.risk import (
     safety_plan_current,
     safety_plan_list,
 )
+from practice.selectors.signatures import provider_signatures_current
 
 __all__ = [
     "ConsentGate",
@@ -87,6 +88,7 @@ __all__ = [
     "plan_list",
     "plan_progress",
     "plan_running_for",
+    "provider_signatures_current",
     "risk_assessment_latest",
     "risk_assessment_list",
     "risk_hold_reasons",

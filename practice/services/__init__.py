@@ -60,6 +60,7 @@ from practice.services.sessions import (
     session_mark_no_show,
     session_rules_check,
 )
+from practice.services.signatures import provider_signature_set
 
 __all__ = [
     "adverse_event_record",
@@ -97,6 +98,7 @@ __all__ = [
     "plan_move_to_maintenance",
     "plan_target_change",
     "predose_gate_failures",
+    "provider_signature_set",
     "risk_assessment_record",
     "safety_alert_acknowledge",
     "safety_alert_raise",
