@@ -33,6 +33,12 @@ urlpatterns = [
         name="care-team-remove",
     ),
     path("clinic/", views.ClinicOverviewView.as_view(), name="clinic-overview"),
+    path("account/signature/", views.ProviderSignatureView.as_view(), name="my-signature"),
+    path(
+        "clinic/staff/<int:staff_pk>/signature/",
+        views.ProviderSignatureView.as_view(),
+        name="staff-signature",
+    ),
     path(
         "clinic/settings/clinical/",
         views.ClinicalSettingsView.as_view(),

@@ -404,6 +404,10 @@ EXPECTED_TABLE = """
     practice:clinic-overview          GET    d dd dd dd aa
     practice:clinical-settings        GET    d dd dd dd aa
     practice:clinical-settings        POST   d dd dd dd aa
+    practice:my-signature             GET    d dd aa aa aa  # the staff member's own
+    practice:my-signature             POST   d dd aa aa aa
+    practice:staff-signature          GET    d dd dd dd ah  # a clinic admin, for its staff
+    practice:staff-signature          POST   d dd dd dd ah
     practice:consent-countersign      POST   d dd dd ah ah
     practice:consent-detail           GET    d dd ah ah ah
     practice:consent-pdf              GET    d ah ah ah ah

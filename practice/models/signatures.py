@@ -1,5 +1,7 @@
 """A rendering provider's signature, printed on the superbills they render services on."""
 
+import base64
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -47,3 +49,8 @@ class ProviderSignature(models.Model):
 
     def __str__(self):
         return f"Signature of staff member {self.staff_member_id}"
+
+    @property
+    def data_url(self) -> str:
+        """The image inline (pages and PDFs show it without a file route)."""
+        return "data:image/png;base64," + base64.b64encode(bytes(self.png)).decode()

@@ -53,6 +53,7 @@ from practice.views.sessions import (
     SessionRemsFormView,
     SessionVitalsChartView,
 )
+from practice.views.signatures import ProviderSignatureView
 
 __all__ = [
     "AlertListView",
@@ -89,6 +90,7 @@ __all__ = [
     "PortalDocumentsView",
     "PortalQuestionnaireView",
     "PortalView",
+    "ProviderSignatureView",
     "RiskAssessmentCreateView",
     "SafetyPlanEditView",
     "ScreeningCreateView",
