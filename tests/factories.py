@@ -55,6 +55,7 @@ class ClinicFactory(factory.django.DjangoModelFactory):
 class StaffFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StaffMember
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     clinic = factory.SubFactory(ClinicFactory)
@@ -63,6 +64,13 @@ class StaffFactory(factory.django.DjangoModelFactory):
     npi = "1234567893"
     license_number = factory.Sequence(lambda n: f"LIC-{n:05d}")
     license_state = "CO"
+
+    @factory.post_generation
+    def signature(self, create, extracted, **kwargs):
+        """A provider with an NPI has a signature on file (a superbill needs it); pass
+        `signature=False` for one without."""
+        if create and self.npi and extracted is not False:
+            signature_on_file(self)
 
 
 class PatientFactory(factory.django.DjangoModelFactory):

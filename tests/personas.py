@@ -19,7 +19,6 @@ from tests.factories import (
     PatientFactory,
     StaffFactory,
     UserFactory,
-    signature_on_file,
 )
 
 
@@ -78,9 +77,6 @@ def make_personas() -> Personas:
         legal_last_name="Other",
         user=UserFactory(username="frank", first_name="Frank", last_name="Other"),
     )
-    # The providers who render services have a signature on file (a superbill needs it).
-    for provider in (therapist, outsider, medical):
-        signature_on_file(provider)
     CareTeamFactory(patient=patient, staff=therapist, is_primary=True)
     CareTeamFactory(patient=patient, staff=medical)
     CareTeamFactory(patient=other_patient, staff=outsider)
