@@ -287,3 +287,7 @@ def test_pages_show_times_in_the_clinics_zone_near_midnight_utc(people, web_as):
     # The product's one date-time format, on the clinic's clock.
     assert "Nov 30, 2026, 8:30 PM" in staff_page
     assert "Dec 1, 2026, 3:30 AM" not in staff_page
+
+    log = web_as(people.admin).get("/reminders/").content.decode()
+    assert "Nov 30, 2026, 8:30 PM" in log and "Dec 1, 2026, 3:30 AM" not in log
+    assert "Times are in the clinic's time zone." in log
