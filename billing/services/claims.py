@@ -24,12 +24,18 @@ from billing.models import (
     Remittance,
 )
 from billing.money import ZERO, money
+from billing.requirements import (
+    diagnoses_missing,
+    insured_is_another,
+    lines_missing,
+    organisation_missing,
+    providers_missing,
+    rendering_providers,
+)
 from billing.selectors import amount_sum
-from billing.services.superbills import _valid
 from billing.validators import pointer_letter
 from practice.choices import InsuredRelationship
 from practice.models import Clinic, Diagnosis, Patient
-from practice.validators import validate_ein, validate_icd10cm, validate_npi
 
 CMS1500_TEMPLATE = "billing/cms1500_pdf.html"
 SUBMITTER_ID = "KAPCLINIC"
@@ -48,26 +54,16 @@ STATUS_CHANGES = {
 }
 
 
-def _is_self(patient: Patient) -> bool:
-    return patient.insured_relationship in ("", InsuredRelationship.SELF)
-
-
 def claim_missing(
     *, clinic: Clinic, patient: Patient, charges: list[Charge], diagnoses, payer_id: str
 ) -> list[str]:
     """Every required element of a CMS-1500 / 837P that is missing or invalid, as sentences
-    an admin can act on. Empty when the claim can be made."""
+    an admin can act on. Empty when the claim can be made. The checks a superbill shares are
+    `billing.requirements`'; a claim adds the payer, full addresses and the insured's details."""
     missing: list[str] = []
     if not charges:
         missing.append("no approved charges to claim")
-    if not clinic.npi:
-        missing.append("the billing provider has no organisation NPI")
-    elif not _valid(validate_npi, clinic.npi):
-        missing.append(f"the billing provider NPI {clinic.npi} fails its check digit")
-    if not clinic.tax_id:
-        missing.append("the billing provider has no tax ID (EIN)")
-    elif not _valid(validate_ein, clinic.tax_id):
-        missing.append(f"the billing provider tax ID {clinic.tax_id} is not a valid EIN")
+    missing += organisation_missing(clinic, who="the billing provider")
     if not (clinic.address_line1 and clinic.city and clinic.state and clinic.postal_code):
         missing.append("the billing provider has no complete street address")
     if not patient.insurance_payer:
@@ -78,7 +74,7 @@ def claim_missing(
         missing.append(f"no subscriber (member) ID for {patient.full_name}")
     if not (patient.address_line1 and patient.city and patient.state and patient.postal_code):
         missing.append(f"no complete address for {patient.full_name}")
-    if not _is_self(patient):
+    if insured_is_another(patient):
         if not patient.insured_name.strip():
             missing.append("the insured is not the patient, and the insured's name is missing")
         if not patient.insured_date_of_birth:
@@ -87,29 +83,9 @@ def claim_missing(
             )
     elif patient.insured_name and not patient.insured_relationship:
         missing.append("the insured's relationship to the patient is missing")
-    if not diagnoses:
-        missing.append(f"no diagnosis recorded for {patient.full_name}")
-    if len(diagnoses) > 12:
-        missing.append("more than 12 diagnoses (box 21 holds A–L)")
-    ranks = {d.rank for d in diagnoses}
-    for diagnosis in diagnoses:
-        if not _valid(validate_icd10cm, diagnosis.code):
-            missing.append(f"diagnosis {diagnosis.code} is not a billable ICD-10-CM code")
-    providers = {}
-    for charge in charges:
-        when = f"{charge.code} on {charge.date_of_service:%m/%d/%Y}"
-        providers[charge.rendering_provider_id] = charge.rendering_provider
-        if charge.code.startswith("J") and not charge.ndc:
-            missing.append(f"{when} has no NDC and quantity")
-        if not charge.diagnosis_pointers:
-            missing.append(f"{when} has no diagnosis pointer")
-        elif not set(charge.diagnosis_pointers) <= ranks:
-            missing.append(f"{when} points to a diagnosis that is not recorded")
-    for provider in providers.values():
-        if not provider.npi:
-            missing.append(f"no NPI for the rendering provider {provider.display_name}")
-        elif not _valid(validate_npi, provider.npi):
-            missing.append(f"the NPI of {provider.display_name} fails its check digit")
+    missing += diagnoses_missing(patient, diagnoses, at_most="box 21 holds A–L")
+    missing += lines_missing(charges, diagnoses)
+    missing += providers_missing(rendering_providers(charges).values(), credentials=False)
     return missing
 
 
@@ -201,7 +177,7 @@ def claim_context(*, claim: Claim) -> dict:
         "claim": claim,
         "clinic": clinic,
         "patient": patient,
-        "is_self": _is_self(patient),
+        "is_self": not insured_is_another(patient),
         "diagnoses": [{"letter": letters[d.rank], "code": d.code} for d in diagnoses],
         "lines": [
             {
@@ -267,7 +243,7 @@ def x12_837p(*, clinic: Clinic, claims: list[Claim], control_number: int, now) -
     parent = hl
     for claim in claims:
         patient = claim.patient
-        is_self = _is_self(patient)
+        is_self = not insured_is_another(patient)
         hl += 1
         add(f"HL*{hl}*{parent}*22*{0 if is_self else 1}")
         group = _x12(patient.insurance_group_number)

@@ -6,7 +6,6 @@ import datetime
 import hashlib
 import logging
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -27,47 +26,35 @@ from billing.models import (
 )
 from billing.money import ZERO, money
 from billing.notifications import notify_superbill_issued
+from billing.requirements import (
+    diagnoses_missing,
+    insured_is_another,
+    lines_missing,
+    organisation_missing,
+    providers_missing,
+    rendering_providers,
+)
 from billing.selectors import billable_charges, month_bounds, patients_with_paid_charges
 from billing.tasks import bulk_issue_superbills
-from billing.validators import pointer_letter, validate_pointers
-from practice.choices import InsuredRelationship
+from billing.validators import pointer_letter
 from practice.models import Clinic, Diagnosis, Patient
 from practice.selectors import provider_signatures_current
-from practice.validators import validate_ein, validate_icd10cm, validate_npi
 
 log = logging.getLogger(__name__)
 TEMPLATE = "billing/superbill_pdf.html"
-
-
-def _valid(validator, value) -> bool:
-    try:
-        validator(value)
-    except ValidationError:
-        return False
-    return True
-
-
-def _insured_is_another(patient: Patient) -> bool:
-    """The patient is not the policy holder (a blank relationship reads as the patient)."""
-    return patient.insured_relationship not in ("", InsuredRelationship.SELF)
 
 
 def superbill_missing(
     *, clinic: Clinic, patient: Patient, charges: list[Charge], diagnoses
 ) -> list[str]:
     """Everything an insurer needs that is missing or invalid, as sentences an admin can act
-    on. Empty when the superbill can be issued."""
+    on. Empty when the superbill can be issued. The checks a claim shares are
+    `billing.requirements`'; a superbill adds the practice's phone, the patient's address and
+    each provider's signature."""
     missing: list[str] = []
     if not charges:
         missing.append("no approved, unbilled charges in this period")
-    if not clinic.npi:
-        missing.append("the practice has no organisation NPI")
-    elif not _valid(validate_npi, clinic.npi):
-        missing.append(f"the practice NPI {clinic.npi} fails its check digit")
-    if not clinic.tax_id:
-        missing.append("the practice has no tax ID (EIN)")
-    elif not _valid(validate_ein, clinic.tax_id):
-        missing.append(f"the practice tax ID {clinic.tax_id} is not a valid EIN")
+    missing += organisation_missing(clinic, who="the practice")
     if not clinic.address_line1 or not clinic.city:
         missing.append("the practice has no physical address")
     if not clinic.phone:
@@ -78,53 +65,20 @@ def superbill_missing(
         missing.append(f"no insurance payer for {patient.full_name}")
     if not patient.insurance_member_id:
         missing.append(f"no insurance member ID for {patient.full_name}")
-    if _insured_is_another(patient) and not patient.insured_name.strip():
+    if insured_is_another(patient) and not patient.insured_name.strip():
         missing.append(
             f"no insured's name for {patient.full_name} (the patient is not the policy holder)"
         )
-    if not diagnoses:
-        missing.append(f"no diagnosis recorded for {patient.full_name}")
-    ranks = set()
-    for diagnosis in diagnoses:
-        ranks.add(diagnosis.rank)
-        if not _valid(validate_icd10cm, diagnosis.code):
-            missing.append(f"diagnosis {diagnosis.code} is not a billable ICD-10-CM code")
-    if len(diagnoses) > 12:
-        missing.append("more than 12 diagnoses (a superbill letters at most A–L)")
-    providers = {}
-    for charge in charges:
-        providers[charge.rendering_provider_id] = charge.rendering_provider
-        if charge.code.startswith("J") and not charge.ndc:
-            missing.append(
-                f"{charge.code} on {charge.date_of_service:%m/%d/%Y} has no NDC and quantity "
-                "(give the product an NDC, then suggest the session's charges again or add it "
-                "to the line)"
-            )
-        if not charge.diagnosis_pointers:
-            missing.append(
-                f"{charge.code} on {charge.date_of_service:%m/%d/%Y} has no diagnosis pointer"
-            )
-        elif (
-            not _valid(validate_pointers, charge.diagnosis_pointers)
-            or not set(charge.diagnosis_pointers) <= ranks
-        ):
-            missing.append(
-                f"{charge.code} on {charge.date_of_service:%m/%d/%Y} points to a diagnosis that "
-                "is not recorded"
-            )
+    missing += diagnoses_missing(patient, diagnoses, at_most="a superbill letters at most A–L")
+    missing += lines_missing(charges, diagnoses)
+    providers = rendering_providers(charges)
     signed = provider_signatures_current(staff_member_ids=providers)
-    for provider in providers.values():
-        name = provider.display_name
-        if provider.pk not in signed:
-            missing.append(f"no signature on file for {name}")
-        if not provider.npi:
-            missing.append(f"no NPI for the rendering provider {name}")
-        elif not _valid(validate_npi, provider.npi):
-            missing.append(f"the NPI of {name} ({provider.npi}) fails its check digit")
-        if not provider.credentials:
-            missing.append(f"no credentials for the rendering provider {name}")
-        if not provider.license_number:
-            missing.append(f"no license number for the rendering provider {name}")
+    missing += [
+        f"no signature on file for {p.display_name}"
+        for p in providers.values()
+        if p.pk not in signed
+    ]
+    missing += providers_missing(providers.values())
     return missing
 
 
@@ -184,7 +138,7 @@ def superbill_context(
         for pk, provider in providers.items()
     ]
     insured = None
-    if _insured_is_another(patient):
+    if insured_is_another(patient):
         insured = {
             "name": patient.insured_name,
             "date_of_birth": patient.insured_date_of_birth,
