@@ -11,9 +11,10 @@ import datetime
 
 import django_filters
 from django import forms
-from rest_framework import permissions, viewsets
+from rest_framework import permissions, serializers, viewsets
 
 from backend.audit import audit_access, audit_bind_actor, audit_records
+from backend.filters import MAX_ID
 from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for
 
 
@@ -118,3 +119,14 @@ class MomentFilter(django_filters.IsoDateTimeFilter):
                     self.error_messages["invalid"], code="invalid"
                 ) from error
             return moment
+
+
+class IdField(serializers.IntegerField):
+    """A record's id in a request body: a whole number in 1..2^63-1, else a 400. An id out of
+    the database's range never reaches a query (SQLite raises on it instead of finding
+    nothing)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)

@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from backend.api import ScopedViewSet
+from backend.api import IdField, ScopedViewSet
 from backend.roles import staff_for
 from backend.scoping import get_visible_or_404
 from billing import selectors
@@ -48,7 +48,7 @@ class EstimateSerializer(serializers.ModelSerializer):
 
 
 class EstimateIssueSerializer(serializers.Serializer):
-    plan = serializers.IntegerField()
+    plan = IdField()
     self_pay = serializers.BooleanField(required=False, default=False)
 
 
@@ -121,8 +121,8 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class ClaimCreateSerializer(serializers.Serializer):
-    patient = serializers.IntegerField()
-    charge_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    patient = IdField()
+    charge_ids = serializers.ListField(child=IdField(), min_length=1)
     payer_id = serializers.CharField(max_length=80, allow_blank=True, required=False, default="")
 
 
@@ -132,7 +132,7 @@ class ClaimStatusSerializer(serializers.Serializer):
 
 
 class ClaimBatchSerializer(serializers.Serializer):
-    claims = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    claims = serializers.ListField(child=IdField(), min_length=1)
 
 
 class RemittanceSerializer(serializers.Serializer):

@@ -117,3 +117,22 @@ def test_the_api_makes_a_claim_its_cms1500_and_an_837p_batch(approved_session, c
     assert batch.content.startswith(b"ISA*00*")
     assert client.get(f"/api/v1/claims/{claim_id}/").json()["status"] == "submitted"
     assert api_as(codes.patient).get(f"/api/v1/claims/{claim_id}/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/claims/batch/", {"claims": [1, -(2**71)]}),
+        ("/api/v1/claims/batch/", {"claims": [2**63]}),
+        ("/api/v1/claims/", {"patient": 2**64, "charge_ids": [1], "payer_id": "60054"}),
+        ("/api/v1/estimates/", {"plan": -(2**70)}),
+    ],
+)
+def test_an_id_out_of_the_databases_range_is_a_400_never_a_server_error(codes, api_as, path, body):
+    from billing.models import Claim, ClaimBatch, GoodFaithEstimate
+
+    answer = api_as(codes.admin).post(path, body, format="json")
+
+    assert answer.status_code == 400, answer.content
+    assert not (Claim.objects.exists() or ClaimBatch.objects.exists())
+    assert not GoodFaithEstimate.objects.exists()
