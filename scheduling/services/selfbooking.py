@@ -108,10 +108,11 @@ def booking_request_create(
     clinician: StaffMember,
     kind: str,
     starts_at: dt.datetime,
-    ends_at: dt.datetime,
+    ends_at: dt.datetime | None = None,
     modality: str = SessionModality.IN_PERSON,
 ) -> BookingRequest:
-    """A patient's booking of a slot with their care team, in person or by video (a video
+    """A patient's booking of a slot with their care team (`ends_at` defaults to the clinic's
+    self-booking length), in person or by video (a video
     session needs the patient's telehealth consent: `session_book`'s rules say so).
 
     Refuses (SelfBookingRefused / InvalidInput, nothing written) a dosing session, a kind
@@ -121,6 +122,9 @@ def booking_request_create(
     slot is checked with `session_book_check` (the first refusal is raised) and the request
     waits for an admin.
     """
+    if ends_at is None:  # the clinic's length for a self-booked session
+        minutes = scheduling_policy_for(patient.clinic).self_booking_minutes
+        ends_at = starts_at + dt.timedelta(minutes=minutes)
     policy = _check_request(
         patient=patient, clinician=clinician, kind=kind, starts_at=starts_at, ends_at=ends_at
     )

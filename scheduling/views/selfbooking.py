@@ -1,7 +1,6 @@
 """Patients booking their own sessions: the portal page, the admins' queue of requests and
 the clinic's self-booking settings. Each write is one call to scheduling.services.selfbooking."""
 
-import datetime as dt
 from collections import defaultdict
 
 from django.contrib import messages
@@ -76,7 +75,6 @@ class PortalBookView(RoleRequiredMixin, TemplateView):
         if clinician is None:
             messages.error(request, "You can book only with a clinician on your care team.")
             return redirect(back)
-        length = selectors.scheduling_policy_for(patient.clinic).self_booking_minutes
         made, _ = run_service(
             request,
             selfbooking.booking_request_create,
@@ -85,7 +83,6 @@ class PortalBookView(RoleRequiredMixin, TemplateView):
             kind=data["kind"],
             modality=data["modality"] or SessionModality.IN_PERSON,
             starts_at=data["starts_at"],
-            ends_at=data["starts_at"] + dt.timedelta(minutes=length),
         )
         if made is not None:
             if made.status == BookingRequestStatus.CONFIRMED:
