@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from backend.api import ScopedReadOnlyViewSet, ScopedViewSet
+from backend.api import IdField, ScopedReadOnlyViewSet, ScopedViewSet
 from backend.pagination import KeysetPagination
 from backend.roles import CLINICIAN_ROLES, PATIENT, STAFF_ROLES, staff_for
 from backend.scoping import VisiblePrimaryKeyRelatedField, get_visible_or_404
@@ -115,8 +115,8 @@ class NoteDetailSerializer(NoteSerializer):
 
 
 class NoteCreateSerializer(serializers.Serializer):
-    session = serializers.IntegerField()
-    template = serializers.IntegerField()
+    session = IdField()
+    template = IdField()
     content = serializers.DictField(required=False, default=dict)
 
 

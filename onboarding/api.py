@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.api import ScopedMixin, ScopedReadOnlyViewSet, ScopedViewSet
+from backend.api import IdField, ScopedMixin, ScopedReadOnlyViewSet, ScopedViewSet
 from backend.audit import audit_access
 from backend.roles import MEDICAL, PATIENT, STAFF_ROLES, staff_for
 from backend.scoping import VisiblePrimaryKeyRelatedField
@@ -100,7 +100,7 @@ def _step_serializer(step):
 
 
 class AnswerInputSerializer(serializers.Serializer):
-    contraindication = serializers.IntegerField()
+    contraindication = IdField()
     answer = serializers.ChoiceField(choices=ScreeningAnswer.choices)
     details = serializers.CharField(max_length=500, required=False, allow_blank=True)
 

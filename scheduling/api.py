@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from backend.api import ScopedModelViewSet, ScopedViewSet
+from backend.api import IdField, ScopedModelViewSet, ScopedViewSet
 from backend.roles import ADMIN, PATIENT, STAFF_ROLES, actor_for, staff_for
 from backend.scoping import get_visible_or_404
 from practice.api.sessions import SessionCreateSerializer, SessionSerializer, SessionViewSet
@@ -120,7 +120,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
 
 
 class EnrollmentCreateSerializer(serializers.Serializer):
-    patient = serializers.IntegerField()
+    patient = IdField()
 
 
 class EnrollmentCancelResultSerializer(serializers.Serializer):
@@ -369,7 +369,7 @@ class FreeSlotQuery(serializers.Serializer):
     end = serializers.DateTimeField()
     minutes = serializers.IntegerField(min_value=5, max_value=12 * 60)
     count = serializers.IntegerField(min_value=1, max_value=50, default=10)
-    clinician = serializers.IntegerField(required=False)
+    clinician = IdField(required=False)
     room = serializers.ChoiceField(choices=["dosing", "any", "none"], default="dosing")
 
     def validate(self, attrs):
@@ -404,7 +404,7 @@ class BookingRequestSerializer(serializers.ModelSerializer):
 
 
 class BookingRequestCreateSerializer(serializers.Serializer):
-    clinician = serializers.IntegerField()
+    clinician = IdField()
     kind = serializers.ChoiceField(choices=SessionKind.choices)
     modality = serializers.ChoiceField(
         choices=SessionModality.choices, default=SessionModality.IN_PERSON

@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from backend.api import ScopedViewSet
+from backend.api import IdField, ScopedViewSet
 from backend.pagination import KeysetPagination
 from backend.roles import staff_for
 from backend.scoping import get_visible_or_404
@@ -58,17 +58,17 @@ class ChargeSerializer(serializers.ModelSerializer):
 
 
 class ChargeCreateSerializer(serializers.Serializer):
-    patient = serializers.IntegerField()
+    patient = IdField()
     code = serializers.CharField(max_length=5)
     date_of_service = serializers.DateField()
-    rendering_provider = serializers.IntegerField()
+    rendering_provider = IdField()
     diagnosis_pointers = serializers.ListField(child=serializers.IntegerField(), max_length=4)
     units = serializers.IntegerField(min_value=1, default=1)
     modifiers = serializers.ListField(
         child=serializers.CharField(max_length=2), max_length=4, required=False
     )
     place_of_service = serializers.CharField(max_length=2, required=False)
-    session = serializers.IntegerField(required=False)
+    session = IdField(required=False)
     note = serializers.CharField(max_length=200, required=False, default="")
 
 

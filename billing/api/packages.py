@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
-from backend.api import ScopedViewSet
+from backend.api import IdField, ScopedViewSet
 from backend.roles import staff_for
 from backend.scoping import get_visible_or_404
 from billing import selectors
@@ -45,8 +45,8 @@ class PackageCreateSerializer(serializers.Serializer):
     """A prepaid package (name, price, sessions…) or, with `enrollment`, a retreat package
     priced at the retreat's price unless `price` is given."""
 
-    patient = serializers.IntegerField(required=False)
-    enrollment = serializers.IntegerField(required=False)
+    patient = IdField(required=False)
+    enrollment = IdField(required=False)
     name = serializers.CharField(max_length=120, required=False)
     price = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False

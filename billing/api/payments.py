@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from backend.api import ScopedViewSet
+from backend.api import IdField, ScopedViewSet
 from backend.roles import staff_for
 from backend.scoping import get_visible_or_404
 from billing import selectors, stripe_gateway
@@ -49,7 +49,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentCreateSerializer(serializers.Serializer):
-    patient = serializers.IntegerField()
+    patient = IdField()
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     received_on = serializers.DateField()
@@ -59,7 +59,7 @@ class PaymentCreateSerializer(serializers.Serializer):
 
 
 class AllocateSerializer(serializers.Serializer):
-    charge = serializers.IntegerField()
+    charge = IdField()
     amount = serializers.DecimalField(max_digits=10, decimal_places=2)
 
 
@@ -76,7 +76,7 @@ class RefundSerializer(serializers.ModelSerializer):
 
 
 class CardCheckoutRequestSerializer(serializers.Serializer):
-    patient = serializers.IntegerField()
+    patient = IdField()
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
 
 

@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from backend.api import ScopedViewSet
+from backend.api import IdField, ScopedViewSet
 from backend.roles import staff_for
 from billing import selectors
 from billing.api._common import ADMINS, BILLING_READERS, create_for_patient
@@ -50,10 +50,10 @@ class SuperbillSerializer(serializers.ModelSerializer):
 
 
 class SuperbillIssueSerializer(serializers.Serializer):
-    patient = serializers.IntegerField()
+    patient = IdField()
     period_start = serializers.DateField(required=False)
     period_end = serializers.DateField(required=False)
-    charge_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    charge_ids = serializers.ListField(child=IdField(), required=False)
 
 
 class SuperbillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

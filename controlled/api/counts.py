@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from backend.api import IdField
 from backend.roles import staff_for
 from controlled import reports, selectors, services
 from controlled.api._common import MG_FIELD, LedgerViewSet, _download, _staff
@@ -17,7 +18,7 @@ class CountRecordSerializer(serializers.Serializer):
     counted_units = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, help_text="mL or units on the shelf."
     )
-    second_counter_id = serializers.IntegerField()
+    second_counter_id = IdField()
     second_counter_password = serializers.CharField(trim_whitespace=False, write_only=True)
     note = serializers.CharField(required=False, default="", allow_blank=True)
 
@@ -91,7 +92,7 @@ class CountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, LedgerViewS
 
 
 class InventoryLineSerializer(serializers.Serializer):
-    lot_id = serializers.IntegerField()
+    lot_id = IdField()
     counted_units = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
 
 
@@ -100,7 +101,7 @@ class InventoryTakeSerializer(serializers.Serializer):
     taken_on = serializers.DateField(required=False)
     time_of_day = serializers.ChoiceField(choices=TimeOfDay.choices)
     lines = InventoryLineSerializer(many=True)
-    second_counter_id = serializers.IntegerField()
+    second_counter_id = IdField()
     second_counter_password = serializers.CharField(trim_whitespace=False, write_only=True)
     notes = serializers.CharField(required=False, default="", allow_blank=True)
 

@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from backend.api import IdField
 from backend.pagination import KeysetPagination
 from backend.roles import staff_for
 from controlled import reports, selectors, services
@@ -122,7 +123,7 @@ class EntryRecordSerializer(serializers.Serializer):
 
 class ReverseSerializer(serializers.Serializer):
     reason = serializers.CharField()
-    witness_id = serializers.IntegerField()
+    witness_id = IdField()
     witness_password = serializers.CharField(trim_whitespace=False, write_only=True)
 
 

@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from backend.api import IdField
 from backend.roles import staff_for
 from backend.scoping import get_visible_or_404
 from controlled import selectors, services
@@ -88,7 +89,7 @@ class LotSerializer(serializers.ModelSerializer):
 
 
 class LotReceiveSerializer(serializers.Serializer):
-    product_id = serializers.IntegerField()
+    product_id = IdField()
     lot_number = serializers.CharField(max_length=40)
     expires_on = serializers.DateField()
     supplier_name = serializers.CharField(max_length=200)

@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from backend.api import ScopedViewSet
+from backend.api import IdField, ScopedViewSet
 from backend.roles import CLINICIAN_ROLES, MEDICAL, PATIENT, STAFF_ROLES, staff_for
 from practice import services
 from practice.api.common import VisiblePatientField
@@ -62,7 +62,7 @@ class ScreeningSerializer(serializers.ModelSerializer):
 
 
 class FindingInputSerializer(serializers.Serializer):
-    contraindication_id = serializers.IntegerField()
+    contraindication_id = IdField()
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 

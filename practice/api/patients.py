@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from backend.api import ScopedViewSet
+from backend.api import IdField, ScopedViewSet
 from backend.filters import IdFilter
 from backend.roles import ADMIN, STAFF_ROLES, staff_for
 from practice import services
@@ -39,7 +39,7 @@ class CareTeamMemberSerializer(serializers.ModelSerializer):
 
 
 class CareTeamAddSerializer(serializers.Serializer):
-    staff_id = serializers.IntegerField()
+    staff_id = IdField()
     is_primary = serializers.BooleanField(default=False)
 
 
