@@ -56,6 +56,8 @@ def test_a_therapist_writes_signs_and_amends_an_integration_note(
     today.get_by_role("link", name="Write note").click()
 
     page.get_by_role("button", name="Start the note").click()
+    # The editor's script listens for typing once the page has loaded.
+    page.wait_for_load_state("load")
     alongside = page.get_by_test_id("alongside")
     assert "Meet the tightness in my chest with curiosity." in alongside.inner_text()
 
