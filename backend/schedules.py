@@ -13,6 +13,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "messaging.tasks.reminders_dispatch_due",
         "every_seconds": int(os.environ.get("REMINDER_SWEEP_SECONDS", "60")),
     },
+    # Care-team emails for patient messages the broker missed (each is enqueued on commit).
+    "thread-staff-emails-missed": {
+        "task": "messaging.tasks.thread_staff_notify_missed",
+        "every_seconds": 300,
+    },
     # Weekly questionnaire invitations during induction (one per patient and ISO week).
     "questionnaire-invitations": {
         "task": "messaging.tasks.questionnaire_invitations",

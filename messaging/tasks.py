@@ -13,7 +13,7 @@ from django.db import OperationalError
 
 from messaging.services.outbox import reminder_deliver, reminders_dispatch
 from messaging.services.questionnaires import questionnaire_invitations_enqueue
-from messaging.services.threads import thread_staff_emails
+from messaging.services.threads import thread_staff_emails, thread_staff_emails_missed
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +58,10 @@ def thread_staff_notify(message_id: int) -> int:
     """Email the care team that a patient sent a secure message (once per message)."""
 
     return thread_staff_emails(message_id=message_id)
+
+
+@shared_task(name="messaging.tasks.thread_staff_notify_missed", ignore_result=True)
+def thread_staff_notify_missed() -> int:
+    """The care-team emails the broker missed (each is enqueued when the patient writes)."""
+
+    return thread_staff_emails_missed()

@@ -15,15 +15,18 @@ What a message does, in its one transaction:
 - a care-team message queues a `secure_message` notification to the patient through the
   outbox (their channel choice and quiet hours apply; it says only that a message is
   waiting); a patient message emails the care team, after commit, that a patient on their
-  care team wrote (no name, no content).
+  care team wrote (no name, no content). If the broker was down then, the five-minute
+  sweep (`thread_staff_emails_missed`) sends it: the email is late, never lost.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from backend.errors import full_clean_or_refuse
@@ -208,6 +211,34 @@ def thread_clear_flag(*, user, thread: Thread, note: str) -> Thread:
         update_fields=["flagged", "flag_cleared_at", "flag_cleared_by", "flag_cleared_note"]
     )
     return locked
+
+
+# The sweep looks back this far (threads written in since), and leaves a message this
+# young to the task its commit enqueued.
+MISSED_EMAIL_LOOKBACK = timedelta(days=7)
+MISSED_EMAIL_GRACE = timedelta(minutes=2)
+
+
+def thread_staff_emails_missed() -> int:
+    """Send the care-team emails whose task never ran (the broker was down when the patient
+    wrote): for each thread written in within the lookback whose newest patient message,
+    older than the grace, is newer than the last one emailed. One email per thread covers
+    the messages before it. Returns the number of emails."""
+    now = timezone.now()
+    newest_from_patient = (
+        ThreadMessage.objects.filter(
+            thread=OuterRef("pk"), author_staff__isnull=True, sent_at__lte=now - MISSED_EMAIL_GRACE
+        )
+        .order_by("-id")
+        .values("id")[:1]
+    )
+    missed = (
+        Thread.objects.filter(last_message_at__gte=now - MISSED_EMAIL_LOOKBACK)
+        .annotate(newest=Subquery(newest_from_patient))
+        .filter(newest__gt=F("staff_notified_message_id"))
+        .values_list("newest", flat=True)
+    )
+    return sum(thread_staff_emails(message_id=pk) for pk in list(missed[:200]))
 
 
 def thread_staff_emails(*, message_id: int) -> int:

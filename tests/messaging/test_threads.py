@@ -334,3 +334,40 @@ def test_a_care_team_answer_emails_no_one(people, clock):
     message = thread_reply(author=people.therapist.user, thread=thread, body="Answer")
     assert thread_staff_emails(message_id=message.pk) == 0
     assert mail.outbox == []
+
+
+def test_a_care_team_email_the_broker_missed_goes_out_with_the_sweep_once(people, clock):
+    from messaging.services.threads import thread_staff_emails_missed
+
+    people.therapist.user.email = "bob@clinic.test"
+    people.therapist.user.save()
+    # The patient writes twice while the broker is down: no task ran for either message.
+    thread = start(people)
+    thread_reply(author=people.patient.user, thread=thread, body="And one more thing")
+    assert thread_staff_emails_missed() == 0  # too young: its own task may still run
+    clock.shift(datetime.timedelta(minutes=3))
+
+    sent = thread_staff_emails_missed()
+    assert thread_staff_emails_missed() == 0
+    (email,) = mail.outbox  # one email covers both messages
+    assert sent == len(email.to) and "bob@clinic.test" in email.to
+    assert "A question" not in email.subject + email.body
+    thread.refresh_from_db()
+    assert thread.staff_notified_message_id == thread.messages.latest("id").pk
+
+
+def test_the_sweep_leaves_threads_already_emailed_or_answered_only_by_staff(people, clock):
+    from messaging.services.threads import thread_staff_emails_missed
+
+    people.therapist.user.email = "bob@clinic.test"
+    people.therapist.user.save()
+    emailed = start(people)
+    thread_staff_emails(message_id=emailed.messages.get().pk)  # its task ran
+    staff_only = thread_start(
+        author=people.therapist.user, patient=people.patient, subject="Check-in", body="Hello"
+    )
+    clock.shift(datetime.timedelta(minutes=3))
+    mail.outbox.clear()
+
+    assert thread_staff_emails_missed() == 0
+    assert mail.outbox == [] and staff_only.messages.count() == 1
