@@ -12,6 +12,7 @@ from messaging.models import (
     ReminderSettings,
 )
 from messaging.services import outbox
+from messaging.services.outbox.sending import SCRUBBED_ONCE_SENT, scrubbed
 
 
 @admin.register(ReminderSettings)
@@ -56,6 +57,10 @@ def resend_failed(modeladmin, request, queryset):
     messages.info(request, f"{resent} message(s) will be sent again.")
 
 
+def _without_secret(reminder: Reminder, body: str) -> str:
+    return scrubbed(body) if reminder.kind in SCRUBBED_ONCE_SENT else body
+
+
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
     """The outbox, read-only: rows change only through the outbox services."""
@@ -65,7 +70,21 @@ class ReminderAdmin(admin.ModelAdmin):
     search_fields = ["patient__legal_last_name", "recipient", "target_id"]
     date_hierarchy = "send_at"
     actions = [resend_failed]
-    readonly_fields = [f.name for f in Reminder._meta.fields]
+    # The body is shown through `text` and `html`: a one-time link (the portal invitation)
+    # is never shown here, not even before the message goes out, so no one who reads the
+    # outbox can use it before the patient does.
+    exclude = ["body_text", "body_html"]
+    readonly_fields = [
+        f.name for f in Reminder._meta.fields if f.name not in ("body_text", "body_html")
+    ] + ["text", "html"]
+
+    @admin.display(description="Body (text)")
+    def text(self, reminder):
+        return _without_secret(reminder, reminder.body_text)
+
+    @admin.display(description="Body (HTML source)")
+    def html(self, reminder):
+        return _without_secret(reminder, reminder.body_html)
 
     def has_add_permission(self, request):
         return False

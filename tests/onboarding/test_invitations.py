@@ -216,3 +216,16 @@ def test_once_the_invitation_is_sent_the_stored_copy_no_longer_holds_the_link(wo
     # The link itself still works for her.
     with time_machine.travel(datetime.datetime(2026, 11, 3, 18, tzinfo=datetime.UTC)):
         assert services.invitation_check(token=token).pk == invitation.pk
+
+
+def test_the_back_office_never_shows_an_unsent_invitations_link(world, admin_client):
+    invitation, token = invite(world)
+    email = Reminder.objects.get(target_type="invitation", target_id=str(invitation.pk))
+    assert email.status == "pending" and token in email.body_text  # the sender needs it
+
+    page = admin_client.get(f"/admin/messaging/reminder/{email.pk}/change/")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert token not in text and "/invite/" not in text
+    assert "[link removed after sending]" in text
