@@ -11,6 +11,7 @@ from practice.choices import (
     Route,
     Sedation,
     SessionKind,
+    SessionModality,
 )
 
 
@@ -23,6 +24,13 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 class SessionForm(forms.Form):
     kind = forms.ChoiceField(choices=[])
+    modality = forms.ChoiceField(
+        choices=SessionModality.choices,
+        initial=SessionModality.IN_PERSON,
+        required=False,  # in person unless chosen
+        label="Where",
+        help_text="Video: preparation or integration only, with the telehealth consent; no room.",
+    )
     clinician = forms.ModelChoiceField(queryset=None)
     plan = forms.ModelChoiceField(queryset=None, required=False)
     starts_at = forms.DateTimeField(label="Starts", widget=DateTimeLocalInput())

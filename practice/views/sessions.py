@@ -18,7 +18,7 @@ from backend.roles import ADMIN, CLINICIAN_ROLES, MEDICAL, PATIENT, STAFF_ROLES,
 from backend.views import RoleRequiredMixin, run_service
 from practice import rems, services, video
 from practice.charts import vitals_svg
-from practice.choices import SessionKind, SessionStatus
+from practice.choices import SessionKind, SessionModality, SessionStatus
 from practice.forms import (
     AdverseEventForm,
     DischargeForm,
@@ -422,6 +422,7 @@ class SessionCreateView(RoleRequiredMixin, FormView):
     def form_valid(self, form):
         zone = self.patient.clinic.zone
         data = dict(form.cleaned_data)
+        data["modality"] = data["modality"] or SessionModality.IN_PERSON
         for name in ("starts_at", "ends_at"):
             # The browser sends clinic wall-clock time without a zone.
             data[name] = timezone.make_aware(timezone.make_naive(data[name]), zone)

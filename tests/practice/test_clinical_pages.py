@@ -3,11 +3,12 @@
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from practice import services
-from practice.models import DosingRecord, SafetyAlert, TreatmentPlan
+from practice.models import DosingRecord, SafetyAlert, Session, TreatmentPlan
 from tests.factories import ScreeningFactory, SessionFactory, TreatmentPlanFactory
 from tests.practice.clinical import cleared_with_plan, dose, dosing_session, stock_lot
 
@@ -281,3 +282,71 @@ def test_the_questionnaire_invitation_names_each_one_plainly_with_how_long_it_ta
     assert INVITED == (
         "Anxiety check-in (GAD-7), about 2 minutes and Mood check-in (PHQ-9), about 3 minutes"
     )
+
+
+def _new_session_form(people, **fields):
+    start = timezone.localtime(timezone.now() + datetime.timedelta(days=3), people.clinic.zone)
+    start = start.replace(hour=10, minute=0, second=0, microsecond=0)
+    return {
+        "kind": "integration",
+        "clinician": people.therapist.pk,
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + datetime.timedelta(minutes=50)).strftime("%Y-%m-%dT%H:%M"),
+        **fields,
+    }
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 17, 18, 0, tzinfo=datetime.UTC), tick=False)
+def test_the_new_session_page_books_by_video_with_the_telehealth_consent(people, web_as):
+    from practice.choices import ConsentKind
+    from tests.factories import consents_signed
+
+    consents_signed(people.patient, [ConsentKind.TELEHEALTH])
+    client = web_as(people.therapist)
+    page = client.get(f"/patients/{people.patient.pk}/sessions/new/").content.decode()
+    assert 'name="modality"' in page and "Video" in page
+
+    answer = client.post(
+        f"/patients/{people.patient.pk}/sessions/new/", _new_session_form(people, modality="video")
+    )
+
+    session = Session.objects.get(patient=people.patient)
+    assert answer.status_code == 302 and answer["Location"] == f"/sessions/{session.pk}/"
+    assert session.modality == "video" and session.room is None and session.video_room
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 17, 18, 0, tzinfo=datetime.UTC), tick=False)
+@pytest.mark.parametrize(
+    ("consent", "kind", "refusal"),
+    [
+        (False, "integration", "The patient signs before a video session."),
+        (True, "dosing", "A dosing session is never by video"),
+    ],
+)
+def test_the_new_session_page_refuses_video_without_consent_or_for_a_dose(
+    people, web_as, consent, kind, refusal
+):
+    from practice.choices import ConsentKind
+    from tests.factories import consents_signed
+
+    cleared_with_plan(people)
+    if consent:
+        consents_signed(people.patient, [ConsentKind.TELEHEALTH])
+
+    answer = web_as(people.medical).post(
+        f"/patients/{people.patient.pk}/sessions/new/",
+        _new_session_form(people, kind=kind, modality="video", clinician=people.medical.pk),
+    )
+
+    assert answer.status_code == 200
+    assert refusal in answer.content.decode()
+    assert not Session.objects.exists()
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 17, 18, 0, tzinfo=datetime.UTC), tick=False)
+def test_the_new_session_page_books_in_person_when_where_is_left_out(people, web_as):
+    answer = web_as(people.therapist).post(
+        f"/patients/{people.patient.pk}/sessions/new/", _new_session_form(people)
+    )
+    assert answer.status_code == 302
+    assert Session.objects.get().modality == "in_person"
