@@ -5,7 +5,7 @@ a reminder's link (the outbox is `messaging`)."""
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from practice.choices import SessionKind
+from practice.choices import SessionKind, SessionModality
 from practice.querysets import PatientScopedQuerySet
 from scheduling.choices import ConfirmationStatus
 
@@ -31,6 +31,10 @@ class SessionSeries(models.Model):
         "practice.TreatmentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(max_length=16, choices=SessionKind.choices)
+    # Every occurrence is booked this way (a video series takes no room).
+    modality = models.CharField(
+        max_length=16, choices=SessionModality.choices, default=SessionModality.IN_PERSON
+    )
     interval_days = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(366)]
     )

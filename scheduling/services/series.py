@@ -142,6 +142,7 @@ def series_book(
         room=room,
         plan=plan,
         kind=kind,
+        modality=modality,
         interval_days=interval_days,
         occurrences=occurrences,
         first_starts_at=starts[0],

@@ -188,3 +188,17 @@ def test_checking_a_conflicting_series_gives_the_real_bookings_answer_and_books_
     assert check.refused == refused.value.extra["occurrences"]
     assert [(o["index"], o["outcome"]) for o in check.occurrences] == [(2, "refused")]
     assert Session.objects.count() == before
+
+
+def test_a_video_series_records_its_modality_and_books_every_occurrence_by_video(cal):
+    from practice.choices import ConsentKind
+    from tests.factories import consents_signed
+
+    consents_signed(cal.people.patient, [ConsentKind.TELEHEALTH])
+    series = weekly(cal, modality="video", occurrences=3)
+
+    series.refresh_from_db()
+    assert series.modality == "video" and series.room is None
+    sessions = Session.objects.filter(booking__series=series)
+    assert [s.modality for s in sessions] == ["video"] * 3
+    assert weekly(cal, first_starts_at=local(2027, 2, 4, 10), occurrences=1).modality == "in_person"
