@@ -6,8 +6,10 @@ from accounts import demo as accounts_demo
 from billing import demo as billing_demo
 from controlled import demo as controlled_demo
 from integration_notes import demo as notes_demo
+from messaging import demo as messaging_demo
 from onboarding import demo as onboarding_demo
 from practice import demo as practice_demo
+from practice.demo import documents as documents_demo
 from scheduling import demo as scheduling_demo
 
 SEEDS = [
@@ -25,6 +27,9 @@ SEEDS = [
     billing_demo.seed,
     # The checklist's plain questions for new patients' intake.
     onboarding_demo.seed,
+    # Secure messages with the care team, and insurance-card photos on the record.
+    messaging_demo.seed,
+    documents_demo.seed,
     # Last: reminders for the upcoming sessions any seed above booked.
     scheduling_demo.sync_upcoming,
     # Demo only: staff sign in with one shared authenticator secret (demo_logins prints it).
