@@ -16,7 +16,7 @@ CLOCK_MOMENTS := 2026-10-31T23:30:00+00:00 2027-01-01T03:00:00+00:00 \
 AXE_CORE_VERSION := 4.14.1
 AXE_STAMP := var/node/.axe-core-$(AXE_CORE_VERSION)
 
-.PHONY: run test test-clock lint format bench bench-load venv system-check system-check-test migrate seed clean e2e axe
+.PHONY: run test test-clock lint format bench bench-load bench-profile venv system-check system-check-test migrate seed clean e2e axe
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -96,6 +96,10 @@ bench: venv
 bench-load: venv
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench load $(BENCH_LOAD_ARGS)
+
+# CPU ms, queries and the top functions of each request of the load test's mix, in process.
+bench-profile: venv
+	$(PY) -m bench profile $(BENCH_PROFILE_ARGS)
 
 clean:
 	rm -rf var/broker var/beat-schedule* var/outbox

@@ -5,7 +5,11 @@ with a portal login. Superusers without a staff record are back-office operators
 the Django admin and see no patient data through the API or the pages.
 """
 
+import datetime
+import zoneinfo
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 ADMIN = "admin"
 THERAPIST = "therapist"
@@ -40,6 +44,11 @@ class Actor:
     @property
     def is_patient(self) -> bool:
         return self.role == PATIENT
+
+    def today(self) -> datetime.date:
+        """Today in the clinic's zone, from the zone this actor was read with (no query;
+        `Clinic.today_of` reads the clinic again)."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.timezone))
 
 
 def actor_for(user) -> Actor | None:

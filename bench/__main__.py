@@ -4,7 +4,8 @@ Uses the configured database engine (DATABASE_URL: PostgreSQL in CI, SQLite othe
 never its data: Django's test-database machinery creates and drops a separate database.
 `python -m bench [name ...]` runs only the named modules. `python -m bench load [options]`
 is the load test (bench/load.py): it makes its own PostgreSQL database and servers, so it
-runs on its own and never with the others.
+runs on its own and never with the others; so does `python -m bench profile` (bench/profile.py:
+CPU time, queries and the top functions of each request of the load test's mix).
 """
 
 import importlib
@@ -14,8 +15,8 @@ import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
-# Not benchmarks of a test database: the load test, its locustfile and hello-world app.
-STANDALONE = {"load", "locustfile", "hello_wsgi"}
+# Not benchmarks of a test database: the load test, its locustfile, hello-world app and profiler.
+STANDALONE = {"load", "locustfile", "hello_wsgi", "profile"}
 
 
 def main(argv: list[str]) -> None:
@@ -23,6 +24,10 @@ def main(argv: list[str]) -> None:
         from bench import load
 
         return load.main(argv[1:])
+    if argv[:1] == ["profile"]:
+        from bench import profile
+
+        return profile.main(argv[1:])
     import django
 
     django.setup()

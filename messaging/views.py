@@ -4,6 +4,7 @@ and secure messaging (the portal's messages, the staff inbox, a thread with its 
 from django.contrib import messages as flash
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, ListView
 
@@ -75,8 +76,9 @@ class PreferencesView(RoleRequiredMixin, FormView):
     template_name = "messaging/preferences.html"
     form_class = PreferencesForm
 
-    @property
+    @cached_property
     def patient(self):
+        # Read once per request: the initial values, the context and the save all use it.
         return Patient.objects.select_related("clinic").get(pk=self.actor.patient_id)
 
     def get_initial(self):

@@ -6,7 +6,6 @@ from django.core.exceptions import ObjectDoesNotExist
 from backend.roles import actor_for
 from controlled import selectors
 from controlled.models import LEDGER_ROLES
-from practice.models import Clinic
 
 register = template.Library()
 
@@ -25,11 +24,13 @@ def controlled_alerts(context):
     actor = actor_for(user)
     if actor is None or actor.role not in LEDGER_ROLES:
         return None
-    today = Clinic.today_of(actor.clinic_id)
+    # The clinic's zone came with the actor: no query for the clinic's day, here or in
+    # lots_for_dosing.
+    today = actor.today()
     due = selectors.biennial_due(clinic_id=actor.clinic_id)
     expiring = [
         lot
-        for lot in selectors.lots_for_dosing(clinic_id=actor.clinic_id)
+        for lot in selectors.lots_for_dosing(clinic_id=actor.clinic_id, on=today)
         if (lot.expires_on - today).days <= selectors.EXPIRING_SOON_DAYS
     ]
     return {

@@ -59,10 +59,18 @@ def messaging_preferences_update(
     messaging.quiet_hours_end = quiet_hours_end
     messaging.full_clean()
     messaging.save()
+    # One read of the patient's choices, then a write only for a kind whose channel changed
+    # (saved one by one, so each change keeps its entry in the change log); a form that
+    # resends every kind unchanged costs one query here, not four per kind. The patient's
+    # messaging row, locked above, serialises two saves of the same patient.
+    chosen = {p.kind: p for p in MessagePreference.objects.filter(patient=patient)}
     for kind, channel in channels.items():
-        MessagePreference.objects.update_or_create(
-            patient=patient, kind=kind, defaults={"channel": channel}
-        )
+        preference = chosen.get(kind)
+        if preference is None:
+            MessagePreference.objects.create(patient=patient, kind=kind, channel=channel)
+        elif preference.channel != channel:
+            preference.channel = channel
+            preference.save(update_fields=["channel", "updated_at"])
     for replan in _replanners():
         replan(patient=patient)
     opted_out = [kind for kind, channel in channels.items() if channel == ChannelChoice.NONE]

@@ -116,7 +116,8 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
     context_object_name = "patient"
 
     def get_queryset(self):
-        return patient_list(user=self.request.user)
+        # The clinic joined: its day and zone place the screenings, sessions and charts.
+        return patient_list(user=self.request.user).select_related("clinic")
 
     def get_object(self, queryset=None):
         patient = super().get_object(queryset)

@@ -291,3 +291,41 @@ def test_pages_show_times_in_the_clinics_zone_near_midnight_utc(people, web_as):
     log = web_as(people.admin).get("/reminders/").content.decode()
     assert "Nov 30, 2026, 8:30 PM" in log and "Dec 1, 2026, 3:30 AM" not in log
     assert "Times are in the clinic's time zone." in log
+
+
+def test_saving_preferences_writes_only_the_kinds_whose_channel_changed(
+    people, web_as, django_assert_max_num_queries
+):
+    from auditlog.models import LogEntry
+
+    client = web_as(people.patient)
+    form = {f"channel_{k}": v for k, v in outbox.DEFAULT_CHANNELS.items()}
+    assert client.post("/portal/preferences/", form).status_code == 302
+    saved = {p.kind: p.updated_at for p in MessagePreference.objects.filter(patient=people.patient)}
+    assert "session_48h" in saved and len(saved) > 10
+    logged = LogEntry.objects.get_for_model(MessagePreference).count()
+
+    # The same form again: one read of the choices and no write for any kind; before, each
+    # of the 19 kinds cost a savepoint, a locking read, an update and a release (76).
+    # session, user, actor (staff, patient), the patient, their messaging row and
+    # choices (initial values), the service: messaging row locked, its checks and update
+    # with its change-log entry, the choices, the re-planned sessions; the audit row.
+    with django_assert_max_num_queries(QUERIES_PREFERENCES_SAVE):
+        assert client.post("/portal/preferences/", form).status_code == 302
+    unchanged = {
+        p.kind: p.updated_at for p in MessagePreference.objects.filter(patient=people.patient)
+    }
+    assert unchanged == saved
+    assert LogEntry.objects.get_for_model(MessagePreference).count() == logged
+
+    # One kind changed: that row alone is written, with its change-log entry.
+    form["channel_session_48h"] = "none"
+    assert client.post("/portal/preferences/", form).status_code == 302
+    after = {p.kind: p for p in MessagePreference.objects.filter(patient=people.patient)}
+    assert after["session_48h"].channel == "none"
+    assert after["session_48h"].updated_at > saved["session_48h"]
+    assert [k for k in after if after[k].updated_at != saved[k]] == ["session_48h"]
+    assert LogEntry.objects.get_for_model(MessagePreference).count() == logged + 1
+
+
+QUERIES_PREFERENCES_SAVE = 17

@@ -40,3 +40,21 @@ def test_the_patient_page_costs_the_same_for_10_or_100_sessions(people, web_as):
         queries_of(client, url)
         counts.append(len(queries_of(client, url)))
     assert counts[0] == counts[1]
+
+
+def test_the_patient_page_reads_the_clinic_with_the_patient(people, web_as):
+    # The page's day and time zone come from the patient's clinic: joined to the patient's
+    # row, not read again by a query of its own.
+    client = web_as(people.admin)
+    url = f"/patients/{people.patient.pk}/"
+    queries_of(client, url)
+    queries = queries_of(client, url)
+    clinic_reads = [q for q in queries if q.startswith("SELECT") and 'FROM "practice_clinic"' in q]
+    assert clinic_reads == []
+    assert len(queries) <= QUERIES_PATIENT_PAGE_ADMIN
+
+
+# An admin's patient page as it stands (session, user, device, actor, patient with its
+# clinic, diagnoses, care team, the clinical context, the panels, the audit trail, the
+# audit row); one less since the clinic is joined to the patient.
+QUERIES_PATIENT_PAGE_ADMIN = 37
