@@ -173,6 +173,11 @@ class Remittance(models.Model):
         "practice.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     adjustments = models.JSONField(default=list, blank=True)
+    outcomes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per claim: {claim (control number), status it took, paid, payment id}.",
+    )
 
     objects = ClinicScopedQuerySet.scoped()
 

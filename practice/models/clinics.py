@@ -4,8 +4,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
