@@ -412,7 +412,19 @@ def claim_batch_create(*, claims: list[Claim], created_by=None) -> ClaimBatch:
 def parse_835(text: str) -> dict:
     """The parts of an 835 this system posts: BPR (amount, date), TRN (trace number), the
     payer's name, and per claim (CLP) its status, paid amount, payer claim number, and the
-    service lines (SVC) with their adjustments (CAS)."""
+    service lines (SVC) with their adjustments (CAS). Anything that cannot be read as one
+    (a truncated envelope, a missing element, a bad amount or date) is refused with
+    InvalidCharge, never a server error."""
+    try:
+        return _parse_835(text)
+    except (IndexError, ValueError, ArithmeticError) as exc:
+        raise InvalidCharge(
+            "This does not look like an 835 remittance: a segment is missing an element or "
+            "holds a value that is not an amount or a date."
+        ) from exc
+
+
+def _parse_835(text: str) -> dict:
     text = text.strip()
     element, segment_end = (text[3], text[105]) if text.startswith("ISA") else ("*", "~")
     segments = [s.strip() for s in text.split(segment_end) if s.strip()]

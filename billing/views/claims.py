@@ -62,7 +62,7 @@ class ClaimListView(RoleRequiredMixin, ListView):
         context.update(
             status=self.status,
             filters=[(s.value, s.label) for s in self.FILTERS],
-            batches=ClaimBatch.objects.visible_to(self.request.user)[:5],
+            batches=ClaimBatch.objects.visible_to(self.request.user).defer("x12")[:5],
             clinic=staff_for(self.request.user).clinic,
             statuses=ClaimStatus,
         )
