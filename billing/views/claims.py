@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from backend.audit import audit_access, audit_records
+from backend.filters import MAX_ID
 from backend.roles import ADMIN, staff_for
 from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
@@ -30,6 +31,12 @@ def claim_or_404(request, pk) -> Claim:
         return selectors.claim_get(user=request.user, pk=pk)
     except ObjectDoesNotExist as exc:
         raise Http404 from exc
+
+
+def next_statuses(claim: Claim) -> list[ClaimStatus]:
+    """The statuses a claim may be given by hand, in the order of the choices."""
+    allowed = claim_services.STATUS_CHANGES[claim.status]
+    return [status for status in ClaimStatus if status in allowed]
 
 
 def batch_download(batch: ClaimBatch) -> HttpResponse:
@@ -76,9 +83,12 @@ class ClaimBatchView(RoleRequiredMixin, View):
     allowed_roles = ADMINS
 
     def post(self, request):
-        ids = [i for i in request.POST.getlist("claims") if i.isdigit()]
+        chosen = request.POST.getlist("claims")
+        ids = {int(i) for i in chosen if i.isdigit() and 0 < int(i) <= MAX_ID}
+        if len(ids) != len(set(chosen)):
+            raise Http404  # an id no claim can have, as one the user cannot see
         claims = list(selectors.claim_list(user=request.user).filter(pk__in=ids))
-        if len(claims) != len(set(ids)):
+        if len(claims) != len(ids):
             raise Http404
         batch, _ = run_service(
             request,
@@ -160,7 +170,7 @@ class ClaimDetailView(RoleRequiredMixin, TemplateView):
         claim = kwargs.get("claim") or claim_or_404(self.request, self.kwargs["pk"])
         if self.request.method == "GET":
             audit_access(claim)
-        statuses = [ClaimStatus(s) for s in claim_services.STATUS_CHANGES[claim.status]]
+        statuses = next_statuses(claim)
         context.update(
             claim=claim,
             clinic=claim.clinic,
@@ -176,8 +186,7 @@ class ClaimDetailView(RoleRequiredMixin, TemplateView):
         staff = staff_for(request.user)
         action = request.POST.get("action")
         if action == "status":
-            statuses = [ClaimStatus(s) for s in claim_services.STATUS_CHANGES[claim.status]]
-            form = forms.ClaimStatusForm(request.POST, statuses=statuses)
+            form = forms.ClaimStatusForm(request.POST, statuses=next_statuses(claim))
             if not form.is_valid():
                 return self.render_to_response(self.get_context_data(claim=claim, status_form=form))
             run_service(

@@ -341,3 +341,11 @@ def test_another_patients_plan_cannot_be_estimated_from_this_ledger(codes, web_a
     assert response.status_code == 200
     assert response.context["estimate_form"].errors["plan"]
     assert not GoodFaithEstimate.objects.exists()
+
+
+@pytest.mark.parametrize("bad", [str(2**63), "-1", "x"])
+def test_a_batch_naming_an_impossible_id_is_404_and_changes_nothing(claim, codes, web_as, bad):
+    response = web_as(codes.admin).post("/billing/claims/batch/", {"claims": [claim.pk, bad]})
+
+    assert response.status_code == 404
+    assert not ClaimBatch.objects.exists()
