@@ -40,7 +40,9 @@ def next_statuses(claim: Claim) -> list[ClaimStatus]:
 
 
 def batch_download(batch: ClaimBatch) -> HttpResponse:
-    """The 837P file as an attachment; its name is the batch's control number (no PHI)."""
+    """The 837P file as an attachment; its name is the batch's control number (no PHI).
+    The claims it carries are named in the request's audit row."""
+    audit_records(batch.claims.all())
     response = HttpResponse(batch.x12, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="837p-{batch.control_number:09d}.txt"'
     return response

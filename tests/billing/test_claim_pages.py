@@ -203,6 +203,7 @@ def test_the_chosen_drafts_download_as_an_837p_batch_named_without_phi(claim, co
     assert claim.status == ClaimStatus.SUBMITTED and claim.batch == batch
     again = client.get(f"/billing/claims/batches/{batch.pk}/")
     assert again.content.decode() == batch.x12
+    assert audited_reads(claim, actor=codes.admin.user)  # the re-download names the claim
 
 
 def test_a_refused_batch_is_a_message_and_changes_nothing(claim, codes, web_as):
