@@ -157,3 +157,86 @@ class CardAmountForm(forms.Form):
     def __init__(self, *args, prefix_id="card", **kwargs):
         kwargs.setdefault("auto_id", f"id_{prefix_id}_%s")
         super().__init__(*args, **kwargs)
+
+
+class EstimateForm(forms.Form):
+    """Issue a Good Faith Estimate from one of the patient's treatment plans."""
+
+    plan = forms.ModelChoiceField(queryset=None, label="Treatment plan")
+    self_pay = forms.BooleanField(
+        required=False,
+        label="Self-pay requested",
+        help_text="The patient is insured but asked not to bill the insurance.",
+    )
+
+    def __init__(self, *args, plans, **kwargs):
+        kwargs.setdefault("auto_id", "id_estimate_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plans
+        self.fields["plan"].label_from_instance = lambda plan: (
+            f"Plan {plan.pk}: {plan.get_route_display()} ({plan.get_status_display()})"
+        )
+
+
+class ClaimForm(forms.Form):
+    """Make a claim from some of the patient's open (approved, unclaimed) charges."""
+
+    charges = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label="Charges to claim",
+        error_messages={"required": "Choose at least one charge."},
+    )
+    payer_id = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Payer ID",
+        help_text="The insurer's electronic payer ID; blank uses the one on the patient's record.",
+    )
+
+    def __init__(self, *args, charges, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["charges"].queryset = charges
+        self.fields["charges"].label_from_instance = lambda c: (
+            f"{c.date_of_service:%b %-d, %Y} · {c.code} · {format_money(c.amount)}"
+        )
+
+
+class ClaimStatusForm(forms.Form):
+    """Record a claim's status by hand (what the payer said outside an 835)."""
+
+    status = forms.ChoiceField(choices=[])
+    note = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, statuses, **kwargs):
+        kwargs.setdefault("auto_id", "id_status_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s.value, s.label) for s in statuses]
+
+
+class ClaimResubmitForm(forms.Form):
+    note = forms.CharField(
+        max_length=200, label="What was corrected", help_text="Kept in the claim's history."
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_resubmit_%s")
+        super().__init__(*args, **kwargs)
+
+
+class RemittanceForm(forms.Form):
+    # An 835 is a few kilobytes per claim; a megabyte holds thousands.
+    MAX_BYTES = 2 * 1024 * 1024
+
+    file = forms.FileField(label="835 remittance file")
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("The file is larger than an 835 remittance can be.")
+        try:
+            return upload.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError(
+                "This is not a text file: choose the 835 remittance (.835, .txt, .edi)."
+            ) from exc

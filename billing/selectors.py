@@ -26,19 +26,21 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.roles import actor_for
-from billing.choices import BulkItemOutcome, ChargeStatus
+from billing.choices import BulkItemOutcome, ChargeStatus, ClaimStatus
 from billing.models import (
     BulkIssueItem,
     BulkIssueRun,
     CardPayment,
     Charge,
     Claim,
+    ClaimLine,
     GoodFaithEstimate,
     Instalment,
     Package,
     Payment,
     PaymentAllocation,
     PaymentPlan,
+    Remittance,
     SavedCard,
     SlidingScale,
     Superbill,
@@ -382,3 +384,101 @@ def estimate_list(*, user) -> QuerySet[GoodFaithEstimate]:
 
 def claim_list(*, user) -> QuerySet[Claim]:
     return Claim.objects.visible_to(user).select_related("patient")
+
+
+def claim_page_list(*, user, status: str = "") -> QuerySet[Claim]:
+    """The claims list page: newest first, optionally one status, with the patient."""
+    qs = claim_list(user=user).order_by("-created_at", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def claim_get(*, user, pk) -> Claim:
+    """One claim `user` may see, with its lines' charges, or Claim.DoesNotExist (404)."""
+    return (
+        claim_list(user=user)
+        .select_related("clinic", "batch")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=ClaimLine.objects.select_related(
+                    "charge__rendering_provider__user"
+                ).order_by("position"),
+            )
+        )
+        .get(pk=pk)
+    )
+
+
+def claimable_charges(*, patient_id) -> QuerySet[Charge]:
+    """A patient's open charges for a claim: approved and on no claim yet, oldest first."""
+    return (
+        Charge.objects.filter(patient_id=patient_id, status=ChargeStatus.APPROVED)
+        .filter(~Exists(ClaimLine.objects.filter(charge=OuterRef("pk"))))
+        .order_by("date_of_service", "id")
+    )
+
+
+@dataclass(frozen=True)
+class RemittanceSummary:
+    """What an imported 835 did: per claim the status it took and what was paid, counted
+    by outcome, and the insurance payments it posted."""
+
+    remittance: Remittance
+    rows: list  # (claim, status, paid)
+    counts: dict  # status -> number of claims
+    payments: list
+
+
+def remittance_summary(*, user, pk) -> RemittanceSummary:
+    """The outcome of one 835 the user's clinic imported, as recorded when it was posted
+    (Remittance.DoesNotExist: answered 404)."""
+    remittance = Remittance.objects.visible_to(user).get(pk=pk)
+    outcomes = remittance.outcomes
+    claims = {
+        c.control_number: c
+        for c in Claim.objects.filter(
+            clinic_id=remittance.clinic_id, control_number__in=[o["claim"] for o in outcomes]
+        ).select_related("patient")
+    }
+    rows = [(claims[o["claim"]], ClaimStatus(o["status"]), Decimal(o["paid"])) for o in outcomes]
+    counts = dict.fromkeys(ClaimStatus.values, 0)
+    for _, status, _ in rows:
+        counts[status] += 1
+    payments = list(
+        Payment.objects.filter(
+            pk__in=[o["payment"] for o in outcomes if o["payment"]]
+        ).select_related("patient")
+    )
+    return RemittanceSummary(remittance, rows, counts, payments)
+
+
+def claim_history(*, claim: Claim) -> list[dict]:
+    """The claim's history, oldest first, each entry's time as a datetime (shown in the
+    clinic's zone by the page)."""
+    return [
+        {**entry, "at": datetime.datetime.fromisoformat(entry["at"])} for entry in claim.history
+    ]
+
+
+def patient_estimates(*, patient_id) -> QuerySet[GoodFaithEstimate]:
+    """Every version of the patient's Good Faith Estimates, newest first, with the plan."""
+    return (
+        GoodFaithEstimate.objects.filter(patient_id=patient_id)
+        .select_related("plan")
+        .order_by("-issued_at", "-id")
+    )
+
+
+def patient_claims(*, patient_id) -> QuerySet[Claim]:
+    """The patient's claims, newest first."""
+    return Claim.objects.filter(patient_id=patient_id).order_by("-created_at", "-id")
+
+
+def claim_counts(*, user) -> dict[str, int]:
+    """How many of the clinic's claims are in each status (one query)."""
+    counts = dict.fromkeys(ClaimStatus.values, 0)
+    for row in claim_list(user=user).order_by().values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts

@@ -47,6 +47,7 @@ class ClinicAdmin(admin.ModelAdmin):
                 "fields": [
                     "npi",
                     "tax_id",
+                    "submitter_id",
                     "place_of_service",
                     "telehealth_place_of_service",
                     "rems_setting_id",
@@ -199,7 +200,14 @@ class PatientAdmin(admin.ModelAdmin):
         ),
         (
             "Insurance",
-            {"fields": ["insurance_payer", "insurance_member_id", "insurance_group_number"]},
+            {
+                "fields": [
+                    "insurance_payer",
+                    "insurance_payer_id",
+                    "insurance_member_id",
+                    "insurance_group_number",
+                ]
+            },
         ),
         (
             "Safety contacts",

@@ -49,6 +49,7 @@ class ClinicFactory(factory.django.DjangoModelFactory):
     timezone = "America/Denver"
     npi = "1000000020"
     tax_id = "84-1234567"
+    submitter_id = "KAPCLINIC"
     place_of_service = "11"
 
 

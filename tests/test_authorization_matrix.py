@@ -287,6 +287,7 @@ EXPECTED_TABLE = """
     api:claim-list                    GET    d dd dd dd aa
     api:claim-list                    POST   d dd dd dd aa
     api:claim-remittance              POST   d dd dd dd aa
+    api:claim-resubmit                POST   d dd dd dd ah
     api:claim-status                  POST   d dd dd dd ah
     api:estimate-detail               GET    d ah dd dd ah
     api:estimate-list                 GET    d aa dd dd aa
@@ -313,6 +314,14 @@ EXPECTED_TABLE = """
     api:treatment-plan-maintenance    POST   d dd ah ah dd
     api:treatment-plan-target         POST   d dd dd ah dd
     audit-trail                       GET    d dd dd dd aa
+    billing:claim                     GET    d dd dd dd ah
+    billing:claim                     POST   d dd dd dd ah
+    billing:claim-batch               POST   d dd dd dd aa  # none chosen: refused, back to list
+    billing:claim-batch-file          GET    d dd dd dd ah
+    billing:claim-cms1500             GET    d dd dd dd ah
+    billing:claim-create              GET    d dd dd dd ah
+    billing:claim-create              POST   d dd dd dd ah
+    billing:claims                    GET    d dd dd dd aa
     billing:estimate-pdf              GET    d ah dd dd ah
     billing:home                      GET    d dd dd dd aa
     billing:home                      POST   d dd dd dd aa
@@ -321,6 +330,9 @@ EXPECTED_TABLE = """
     billing:portal-payments           GET    d aa dd dd dd  # card payments on (Stripe keys set)
     billing:portal-payments           POST   d aa dd dd dd
     billing:portal-superbills         GET    d aa dd dd dd
+    billing:remittance                GET    d dd dd dd ah
+    billing:remittance-upload         GET    d dd dd dd aa
+    billing:remittance-upload         POST   d dd dd dd aa
     billing:run                       GET    d dd dd dd ah
     billing:stripe-webhook            POST   a aa aa aa aa  # the signature check answers (400)
     billing:superbill-pdf             GET    d ah dd dd ah
@@ -746,6 +758,14 @@ def _objects(
         total_charge=Decimal("180"),
     )  # fmt: skip
     ClaimLine.objects.create(claim=o["claim"], charge=o["charge"], position=1)
+    from billing.models import ClaimBatch, Remittance
+
+    o["claim_batch"] = ClaimBatch.objects.create(
+        clinic=clinic, control_number=1, x12="ISA*00*~", sha256="0" * 64
+    )
+    o["remittance"] = Remittance.objects.create(
+        clinic=clinic, trace_number="TRC1", total_paid=Decimal("0"), paid_on=today, raw="ISA~"
+    )
     estimate_pdf = b"%PDF-1.4\n%%EOF\n"
     o["estimate"] = GoodFaithEstimate.objects.create(
         clinic=clinic, patient=patient, plan=o["plan"], version=1, issued_at=now,
@@ -873,7 +893,7 @@ PK_KIND = [
     (r"^api:patient-|^practice:patient-|^practice:(diagnosis|care-team|screening-create|"
      r"plan-create|session-create|measure-enter|risk-assessment-create|safety-plan-edit|"
      r"document-upload)|"
-     r"^billing:ledger|^records:patient-|^onboarding:patient-invite", "patient"),
+     r"^billing:(ledger|claim-create)|^records:patient-|^onboarding:patient-invite", "patient"),
     (r"^scheduling:exception-", "exception"),
     (r"intake", "intake"),
     (r"^billing:run$", "run"),
@@ -905,7 +925,9 @@ PK_KIND = [
     (r"package", "package"),
     (r"payment", "payment"),
     (r"superbill", "superbill"),
-    (r"^api:claim-", "claim"),
+    (r"^api:claim-|^billing:claim(-cms1500)?$", "claim"),
+    (r"^billing:claim-batch-file$", "claim_batch"),
+    (r"^billing:remittance$", "remittance"),
     (r"estimate", "estimate"),
 ]  # fmt: skip
 

@@ -109,6 +109,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "total_charge",
             "paid_amount",
             "payer_claim_number",
+            "is_resubmission",
             "batch",
             "submitted_at",
             "history",
@@ -129,6 +130,10 @@ class ClaimCreateSerializer(serializers.Serializer):
 class ClaimStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
     note = serializers.CharField(max_length=200, required=False, default="")
+
+
+class ClaimResubmitSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=200, help_text="What was corrected.")
 
 
 class ClaimBatchSerializer(serializers.Serializer):
@@ -170,7 +175,21 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         claim = self.get_object()
         payload = ClaimStatusSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        claim = claim_services.claim_set_status(claim=claim, **payload.validated_data)
+        claim = claim_services.claim_set_status(
+            claim=claim, by=staff_for(request.user), **payload.validated_data
+        )
+        return Response(ClaimSerializer(self.get_queryset().get(pk=claim.pk)).data)
+
+    @extend_schema(request=ClaimResubmitSerializer, responses=ClaimSerializer)
+    @action(detail=True, methods=["post"])
+    def resubmit(self, request, pk=None):
+        """Put a denied claim back to draft, with a note, to be corrected and batched again."""
+        claim = self.get_object()
+        payload = ClaimResubmitSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        claim = claim_services.claim_resubmit(
+            claim=claim, by=staff_for(request.user), **payload.validated_data
+        )
         return Response(ClaimSerializer(self.get_queryset().get(pk=claim.pk)).data)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})

@@ -92,7 +92,9 @@ class Claim(models.Model):
     """A professional claim (CMS-1500 / 837P) for some of a patient's approved charges.
 
     Status moves draft → submitted → paid / partial / denied, by hand or from an 835;
-    every change is appended to `history` ({"at", "status", "note"})."""
+    every change is appended to `history` ({"at", "status", "note", "by"}). A denied claim
+    can be corrected and sent again: it goes back to draft with `is_resubmission` set, and
+    its next 837P says it replaces the payer's original claim (CLM05-3 = 7)."""
 
     clinic = models.ForeignKey("practice.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("practice.Patient", on_delete=models.PROTECT, related_name="claims")
@@ -106,6 +108,9 @@ class Claim(models.Model):
     total_charge = models.DecimalField(**MONEY)
     paid_amount = models.DecimalField(**MONEY, default=0)
     payer_claim_number = models.CharField(max_length=50, blank=True)
+    is_resubmission = models.BooleanField(
+        default=False, help_text="A denied claim corrected and sent again."
+    )
     batch = models.ForeignKey(
         ClaimBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
     )
@@ -168,6 +173,11 @@ class Remittance(models.Model):
         "practice.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     adjustments = models.JSONField(default=list, blank=True)
+    outcomes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per claim: {claim (control number), status it took, paid, payment id}.",
+    )
 
     objects = ClinicScopedQuerySet.scoped()
 

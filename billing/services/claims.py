@@ -38,7 +38,6 @@ from practice.choices import InsuredRelationship
 from practice.models import Clinic, Diagnosis, Patient
 
 CMS1500_TEMPLATE = "billing/cms1500_pdf.html"
-SUBMITTER_ID = "KAPCLINIC"
 # 837P's relationship codes (SBR02 / PAT01) for a patient who is not the subscriber.
 RELATIONSHIP_CODES = {
     InsuredRelationship.SPOUSE: "01",
@@ -89,22 +88,33 @@ def claim_missing(
     return missing
 
 
-def _append_history(claim: Claim, status: str, note: str = "") -> None:
+def _append_history(claim: Claim, status: str, note: str = "", by=None) -> None:
+    """One entry of the claim's history: when, the status it took, why, and who (a staff
+    member's name; blank for the system)."""
     claim.history = [
         *claim.history,
-        {"at": timezone.now().isoformat(), "status": status, "note": note},
+        {
+            "at": timezone.now().isoformat(),
+            "status": status,
+            "note": note,
+            "by": by.display_name if by is not None else "",
+        },
     ]
 
 
 @transaction.atomic
 def claim_create(
-    *, patient: Patient, charge_ids: list[int], payer_id: str, created_by=None
+    *, patient: Patient, charge_ids: list[int], payer_id: str | None = None, created_by=None
 ) -> Claim:
-    """A draft claim for the chosen approved charges of the patient. Refused with every
-    missing element (ClaimIncomplete), creating nothing; a charge is on one claim only."""
+    """A draft claim for the chosen approved charges of the patient, to the payer ID given
+    or, when none is given, the patient's insurer's (`Patient.insurance_payer_id`). Refused
+    with every missing element (ClaimIncomplete), creating nothing; a charge is on one
+    claim only."""
     patient = (
         Patient.objects.select_related("clinic").select_for_update(of=("self",)).get(pk=patient.pk)
     )
+    if payer_id is None or not payer_id.strip():
+        payer_id = patient.insurance_payer_id
     clinic = patient.clinic
     charges = list(
         Charge.objects.filter(
@@ -133,7 +143,7 @@ def claim_create(
         total_charge=money(sum((c.amount for c in charges), ZERO)),
         created_by=created_by,
     )
-    _append_history(claim, ClaimStatus.DRAFT, "created")
+    _append_history(claim, ClaimStatus.DRAFT, "created", by=created_by)
     claim.full_clean()
     claim.save()
     ClaimLine.objects.bulk_create(
@@ -143,15 +153,39 @@ def claim_create(
 
 
 @transaction.atomic
-def claim_set_status(*, claim: Claim, status: str, note: str = "") -> Claim:
-    """Move a claim by hand (submitted, paid, partly paid, denied), kept in its history."""
+def claim_set_status(*, claim: Claim, status: str, note: str = "", by=None) -> Claim:
+    """Move a claim by hand (submitted, paid, partly paid, denied), kept in its history
+    with the note and who (`by`)."""
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if status not in STATUS_CHANGES.get(claim.status, set()):
         raise ClaimRefused(f"A {claim.get_status_display().lower()} claim cannot become {status}.")
     claim.status = status
     if status == ClaimStatus.SUBMITTED:
         claim.submitted_at = timezone.now()
-    _append_history(claim, status, note)
+    _append_history(claim, status, note.strip(), by=by)
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def claim_resubmit(*, claim: Claim, note: str, by=None) -> Claim:
+    """Put a denied claim back to draft to be corrected and sent again in a new batch.
+
+    The note (what was corrected, or why it is sent again) is required and kept in the
+    history. The claim keeps its control number; its next 837P carries claim frequency
+    code 7 (replacement) with the payer's claim number (REF*F8) when the payer gave one,
+    else 1 (an original claim). Refused (ClaimRefused) for a claim that is not denied."""
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.status != ClaimStatus.DENIED:
+        raise ClaimRefused(
+            f"Only a denied claim can be sent again; this one is "
+            f"{claim.get_status_display().lower()}."
+        )
+    if not note.strip():
+        raise ClaimRefused("Say what was corrected before sending the claim again.")
+    claim.status = ClaimStatus.DRAFT
+    claim.is_resubmission = True
+    _append_history(claim, ClaimStatus.DRAFT, f"to be sent again: {note.strip()}", by=by)
     claim.save()
     return claim
 
@@ -222,15 +256,16 @@ def x12_837p(*, clinic: Clinic, claims: list[Claim], control_number: int, now) -
     segs: list[str] = []
     add = segs.append
     ctl = f"{control_number:09d}"
+    submitter = _x12(clinic.submitter_id)
     add(
-        f"ISA*00*{'':10}*00*{'':10}*ZZ*{SUBMITTER_ID:<15}*ZZ*{'PAYERS':<15}*"
+        f"ISA*00*{'':10}*00*{'':10}*ZZ*{submitter:<15}*ZZ*{'PAYERS':<15}*"
         f"{local:%y%m%d}*{local:%H%M}*^*00501*{ctl}*0*P*:"
     )
-    add(f"GS*HC*{SUBMITTER_ID}*PAYERS*{local:%Y%m%d}*{local:%H%M}*{control_number}*X*005010X222A1")
+    add(f"GS*HC*{submitter}*PAYERS*{local:%Y%m%d}*{local:%H%M}*{control_number}*X*005010X222A1")
     st_index = len(segs)
     add("ST*837*0001*005010X222A1")
     add(f"BHT*0019*00*{ctl}*{local:%Y%m%d}*{local:%H%M}*CH")
-    add(f"NM1*41*2*{_x12(clinic.name)}*****46*{SUBMITTER_ID}")
+    add(f"NM1*41*2*{_x12(clinic.name)}*****46*{submitter}")
     phone = re.sub(r"\D", "", str(clinic.phone))[-10:] or "0000000000"
     add(f"PER*IC*BILLING OFFICE*TE*{phone}")
     add(f"NM1*40*2*{_x12(claims[0].payer_name)}*****46*{_x12(claims[0].payer_id)}")
@@ -278,7 +313,16 @@ def x12_837p(*, clinic: Clinic, claims: list[Claim], control_number: int, now) -
             add(f"DMG*D8*{patient.date_of_birth:%Y%m%d}*{sex}")
         charges = claim_lines(claim)
         pos = charges[0].place_of_service
-        add(f"CLM*{claim.control_number}*{_amount(claim.total_charge)}***{pos}:B:1*Y*A*Y*Y")
+        # CLM05-3: 7 replaces the payer's earlier claim, named in REF*F8 (2300, before HI);
+        # without the payer's claim number a corrected claim goes as an original (1).
+        replaces = claim.is_resubmission and bool(claim.payer_claim_number.strip())
+        frequency = "7" if replaces else "1"
+        add(
+            f"CLM*{claim.control_number}*{_amount(claim.total_charge)}***{pos}:B:{frequency}"
+            "*Y*A*Y*Y"
+        )
+        if replaces:
+            add(f"REF*F8*{_x12(claim.payer_claim_number)}")
         diagnoses = list(Diagnosis.objects.filter(patient=patient).order_by("rank"))
         index = {d.rank: i for i, d in enumerate(diagnoses, start=1)}
         hi = [
@@ -314,7 +358,11 @@ def x12_837p(*, clinic: Clinic, claims: list[Claim], control_number: int, now) -
 
 @transaction.atomic
 def claim_batch_create(*, claims: list[Claim], created_by=None) -> ClaimBatch:
-    """One 837P file for draft claims of one clinic and payer; they become submitted."""
+    """One 837P file for draft claims of one clinic and payer; they become submitted.
+
+    Refused (ClaimRefused), nothing changed, without the clinic's submitter ID, for claims
+    of several clinics or payers, or for a claim that is not a draft (a denied claim is
+    put back to draft by `claim_resubmit` first)."""
     if not claims:
         raise ClaimRefused("Choose at least one draft claim.")
     claims = list(
@@ -326,6 +374,11 @@ def claim_batch_create(*, claims: list[Claim], created_by=None) -> ClaimBatch:
     clinic = claims[0].clinic
     if any(c.clinic_id != clinic.pk for c in claims):
         raise ClaimRefused("A batch holds the claims of one clinic.")
+    if not clinic.submitter_id.strip():
+        raise ClaimRefused(
+            "The clinic has no claims submitter ID: enter the ID its clearinghouse gave it "
+            "in the clinic's billing settings, then send the batch."
+        )
     if len({c.payer_id for c in claims}) > 1:
         raise ClaimRefused("A batch goes to one payer: choose claims with the same payer ID.")
     not_draft = [c.control_number for c in claims if c.status != ClaimStatus.DRAFT]
@@ -348,7 +401,7 @@ def claim_batch_create(*, claims: list[Claim], created_by=None) -> ClaimBatch:
         claim.batch = batch
         claim.status = ClaimStatus.SUBMITTED
         claim.submitted_at = now
-        _append_history(claim, ClaimStatus.SUBMITTED, f"837P batch {control:09d}")
+        _append_history(claim, ClaimStatus.SUBMITTED, f"837P batch {control:09d}", by=created_by)
         claim.save()
     return batch
 
@@ -359,7 +412,19 @@ def claim_batch_create(*, claims: list[Claim], created_by=None) -> ClaimBatch:
 def parse_835(text: str) -> dict:
     """The parts of an 835 this system posts: BPR (amount, date), TRN (trace number), the
     payer's name, and per claim (CLP) its status, paid amount, payer claim number, and the
-    service lines (SVC) with their adjustments (CAS)."""
+    service lines (SVC) with their adjustments (CAS). Anything that cannot be read as one
+    (a truncated envelope, a missing element, a bad amount or date) is refused with
+    InvalidCharge, never a server error."""
+    try:
+        return _parse_835(text)
+    except (IndexError, ValueError, ArithmeticError) as exc:
+        raise InvalidCharge(
+            "This does not look like an 835 remittance: a segment is missing an element or "
+            "holds a value that is not an amount or a date."
+        ) from exc
+
+
+def _parse_835(text: str) -> dict:
     text = text.strip()
     element, segment_end = (text[3], text[105]) if text.startswith("ISA") else ("*", "~")
     segments = [s.strip() for s in text.split(segment_end) if s.strip()]
@@ -449,9 +514,11 @@ def remittance_import(*, clinic: Clinic, text: str, imported_by=None) -> Remitta
             for a in c["adjustments"] + [x for line in c["lines"] for x in line["adjustments"]]
         ],
     )
+    outcomes = []
     for entry in parsed["claims"]:
         claim = claims[entry["control"]]
         paid = money(entry["paid"])
+        payment = None
         if paid > 0:
             payment = Payment.objects.create(
                 clinic=clinic,
@@ -480,8 +547,19 @@ def remittance_import(*, clinic: Clinic, text: str, imported_by=None) -> Remitta
             claim,
             status,
             f"835 {parsed['trace']}: paid ${paid}" + (f"; {reasons}" if reasons else ""),
+            by=imported_by,
         )
         claim.save()
+        outcomes.append(
+            {
+                "claim": claim.control_number,
+                "status": status,
+                "paid": str(paid),
+                "payment": payment.pk if payment else None,
+            }
+        )
+    remittance.outcomes = outcomes
+    remittance.save(update_fields=["outcomes"])
     return remittance
 
 

@@ -68,6 +68,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "phone",
             "email",
             "insurance_payer",
+            "insurance_payer_id",
             "insurance_member_id",
             "insurance_group_number",
             "emergency_contact_name",

@@ -24,6 +24,14 @@ STAFF = [
     ("medical", "Priya", "Raman", "medical", "MD", "1000000020", "DR.0061234"),
 ]
 
+# The insurers' electronic payer IDs (claims go to these).
+PAYER_IDS = {
+    "Aetna": "60054",
+    "Cigna": "62308",
+    "Blue Cross Blue Shield of Colorado": "00050",
+    "UnitedHealthcare": "87726",
+}
+
 PATIENTS = [
     # username (portal) or "", first, last, preferred, dob, sex, payer, member, group, dx, team
     (
@@ -151,6 +159,7 @@ def seed(ctx: dict) -> dict:
             "timezone": "America/Denver",
             "npi": "1306849450",
             "tax_id": "84-3021957",
+            "submitter_id": "KAPDEMO01",
             "place_of_service": "11",
         },
     )
@@ -201,6 +210,7 @@ def seed(ctx: dict) -> dict:
                 state="CO",
                 postal_code="80304",
                 insurance_payer=payer,
+                insurance_payer_id=PAYER_IDS.get(payer, ""),
                 insurance_member_id=member,
                 insurance_group_number=group,
                 emergency_contact_name="Jamie " + last,

@@ -18,6 +18,7 @@ PATIENT_FORM_FIELDS = [
     "state",
     "postal_code",
     "insurance_payer",
+    "insurance_payer_id",
     "insurance_member_id",
     "insurance_group_number",
     "emergency_contact_name",

@@ -4,7 +4,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -67,6 +67,18 @@ class Clinic(AddressFields):
         ],
         default="10",
         help_text="Video sessions' charges use this code and modifier 95.",
+    )
+    submitter_id = models.CharField(
+        "claims submitter ID",
+        max_length=15,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9]+$", "Letters and digits only, as the clearinghouse gave it."
+            )
+        ],
+        help_text="The ID the clinic's clearinghouse gave it: sent as the 837P's sender "
+        "(ISA06, GS02, submitter NM1*41). Claim batches are refused without it.",
     )
     rems_setting_id = models.CharField(
         "SPRAVATO REMS healthcare setting ID",

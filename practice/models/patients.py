@@ -37,6 +37,13 @@ class Patient(AddressFields):
     phone = PhoneNumberField(blank=True)
     email = models.EmailField(blank=True)
     insurance_payer = models.CharField(max_length=120, blank=True)
+    insurance_payer_id = models.CharField(
+        "payer ID",
+        max_length=80,
+        blank=True,
+        help_text="The insurer's electronic payer ID (from the card or the clearinghouse's "
+        "list): claims are sent to it.",
+    )
     insurance_member_id = models.CharField(max_length=60, blank=True)
     insurance_group_number = models.CharField(max_length=60, blank=True)
     # The policy holder, when it is not the patient (a spouse's or a parent's plan).

@@ -5,8 +5,10 @@ from decimal import Decimal
 import pytest
 
 from billing.services.catalogue import service_codes_seed
-from billing.services.charges import charge_approve, charges_suggest_for_session
+from billing.services.charges import charge_approve, charge_update, charges_suggest_for_session
+from billing.services.claims import claim_create
 from billing.services.payments import payment_record
+from practice.services import diagnosis_add
 from tests.billing.stripe_support import stripe_api  # noqa: F401  (the recorded Stripe API)
 from tests.factories import (
     CareTeamFactory,
@@ -68,3 +70,26 @@ def three_paid(approved_session, codes):
     DiagnosisFactory(patient=unpaid, rank=1)
     approved_session(datetime.date(2026, 10, 12), patient=unpaid)
     return patients
+
+
+@pytest.fixture
+def october(approved_session, codes):
+    """Erin's October: an integration session and an IM dosing session (with its J-code's
+    NDC), two diagnoses."""
+    diagnosis_add(patient=codes.patient, code="F43.10")
+    charges = approved_session(datetime.date(2026, 10, 5))
+    charges += approved_session(
+        datetime.date(2026, 10, 19), minutes=120, kind="dosing", clinician=codes.medical
+    )
+    charge_update(charge=charges[0], diagnosis_pointers=[2, 1])
+    return charges
+
+
+@pytest.fixture
+def claim(october, codes):
+    return claim_create(
+        patient=codes.patient,
+        charge_ids=[c.pk for c in october],
+        payer_id="60054",
+        created_by=codes.admin,
+    )

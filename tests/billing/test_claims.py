@@ -7,8 +7,6 @@ import re
 from decimal import Decimal
 
 import pytest
-import pyx12.params
-import pyx12.x12n_document
 import time_machine
 from pypdf import PdfReader
 
@@ -23,39 +21,9 @@ from billing.services.claims import (
     claim_set_status,
     remittance_import,
 )
-from practice.services import diagnosis_add
+from tests.billing.x12_support import remittance, validate_x12
 
 NOW = datetime.datetime(2026, 11, 2, 17, 0, tzinfo=datetime.UTC)
-
-
-def validate_x12(text: str) -> tuple[bool, str]:
-    """pyx12's verdict and its 999 acknowledgement (which lists each error)."""
-    ack = io.StringIO()
-    ok = pyx12.x12n_document.x12n_document(pyx12.params.params(), io.StringIO(text), ack, None)
-    return ok, ack.getvalue()
-
-
-@pytest.fixture
-def october(approved_session, codes):
-    """Erin's October: an integration session and an IM dosing session (with its J-code's
-    NDC), two diagnoses."""
-    diagnosis_add(patient=codes.patient, code="F43.10")
-    charges = approved_session(datetime.date(2026, 10, 5))
-    charges += approved_session(
-        datetime.date(2026, 10, 19), minutes=120, kind="dosing", clinician=codes.medical
-    )
-    charge_update(charge=charges[0], diagnosis_pointers=[2, 1])
-    return charges
-
-
-@pytest.fixture
-def claim(october, codes):
-    return claim_create(
-        patient=codes.patient,
-        charge_ids=[c.pk for c in october],
-        payer_id="60054",
-        created_by=codes.admin,
-    )
 
 
 @pytest.mark.django_db
@@ -152,38 +120,6 @@ def test_status_moves_by_hand_only_along_the_allowed_path(claim):
     claim = claim_set_status(claim=claim, status=ClaimStatus.DENIED, note="CO-50")
 
     assert [h["status"] for h in claim.history] == ["draft", "submitted", "denied"]
-
-
-def remittance(claim, charges, *, trace="TRC0001", paid=None) -> str:
-    """A hand-written 835 paying the claim's lines (less a contractual adjustment)."""
-    lines = []
-    total = Decimal("0")
-    for charge in charges:
-        line_paid = (charge.amount * Decimal("0.8")).quantize(Decimal("0.01"))
-        total += line_paid
-        lines += [
-            f"SVC*HC:{charge.code}*{charge.amount}*{line_paid}**{charge.units}",
-            f"DTM*472*{charge.date_of_service:%Y%m%d}",
-            f"CAS*CO*45*{charge.amount - line_paid}",
-        ]
-    paid = total if paid is None else paid
-    segs = [
-        "ISA*00*          *00*          *ZZ*PAYER          *ZZ*KAPCLINIC      "
-        "*261105*1200*^*00501*000000007*0*P*:",
-        "GS*HP*PAYER*KAPCLINIC*20261105*1200*7*X*005010X221A1",
-        "ST*835*0001",
-        f"BPR*I*{paid}*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20261105",
-        f"TRN*1*{trace}*1512345678",
-        "N1*PR*AETNA",
-        "N1*PE*CLINIC*XX*1000000020",
-        "LX*1",
-        f"CLP*{claim.control_number}*1*{claim.total_charge}*{paid}**12*PCN123",
-        *lines,
-        "SE*99*0001",
-        "GE*1*7",
-        "IEA*1*000000007",
-    ]
-    return "~".join(segs) + "~"
 
 
 @pytest.mark.django_db

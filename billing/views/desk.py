@@ -60,6 +60,7 @@ class BillingHomeView(RoleRequiredMixin, TemplateView):
             outcomes=BulkItemOutcome,
             runs=BulkIssueRun.objects.visible_to(user).prefetch_related("items__patient")[:5],
             superbills=selectors.superbill_list(user=user)[:20],
+            claim_counts=selectors.claim_counts(user=user),
         )
         return context
 
@@ -133,6 +134,9 @@ class LedgerView(RoleRequiredMixin, TemplateView):
     def providers(self):
         return staff_list(clinic_id=self.actor.clinic_id).exclude(npi="")
 
+    def estimate_form(self, patient, data=None):
+        return forms.EstimateForm(data, plans=patient.plans.order_by("-created_at"))
+
     def enrollments(self, patient):
         return selectors.retreat_enrollments_to_price(patient=patient)
 
@@ -154,6 +158,11 @@ class LedgerView(RoleRequiredMixin, TemplateView):
             or forms.RetreatPackageForm(enrollments=self.enrollments(patient)),
             missing=kwargs.get("missing"),
             estimates=selectors.estimate_overrun(patient_id=patient.pk),
+            estimate_list=selectors.patient_estimates(patient_id=patient.pk),
+            estimate_form=kwargs.get("estimate_form") or self.estimate_form(patient),
+            estimate_missing=kwargs.get("estimate_missing"),
+            claims=selectors.patient_claims(patient_id=patient.pk),
+            open_charges=selectors.claimable_charges(patient_id=patient.pk).count(),
         )
         if stripe_gateway.configured():
             context.update(
@@ -317,6 +326,25 @@ class LedgerView(RoleRequiredMixin, TemplateView):
                     extra["missing"] = error.missing
             else:
                 extra["period_form"] = form
+        elif action == "estimate":
+            form = self.estimate_form(patient, request.POST)
+            if form.is_valid():
+                estimate, error = run_service(
+                    request,
+                    estimate_services.estimate_issue,
+                    plan=form.cleaned_data["plan"],
+                    self_pay=form.cleaned_data["self_pay"],
+                    issued_by=staff,
+                )
+                if estimate:
+                    messages.success(
+                        request, f"Good Faith Estimate version {estimate.version} issued."
+                    )
+                elif getattr(error, "missing", None):
+                    extra["estimate_missing"] = error.missing
+                    extra["estimate_form"] = form
+            else:
+                extra["estimate_form"] = form
         elif action in ("void", "correct"):
             superbill = get_object_or_404(
                 Superbill.objects.filter(patient=patient), pk=request.POST.get("superbill")
