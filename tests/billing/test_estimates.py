@@ -122,7 +122,7 @@ def test_billing_400_dollars_over_the_estimate_warns_that_the_patient_may_disput
 ):
     with time_machine.travel(NOV_1, tick=False):
         estimate = estimate_issue(plan=plan)
-    charge = approved_session(datetime.date(2026, 10, 5))[0]
+    charge = approved_session(datetime.date(2026, 10, 5), plan=plan)[0]
 
     # Set the billed total exactly (a sliding scale or extra hours would do it too).
     Charge.objects.filter(pk=charge.pk).update(amount=estimate.total + Decimal("399.99"))
