@@ -49,9 +49,11 @@ def test_a_refund_that_fails_after_succeeding_is_reversed_and_the_balance_comes_
     before_refund = Decimal("0.00")
     assert patient_balance(patient_id=owing.patient.pk)["balance"] == Decimal("50.00")
 
-    with time_machine.travel(LATER, tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert deliver(Client(), _failed(refund)).status_code == 200
+    with (
+        time_machine.travel(LATER, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert deliver(Client(), _failed(refund)).status_code == 200
 
     payment.refresh_from_db()
     refund.refresh_from_db()
