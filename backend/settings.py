@@ -579,3 +579,10 @@ KAP_PANELS["portal"].insert(1, "scheduling/panels/portal_book.html")
 # that queues messages about its own things to re-plan them (messaging imports no app above
 # it). Each entry is a function taking `patient=`.
 KAP_MESSAGE_REPLANNERS = ["scheduling.services.reminders.patient_session_reminders_resync"]
+
+# After a session booking commits, scheduling calls each of these with `session_id=` (it
+# imports no app above it): billing gives a self-pay patient's Good Faith Estimate at
+# scheduling (billing/services/estimates_auto.py).
+KAP_SESSION_BOOKED = ["billing.services.estimates_auto.estimate_on_session_booked"]
+# Billing's Good Faith Estimates on Today: the ones due, and sessions soon without one.
+KAP_PANELS["dashboard"].append("billing/panels/dashboard_estimates.html")

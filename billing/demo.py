@@ -2,6 +2,10 @@
 payments (one patient with a balance, one on a payment plan, one sliding-scale patient
 with a prepaid package) and issued superbills for the patients with portal logins.
 
+Also a card payment recorded as Stripe's test mode would have recorded it (no network), a
+current Good Faith Estimate for the self-pay patient (Theo, no insurance) and an insurance
+claim in submitted status (Ruth).
+
 Idempotent: it only adds what is missing. It bills the completed sessions the clinical
 demo created; a patient with no completed session last month gets a few, so the superbill
 always has lines to show.
@@ -10,8 +14,17 @@ always has lines to show.
 import datetime
 from decimal import Decimal
 
-from billing.choices import ChargeStatus
-from billing.models import Charge, Package, Payment, PaymentPlan, Superbill
+from billing.choices import CardPaymentKind, CardPaymentStatus, ChargeStatus, ClaimStatus
+from billing.models import (
+    CardPayment,
+    Charge,
+    Claim,
+    GoodFaithEstimate,
+    Package,
+    Payment,
+    PaymentPlan,
+    Superbill,
+)
 from billing.selectors import month_bounds, patient_balance
 from billing.services.catalogue import (
     package_create,
@@ -20,10 +33,13 @@ from billing.services.catalogue import (
     sliding_scale_set,
 )
 from billing.services.charges import charge_approve, charge_create, charges_suggest_pending
+from billing.services.claims import claim_create, claim_set_status
+from billing.services.estimates import estimate_issue
 from billing.services.payments import payment_plan_create, payment_record
 from billing.services.superbills import superbill_issue
-from practice.choices import SessionStatus
-from practice.models import Session
+from practice import services as practice_services
+from practice.choices import Route, SessionStatus
+from practice.models import Session, TreatmentPlan
 from scheduling.choices import EnrollmentStatus
 from scheduling.models import Enrollment
 
@@ -85,6 +101,70 @@ def _retreat_places(clinic):
 
 
 def seed(ctx: dict) -> dict:
+    ctx = _seed_billing(ctx)
+    _estimate_for_self_pay(ctx)
+    _submitted_claim(ctx)
+    return ctx
+
+
+def _card_payment(patient, *, amount: Decimal, on: datetime.date) -> CardPayment:
+    """A portal card payment as Stripe's test mode would have settled it through the webhook
+    (test-mode Checkout session and payment intent ids), without the network."""
+    intent = f"pi_test_demo{patient.pk:06d}"
+    payment = payment_record(
+        patient=patient,
+        method="card",
+        amount=amount,
+        received_on=on,
+        reference=intent,
+        note=CardPaymentKind.PORTAL.label,
+        stripe_payment_intent=intent,
+    )
+    return CardPayment.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        kind=CardPaymentKind.PORTAL,
+        status=CardPaymentStatus.SUCCEEDED,
+        amount=amount,
+        checkout_session_id=f"cs_test_demo{patient.pk:06d}",
+        payment_intent_id=intent,
+        payment=payment,
+    )
+
+
+def _estimate_for_self_pay(ctx: dict) -> None:
+    """Theo has no insurance: his induction plan (a draft) has its Good Faith Estimate."""
+    theo, staff = ctx["patients"]["theo"], ctx["staff"]
+    plan = TreatmentPlan.objects.filter(patient=theo).order_by("id").first()
+    if plan is None:
+        plan = practice_services.plan_create(
+            patient=theo,
+            by=staff["medical"],
+            route=Route.INTRAMUSCULAR,
+            starting_dose_mg_per_kg=Decimal("0.500"),
+            diagnoses=list(theo.diagnoses.all()),
+            goals="Sleep through the night; return to work full time.",
+        )
+    if not GoodFaithEstimate.objects.filter(plan=plan, superseded_by__isnull=True).exists():
+        estimate_issue(plan=plan, issued_by=staff["admin"])
+    ctx["estimate_plan"] = plan
+
+
+def _submitted_claim(ctx: dict) -> None:
+    """Ruth's insurer is billed directly: a claim for her approved charges, submitted."""
+    ruth, admin = ctx["patients"]["ruth"], ctx["staff"]["admin"]
+    if Claim.objects.filter(patient=ruth).exists():
+        return
+    charges = list(
+        Charge.objects.filter(patient=ruth, status=ChargeStatus.APPROVED).values_list(
+            "pk", flat=True
+        )
+    )
+    claim = claim_create(patient=ruth, charge_ids=charges, payer_id="87726", created_by=admin)
+    claim_set_status(claim=claim, status=ClaimStatus.SUBMITTED, note="Sent to the clearinghouse")
+
+
+def _seed_billing(ctx: dict) -> dict:
     clinic, staff, patients = ctx["clinic"], ctx["staff"], ctx["patients"]
     admin = staff["admin"]
     service_codes_seed(clinic=clinic)
@@ -142,14 +222,7 @@ def seed(ctx: dict) -> dict:
     # Eleanor pays in full by card; Ruth part by check (a balance); Marcus on a plan.
     if not Payment.objects.filter(patient=eleanor).exists():
         owed = patient_balance(patient_id=eleanor.pk)["balance"]
-        payment_record(
-            patient=eleanor,
-            method="card",
-            amount=owed,
-            received_on=last,
-            reference="VISA ••4242 auth 318822",
-            recorded_by=admin,
-        )
+        _card_payment(eleanor, amount=owed, on=last)
     if not Payment.objects.filter(patient=ruth).exists():
         payment_record(
             patient=ruth,

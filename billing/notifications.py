@@ -70,3 +70,44 @@ def notify_card_payment_failed(*, card_payment) -> None:
         target_id=card_payment.pk,
         context=context,
     )
+
+
+def notify_estimate_ready(*, estimate) -> None:
+    """Queue "a document is waiting in your portal" for a Good Faith Estimate just issued:
+    no amount, no service, nothing clinical; the patient reads it after signing in."""
+    outbox.message_enqueue(
+        patient=estimate.patient,
+        kind=MessageKind.ESTIMATE_READY,
+        target_type="estimate",
+        target_id=estimate.pk,
+        context={"documents_url": settings.SITE_URL + reverse("billing:portal-superbills")},
+    )
+
+
+def notify_refund_failed(*, clinic_id) -> int:
+    """Email the clinic's active admins that a card refund failed: nothing about the patient
+    or the amount, only where to look (the billing home lists failed refunds)."""
+    from django.core.mail import send_mail
+
+    from practice.choices import StaffRole
+    from practice.models import StaffMember
+
+    recipients = sorted(
+        StaffMember.objects.filter(clinic_id=clinic_id, role=StaffRole.ADMIN, is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return 0
+    send_mail(
+        subject="A card refund could not be made",
+        message=(
+            "A card refund failed at the card processor. The money was returned to the "
+            "clinic, and the patient's balance is back to what it was before the refund.\n"
+            "Sign in to see it and refund another way: "
+            f"{settings.SITE_URL}{reverse('billing:home')}#refunds-failed\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+    )
+    return len(recipients)

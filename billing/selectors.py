@@ -34,6 +34,7 @@ from billing.models import (
     Charge,
     Claim,
     ClaimLine,
+    EstimateDue,
     GoodFaithEstimate,
     Instalment,
     Package,
@@ -345,10 +346,30 @@ def patient_cards(*, patient) -> dict:
 DISPUTE_THRESHOLD = Decimal("400.00")
 
 
+def _billed_for_estimate():
+    """Approved charges of the estimate's plan's sessions from its first day on (a subquery
+    over `GoodFaithEstimate`)."""
+    return Coalesce(
+        Subquery(
+            Charge.objects.filter(
+                session__plan_id=OuterRef("plan_id"),
+                status=ChargeStatus.APPROVED,
+                date_of_service__gte=OuterRef("period_start"),
+            )
+            .order_by()
+            .values("session__plan_id")
+            .annotate(s=Sum("amount"))
+            .values("s")
+        ),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+
+
 def estimate_billed(*, estimate: GoodFaithEstimate) -> Decimal:
-    """Approved charges of the estimate's patient from its first day on."""
+    """Approved charges of the estimate's plan's sessions from its first day on."""
     total = Charge.objects.filter(
-        patient_id=estimate.patient_id,
+        session__plan_id=estimate.plan_id,
         status=ChargeStatus.APPROVED,
         date_of_service__gte=estimate.period_start,
     ).aggregate(s=Sum("amount"))["s"]
@@ -357,7 +378,7 @@ def estimate_billed(*, estimate: GoodFaithEstimate) -> Decimal:
 
 @dataclass(frozen=True)
 class EstimateOverrun:
-    """Billed charges against the current Good Faith Estimate of a plan."""
+    """Billed charges of one plan against that plan's current Good Faith Estimate."""
 
     estimate: GoodFaithEstimate
     billed: Decimal
@@ -366,16 +387,66 @@ class EstimateOverrun:
 
 
 def estimate_overrun(*, patient_id) -> list[EstimateOverrun]:
-    """For each current estimate of the patient: approved charges from its first day on vs
-    the estimate; `may_dispute` when $400 or more over (the No Surprises Act threshold)."""
+    """Per plan with a current estimate: the approved charges of that plan's sessions from
+    the estimate's first day on, against that estimate's total; `may_dispute` when $400 or
+    more over (the No Surprises Act threshold). One query for every plan."""
     out = []
-    for estimate in GoodFaithEstimate.objects.filter(
-        patient_id=patient_id, superseded_by__isnull=True
-    ):
-        billed = estimate_billed(estimate=estimate)
+    estimates = (
+        GoodFaithEstimate.objects.filter(patient_id=patient_id, superseded_by__isnull=True)
+        .select_related("plan")
+        .annotate(billed=_billed_for_estimate())
+        .order_by("plan_id")
+    )
+    for estimate in estimates:
+        billed = money(estimate.billed)
         over = billed - estimate.total
         out.append(EstimateOverrun(estimate, billed, over, over >= DISPUTE_THRESHOLD))
     return out
+
+
+def patient_is_self_pay(*, patient) -> bool:
+    """Self-pay for the No Surprises Act: no insurance on the record, or an estimate was
+    already issued because the insured patient asked not to bill the insurance."""
+    if not patient.insurance_payer:
+        return True
+    return GoodFaithEstimate.objects.filter(patient=patient, self_pay_requested=True).exists()
+
+
+# A self-pay patient's session starting within this many days needs a current estimate. The
+# rule's timing is 3 business days before services scheduled 10+ business days ahead and 1
+# business day before services scheduled 3+ days ahead; flagging every session within 3
+# calendar days without one covers both without counting business days.
+ESTIMATE_BEFORE_DAYS = 3
+
+
+def sessions_without_estimate(*, clinic_id, now: datetime.datetime | None = None):
+    """Scheduled sessions of self-pay patients starting within ESTIMATE_BEFORE_DAYS whose
+    plan (or, for a session without one, the patient) has no current Good Faith Estimate."""
+    now = now or timezone.now()
+    current = GoodFaithEstimate.objects.filter(superseded_by__isnull=True)
+    self_pay_asked = GoodFaithEstimate.objects.filter(
+        patient_id=OuterRef("patient_id"), self_pay_requested=True
+    )
+    return (
+        Session.objects.filter(
+            clinic_id=clinic_id,
+            status=SessionStatus.SCHEDULED,
+            starts_at__gte=now,
+            starts_at__lt=now + datetime.timedelta(days=ESTIMATE_BEFORE_DAYS),
+        )
+        .filter(Q(patient__insurance_payer="") | Exists(self_pay_asked))
+        .exclude(
+            Q(plan__isnull=False) & Exists(current.filter(plan_id=OuterRef("plan_id")))
+            | Q(plan__isnull=True) & Exists(current.filter(patient_id=OuterRef("patient_id")))
+        )
+        .select_related("patient")
+        .order_by("starts_at", "id")
+    )
+
+
+def estimates_due_list(*, clinic_id) -> QuerySet[EstimateDue]:
+    """Plans whose estimate could not be issued automatically, oldest first."""
+    return EstimateDue.objects.filter(clinic_id=clinic_id).select_related("patient", "plan")
 
 
 def estimate_list(*, user) -> QuerySet[GoodFaithEstimate]:

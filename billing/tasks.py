@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from billing.choices import BulkItemOutcome
-from billing.services import cards, charges, payments, superbills
+from billing.services import cards, charges, estimates_auto, payments, superbills
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -29,3 +29,10 @@ def queue_instalment_reminders() -> int:
 def charge_autopay_instalments() -> int:
     """Periodic: charge due instalments of plans on autopay (retries declines on schedule)."""
     return cards.autopay_charge_due()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def estimate_at_booking(session_id: int) -> str:
+    """Issue the Good Faith Estimate a booking made due (or note what is missing); safe to
+    run twice: a current estimate is not issued again."""
+    return estimates_auto.estimate_for_session(session_id=session_id)

@@ -20,6 +20,8 @@ class MessageKind(models.TextChoices):
     SECURE_MESSAGE = "secure_message", "New secure message from your care team"
     CARD_PAYMENT_FAILED = "card_payment_failed", "Card payment could not be taken"
     BOOKING_REQUEST_DECIDED = "booking_request_decided", "Your booking request was answered"
+    # Says only that a document waits in the portal: no amounts, nothing clinical.
+    ESTIMATE_READY = "estimate_ready", "A Good Faith Estimate is in your portal"
 
 
 class Channel(models.TextChoices):

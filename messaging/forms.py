@@ -20,6 +20,7 @@ KIND_HELP = {
     MessageKind.SECURE_MESSAGE: "When your care team answers you. It never includes the message.",
     MessageKind.CARD_PAYMENT_FAILED: "When a card payment of your plan could not be taken.",
     MessageKind.BOOKING_REQUEST_DECIDED: "When the clinic answers a session you asked to book.",
+    MessageKind.ESTIMATE_READY: "When a cost estimate for your care is ready in your portal.",
 }
 # The kinds a patient chooses channels for: not the portal invitation (sent once, by email,
 # before the patient has a portal to choose in).

@@ -205,11 +205,14 @@ def signed_note(session, content=None, key="kap-integration"):
 # ---------------------------------------------------------------- billing
 
 
-def completed_session(*, patient, clinician, starts_at, minutes: int, kind=SessionKind.INTEGRATION):
+def completed_session(
+    *, patient, clinician, starts_at, minutes: int, kind=SessionKind.INTEGRATION, plan=None
+):
     """A session that took place and was completed, lasting `minutes` (check-in to end)."""
     ends_at = starts_at + datetime.timedelta(minutes=minutes)
     return SessionFactory(
         patient=patient,
+        plan=plan,
         clinician=clinician,
         kind=kind,
         starts_at=starts_at,

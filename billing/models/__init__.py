@@ -23,6 +23,7 @@ from billing.models.claims import (
     Claim,
     ClaimBatch,
     ClaimLine,
+    EstimateDue,
     GoodFaithEstimate,
     Remittance,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "Claim",
     "ClaimBatch",
     "ClaimLine",
+    "EstimateDue",
     "GoodFaithEstimate",
     "Instalment",
     "Package",

@@ -160,6 +160,10 @@ class Refund(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    # A refund can fail after it succeeded (the card was closed): Stripe returns the money to
+    # the clinic, so the refund is reversed and what the payment paid counts again.
+    failed_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=80, blank=True)
 
     objects = PatientScopedQuerySet.scoped(
         patient_path="payment__patient", clinic_path="payment__clinic"

@@ -62,6 +62,31 @@ class GoodFaithEstimate(models.Model):
         return self.superseded_by_id is None
 
 
+class EstimateDue(models.Model):
+    """A plan whose Good Faith Estimate is due but could not be issued automatically when a
+    session was booked: what the rule needs that is missing, as sentences an admin can act
+    on. Shown on Today and the billing home until an estimate is issued for the plan (issuing
+    deletes the row)."""
+
+    clinic = models.ForeignKey("practice.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "practice.Patient", on_delete=models.PROTECT, related_name="estimates_due"
+    )
+    plan = models.OneToOneField(
+        "practice.TreatmentPlan", on_delete=models.CASCADE, related_name="estimate_due"
+    )
+    missing = models.JSONField(default=list)
+    noted_at = models.DateTimeField()
+
+    objects = PatientScopedQuerySet.scoped()
+
+    class Meta:
+        ordering = ["noted_at", "id"]
+
+    def __str__(self):
+        return f"Good Faith Estimate due (plan {self.plan_id})"
+
+
 class ClaimBatch(models.Model):
     """One 837P interchange holding several claims; the file is kept as generated."""
 

@@ -19,6 +19,10 @@ The protocol, and why money is never recorded twice:
   refunded so far, and settling to that total is idempotent. A refund reduces what the
   payment counts for and takes its money back from unapplied credit first, then from the
   newest charges it paid.
+- A refund that fails (`refund.failed`, or `charge.refund.updated` with status failed),
+  even after it succeeded, is reversed: the refund is marked failed, the payment counts
+  again and is applied to open charges, and the clinic's admins are emailed (no patient
+  data). A replay, or the second of the two events for one failure, changes nothing.
 """
 
 from __future__ import annotations
@@ -57,9 +61,9 @@ from billing.models import (
     StripeEvent,
 )
 from billing.money import money
-from billing.notifications import notify_card_payment_failed
+from billing.notifications import notify_card_payment_failed, notify_refund_failed
 from billing.selectors import amount_sum, instalment_paid, patient_balance
-from billing.services.payments import payment_record
+from billing.services.payments import payment_record, payments_apply_credit
 from practice.models import Patient
 
 log = logging.getLogger(__name__)
@@ -528,6 +532,53 @@ def _on_charge_refunded(obj: dict) -> str:
     return _refunds_settle(payment, total_refunded=gateway.from_cents(obj["amount_refunded"]))
 
 
+def _refund_for(obj: dict) -> Refund | None:
+    """Our refund row of a Stripe refund object, locked: by its id, else by our metadata."""
+    qs = Refund.objects.select_for_update()
+    found = qs.filter(stripe_refund_id=obj.get("id") or "-").first()
+    if found is None:
+        ref = (obj.get("metadata") or {}).get("refund", "")
+        if ref.isdigit():
+            found = qs.filter(pk=int(ref)).first()
+    return found
+
+
+def _on_refund_failed(obj: dict) -> str:
+    """A refund failed (`refund.failed`, or `charge.refund.updated` with status failed), maybe
+    after it had succeeded: Stripe gave the money back to the clinic, so the refund is marked
+    failed, what the payment paid counts again (applied to the patient's open charges, so the
+    balance is as it was before the refund) and the clinic's admins are emailed. A refund
+    already failed changes nothing (the two event types report the same failure)."""
+    if obj.get("status") != "failed":
+        return "ignored"
+    found = _refund_for(obj)
+    if found is None:
+        return "unknown_refund"
+    payment = Payment.objects.select_for_update().select_related("patient").get(pk=found.payment_id)
+    refund = Refund.objects.get(pk=found.pk)
+    if refund.status == RS.FAILED:
+        return "nothing_new"
+    had_succeeded = refund.status == RS.SUCCEEDED
+    refund.status = RS.FAILED
+    refund.failed_at = timezone.now()
+    refund.failure_reason = (obj.get("failure_reason") or "")[:80]
+    if not refund.stripe_refund_id:
+        refund.stripe_refund_id = obj.get("id") or ""
+    refund.full_clean()
+    refund.save(update_fields=["status", "failed_at", "failure_reason", "stripe_refund_id"])
+    if had_succeeded:
+        payment.refunded -= refund.amount
+        payment.full_clean()
+        payment.save(update_fields=["refunded"])
+        payments_apply_credit(patient=payment.patient)
+    transaction.on_commit(lambda: notify_refund_failed(clinic_id=payment.clinic_id))
+    return "refund_reversed" if had_succeeded else "refund_failed"
+
+
+def _on_refund_updated(obj: dict) -> str:
+    return _on_refund_failed(obj) if obj.get("status") == "failed" else "ignored"
+
+
 HANDLERS = {
     "checkout.session.completed": _on_checkout_completed,
     "checkout.session.async_payment_succeeded": _on_checkout_completed,
@@ -535,6 +586,8 @@ HANDLERS = {
     "payment_intent.succeeded": _on_intent_succeeded,
     "payment_intent.payment_failed": _on_intent_failed,
     "charge.refunded": _on_charge_refunded,
+    "refund.failed": _on_refund_failed,
+    "charge.refund.updated": _on_refund_updated,
 }
 
 

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from backend.pdf import render_pdf
 from billing.errors import EstimateRefused, SuperbillTampered
-from billing.models import GoodFaithEstimate, Package, ServiceCode
+from billing.models import EstimateDue, GoodFaithEstimate, Package, ServiceCode
 from billing.money import ZERO, money
+from billing.notifications import notify_estimate_ready
 from billing.selectors import DISPUTE_THRESHOLD
 from billing.services.charges import suggest_codes
 from practice.choices import SessionKind
@@ -151,7 +152,9 @@ def estimate_issue(
 
     Refused with every missing item (EstimateRefused), nothing created, when the patient is
     insured and not self-pay, the practice's identity is incomplete or a price is missing.
-    A new version supersedes the plan's current one."""
+    A new version supersedes the plan's current one; the plan's "estimate due" note is
+    cleared and the patient is told through the outbox that a document waits in the portal
+    (no amounts). Also issued automatically at booking (`billing.services.estimates_auto`)."""
     plan = (
         TreatmentPlan.objects.select_for_update(of=("self",))
         .select_related("patient", "clinic")
@@ -221,6 +224,9 @@ def estimate_issue(
         if previous is not None:
             previous.superseded_by = estimate
             previous.save(update_fields=["superseded_by"])
+        # Issued: the plan's estimate is no longer due, and the patient is told (no amounts).
+        EstimateDue.objects.filter(plan=plan).delete()
+        notify_estimate_ready(estimate=estimate)
     except BaseException:
         default_storage.delete(name)
         raise

@@ -35,7 +35,6 @@ from billing.requirements import (
     rendering_providers,
 )
 from billing.selectors import billable_charges, month_bounds, patients_with_paid_charges
-from billing.tasks import bulk_issue_superbills
 from billing.validators import pointer_letter
 from practice.models import Clinic, Diagnosis, Patient
 from practice.selectors import provider_signatures_current
@@ -366,6 +365,9 @@ def bulk_issue_start(*, clinic: Clinic, month: datetime.date, started_by=None) -
     run = BulkIssueRun.objects.create(
         clinic=clinic, month=month.replace(day=1), started_by=started_by
     )
+
+    # Imported here: billing.tasks imports the services, and a worker imports it first.
+    from billing.tasks import bulk_issue_superbills
 
     transaction.on_commit(lambda: bulk_issue_superbills.delay(run.pk))
     return run

@@ -1,10 +1,18 @@
 """Data for billing's panels on pages other apps own (patient, session, portal)."""
 
-from django import template
+import datetime
 
+from django import template
+from django.utils import timezone
+
+from backend.roles import ADMIN, staff_for
 from billing.choices import ChargeStatus, SuperbillStatus
-from billing.models import Charge, Superbill
-from billing.selectors import patient_balance
+from billing.models import Charge, GoodFaithEstimate, Refund, Superbill
+from billing.selectors import (
+    estimates_due_list,
+    patient_balance,
+    sessions_without_estimate,
+)
 
 register = template.Library()
 
@@ -35,3 +43,44 @@ def card_payments_on() -> bool:
     from billing import stripe_gateway
 
     return stripe_gateway.configured()
+
+
+@register.simple_tag(takes_context=True)
+def billing_estimates_due(context):
+    """For an admin: the plans whose Good Faith Estimate is due but could not be issued
+    (with what is missing), and self-pay patients' sessions starting soon without a current
+    estimate. None for anyone else. Two queries."""
+    staff = staff_for(context["request"].user)
+    if staff is None or staff.role != ADMIN:
+        return None
+    return {
+        "due": list(estimates_due_list(clinic_id=staff.clinic_id)),
+        "uncovered": list(sessions_without_estimate(clinic_id=staff.clinic_id)),
+    }
+
+
+@register.simple_tag
+def billing_session_without_estimate(session) -> bool:
+    """Whether this session of a self-pay patient starts soon with no current estimate."""
+    return sessions_without_estimate(clinic_id=session.clinic_id).filter(pk=session.pk).exists()
+
+
+@register.simple_tag
+def billing_portal_estimates(patient):
+    """The patient's current Good Faith Estimates (one per plan)."""
+    return list(GoodFaithEstimate.objects.filter(patient=patient, superseded_by__isnull=True))
+
+
+@register.simple_tag(takes_context=True)
+def billing_refunds_failed(context):
+    """For an admin: card refunds that failed in the last 30 days (the email about one
+    links here). None for anyone else."""
+    staff = staff_for(context["request"].user)
+    if staff is None or staff.role != ADMIN:
+        return None
+    since = timezone.now() - datetime.timedelta(days=30)
+    return list(
+        Refund.objects.filter(
+            payment__clinic_id=staff.clinic_id, status="failed", failed_at__gte=since
+        ).select_related("payment__patient")
+    )

@@ -31,10 +31,18 @@ def codes(people):
 
 @pytest.fixture
 def approved_session(codes):
-    """approved_session(day, minutes=55, kind=..., patient=erin, clinician=bob) → its charges,
-    suggested from the session and approved by the admin."""
+    """approved_session(day, minutes=55, kind=..., patient=erin, clinician=bob, plan=None) →
+    its charges, suggested from the session and approved by the admin."""
 
-    def make(day: datetime.date, *, minutes=55, kind="integration", patient=None, clinician=None):
+    def make(
+        day: datetime.date,
+        *,
+        minutes=55,
+        kind="integration",
+        patient=None,
+        clinician=None,
+        plan=None,
+    ):
         starts_at = datetime.datetime.combine(day, datetime.time(10, 0), DENVER)
         session = completed_session(
             patient=patient or codes.patient,
@@ -42,6 +50,7 @@ def approved_session(codes):
             starts_at=starts_at,
             minutes=minutes,
             kind=kind,
+            plan=plan,
         )
         if kind == "dosing":
             dose_from_stock(session, by=codes.medical)

@@ -5,7 +5,7 @@ import io
 from pypdf import PdfReader
 
 from backend.demo import seed_demo
-from billing.models import Charge, PaymentPlan, Superbill
+from billing.models import CardPayment, Charge, Claim, GoodFaithEstimate, PaymentPlan, Superbill
 from billing.selectors import patient_balance
 from billing.services.superbills import superbill_pdf_bytes
 
@@ -30,3 +30,32 @@ def test_the_demo_bills_last_month_and_seeding_twice_adds_nothing(db):
     plan = PaymentPlan.objects.get(patient=marcus)
     assert plan.instalments.count() == 3
     assert patient_balance(patient_id=marcus.pk)["balance"] > 0
+
+
+def test_the_demo_shows_a_card_payment_a_self_pay_estimate_and_a_submitted_claim(db):
+    ctx = seed_demo()
+    eleanor, theo, ruth = (ctx["patients"][k] for k in ("eleanor", "theo", "ruth"))
+    counts = (CardPayment.objects.count(), GoodFaithEstimate.objects.count(), Claim.objects.count())
+    seed_demo()
+    assert (
+        CardPayment.objects.count(),
+        GoodFaithEstimate.objects.count(),
+        Claim.objects.count(),
+    ) == counts
+
+    # Paid as Stripe's test mode settles a portal Checkout, recorded once by its intent.
+    [card] = CardPayment.objects.filter(patient=eleanor)
+    assert (card.kind, card.status) == ("portal", "succeeded")
+    assert card.payment.stripe_payment_intent == card.payment_intent_id
+    assert card.payment_intent_id.startswith("pi_test_")
+    assert card.payment.amount == card.amount > 0
+
+    assert not theo.insurance_payer
+    [estimate] = GoodFaithEstimate.objects.filter(patient=theo, superseded_by__isnull=True)
+    assert estimate.plan == ctx["estimate_plan"]
+    assert estimate.total > 0 and estimate.items
+
+    [claim] = Claim.objects.filter(patient=ruth)
+    assert claim.status == "submitted"
+    assert claim.submitted_at is not None
+    assert claim.lines.exists()

@@ -51,7 +51,7 @@ def test_another_patient_gets_404_for_the_estimate(estimate, codes, web_as, api_
 def test_the_ledger_warns_when_billed_charges_pass_the_estimate_by_400(
     estimate, approved_session, codes, web_as
 ):
-    charge = approved_session(datetime.date(2026, 10, 5))[0]
+    charge = approved_session(datetime.date(2026, 10, 5), plan=estimate.plan)[0]
     client = web_as(codes.admin)
     assert (
         'data-testid="estimate-overrun"'

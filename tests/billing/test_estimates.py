@@ -122,7 +122,7 @@ def test_billing_400_dollars_over_the_estimate_warns_that_the_patient_may_disput
 ):
     with time_machine.travel(NOV_1, tick=False):
         estimate = estimate_issue(plan=plan)
-    charge = approved_session(datetime.date(2026, 10, 5))[0]
+    charge = approved_session(datetime.date(2026, 10, 5), plan=plan)[0]
 
     # Set the billed total exactly (a sliding scale or extra hours would do it too).
     Charge.objects.filter(pk=charge.pk).update(amount=estimate.total + Decimal("399.99"))
@@ -133,3 +133,38 @@ def test_billing_400_dollars_over_the_estimate_warns_that_the_patient_may_disput
     [over] = estimate_overrun(patient_id=plan.patient_id)
     assert over.may_dispute
     assert over.over == Decimal("400.00")
+
+
+@pytest.mark.django_db
+def test_the_overrun_is_per_estimate_its_plans_sessions_since_it_against_its_total(
+    plan, approved_session, codes, web_as
+):
+    other_plan = TreatmentPlanFactory(
+        patient=plan.patient, route=Route.INTRAMUSCULAR, induction_target_sessions=2
+    )
+    with time_machine.travel(NOV_1, tick=False):
+        estimate = estimate_issue(plan=plan)
+        other = estimate_issue(plan=other_plan)
+    before = approved_session(datetime.date(2026, 9, 28), plan=plan)[0]  # before the estimate
+    ours = approved_session(datetime.date(2026, 10, 5), plan=plan)[0]
+    theirs = approved_session(datetime.date(2026, 10, 6), plan=other_plan)[0]
+    unplanned = approved_session(datetime.date(2026, 10, 7))[0]  # no plan: on no estimate
+    for charge in (before, theirs, unplanned):
+        Charge.objects.filter(pk=charge.pk).update(amount=Decimal("5000.00"))
+
+    Charge.objects.filter(pk=ours.pk).update(amount=estimate.total + Decimal("399.99"))
+    rows = {row.estimate: row for row in estimate_overrun(patient_id=plan.patient_id)}
+    assert rows[estimate].billed == estimate.total + Decimal("399.99")
+    assert not rows[estimate].may_dispute
+    assert rows[other].billed == Decimal("5000.00")
+    assert rows[other].may_dispute == (Decimal("5000.00") - other.total >= 400)
+
+    Charge.objects.filter(pk=ours.pk).update(amount=estimate.total + Decimal("400.00"))
+    rows = {row.estimate: row for row in estimate_overrun(patient_id=plan.patient_id)}
+    assert rows[estimate].may_dispute
+    assert rows[estimate].over == Decimal("400.00")
+
+    page = web_as(codes.admin).get(f"/billing/patients/{plan.patient_id}/").content.decode()
+    assert f'data-testid="estimate-plan-{plan.pk}"' in page
+    assert f'data-testid="estimate-plan-{other_plan.pk}"' in page
+    assert f"Billed charges for treatment plan {plan.pk} exceed" in page

@@ -30,6 +30,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     MessageKind.SECURE_MESSAGE: ChannelChoice.EMAIL,
     MessageKind.CARD_PAYMENT_FAILED: ChannelChoice.EMAIL,
     MessageKind.BOOKING_REQUEST_DECIDED: ChannelChoice.EMAIL,
+    MessageKind.ESTIMATE_READY: ChannelChoice.EMAIL,
 }
 
 _TEXT = Engine(app_dirs=True, autoescape=False)

@@ -1,9 +1,13 @@
 """Booking a session (alone or in a group) and its dry run."""
 
 import datetime as dt
+import functools
+import logging
 import uuid
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from practice import services as practice_services
 from practice.choices import SessionKind, SessionModality
@@ -22,6 +26,8 @@ from scheduling.services.booking.rules import (
     write_guarded,
 )
 from scheduling.services.reminders import session_reminders_sync
+
+log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -50,6 +56,8 @@ def session_book(
     full, anyone involved is already booked, or practice's clinical rules refuse (dosing
     without an active plan and cleared screening). A dose booked without a plan is booked
     against the patient's running plan, if there is one. Syncs the session's reminders.
+    Once committed, the apps' after-booking hooks run (`announce_booked`); a dry run
+    (`session_book_check`) rolls back and runs none.
     """
     if modality == SessionModality.VIDEO:
         if booking_key is not None:
@@ -120,7 +128,19 @@ def session_book(
         session=session, booked_by=booked_by, series=series, series_index=series_index
     )
     session_reminders_sync(session=session)
+    transaction.on_commit(functools.partial(announce_booked, session.pk))
     return session
+
+
+def announce_booked(session_id: int) -> None:
+    """After a booking commits, call each app's hook (`settings.KAP_SESSION_BOOKED`, dotted
+    paths taking `session_id=`): billing gives the Good Faith Estimate at scheduling without
+    scheduling importing billing. A hook that fails is logged; the booking stands."""
+    for path in getattr(settings, "KAP_SESSION_BOOKED", []):
+        try:
+            import_string(path)(session_id=session_id)
+        except Exception:
+            log.exception("The after-booking hook %s failed for session %s", path, session_id)
 
 
 @transaction.atomic
