@@ -150,12 +150,14 @@ class RetreatViewSet(ScopedModelViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = retreats.retreat_create(
+        retreat = retreats.retreat_create(
             clinic=staff_for(self.request.user).clinic,
             staff=data.pop("staff", []),
             rooms=data.pop("rooms", []),
             **data,
         )
+        # Re-read through the list's queryset: the answer carries the counts (0 and 0).
+        serializer.instance = self.get_queryset().get(pk=retreat.pk)
 
     def perform_update(self, serializer):
         retreat = retreats.retreat_update(

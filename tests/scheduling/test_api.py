@@ -159,6 +159,8 @@ def test_retreat_enrollment_api_and_query_counts(cal, api_as, django_assert_num_
         format="json",
     )
     assert created.status_code == 201, created.json()
+    # The answer is the same shape as a read: the counts are there from the start.
+    assert (created.json()["enrolled_count"], created.json()["waitlisted_count"]) == (0, 0)
     retreat_id = created.json()["id"]
     clear_for_retreat(cal.people.patient, cal.people.medical)
     clear_for_retreat(cal.people.other_patient, cal.people.medical)
