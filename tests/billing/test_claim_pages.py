@@ -301,14 +301,15 @@ def self_pay(codes):
 
 
 def test_the_ledger_issues_an_estimate_and_lists_its_versions(self_pay, codes, web_as):
-    client = web_as(codes.admin)
     url = f"/billing/patients/{codes.patient.pk}/"
 
-    # Issued at 01:30 UTC on Nov 3: Nov 2 in Denver.
+    # Issued at 01:30 UTC on Nov 3: Nov 2 in Denver. Signed in then too: a session opened
+    # at another moment of the clock may have expired by then.
     with time_machine.travel(datetime.datetime(2026, 11, 3, 1, 30, tzinfo=datetime.UTC)):
+        client = web_as(codes.admin)
         client.post(url, {"action": "estimate", "plan": self_pay.pk})
         client.post(url, {"action": "estimate", "plan": self_pay.pk})
-    page = client.get(url).content.decode()
+        page = client.get(url).content.decode()
 
     first, second = GoodFaithEstimate.objects.order_by("version")
     rows = re.findall(r'<tr data-estimate="(\d+)">(.*?)</tr>', page, re.S)
