@@ -80,8 +80,6 @@ def test_a_dosing_sessions_reminders_read_the_settings_once(people, django_asser
     assert "/r/" in two_hours.body_text
     assert found[("session_2h", "sms")].body_text == "Soon, Erin"
     assert "/r/" not in found[("dosing_preparation", "email")].body_text
-    assert found[("integration_followup", "sms")].send_at == STARTS + datetime.timedelta(
-        hours=26
-    )
+    assert found[("integration_followup", "sms")].send_at == STARTS + datetime.timedelta(hours=26)
     # 48 h before 10:00 is 10:00 on the 3rd, outside 22:00–06:00: unmoved.
     assert found[("session_48h", "email")].send_at == STARTS - datetime.timedelta(hours=48)
