@@ -5,7 +5,6 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -43,6 +42,7 @@ from practice.selectors import (
     patient_list,
     plan_list,
     plan_progress,
+    portal_patient,
     risk_assessment_list,
     risk_hold_reasons,
     safety_plan_current,
@@ -383,10 +383,7 @@ class PortalView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        try:
-            patient = patient_list(user=self.request.user).get()
-        except Patient.DoesNotExist as exc:  # pragma: no cover - a patient always sees themself
-            raise Http404 from exc
+        patient = portal_patient(user=self.request.user)
         audit_access(patient)
         context["patient"] = patient
         context.update(portal_clinical_context(patient=patient, user=self.request.user))
@@ -419,14 +416,14 @@ def portal_clinical_context(*, patient, user) -> dict:
         # Video sessions whose "Join video" button shows now (from 15 minutes before the
         # start to the end).
         "joinable": {s.pk for s in upcoming if video.join_open(s, at=now)},
-        "due": measures_due(patient=patient),
+        "due": measures_due(patient=patient, plan=plan),
         "summaries": [
             (
                 summary,
                 plain_topic(summary),
                 measure_trend_svg(summary, doses, patient.clinic, plain=True),
             )
-            for summary in measure_summaries(patient=patient)
+            for summary in measure_summaries(patient=patient, doses=doses)
         ],
         "safety_plan": safety_plan_list(user=user).filter(superseded_at__isnull=True).first(),
     }
