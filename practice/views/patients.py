@@ -18,7 +18,7 @@ from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
 from practice import services, video
 from practice.charts import measure_trend_svg, plain_topic
-from practice.choices import DOSING_CONSENT_KINDS, SessionStatus
+from practice.choices import DOSING_CONSENT_KINDS, PlanStatus, SessionStatus
 from practice.forms import CareTeamForm, DiagnosisForm, DocumentForm, PatientForm
 from practice.forms.patient_search import (
     PATIENT_NUMBER,
@@ -152,6 +152,10 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
         return context
 
 
+# The plans `measures_due` times questionnaires by (newest first, as plans are ordered).
+OPEN_PLAN_STATUSES = frozenset({PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.MAINTENANCE})
+
+
 def patient_clinical_context(*, user, patient) -> dict:
     """Screenings, plans, sessions, measures and charts of a patient, for their page."""
 
@@ -164,20 +168,23 @@ def patient_clinical_context(*, user, patient) -> dict:
     ]
     today = patient.clinic.today()
     current_screening = screening_current(patient=patient, on=today)
+    # Read once: listed on the page, and the newest open one times the questionnaires due.
+    plans = list(plan_list(user=user).filter(patient=patient))
+    open_plan = next((p for p in plans if p.status in OPEN_PLAN_STATUSES), None)
     return {
         "screenings": screening_list(user=user).filter(patient=patient)[:5],
         # The newest screening speaks for the patient; the problem says why it does not
         # clear them today (not cleared, awaiting sign-off, expired).
         "current_screening": current_screening,
         "screening_problem": screening_problem(current_screening, today),
-        "plans": plan_list(user=user).filter(patient=patient),
+        "plans": plans,
         "upcoming_sessions": [s for s in sessions if s.starts_at >= timezone.now()][:10],
         "past_sessions": [s for s in sessions if s.starts_at < timezone.now()][::-1][:10],
         "summaries": [
             (summary, measure_trend_svg(summary, dose_times, patient.clinic))
             for summary in summaries
         ],
-        "measures_due": measures_due(patient=patient),
+        "measures_due": measures_due(patient=patient, plan=open_plan),
         "open_alerts": alert_list(user=user).filter(patient=patient),
         "risk_assessments": risk_assessment_list(user=user).filter(patient=patient)[:5],
         "safety_plan": safety_plan_current(patient=patient),
