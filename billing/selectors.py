@@ -228,9 +228,11 @@ def patient_balance(*, patient_id) -> dict:
             charge__patient_id=patient_id, charge__status=ChargeStatus.APPROVED
         )
     )
-    received = amount_sum(Payment.objects.filter(patient_id=patient_id)) - amount_sum(
-        Payment.objects.filter(patient_id=patient_id), "refunded"
+    # Payments and their refunds in one read.
+    totals = Payment.objects.filter(patient_id=patient_id).aggregate(
+        amount=Sum("amount"), refunded=Sum("refunded")
     )
+    received = money(totals["amount"] or ZERO) - money(totals["refunded"] or ZERO)
     applied = amount_sum(PaymentAllocation.objects.filter(payment__patient_id=patient_id))
     return {
         "charged": charged,

@@ -16,13 +16,14 @@ SESSION_LABELS = {
 }
 
 
-def session_context(*, session) -> dict:
+def session_context(*, session, messaging=None) -> dict:
     """Date, time, place and the kind of session (only if the patient agreed to name it),
     and the fasting time the clinic's dosing gate checks (`ClinicalSettings.fasting_hours`,
-    so what the patient is told is what staff confirm). Never the dose, diagnosis or notes."""
+    so what the patient is told is what staff confirm). Never the dose, diagnosis or notes.
+    `messaging` is the patient's `PatientMessaging` when the caller has read it already."""
     clinic = session.patient.clinic
     starts = clinic.local(session.starts_at)
-    shares = patient_messaging(session.patient).share_session_type
+    shares = (messaging or patient_messaging(session.patient)).share_session_type
     return {
         "session_label": SESSION_LABELS.get(session.kind, "appointment")
         if shares

@@ -44,6 +44,7 @@ from practice.selectors.patients import (
     clinic_overview,
     patient_get,
     patient_list,
+    portal_patient,
     staff_list,
 )
 from practice.selectors.risk import (
@@ -88,6 +89,7 @@ __all__ = [
     "plan_list",
     "plan_progress",
     "plan_running_for",
+    "portal_patient",
     "provider_signatures_current",
     "risk_assessment_latest",
     "risk_assessment_list",

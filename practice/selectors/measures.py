@@ -65,8 +65,15 @@ def _due_points(
     return points
 
 
-def measures_due(*, patient: Patient, now: datetime.datetime | None = None) -> list[DueMeasure]:
-    """Questionnaires `patient` should answer at `now` (3 queries).
+# `measures_due(plan=…)` not given: it reads the patient's open plan itself.
+_READ_PLAN = object()
+
+
+def measures_due(
+    *, patient: Patient, now: datetime.datetime | None = None, plan=_READ_PLAN
+) -> list[DueMeasure]:
+    """Questionnaires `patient` should answer at `now` (3 queries; 2 when the caller passes
+    `plan`, the patient's newest plan that is not completed or discontinued, or None).
 
     The schedule is tied to dosing, not the calendar: baseline before the first dose, then
     the clinic's hours after each induction dose (default 24 h and 7 days), then every
@@ -76,14 +83,8 @@ def measures_due(*, patient: Patient, now: datetime.datetime | None = None) -> l
     calls this to invite patients; the portal lists it.
     """
     now = now or timezone.now()
-    plan = (
-        TreatmentPlan.objects.filter(
-            patient=patient,
-            status__in=[PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.MAINTENANCE],
-        )
-        .order_by("-created_at")
-        .first()
-    )
+    if plan is _READ_PLAN:
+        plan = _open_plan(patient)
     if plan is None:
         return []
     settings = clinical_settings_for(patient.clinic_id)
@@ -116,6 +117,18 @@ def measures_due(*, patient: Patient, now: datetime.datetime | None = None) -> l
             continue
         due.append(DueMeasure(patient.pk, instrument, due_at, reason))
     return due
+
+
+def _open_plan(patient: Patient):
+    """The patient's newest plan that is not completed or discontinued, or None."""
+    return (
+        TreatmentPlan.objects.filter(
+            patient=patient,
+            status__in=[PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.MAINTENANCE],
+        )
+        .order_by("-created_at")
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -189,16 +202,22 @@ def summarize(instrument: str, responses: list[MeasureResponse], first_dose_at=N
     )
 
 
-def measure_summaries(*, patient: Patient) -> list[MeasureSummary]:
-    """One summary per instrument the patient has answered or the clinic collects (2 queries)."""
+def measure_summaries(
+    *, patient: Patient, doses: list[datetime.datetime] | None = None
+) -> list[MeasureSummary]:
+    """One summary per instrument the patient has answered or the clinic collects (2 queries;
+    1 when the caller passes `doses`, the patient's `dose_times`)."""
     responses = list(MeasureResponse.objects.filter(patient=patient).order_by("answered_at"))
-    first_dose_at = (
-        DosingRecord.objects.filter(session__patient=patient, administered_at__isnull=False)
-        .exclude(session__status=SessionStatus.CANCELLED)
-        .order_by("administered_at")
-        .values_list("administered_at", flat=True)
-        .first()
-    )
+    if doses is not None:
+        first_dose_at = doses[0] if doses else None
+    else:
+        first_dose_at = (
+            DosingRecord.objects.filter(session__patient=patient, administered_at__isnull=False)
+            .exclude(session__status=SessionStatus.CANCELLED)
+            .order_by("administered_at")
+            .values_list("administered_at", flat=True)
+            .first()
+        )
     codes = [
         code for code in instruments.INSTRUMENTS if any(r.instrument == code for r in responses)
     ]

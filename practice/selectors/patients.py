@@ -1,6 +1,14 @@
 """Reads of patients and their record, scoped to who is asking."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 
 from practice.models import CareTeam, Clinic, Patient, StaffMember
 
@@ -17,6 +25,16 @@ def patient_list(*, user, search: str = "", active: bool | None = None) -> Query
     return patients.search(search).prefetch_related(
         "diagnoses", Prefetch("care_team", queryset=care_team)
     )
+
+
+def portal_patient(*, user) -> Patient:
+    """The signed-in patient (read with their clinic when their role was resolved,
+    `backend.roles.actor_for`) with their care team loaded (1 query)."""
+    patient = user.patient
+    prefetch_related_objects(
+        [patient], Prefetch("care_team", queryset=CareTeam.objects.select_related("staff__user"))
+    )
+    return patient
 
 
 def patient_get(*, user, pk) -> Patient:

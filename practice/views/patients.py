@@ -5,7 +5,6 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -19,7 +18,7 @@ from backend.scoping import get_visible_or_404
 from backend.views import RoleRequiredMixin, ServiceFormView, run_service
 from practice import services, video
 from practice.charts import measure_trend_svg, plain_topic
-from practice.choices import DOSING_CONSENT_KINDS, SessionStatus
+from practice.choices import DOSING_CONSENT_KINDS, PlanStatus, SessionStatus
 from practice.forms import CareTeamForm, DiagnosisForm, DocumentForm, PatientForm
 from practice.forms.patient_search import (
     PATIENT_NUMBER,
@@ -43,6 +42,7 @@ from practice.selectors import (
     patient_list,
     plan_list,
     plan_progress,
+    portal_patient,
     risk_assessment_list,
     risk_hold_reasons,
     safety_plan_current,
@@ -152,6 +152,10 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
         return context
 
 
+# The plans `measures_due` times questionnaires by (newest first, as plans are ordered).
+OPEN_PLAN_STATUSES = frozenset({PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.MAINTENANCE})
+
+
 def patient_clinical_context(*, user, patient) -> dict:
     """Screenings, plans, sessions, measures and charts of a patient, for their page."""
 
@@ -164,20 +168,23 @@ def patient_clinical_context(*, user, patient) -> dict:
     ]
     today = patient.clinic.today()
     current_screening = screening_current(patient=patient, on=today)
+    # Read once: listed on the page, and the newest open one times the questionnaires due.
+    plans = list(plan_list(user=user).filter(patient=patient))
+    open_plan = next((p for p in plans if p.status in OPEN_PLAN_STATUSES), None)
     return {
         "screenings": screening_list(user=user).filter(patient=patient)[:5],
         # The newest screening speaks for the patient; the problem says why it does not
         # clear them today (not cleared, awaiting sign-off, expired).
         "current_screening": current_screening,
         "screening_problem": screening_problem(current_screening, today),
-        "plans": plan_list(user=user).filter(patient=patient),
+        "plans": plans,
         "upcoming_sessions": [s for s in sessions if s.starts_at >= timezone.now()][:10],
         "past_sessions": [s for s in sessions if s.starts_at < timezone.now()][::-1][:10],
         "summaries": [
             (summary, measure_trend_svg(summary, dose_times, patient.clinic))
             for summary in summaries
         ],
-        "measures_due": measures_due(patient=patient),
+        "measures_due": measures_due(patient=patient, plan=open_plan),
         "open_alerts": alert_list(user=user).filter(patient=patient),
         "risk_assessments": risk_assessment_list(user=user).filter(patient=patient)[:5],
         "safety_plan": safety_plan_current(patient=patient),
@@ -383,10 +390,7 @@ class PortalView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        try:
-            patient = patient_list(user=self.request.user).get()
-        except Patient.DoesNotExist as exc:  # pragma: no cover - a patient always sees themself
-            raise Http404 from exc
+        patient = portal_patient(user=self.request.user)
         audit_access(patient)
         context["patient"] = patient
         context.update(portal_clinical_context(patient=patient, user=self.request.user))
@@ -419,14 +423,14 @@ def portal_clinical_context(*, patient, user) -> dict:
         # Video sessions whose "Join video" button shows now (from 15 minutes before the
         # start to the end).
         "joinable": {s.pk for s in upcoming if video.join_open(s, at=now)},
-        "due": measures_due(patient=patient),
+        "due": measures_due(patient=patient, plan=plan),
         "summaries": [
             (
                 summary,
                 plain_topic(summary),
                 measure_trend_svg(summary, doses, patient.clinic, plain=True),
             )
-            for summary in measure_summaries(patient=patient)
+            for summary in measure_summaries(patient=patient, doses=doses)
         ],
         "safety_plan": safety_plan_list(user=user).filter(superseded_at__isnull=True).first(),
     }

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from messaging.choices import MessageKind
 from messaging.services.contents import session_context as session_description
-from messaging.services.outbox import QuietHours, message_enqueue, messages_cancel
+from messaging.services.outbox import QuietHours, Recipient, message_enqueue, messages_cancel
 from messaging.services.rules import Rule, rules_for
 from scheduling.choices import ConfirmationStatus
 from scheduling.errors import CancellationWindowClosed, ResponseLinkInvalid
@@ -41,12 +41,14 @@ LATE_BOOKING_OVERLAP = datetime.timedelta(hours=12)
 LINK_SALT = "scheduling.session-response"
 
 
-def session_context(*, session, link: bool) -> dict:
+def session_context(*, session, link: bool, recipient: Recipient | None = None) -> dict:
     """What a session message may say: messaging's description of the session (date, time,
     kind only if the patient agreed, fasting time), scheduling's cancellation window,
     for the reminders that carry it, the confirm/cancel link, and for a video session the
     join route ("Join by video: …") instead of the clinic's address."""
-    context = session_description(session=session)
+    context = session_description(
+        session=session, messaging=recipient.messaging if recipient is not None else None
+    )
     context["cancellation_window_hours"] = scheduling_policy_for(
         session.patient.clinic
     ).cancellation_window_hours
@@ -94,7 +96,9 @@ def session_reminders_sync(*, session) -> None:
         return
     now = timezone.now()
     rules = rules_for(session.patient.clinic)
-    quiet = QuietHours.for_patient(session.patient)
+    # The patient's and the clinic's message settings, read once for all the reminders.
+    recipient = Recipient(session.patient)
+    quiet = QuietHours.for_patient(session.patient, recipient=recipient)
     plan: dict[str, datetime.datetime | None] = {}
     for kind, session_kinds in SESSION_RULE_KINDS.items():
         rule = rules[kind]
@@ -112,15 +116,21 @@ def session_reminders_sync(*, session) -> None:
     )
     if nominal_48h < now and two_hours and two_hours <= now + LATE_BOOKING_OVERLAP:
         plan[MessageKind.SESSION_48H] = None
-    for kind, send_at in plan.items():
-        if send_at is None:
-            messages_cancel(
-                target_type=SESSION_TARGET,
-                target_id=target_id,
-                kinds=[kind],
-                reason="Not applicable to this session any more.",
-            )
-            continue
+    dropped = [kind for kind, send_at in plan.items() if send_at is None]
+    if dropped:
+        messages_cancel(
+            target_type=SESSION_TARGET,
+            target_id=target_id,
+            kinds=dropped,
+            reason="Not applicable to this session any more.",
+        )
+    wanted = {kind: send_at for kind, send_at in plan.items() if send_at is not None}
+    # One description of the session for every message; only the link differs by kind.
+    shared = session_context(session=session, link=False, recipient=recipient) if wanted else {}
+    for kind, send_at in wanted.items():
+        context = dict(shared)
+        if kind in _LINKED:
+            context["response_url"] = session_response_link(session=session)
         message_enqueue(
             patient=session.patient,
             kind=kind,
@@ -128,7 +138,8 @@ def session_reminders_sync(*, session) -> None:
             target_id=target_id,
             send_at=send_at,
             session=session,
-            context=session_context(session=session, link=kind in _LINKED),
+            context=context,
+            recipient=recipient,
         )
 
 

@@ -32,6 +32,7 @@ from messaging.errors import ReminderNotResendable
 from messaging.services.outbox.planning import (
     DEFAULT_CHANNELS,
     QuietHours,
+    Recipient,
     base_context,
     channels_for,
     clinic_settings,
@@ -63,6 +64,7 @@ __all__ = [
     "DEFAULT_CHANNELS",
     "PermanentDeliveryError",
     "QuietHours",
+    "Recipient",
     "ReminderNotResendable",
     "TransientDeliveryError",
     "base_context",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -48,11 +49,46 @@ def patient_messaging(patient) -> PatientMessaging:
     return found or PatientMessaging(patient=patient)
 
 
-def channels_for(*, patient, kind: str) -> list[str]:
+class Recipient:
+    """One patient's message settings, each read once when first needed and then reused
+    for every message of one planning call (a session's reminders): the clinic's delivery
+    settings, the patient's own settings, their channel choices and the clinic's edited
+    templates. Callers that plan several messages pass one to `channels_for`,
+    `QuietHours.for_patient`, `render_message` and `message_enqueue`; without one each
+    reads what it needs itself."""
+
+    def __init__(self, patient):
+        self.patient = patient
+
+    @cached_property
+    def clinic_settings(self) -> ReminderSettings:
+        return clinic_settings(self.patient.clinic)
+
+    @cached_property
+    def messaging(self) -> PatientMessaging:
+        return patient_messaging(self.patient)
+
+    @cached_property
+    def channel_choices(self) -> dict[str, str]:
+        """kind → the channel the patient chose (kinds they never chose are absent)."""
+        rows = MessagePreference.objects.filter(patient=self.patient)
+        return dict(rows.values_list("kind", "channel"))
+
+    @cached_property
+    def templates(self) -> dict[str, MessageTemplate]:
+        """kind → the clinic's edited template (kinds it never edited are absent)."""
+        return {t.kind: t for t in MessageTemplate.objects.filter(clinic_id=self.patient.clinic_id)}
+
+
+def channels_for(*, patient, kind: str, recipient: Recipient | None = None) -> list[str]:
     """The channels `patient` receives `kind` on: their choice, or the default; SMS only
     with consent and a number, falling back to email when SMS was their only choice."""
-    pref = MessagePreference.objects.filter(patient=patient, kind=kind).first()
-    choice = pref.channel if pref else DEFAULT_CHANNELS.get(kind, ChannelChoice.EMAIL)
+    if recipient is not None:
+        chosen = recipient.channel_choices.get(kind)
+    else:
+        pref = MessagePreference.objects.filter(patient=patient, kind=kind).first()
+        chosen = pref.channel if pref else None
+    choice = chosen if chosen is not None else DEFAULT_CHANNELS.get(kind, ChannelChoice.EMAIL)
     if choice == ChannelChoice.NONE:
         return []
     wanted = {
@@ -60,7 +96,8 @@ def channels_for(*, patient, kind: str) -> list[str]:
         ChannelChoice.SMS: [Channel.SMS],
         ChannelChoice.BOTH: [Channel.EMAIL, Channel.SMS],
     }[choice]
-    can_sms = bool(patient.phone) and patient_messaging(patient).sms_consent
+    own = recipient.messaging if recipient is not None else None
+    can_sms = bool(patient.phone) and (own or patient_messaging(patient)).sms_consent
     channels = [c for c in wanted if c != Channel.SMS or can_sms]
     if not channels and patient.email:
         channels = [Channel.EMAIL]
@@ -74,9 +111,11 @@ class QuietHours:
     tz: ZoneInfo
 
     @classmethod
-    def for_patient(cls, patient) -> QuietHours:
-        clinic_cfg = clinic_settings(patient.clinic)
-        own = patient_messaging(patient)
+    def for_patient(cls, patient, *, recipient: Recipient | None = None) -> QuietHours:
+        if recipient is not None:
+            clinic_cfg, own = recipient.clinic_settings, recipient.messaging
+        else:
+            clinic_cfg, own = clinic_settings(patient.clinic), patient_messaging(patient)
         if own.quiet_hours_start is not None and own.quiet_hours_end is not None:
             start, end = own.quiet_hours_start, own.quiet_hours_end
         else:
@@ -146,8 +185,11 @@ def base_context(*, patient, extra: dict | None = None) -> dict[str, str]:
     return context
 
 
-def _template_texts(*, clinic, kind: str) -> dict[str, str | None]:
-    custom = MessageTemplate.objects.filter(clinic=clinic, kind=kind).first()
+def _template_texts(*, clinic, kind: str, recipient: Recipient | None) -> dict[str, str | None]:
+    if recipient is not None:
+        custom = recipient.templates.get(kind)
+    else:
+        custom = MessageTemplate.objects.filter(clinic=clinic, kind=kind).first()
     if custom is None:
         return {"subject": None, "text": None, "html": None, "sms": None}
     return {
@@ -158,10 +200,13 @@ def _template_texts(*, clinic, kind: str) -> dict[str, str | None]:
     }
 
 
-def render_message(*, clinic, kind: str, channel: str, context: dict) -> tuple[str, str, str]:
+def render_message(
+    *, clinic, kind: str, channel: str, context: dict, recipient: Recipient | None = None
+) -> tuple[str, str, str]:
     """(subject, text, html) of `kind` for `channel`: the clinic's template if it edited
-    one, otherwise the built-in one under templates/messaging/messages/<kind>/."""
-    custom = _template_texts(clinic=clinic, kind=kind)
+    one, otherwise the built-in one under templates/messaging/messages/<kind>/. `recipient`
+    (a patient of `clinic`) supplies the clinic's templates already read."""
+    custom = _template_texts(clinic=clinic, kind=kind, recipient=recipient)
     folder = f"messaging/messages/{kind}"
 
     def render(engine: Engine, source: str | None, name: str) -> str:

@@ -11,7 +11,12 @@ from django.utils import timezone
 from messaging.choices import MessageKind, ReminderStatus
 from messaging.errors import ReminderNotResendable
 from messaging.models import Reminder
-from messaging.services.outbox.planning import base_context, channels_for, render_message
+from messaging.services.outbox.planning import (
+    Recipient,
+    base_context,
+    channels_for,
+    render_message,
+)
 from messaging.services.outbox.publishing import publish_on_commit
 
 
@@ -26,12 +31,15 @@ def message_enqueue(
     context: dict | None = None,
     session=None,
     channels: list[str] | None = None,
+    recipient: Recipient | None = None,
 ) -> list[Reminder]:
     """Queue message `kind` to `patient` about (`target_type`, `target_id`), once per channel.
 
     `channels` defaults to the patient's preference for `kind`; an opted-out kind creates no
     row and returns []. `send_at` defaults to now. `context` adds plain values for the
-    template (e.g. {"retreat_name": …}). Calling it again for the same target re-renders
+    template (e.g. {"retreat_name": …}). `recipient` (a `Recipient` of `patient`) lets a
+    caller queueing several messages read the patient's settings and the clinic's
+    templates once. Calling it again for the same target re-renders
     and re-times rows that have not gone out yet and leaves sent ones alone (a message goes
     out at most once per target, kind and channel); rows for channels no longer wanted are
     cancelled. Rows already due are published when the transaction commits (best effort).
@@ -43,7 +51,10 @@ def message_enqueue(
     now = timezone.now()
     send_at = send_at or now
     target_id = str(target_id)
-    wanted = channels_for(patient=patient, kind=kind) if channels is None else list(channels)
+    if channels is None:
+        wanted = channels_for(patient=patient, kind=kind, recipient=recipient)
+    else:
+        wanted = list(channels)
     existing = {
         r.channel: r
         for r in Reminder.objects.select_for_update().filter(
@@ -54,7 +65,7 @@ def message_enqueue(
     result = []
     for channel in wanted:
         subject, text, html = render_message(
-            clinic=patient.clinic, kind=kind, channel=channel, context=ctx
+            clinic=patient.clinic, kind=kind, channel=channel, context=ctx, recipient=recipient
         )
         row = existing.get(channel)
         if row is None:
@@ -77,7 +88,9 @@ def message_enqueue(
         row.status = ReminderStatus.PENDING
         row.lease_until = None
         row.subject, row.body_text, row.body_html = subject, text, html
-        row.full_clean(validate_constraints=False)
+        # The clinic, patient and session are rows this transaction holds: checking that
+        # they exist would be three reads per message for nothing.
+        row.full_clean(exclude=["clinic", "patient", "session"], validate_constraints=False)
         row.save()
         result.append(row)
     for channel, row in existing.items():
