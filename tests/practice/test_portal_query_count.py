@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=ZoneInfo("America/Denver"))
 
 # Before: 32 (the patient read again with diagnoses and care team, the open plan read
-# again for the questionnaires due, the first dose read again for the charts).
-PORTAL_QUERIES = 27
+# again for the questionnaires due, the first dose read again for the charts). 28 with the
+# patient's current Good Faith Estimates listed (one query).
+PORTAL_QUERIES = 28
 
 
 def test_the_portal_home_reads_the_patient_plan_and_doses_once(
