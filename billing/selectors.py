@@ -406,12 +406,22 @@ def estimate_overrun(*, patient_id) -> list[EstimateOverrun]:
     return out
 
 
+def self_pay_q(patient: str = "") -> Q:
+    """Self-pay for the No Surprises Act, as a filter: no insurance on the record, or an
+    estimate was already issued because the insured patient asked not to bill the insurance.
+    `patient` is the path to the patient from the filtered model ("" on Patient itself)."""
+    prefix = f"{patient}__" if patient else ""
+    asked = GoodFaithEstimate.objects.filter(
+        patient_id=OuterRef(f"{patient}_id" if patient else "pk"), self_pay_requested=True
+    )
+    return Q(**{f"{prefix}insurance_payer": ""}) | Exists(asked)
+
+
 def patient_is_self_pay(*, patient) -> bool:
-    """Self-pay for the No Surprises Act: no insurance on the record, or an estimate was
-    already issued because the insured patient asked not to bill the insurance."""
+    """Whether `patient` is self-pay (`self_pay_q`); no query for an uninsured patient."""
     if not patient.insurance_payer:
         return True
-    return GoodFaithEstimate.objects.filter(patient=patient, self_pay_requested=True).exists()
+    return Patient.objects.filter(pk=patient.pk).filter(self_pay_q()).exists()
 
 
 # A self-pay patient's session starting within this many days needs a current estimate. The
@@ -426,9 +436,6 @@ def sessions_without_estimate(*, clinic_id, now: datetime.datetime | None = None
     plan (or, for a session without one, the patient) has no current Good Faith Estimate."""
     now = now or timezone.now()
     current = GoodFaithEstimate.objects.filter(superseded_by__isnull=True)
-    self_pay_asked = GoodFaithEstimate.objects.filter(
-        patient_id=OuterRef("patient_id"), self_pay_requested=True
-    )
     return (
         Session.objects.filter(
             clinic_id=clinic_id,
@@ -436,7 +443,7 @@ def sessions_without_estimate(*, clinic_id, now: datetime.datetime | None = None
             starts_at__gte=now,
             starts_at__lt=now + datetime.timedelta(days=ESTIMATE_BEFORE_DAYS),
         )
-        .filter(Q(patient__insurance_payer="") | Exists(self_pay_asked))
+        .filter(self_pay_q("patient"))
         .exclude(
             Q(plan__isnull=False) & Exists(current.filter(plan_id=OuterRef("plan_id")))
             | Q(plan__isnull=True) & Exists(current.filter(patient_id=OuterRef("patient_id")))
