@@ -3,8 +3,9 @@
 `build(scale)` fills an empty, migrated database with CLINICS clinics; `scale=1.0` gives
 the service scale of issue 16 (20,000 patients, 500,000 sessions with dosing records and
 vitals, about 200,000 notes and 300,000 charges, 1,000,000 outbox messages), `scale=0.01`
-the 1 % version with the same clinics and staff. Everything is deterministic: the same
-scale gives the same rows and ids, so a page asked of both worlds asks for the same thing.
+the 1 % version with the same clinics and staff and the same present (the three weeks
+around today fully booked, PRESENT_DAYS_*), so only the history differs. Everything is
+deterministic: the same scale gives the same rows and ids.
 
 Clinic-level rows (clinic, staff and their users, rooms, service codes, note templates)
 go through the ORM and the product's own installers; the bulk tables are copied, with
@@ -31,6 +32,11 @@ SESSIONS_PER_CLINIC = 10_000  # × 50 = 500,000
 ZONE = "America/Denver"
 SLOT_HOURS = (9, 12, 15)  # two-hour sessions, three a day per clinician
 FUTURE_SHARE = 0.08  # the last 8 % of each clinic's days are still to come
+# The present is the same at every scale: every clinician is booked three times a day for
+# the fortnight before today and the week after, so Today and the week pages show the same
+# day and week in both worlds; the history before that is what scales.
+PRESENT_DAYS_BEFORE = 14
+PRESENT_DAYS_AFTER = 7
 
 
 @dataclass
@@ -210,13 +216,18 @@ def build(scale: float, *, clinics: int = CLINICS, today: dt.date | None = None)
             Reminder,
         )
     }
-    per_clinic_patients = max(4, round(PATIENTS_PER_CLINIC * scale))
-    per_clinic_sessions = max(40, round(SESSIONS_PER_CLINIC * scale))
 
     for c in range(clinics):
         clinic, staff, rooms = _clinic_rows(c, ids)
         world.clinic_ids.append(clinic.pk)
         clinicians = staff["therapist"] + staff["medical"]
+        # At least one patient per clinician, so every clinician works in parallel lanes
+        # (k below) at any scale, and at least the present's sessions (PRESENT_DAYS_*).
+        per_clinic_patients = max(len(clinicians), round(PATIENTS_PER_CLINIC * scale))
+        present_sessions = (
+            (PRESENT_DAYS_BEFORE + PRESENT_DAYS_AFTER) * len(SLOT_HOURS) * len(clinicians)
+        )
+        per_clinic_sessions = max(present_sessions, round(SESSIONS_PER_CLINIC * scale))
         codes = {
             code: (pk, description, fee)
             for pk, code, description, fee in ServiceCode.objects.filter(clinic=clinic).values_list(
@@ -271,7 +282,7 @@ def build(scale: float, *, clinics: int = CLINICS, today: dt.date | None = None)
         k = min(len(clinicians), len(patients))
         slots = math.ceil(per_clinic_sessions / k)
         days = math.ceil(slots / len(SLOT_HOURS))
-        future_days = max(1, round(days * FUTURE_SHARE))
+        future_days = max(PRESENT_DAYS_AFTER, round(days * FUTURE_SHARE))
         first_day = today - dt.timedelta(days=days - future_days)
         for i in range(per_clinic_sessions):
             slot, lane = divmod(i, k)
@@ -281,7 +292,10 @@ def build(scale: float, *, clinics: int = CLINICS, today: dt.date | None = None)
             )
             patient_id = patients[i % len(patients)]
             clinician = clinicians[lane]
-            kind = ("dosing", "integration", "preparation", "integration")[i % 4]
+            # The kind turns with the slot and the lane, not with `i` alone: with an even
+            # number of patients, `i % 4` gave every integration session (so every note) to
+            # odd-numbered patients, and a therapist with even ones had no notes at all.
+            kind = ("dosing", "integration", "preparation", "integration")[(slot + lane) % 4]
             past = starts_at + dt.timedelta(hours=2) < now
             status = "completed" if past else "scheduled"
             session_id = ids.take(Session)

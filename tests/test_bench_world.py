@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 
 from bench._scale import build
-from practice.models import Patient, Session
+from integration_notes.models import Note
+from practice.models import Clinic, Patient, Session
 from tests.otp import sign_in
 
 pytestmark = [
@@ -23,14 +24,24 @@ pytestmark = [
 def test_a_small_world_builds_and_its_first_clinic_is_usable(client, django_user_model):
     world = build(0.01, clinics=2)
 
-    assert world.counts["practice.Patient"] == 8 == Patient.objects.count()
-    assert world.counts["practice.Session"] == 200 == Session.objects.count()
-    assert world.counts["messaging.Reminder"] == 400
+    # One patient per clinician at least (9), and the present fully booked at any scale:
+    # 9 clinicians × 3 sessions a day × 21 days around today.
+    assert world.counts["practice.Patient"] == 18 == Patient.objects.count()
+    assert world.counts["practice.Session"] == 2 * 567 == Session.objects.count()
+    assert world.counts["messaging.Reminder"] == 2 * 2 * 567
     assert world.counts["practice.DosingRecord"] > 0
     assert world.counts["integration_notes.Note"] > 0
     assert world.counts["billing.Charge"] > 0
     # A callable default is called per row: every session is its own booking.
-    assert Session.objects.values("booking_key").distinct().count() == 200
+    assert Session.objects.values("booking_key").distinct().count() == 2 * 567
+    first = Clinic.objects.get(pk=world.clinic_ids[0])
+    today = first.today()
+    on_today = [
+        s for s in Session.objects.filter(clinic=first) if first.date_of(s.starts_at) == today
+    ]
+    assert len(on_today) == 27
+    # The first therapist (whose pages the benchmark asks for) has notes to list.
+    assert Note.objects.filter(patient__care_team__staff__user_id=world.therapist_user_id).exists()
     # Sequences continue after the copied ids.
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence('practice_session', 'id'))")

@@ -67,6 +67,9 @@ class Session(models.Model):
             models.Index(fields=["clinic", "starts_at", "id"], name="session_clinic_starts_id"),
             models.Index(fields=["clinician", "starts_at"]),
             models.Index(fields=["patient", "starts_at"]),
+            # A group booking's attendees (the session page, the room and clinician rules,
+            # moving or cancelling a group): without it each of these reads every session.
+            models.Index(fields=["booking_key"], name="session_booking_key"),
         ]
         constraints = [
             models.CheckConstraint(
