@@ -17,6 +17,10 @@
    mix ÷ hello-world (the issue's target: ≥ 0.15, p95 under 100 ms, 0 errors); then drops
    the database unless `--keep`.
 
+With `--floor`, each round also runs the floor (bench/locustfile.py `Floor`: the mix's
+cheapest request, the sessions API, alone), so the report shows how far any mix of signed-in
+requests for patient data could go on this machine.
+
 The hello-world is bench/hello_wsgi.py: the same settings and middleware, one view that
 answers "ok", served by its own gunicorn; the product's URLs never hold it.
 
@@ -47,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 MIX = ["ClinicAdmin", "Therapist", "Patient"]
 HELLO = ["Hello"]
+FLOOR = ["Floor"]
 # Bench only, never a real deployment's: a fixed key the prepared notes are encrypted with.
 BENCH_FIELD_KEY = "q0Pn3Yw2bN0mJ9kSx7b3fT4cV8eR1uA6zL5hG2dK9pI="
 
@@ -59,6 +64,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=8, help="simulated people (8)")
     parser.add_argument("--database", default="kap_bench_load", help="database to create")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run the floor (the cheapest signed-in request alone) after each mix",
+    )
     return parser.parse_args(argv)
 
 
@@ -396,7 +406,7 @@ def report(runs: list[tuple[str, dict]]) -> None:
             print(f"         {failure}")
     mean = {
         kind: sum(r["rps"] for k, r in runs if k == kind) / sum(1 for k, _ in runs if k == kind)
-        for kind in ("hello", "mix")
+        for kind in dict.fromkeys(k for k, _ in runs)
     }
     mix_p95 = max(r["p95"] for k, r in runs if k == "mix")
     errors = sum(r["errors"] for k, r in runs if k == "mix")
@@ -406,6 +416,11 @@ def report(runs: list[tuple[str, dict]]) -> None:
         f"ratio {ratio:.2f} (target ≥ 0.15); mix p95 {mix_p95:.0f} ms (target < 100); "
         f"mix errors {errors} (target 0)"
     )
+    if "floor" in mean and mean["hello"]:
+        print(
+            f"floor (the sessions API alone, signed in): {mean['floor']:.1f} req/s, "
+            f"ratio {mean['floor'] / mean['hello']:.2f} to the hello-world"
+        )
     last_mix = next(r for k, r in reversed(runs) if k == "mix")
     print("\nlast clinic-mix run by request (count, p95 ms):")
     for name, (count, p95) in sorted(last_mix["per_name"].items()):
@@ -434,14 +449,15 @@ def main(argv: list[str]) -> None:
             people = prepare(users=args.users)
             config.write_text(json.dumps(people))
             runs = []
-            for kind in ("hello", "mix", "hello", "mix"):
+            kinds = ("hello", "mix", "floor") if args.floor else ("hello", "mix")
+            for kind in kinds * 2:
                 app = (
                     "bench.hello_wsgi:application"
                     if kind == "hello"
                     else "backend.wsgi:application"
                 )
                 with gunicorn(app, env, work / "gunicorn.log") as host:
-                    if kind == "mix":
+                    if kind != "hello":
                         # Signed in before the clock starts: a sign-in is not in the mix.
                         sign_everyone_in(host, people)
                         config.write_text(json.dumps(people))
@@ -451,7 +467,7 @@ def main(argv: list[str]) -> None:
                         (
                             kind,
                             locust(
-                                HELLO if kind == "hello" else MIX,
+                                {"hello": HELLO, "mix": MIX, "floor": FLOOR}[kind],
                                 host=host,
                                 users=args.users,
                                 duration=args.duration,

@@ -12,6 +12,7 @@ valid for the next turn:
   their note draft (autosave; a write).
 - Patient: the portal (reads); save their message preferences (a write).
 - Hello: `/` of bench/hello_wsgi.py, the baseline (run on its own).
+- Floor: the sessions API alone, as an admin (run on its own with `--floor`).
 
 Each simulated person has its own accounts, patient, clinician and note (made by
 `bench.load.prepare`, listed with their cookies in the JSON file named by
@@ -176,6 +177,19 @@ class Patient(SignedIn):
             {**data, "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")},
             expect=(302,),
         )
+
+
+class Floor(SignedIn):
+    """The floor (`python -m bench load --floor`, not in the mix): a signed-in admin asking
+    only for the mix's cheapest request, the sessions API's first page. What every request
+    for patient data pays (session, user, second factor, role, one audit row) plus one
+    narrow list: no mix of real requests can be cheaper than this."""
+
+    role = "admins"
+
+    @task
+    def sessions_api(self):
+        self.get("/api/v1/sessions/", name="/api/v1/sessions/")
 
 
 class Hello(HttpUser):
