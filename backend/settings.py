@@ -380,6 +380,10 @@ FIELD_ENCRYPTION_KEYS = env.list(
 # A session's progress note is due this many hours after the session ends.
 NOTES_DUE_AFTER_HOURS = env.int("NOTES_DUE_AFTER_HOURS", default=72)
 
+# The KAP-cycle worklist and Today's count of its gaps look at doses from this many days
+# back (and every dose ahead): an older gap can no longer be closed.
+CYCLE_GAP_LOOKBACK_DAYS = env.int("CYCLE_GAP_LOOKBACK_DAYS", default=90)
+
 # Celery. Embedded default: kombu's filesystem transport under var/ (no Redis needed).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):

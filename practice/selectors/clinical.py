@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -22,6 +23,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from backend.audit import audit_access
+from backend.roles import actor_for
 from practice.choices import (
     AlertSeverity,
     ContraindicationSeverity,
@@ -301,67 +303,23 @@ class CycleGap:
         return "No integration session after this dose."
 
 
-def kap_cycle_gaps(*, user, now: datetime.datetime | None = None) -> list[CycleGap]:
-    """Dosing sessions of running plans without a preparation before them (since the previous
-    dose) or an integration within the clinic's `integration_within_days` after them.
+def cycle_gap_doses(
+    *, user, clinic_id: int, now: datetime.datetime | None = None
+) -> QuerySet[Session]:
+    """The doses `user` may see of the clinic's running plans, each annotated `prepared` and
+    `integrated` by the rules of a KAP cycle, in one query:
+    - prepared: a preparation of the plan precedes the dose, with no other dose from that
+      preparation up to this dose;
+    - integrated: an integration of the plan follows the dose within the clinic's
+      `integration_within_days` of its end.
+    Cancelled and no-show sessions count for nothing.
 
-    Reads all non-cancelled sessions of the visible running plans in one query and works in
-    memory: a clinic's running plans have tens of sessions each, not thousands.
+    Only doses from `settings.CYCLE_GAP_LOOKBACK_DAYS` before `now` on (and every dose ahead)
+    are read: a gap in a dose months ago can no longer be closed, and reading every dose of
+    a plan that has run for years made Today's cost grow with the clinic's history (76 ms for
+    2,500 doses at 500,000 sessions). The plan's page still shows every session.
     """
     now = now or timezone.now()
-    sessions = (
-        session_list(user=user)
-        .filter(
-            plan__status__in=[PlanStatus.ACTIVE, PlanStatus.MAINTENANCE],
-        )
-        .exclude(status__in=[SessionStatus.CANCELLED, SessionStatus.NO_SHOW])
-        .order_by("plan_id", "starts_at")
-    )
-    by_plan: dict[int, list[Session]] = {}
-    for session in sessions:
-        by_plan.setdefault(session.plan_id, []).append(session)
-    settings_cache: dict[int, int] = {}
-    gaps: list[CycleGap] = []
-    for plan_sessions in by_plan.values():
-        plan = plan_sessions[0].plan
-        if plan.clinic_id not in settings_cache:
-            settings_cache[plan.clinic_id] = clinical_settings_for(
-                plan.clinic_id
-            ).integration_within_days
-        window = datetime.timedelta(days=settings_cache[plan.clinic_id])
-        previous_dose_at = None
-        for index, session in enumerate(plan_sessions):
-            if session.kind != SessionKind.DOSING:
-                continue
-            prepared = any(
-                s.kind == SessionKind.PREPARATION
-                and s.starts_at < session.starts_at
-                and (previous_dose_at is None or s.starts_at > previous_dose_at)
-                for s in plan_sessions[:index]
-            )
-            if not prepared:
-                gaps.append(CycleGap(plan, session, "preparation"))
-            integrated = any(
-                s.kind == SessionKind.INTEGRATION
-                and session.starts_at < s.starts_at <= session.ends_at + window
-                for s in plan_sessions[index + 1 :]
-            )
-            if not integrated:
-                gaps.append(CycleGap(plan, session, "integration"))
-            previous_dose_at = session.starts_at
-    gaps.sort(key=lambda gap: gap.session.starts_at)
-    return gaps
-
-
-def kap_cycle_gap_count(*, user, clinic_id: int) -> int:
-    """How many gaps `kap_cycle_gaps` lists for `user` in the clinic, counted by the database
-    (2 queries: the clinic's settings, one aggregate) instead of loading every session of
-    the running plans.
-
-    The same rules, as correlated subqueries on each dose D of a running plan: prepared when
-    a preparation P of the plan precedes D with no other dose from P up to D; integrated
-    when an integration follows D within `integration_within_days` of its end.
-    """
     window = datetime.timedelta(days=clinical_settings_for(clinic_id).integration_within_days)
     gone = [SessionStatus.CANCELLED, SessionStatus.NO_SHOW]
     held = Session.objects.exclude(status__in=gone)
@@ -384,18 +342,45 @@ def kap_cycle_gap_count(*, user, clinic_id: int) -> int:
             OuterRef("ends_at") + window, output_field=DateTimeField()
         ),
     )
-    counts = (
+    return (
         Session.objects.visible_to(user)
         .filter(
             clinic_id=clinic_id,
             kind=SessionKind.DOSING,
             plan__status__in=[PlanStatus.ACTIVE, PlanStatus.MAINTENANCE],
+            starts_at__gte=now - datetime.timedelta(days=settings.CYCLE_GAP_LOOKBACK_DAYS),
         )
         .exclude(status__in=gone)
-        .alias(prepared=Exists(preparation), integrated=Exists(integration))
-        .aggregate(
-            unprepared=Count("pk", filter=Q(prepared=False)),
-            unintegrated=Count("pk", filter=Q(integrated=False)),
-        )
+        .annotate(prepared=Exists(preparation), integrated=Exists(integration))
+    )
+
+
+def kap_cycle_gaps(*, user, now: datetime.datetime | None = None) -> list[CycleGap]:
+    """The gaps of `cycle_gap_doses` for the worklist, by the dose's start (a dose missing
+    both shows its preparation first)."""
+    actor = actor_for(user)
+    if actor is None or not actor.is_staff_member:
+        return []
+    doses = (
+        cycle_gap_doses(user=user, clinic_id=actor.clinic_id, now=now)
+        .filter(Q(prepared=False) | Q(integrated=False))
+        .select_related("plan", "patient__clinic")
+        .order_by("starts_at", "pk")
+    )
+    gaps: list[CycleGap] = []
+    for dose in doses:
+        if not dose.prepared:
+            gaps.append(CycleGap(dose.plan, dose, "preparation"))
+        if not dose.integrated:
+            gaps.append(CycleGap(dose.plan, dose, "integration"))
+    return gaps
+
+
+def kap_cycle_gap_count(*, user, clinic_id: int, now: datetime.datetime | None = None) -> int:
+    """How many gaps `kap_cycle_gaps` lists, counted by the database (2 queries: the clinic's
+    integration window, one aggregate)."""
+    counts = cycle_gap_doses(user=user, clinic_id=clinic_id, now=now).aggregate(
+        unprepared=Count("pk", filter=Q(prepared=False)),
+        unintegrated=Count("pk", filter=Q(integrated=False)),
     )
     return counts["unprepared"] + counts["unintegrated"]

@@ -308,4 +308,5 @@ class CycleWorklistView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["gaps"] = kap_cycle_gaps(user=self.request.user)
         context["settings"] = clinical_settings_for(self.actor.clinic_id)
+        context["lookback_days"] = settings.CYCLE_GAP_LOOKBACK_DAYS
         return context

@@ -39,6 +39,19 @@ PLANS = {
     "preparation after the dose only": [("d", 1), ("p", 2), ("i", 3)],
 }  # fmt: skip
 KINDS = {"p": "preparation", "d": "dosing", "i": "integration"}
+# The gaps each plan has, by the rules (not by either function).
+GAPS = {
+    "complete cycle": 0,
+    "no preparation": 1,
+    "no integration": 1,
+    "integration too late": 1,
+    "one preparation for two doses": 1,  # the second dose has no preparation of its own
+    "cancelled preparation": 1,
+    "no-show integration": 1,
+    "induction of four": 2,  # the third dose unprepared, the fourth not yet integrated
+    "integration starting with the dose's end": 0,
+    "preparation after the dose only": 1,
+}
 
 
 def build(people, steps, status="active"):
@@ -66,24 +79,60 @@ def build(people, steps, status="active"):
 @pytest.mark.parametrize("name", PLANS)
 def test_the_database_count_matches_the_listed_gaps(people, name):
     build(people, PLANS[name])
-    for person in (people.therapist, people.admin, people.outsider):
-        listed = len(kap_cycle_gaps(user=person.user))
-        assert kap_cycle_gap_count(user=person.user, clinic_id=people.clinic.pk) == listed
+    with time_machine.travel(START, tick=False):
+        for person, expected in (
+            (people.therapist, GAPS[name]),
+            (people.admin, GAPS[name]),
+            (people.outsider, 0),
+        ):
+            listed = kap_cycle_gaps(user=person.user)
+            assert len(listed) == expected
+            assert kap_cycle_gap_count(user=person.user, clinic_id=people.clinic.pk) == expected
+
+
+def test_the_worklist_names_each_missing_session_in_the_order_of_the_doses(people):
+    plan = build(people, PLANS["induction of four"])
+    build(people, PLANS["no preparation"])
+    with time_machine.travel(START, tick=False):
+        gaps = kap_cycle_gaps(user=people.therapist.user)
+    assert [(gap.session.starts_at.date().day, gap.missing) for gap in gaps] == [
+        (2, "preparation"),  # "no preparation": its dose on day 1
+        (16, "preparation"),  # the induction's third dose (day 15)
+        (23, "integration"),  # the induction's fourth dose (day 22)
+    ]
+    assert {gap.plan for gap in gaps[1:]} == {plan}
+
+
+def test_gaps_older_than_the_lookback_are_no_longer_counted(people, settings):
+    settings.CYCLE_GAP_LOOKBACK_DAYS = 90
+    # Doses on days 1, 8, 15 and 22; the one on day 15 has no preparation, the one on day
+    # 22 no integration.
+    build(people, PLANS["induction of four"])
+    for day, expected in ((104, 2), (110, 1), (113, 0)):
+        # 90 days before day 104 is day 14: both gaps; before day 110, day 20: the last
+        # dose's; before day 113, day 23: none.
+        with time_machine.travel(START + datetime.timedelta(days=day), tick=False):
+            assert len(kap_cycle_gaps(user=people.admin.user)) == expected, day
+            assert kap_cycle_gap_count(user=people.admin.user, clinic_id=people.clinic.pk) == (
+                expected
+            )
 
 
 def test_all_plans_together_and_finished_plans_not_counted(people):
     for steps in PLANS.values():
         build(people, steps)
     build(people, [("d", 1)], status="completed")
-    listed = len(kap_cycle_gaps(user=people.admin.user))
-    assert listed > 0
-    assert kap_cycle_gap_count(user=people.admin.user, clinic_id=people.clinic.pk) == listed
+    with time_machine.travel(START, tick=False):
+        listed = len(kap_cycle_gaps(user=people.admin.user))
+        count = kap_cycle_gap_count(user=people.admin.user, clinic_id=people.clinic.pk)
+    assert listed == count == sum(GAPS.values())
 
 
 def test_a_session_held_on_another_plan_does_not_close_a_gap(people):
     build(people, [("d", 1)])
     build(people, [("p", 0), ("i", 2)])
-    assert kap_cycle_gap_count(user=people.admin.user, clinic_id=people.clinic.pk) == 2
+    with time_machine.travel(START, tick=False):
+        assert kap_cycle_gap_count(user=people.admin.user, clinic_id=people.clinic.pk) == 2
 
 
 @pytest.mark.parametrize("plans", [2, 20])
