@@ -201,6 +201,41 @@ def open_discrepancies(*, user) -> QuerySet[PhysicalCount]:
     return count_list(user=user, status=CountStatus.OPEN)
 
 
+# What a name shown through `StaffMember.display_name` needs, under `path`.
+def _staff_name(path: str) -> tuple[str, ...]:
+    return (
+        f"{path}__credentials",
+        f"{path}__user__first_name",
+        f"{path}__user__last_name",
+        f"{path}__user__username",
+    )
+
+
+def loss_notice_alerts(*, user) -> QuerySet[LossNotice]:
+    """The open notices of `loss_notice_list`, narrowed to what `_loss_notices.html` shows
+    (the dashboard builds this on every visit: each selected column costs compile time)."""
+    return loss_notice_list(user=user, open_only=True).only(
+        "entry__kind",
+        "entry__quantity_mg",
+        "entry__occurred_at",
+        "entry__lot__lot_number",
+        "entry__lot__product__name",
+        *_staff_name("entry__staff"),
+        *_staff_name("entry__witness"),
+    )
+
+
+def discrepancy_alerts(*, user) -> QuerySet[PhysicalCount]:
+    """`open_discrepancies` narrowed to what the dashboard shows: the lot's number and the
+    difference between the count and the ledger."""
+    return (
+        PhysicalCount.objects.visible_to(user)
+        .filter(status=CountStatus.OPEN)
+        .select_related("lot")
+        .only("counted_mg", "ledger_balance_mg", "lot__lot_number")
+    )
+
+
 def inventory_list(*, user) -> QuerySet[Inventory]:
     return Inventory.objects.visible_to(user).select_related(
         "taken_by__user", "second_counter__user"
@@ -223,14 +258,15 @@ def biennial_due(*, clinic_id: int) -> datetime.date | None:
         Inventory.objects.for_clinic(clinic_id)
         .filter(kind__in=[InventoryKind.INITIAL, InventoryKind.BIENNIAL])
         .order_by("-taken_on")
+        .values_list("taken_on", flat=True)
         .first()
     )
     if last is None:
         return None
     try:
-        return last.taken_on.replace(year=last.taken_on.year + 2)
+        return last.replace(year=last.year + 2)
     except ValueError:  # 29 February
-        return last.taken_on.replace(year=last.taken_on.year + 2, day=28)
+        return last.replace(year=last.year + 2, day=28)
 
 
 def registration_for(clinic_id: int) -> Registration | None:
