@@ -185,6 +185,13 @@ def live_feed(*, staff: StaffMember | None = None, patient: Patient | None = Non
     return CalendarFeed.objects.filter(revoked_at__isnull=True, **owner).first()
 
 
+def live_feed_token(*, staff: StaffMember | None = None, patient: Patient | None = None):
+    """The token of `live_feed` (None without one): what a page's calendar link needs."""
+    owner = {"staff": staff} if staff is not None else {"patient": patient}
+    feeds = CalendarFeed.objects.filter(revoked_at__isnull=True, **owner)
+    return feeds.values_list("token", flat=True).first()
+
+
 @dataclass(frozen=True)
 class Slot:
     starts_at: dt.datetime
