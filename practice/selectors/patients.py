@@ -33,7 +33,13 @@ def patient_names(*, user) -> QuerySet[Patient]:
     return (
         Patient.objects.visible_to(user)
         .only("legal_first_name", "legal_last_name", "preferred_name")
-        .prefetch_related(Prefetch("diagnoses", queryset=Diagnosis.objects.only("patient", "code")))
+        .prefetch_related(
+            # Ranked within each patient, without the model's ordering by patient, which
+            # joins the patients again for their names.
+            Prefetch(
+                "diagnoses", queryset=Diagnosis.objects.only("patient", "code").order_by("rank")
+            )
+        )
     )
 
 
