@@ -252,21 +252,59 @@ def inventory_lines(inventory: Inventory) -> QuerySet[PhysicalCount]:
     )
 
 
-def biennial_due(*, clinic_id: int) -> datetime.date | None:
-    """The date by which the next inventory is due: two years after the last one."""
-    last = (
+def _last_inventory_day(clinic_id: int) -> QuerySet[Inventory]:
+    return (
         Inventory.objects.for_clinic(clinic_id)
         .filter(kind__in=[InventoryKind.INITIAL, InventoryKind.BIENNIAL])
         .order_by("-taken_on")
         .values_list("taken_on", flat=True)
-        .first()
     )
+
+
+def _two_years_after(last: datetime.date | None) -> datetime.date | None:
     if last is None:
         return None
     try:
         return last.replace(year=last.year + 2)
     except ValueError:  # 29 February
         return last.replace(year=last.year + 2, day=28)
+
+
+def biennial_due(*, clinic_id: int) -> datetime.date | None:
+    """The date by which the next inventory is due: two years after the last one."""
+    return _two_years_after(_last_inventory_day(clinic_id).first())
+
+
+def dashboard_alerts(*, user, clinic_id: int, today: datetime.date) -> dict:
+    """What the dashboard's ledger panel shows `user`: their open loss notices, the open
+    count discrepancies, the lots in stock expiring within EXPIRING_SOON_DAYS and the
+    biennial inventory's due date.
+
+    Two queries on a usual day: the lots, and together whether there is any open notice or
+    discrepancy and the last inventory's day; then one query per list that has something.
+    """
+    notices = LossNotice.objects.visible_to(user).open()
+    counts = PhysicalCount.objects.visible_to(user).filter(status=CountStatus.OPEN)
+    found = (
+        Clinic.objects.filter(pk=clinic_id)
+        .values(
+            notices=Exists(notices),
+            counts=Exists(counts),
+            last_inventory=Subquery(_last_inventory_day(clinic_id)[:1]),
+        )
+        .get()
+    )
+    expiring = lots_for_dosing(clinic_id=clinic_id, on=today).filter(
+        expires_on__lte=today + datetime.timedelta(days=EXPIRING_SOON_DAYS)
+    )
+    due = _two_years_after(found["last_inventory"])
+    return {
+        "loss_notices": list(loss_notice_alerts(user=user)) if found["notices"] else [],
+        "open_counts": list(discrepancy_alerts(user=user)) if found["counts"] else [],
+        "expiring": list(expiring.only("lot_number", "expires_on", "product__name")),
+        "biennial_due": due,
+        "biennial_overdue": due is not None and due <= today,
+    }
 
 
 def registration_for(clinic_id: int) -> Registration | None:

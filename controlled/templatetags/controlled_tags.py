@@ -26,21 +26,7 @@ def controlled_alerts(context):
         return None
     # The clinic's zone came with the actor: no query for the clinic's day, here or in
     # lots_for_dosing.
-    today = actor.today()
-    due = selectors.biennial_due(clinic_id=actor.clinic_id)
-    lots = selectors.lots_for_dosing(clinic_id=actor.clinic_id, on=today)
-    expiring = [
-        lot
-        for lot in lots.only("lot_number", "expires_on", "product__name")
-        if (lot.expires_on - today).days <= selectors.EXPIRING_SOON_DAYS
-    ]
-    return {
-        "loss_notices": list(selectors.loss_notice_alerts(user=user)),
-        "open_counts": list(selectors.discrepancy_alerts(user=user)),
-        "expiring": expiring,
-        "biennial_due": due,
-        "biennial_overdue": due is not None and due <= today,
-    }
+    return selectors.dashboard_alerts(user=user, clinic_id=actor.clinic_id, today=actor.today())
 
 
 @register.simple_tag(takes_context=True)
