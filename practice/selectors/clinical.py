@@ -15,7 +15,6 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -414,24 +413,24 @@ def kap_cycle_gap_count(*, user, clinic_id: int) -> int:
     the running plans.
 
     The same rules, as correlated subqueries on each dose D of a running plan: prepared when
-    a preparation P of the plan precedes D with no other dose from P up to D, that is when
-    the plan's last preparation or dose starting before D is a preparation (a dose starting
-    with P sorts first: "dosing" < "preparation"); integrated when an integration follows D
-    within `integration_within_days` of its end.
+    a preparation P of the plan precedes D with no other dose from P up to D; integrated
+    when an integration follows D within `integration_within_days` of its end.
     """
     within = clinical_settings_for(clinic_id, only=("integration_within_days",))
     window = datetime.timedelta(days=within.integration_within_days)
     gone = [SessionStatus.CANCELLED, SessionStatus.NO_SHOW]
     held = Session.objects.exclude(status__in=gone)
-    before = (
-        held.filter(
-            plan_id=OuterRef("plan_id"),
-            kind__in=[SessionKind.DOSING, SessionKind.PREPARATION],
-            starts_at__lt=OuterRef("starts_at"),
-        )
-        .order_by("-starts_at", "kind")
-        .values("kind")[:1]
+    dose_between = held.filter(
+        plan_id=OuterRef(OuterRef("plan_id")),
+        kind=SessionKind.DOSING,
+        starts_at__gte=OuterRef("starts_at"),
+        starts_at__lt=OuterRef(OuterRef("starts_at")),
     )
+    preparation = held.filter(
+        plan_id=OuterRef("plan_id"),
+        kind=SessionKind.PREPARATION,
+        starts_at__lt=OuterRef("starts_at"),
+    ).filter(~Exists(dose_between))
     integration = held.filter(
         plan_id=OuterRef("plan_id"),
         kind=SessionKind.INTEGRATION,
@@ -448,12 +447,9 @@ def kap_cycle_gap_count(*, user, clinic_id: int) -> int:
             plan__status__in=[PlanStatus.ACTIVE, PlanStatus.MAINTENANCE],
         )
         .exclude(status__in=gone)
-        .alias(last_before=Subquery(before), integrated=Exists(integration))
+        .alias(prepared=Exists(preparation), integrated=Exists(integration))
         .aggregate(
-            unprepared=Count(
-                "pk",
-                filter=Q(last_before__isnull=True) | ~Q(last_before=SessionKind.PREPARATION),
-            ),
+            unprepared=Count("pk", filter=Q(prepared=False)),
             unintegrated=Count("pk", filter=Q(integrated=False)),
         )
     )
