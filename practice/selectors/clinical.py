@@ -46,12 +46,10 @@ from practice.models import (
 )
 
 
-def clinical_settings_for(clinic: Clinic | int, *, only: tuple[str, ...] = ()) -> ClinicalSettings:
-    """The clinic's clinical settings; the defaults (unsaved) if the clinic never changed them.
-    `only` names the settings a caller reads, when it reads few of the many (the others are
-    then deferred: read them and each costs a query)."""
+def clinical_settings_for(clinic: Clinic | int) -> ClinicalSettings:
+    """The clinic's clinical settings; the defaults (unsaved) if the clinic never changed them."""
     clinic_id = clinic if isinstance(clinic, int) else clinic.pk
-    found = ClinicalSettings.objects.filter(clinic_id=clinic_id).only(*only).first()
+    found = ClinicalSettings.objects.filter(clinic_id=clinic_id).first()
     return found or ClinicalSettings(clinic_id=clinic_id)
 
 
@@ -416,8 +414,7 @@ def kap_cycle_gap_count(*, user, clinic_id: int) -> int:
     a preparation P of the plan precedes D with no other dose from P up to D; integrated
     when an integration follows D within `integration_within_days` of its end.
     """
-    within = clinical_settings_for(clinic_id, only=("integration_within_days",))
-    window = datetime.timedelta(days=within.integration_within_days)
+    window = datetime.timedelta(days=clinical_settings_for(clinic_id).integration_within_days)
     gone = [SessionStatus.CANCELLED, SessionStatus.NO_SHOW]
     held = Session.objects.exclude(status__in=gone)
     dose_between = held.filter(
