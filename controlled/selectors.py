@@ -201,8 +201,8 @@ def open_discrepancies(*, user) -> QuerySet[PhysicalCount]:
     return count_list(user=user, status=CountStatus.OPEN)
 
 
-# What a name shown through `StaffMember.display_name` needs, under `path`.
 def _staff_name(path: str) -> tuple[str, ...]:
+    """The columns `StaffMember.display_name` reads, for the staff member under `path`."""
     return (
         f"{path}__credentials",
         f"{path}__user__first_name",
