@@ -201,6 +201,41 @@ def open_discrepancies(*, user) -> QuerySet[PhysicalCount]:
     return count_list(user=user, status=CountStatus.OPEN)
 
 
+def _staff_name(path: str) -> tuple[str, ...]:
+    """The columns `StaffMember.display_name` reads, for the staff member under `path`."""
+    return (
+        f"{path}__credentials",
+        f"{path}__user__first_name",
+        f"{path}__user__last_name",
+        f"{path}__user__username",
+    )
+
+
+def loss_notice_alerts(*, user) -> QuerySet[LossNotice]:
+    """The open notices of `loss_notice_list`, narrowed to what `_loss_notices.html` shows
+    (the dashboard builds this on every visit: each selected column costs compile time)."""
+    return loss_notice_list(user=user, open_only=True).only(
+        "entry__kind",
+        "entry__quantity_mg",
+        "entry__occurred_at",
+        "entry__lot__lot_number",
+        "entry__lot__product__name",
+        *_staff_name("entry__staff"),
+        *_staff_name("entry__witness"),
+    )
+
+
+def discrepancy_alerts(*, user) -> QuerySet[PhysicalCount]:
+    """`open_discrepancies` narrowed to what the dashboard shows: the lot's number and the
+    difference between the count and the ledger."""
+    return (
+        PhysicalCount.objects.visible_to(user)
+        .filter(status=CountStatus.OPEN)
+        .select_related("lot")
+        .only("counted_mg", "ledger_balance_mg", "lot__lot_number")
+    )
+
+
 def inventory_list(*, user) -> QuerySet[Inventory]:
     return Inventory.objects.visible_to(user).select_related(
         "taken_by__user", "second_counter__user"
@@ -217,20 +252,59 @@ def inventory_lines(inventory: Inventory) -> QuerySet[PhysicalCount]:
     )
 
 
-def biennial_due(*, clinic_id: int) -> datetime.date | None:
-    """The date by which the next inventory is due: two years after the last one."""
-    last = (
+def _last_inventory_day(clinic_id: int) -> QuerySet[Inventory]:
+    return (
         Inventory.objects.for_clinic(clinic_id)
         .filter(kind__in=[InventoryKind.INITIAL, InventoryKind.BIENNIAL])
         .order_by("-taken_on")
-        .first()
+        .values_list("taken_on", flat=True)
     )
+
+
+def _two_years_after(last: datetime.date | None) -> datetime.date | None:
     if last is None:
         return None
     try:
-        return last.taken_on.replace(year=last.taken_on.year + 2)
+        return last.replace(year=last.year + 2)
     except ValueError:  # 29 February
-        return last.taken_on.replace(year=last.taken_on.year + 2, day=28)
+        return last.replace(year=last.year + 2, day=28)
+
+
+def biennial_due(*, clinic_id: int) -> datetime.date | None:
+    """The date by which the next inventory is due: two years after the last one."""
+    return _two_years_after(_last_inventory_day(clinic_id).first())
+
+
+def dashboard_alerts(*, user, clinic_id: int, today: datetime.date) -> dict:
+    """What the dashboard's ledger panel shows `user`: their open loss notices, the open
+    count discrepancies, the lots in stock expiring within EXPIRING_SOON_DAYS and the
+    biennial inventory's due date.
+
+    Two queries on a usual day: the lots, and together whether there is any open notice or
+    discrepancy and the last inventory's day; then one query per list that has something.
+    """
+    notices = LossNotice.objects.visible_to(user).open()
+    counts = PhysicalCount.objects.visible_to(user).filter(status=CountStatus.OPEN)
+    found = (
+        Clinic.objects.filter(pk=clinic_id)
+        .values(
+            notices=Exists(notices),
+            counts=Exists(counts),
+            last_inventory=Subquery(_last_inventory_day(clinic_id)[:1]),
+        )
+        .get()
+    )
+    expiring = lots_for_dosing(clinic_id=clinic_id, on=today).filter(
+        expires_on__lte=today + datetime.timedelta(days=EXPIRING_SOON_DAYS)
+    )
+    due = _two_years_after(found["last_inventory"])
+    return {
+        "loss_notices": list(loss_notice_alerts(user=user)) if found["notices"] else [],
+        "open_counts": list(discrepancy_alerts(user=user)) if found["counts"] else [],
+        "expiring": list(expiring.only("lot_number", "expires_on", "product__name")),
+        "biennial_due": due,
+        "biennial_overdue": due is not None and due <= today,
+    }
 
 
 def registration_for(clinic_id: int) -> Registration | None:

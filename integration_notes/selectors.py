@@ -271,27 +271,33 @@ def worklist(*, user, now: datetime.datetime | None = None) -> Worklist:
     day_start = datetime.datetime.combine(local_day, datetime.time.min, tzinfo=tz)
     day_end = day_start + datetime.timedelta(days=1)
 
+    # Only the columns the worklist shows (Today builds it on every clinician's visit, and
+    # each selected column costs compile time): when, kind, the patient's name, the note's
+    # state, the template's name, and the session's end for the note's due time.
+    patient_name = ("patient__legal_first_name", "patient__legal_last_name")
+    shown = ("starts_at", "ends_at", "kind", *patient_name)
     signed_note = Note.objects.filter(session_id=OuterRef("pk"), status=NoteStatus.SIGNED)
-    mine = (
-        Session.objects.visible_to(user)
-        .filter(clinician_id=actor.staff_id)
-        .select_related("patient", "note", "note__template")
-    )
+    mine = Session.objects.visible_to(user).filter(clinician_id=actor.staff_id)
     today = list(
         mine.filter(starts_at__gte=day_start, starts_at__lt=day_end)
         .exclude(status=SessionStatus.CANCELLED)
+        .select_related("patient", "note")
+        .only(*shown, "note__status")
         .order_by("starts_at")
     )
     overdue = list(
         mine.filter(ends_at__lte=now - due_after())
         .exclude(status__in=[SessionStatus.CANCELLED, SessionStatus.NO_SHOW])
         .filter(~Exists(signed_note))
+        .select_related("patient")
+        .only(*shown)
         .order_by("ends_at")[:50]
     )
     drafts = list(
         Note.objects.visible_to(user)
         .filter(author_id=actor.staff_id, status=NoteStatus.DRAFT)
         .select_related("patient", "session", "template")
+        .only(*patient_name, "session__ends_at", "template__name")
         .order_by("session__starts_at")[:50]
     )
     for session in [*today, *overdue]:

@@ -180,9 +180,18 @@ def retreat_timetable_gaps(*, retreat: Retreat, enrolled: list[Enrollment]) -> l
     return gaps
 
 
-def live_feed(*, staff: StaffMember | None = None, patient: Patient | None = None):
+def _live_feeds(*, staff: StaffMember | None, patient: Patient | None):
     owner = {"staff": staff} if staff is not None else {"patient": patient}
-    return CalendarFeed.objects.filter(revoked_at__isnull=True, **owner).first()
+    return CalendarFeed.objects.filter(revoked_at__isnull=True, **owner)
+
+
+def live_feed(*, staff: StaffMember | None = None, patient: Patient | None = None):
+    return _live_feeds(staff=staff, patient=patient).first()
+
+
+def live_feed_token(*, staff: StaffMember | None = None, patient: Patient | None = None):
+    """The token of `live_feed` (None without one): all a page's calendar link needs."""
+    return _live_feeds(staff=staff, patient=patient).values_list("token", flat=True).first()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ with the page's own context. A panel template loads its app's template tags for 
 
 from django import template
 from django.conf import settings
-from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -16,9 +15,13 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def panels(context, slot: str):
+    # As `{% include %}` does: the page's own context, one scope pushed per panel so a
+    # panel's variables stay its own, instead of a flattened copy per panel that runs every
+    # context processor again.
+    engine = context.template.engine
     rendered = []
-    flat = context.flatten()
     for name in getattr(settings, "KAP_PANELS", {}).get(slot, []):
-        rendered.append(get_template(name).render(flat, context.get("request")))
+        with context.push():
+            rendered.append(engine.get_template(name).render(context))
 
     return mark_safe("".join(rendered))  # noqa: S308 - our own rendered templates

@@ -53,9 +53,18 @@ def billing_estimates_due(context):
     staff = staff_for(context["request"].user)
     if staff is None or staff.role != ADMIN:
         return None
+    # Only the columns the panel shows: Today builds this on every admin's visit.
+    patient_name = ("patient__legal_first_name", "patient__legal_last_name")
     return {
-        "due": list(estimates_due_list(clinic_id=staff.clinic_id)),
-        "uncovered": list(sessions_without_estimate(clinic_id=staff.clinic_id)),
+        "due": list(
+            estimates_due_list(clinic_id=staff.clinic_id)
+            .select_related(None)
+            .select_related("patient")
+            .only("missing", *patient_name)
+        ),
+        "uncovered": list(
+            sessions_without_estimate(clinic_id=staff.clinic_id).only("starts_at", *patient_name)
+        ),
     }
 
 

@@ -26,20 +26,7 @@ def controlled_alerts(context):
         return None
     # The clinic's zone came with the actor: no query for the clinic's day, here or in
     # lots_for_dosing.
-    today = actor.today()
-    due = selectors.biennial_due(clinic_id=actor.clinic_id)
-    expiring = [
-        lot
-        for lot in selectors.lots_for_dosing(clinic_id=actor.clinic_id, on=today)
-        if (lot.expires_on - today).days <= selectors.EXPIRING_SOON_DAYS
-    ]
-    return {
-        "loss_notices": list(selectors.loss_notice_list(user=user, open_only=True)),
-        "open_counts": list(selectors.open_discrepancies(user=user)),
-        "expiring": expiring,
-        "biennial_due": due,
-        "biennial_overdue": due is not None and due <= today,
-    }
+    return selectors.dashboard_alerts(user=user, clinic_id=actor.clinic_id, today=actor.today())
 
 
 @register.simple_tag(takes_context=True)

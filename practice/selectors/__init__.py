@@ -2,6 +2,8 @@
 
 from practice.selectors.clinical import (
     alert_list,
+    alert_rows,
+    clinic_rows,
     clinical_settings_for,
     contraindication_list,
     dose_history,
@@ -18,6 +20,7 @@ from practice.selectors.clinical import (
     session_get,
     session_list,
     session_rows,
+    session_table_rows,
     video_session_for_participant,
 )
 from practice.selectors.consents import (
@@ -44,6 +47,7 @@ from practice.selectors.patients import (
     clinic_overview,
     patient_get,
     patient_list,
+    patient_names,
     portal_patient,
     staff_list,
 )
@@ -61,8 +65,10 @@ __all__ = [
     "DueMeasure",
     "MeasureSummary",
     "alert_list",
+    "alert_rows",
     "care_team_candidates",
     "clinic_overview",
+    "clinic_rows",
     "clinical_settings_for",
     "consent_gate",
     "consent_hold_reasons",
@@ -84,6 +90,7 @@ __all__ = [
     "measures_due",
     "patient_get",
     "patient_list",
+    "patient_names",
     "patients_with_measures_due",
     "plan_get",
     "plan_list",
@@ -102,6 +109,7 @@ __all__ = [
     "session_get",
     "session_list",
     "session_rows",
+    "session_table_rows",
     "staff_list",
     "video_session_for_participant",
 ]

@@ -29,8 +29,10 @@ from practice.instructions import plan_in_plain_language, preparation_instructio
 from practice.models import Diagnosis, Patient
 from practice.selectors import (
     alert_list,
+    alert_rows,
     care_team_candidates,
     clinic_overview,
+    clinic_rows,
     clinical_settings_for,
     consent_hold_reasons,
     consents_of,
@@ -40,6 +42,7 @@ from practice.selectors import (
     measure_summaries,
     measures_due,
     patient_list,
+    patient_names,
     plan_list,
     plan_progress,
     portal_patient,
@@ -51,6 +54,7 @@ from practice.selectors import (
     screening_list,
     screening_problem,
     session_list,
+    session_table_rows,
 )
 
 
@@ -365,18 +369,20 @@ class DashboardView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["patients"] = patient_list(user=user)[:50]
-        context["alerts"] = list(alert_list(user=user))
+        # The clinic came with the staff member (`actor_for`): the rows' local times use
+        # it instead of joining the clinic in each row.
+        clinic = staff_for(user).clinic
+        context["patients"] = patient_names(user=user)[:50]
+        context["alerts"] = clinic_rows(alert_rows(user=user), clinic=clinic)
         context["can_acknowledge"] = self.actor.role in CLINICIAN_ROLES
-        zone = staff_for(self.request.user).clinic.zone
-        start = timezone.localtime(timezone.now(), zone).replace(
+        start = timezone.localtime(timezone.now(), clinic.zone).replace(
             hour=0, minute=0, second=0, microsecond=0
         )
-        context["today_sessions"] = (
-            session_list(user=user)
+        context["today_sessions"] = clinic_rows(
+            session_table_rows(user=user)
             .filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
-            .exclude(status=SessionStatus.CANCELLED)
-            .select_related("patient__clinic")
+            .exclude(status=SessionStatus.CANCELLED),
+            clinic=clinic,
         )
         context["gap_count"] = kap_cycle_gap_count(user=user, clinic_id=self.actor.clinic_id)
         return context

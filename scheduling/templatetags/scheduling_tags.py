@@ -13,10 +13,10 @@ from scheduling.services.availability import local_instant, wall_clock
 register = template.Library()
 
 
-def _feed_url(request, feed):
-    if feed is None:
+def _feed_url(request, token):
+    if token is None:
         return ""
-    return request.build_absolute_uri(reverse("scheduling:feed", args=[feed.token]))
+    return request.build_absolute_uri(reverse("scheduling:feed", args=[token]))
 
 
 @register.simple_tag(takes_context=True)
@@ -36,12 +36,22 @@ def my_day(context):
             "local_start": wall_clock(s.starts_at, zone),
             "local_end": wall_clock(s.ends_at, zone),
         }
-        for s in selectors.clinician_day(staff=staff, start=start, end=end)
+        # Only what the panel shows, on every staff member's Today.
+        for s in selectors.clinician_day(staff=staff, start=start, end=end).only(
+            "starts_at",
+            "ends_at",
+            "kind",
+            "status",
+            "patient__legal_first_name",
+            "patient__legal_last_name",
+            "patient__preferred_name",
+            "room__name",
+        )
     ]
     return {
         "today": today,
         "sessions": sessions,
-        "feed_url": _feed_url(request, selectors.live_feed(staff=staff)),
+        "feed_url": _feed_url(request, selectors.live_feed_token(staff=staff)),
     }
 
 
@@ -63,7 +73,7 @@ def my_schedule(context):
             for s in selectors.patient_upcoming(patient=patient)
         ],
         "enrollments": list(selectors.patient_enrollments(patient=patient)),
-        "feed_url": _feed_url(request, selectors.live_feed(patient=patient)),
+        "feed_url": _feed_url(request, selectors.live_feed_token(patient=patient)),
     }
 
 

@@ -162,14 +162,24 @@ def test_an_admins_today_costs_the_same_queries_for_short_or_long_plans(
     assert response.context["gap_count"] == 2 * plans
 
 
-# An admin's Today adds the controlled-substance panel (biennial inventory, lots for dosing,
-# open loss notices, open counts). 20 since the panel takes the clinic's day from the actor
-# instead of reading the clinic twice more (the panel's day and the lots query's). 22 since
-# the Good Faith Estimate panel: the plans whose estimate is due, and self-pay patients'
-# sessions within three days without a current one (one query each).
-QUERIES_TODAY_ADMIN = 22
+# An admin's Today, 19 queries:
+#  1-4 the session, the user, their second-factor device, their staff member (clinic joined);
+#  5 open safety alerts; 6 today's sessions; 7 the clinic's integration window; 8 the
+#  KAP-cycle gap count (one aggregate); 9 unread secure-message threads (one COUNT);
+#  10 my day's sessions; 11 my calendar link's token; 12 the ledger panel's question (open
+#  loss notices? open count discrepancies? the last inventory's day); 13 lots expiring
+#  soon; 14 booking requests waiting (one COUNT); 15 Good Faith Estimates due; 16 self-pay
+#  sessions within three days without one; 17 my patients; 18 their diagnosis codes; 19 the
+#  audit row. (22 before Today dropped the unused care-team prefetch and the ledger panel
+#  read its empty lists of notices and discrepancies and the inventory apart.)
+QUERIES_TODAY_ADMIN = 19
 
-# Pinned from the page as it stands; it must not move with the number of sessions. 19 since
-# Today shows the care team's unread secure-message threads (one COUNT over messaging_thread);
-# 18 since the notes worklist takes the clinic's zone from the actor (no query of the clinic).
-QUERIES_TODAY = 18
+# A therapist's Today, 17 queries; it must not move with the number of sessions:
+#  1-4 the session, the user, their second-factor device, their staff member (clinic joined);
+#  5 open safety alerts of the care team's patients; 6 today's sessions; 7 the clinic's
+#  integration window; 8 the KAP-cycle gap count (one aggregate); 9 unread secure-message
+#  threads (one COUNT); 10 my day's sessions; 11 my calendar link's token; the notes
+#  worklist: 12 today's sessions with their notes, 13 past due without a signed note,
+#  14 drafts; 15 my patients; 16 their diagnosis codes; 17 the audit row. (18 before Today
+#  dropped the unused care-team prefetch of the patient list.)
+QUERIES_TODAY = 17
