@@ -210,6 +210,37 @@ def session_rows(*, user) -> QuerySet[Session]:
     )
 
 
+# What a row of the patient page's session tables shows (`_session_table.html`): the
+# session's time, kind and status, the clinician's name and the dose; the patient is the
+# page's own (set on each row by the related manager, not joined).
+PATIENT_SESSION_ROW_FIELDS = (
+    "patient",
+    "starts_at",
+    "kind",
+    "status",
+    "clinician__credentials",
+    "clinician__user__first_name",
+    "clinician__user__last_name",
+    "clinician__user__username",
+    "dosing__dose_mg",
+)
+
+
+def patient_sessions_around(
+    *, patient: Patient, now: datetime.datetime, limit: int = 10
+) -> tuple[list[Session], list[Session]]:
+    """The next `limit` sessions of `patient` from `now` (soonest first) and the last `limit`
+    before it (newest first), whatever their status: 2 queries of at most `limit` narrow
+    rows each, however long the patient's history. `patient` is one the caller may see
+    (its own scoping read), so its sessions are too."""
+    rows = patient.sessions.select_related("clinician__user", "dosing").only(
+        *PATIENT_SESSION_ROW_FIELDS
+    )
+    upcoming = rows.filter(starts_at__gte=now).order_by("starts_at", "id")[:limit]
+    past = rows.filter(starts_at__lt=now).order_by("-starts_at", "-id")[:limit]
+    return list(upcoming), list(past)
+
+
 def video_session_for_participant(*, user, pk) -> Session:
     """The video session `pk` if `user` takes part in it: its patient, its clinician, the
     patient's care team or the clinic's admins (who may see the session), while it is still

@@ -40,6 +40,7 @@ from practice.selectors import (
     measure_summaries,
     measures_due,
     patient_list,
+    patient_sessions_around,
     plan_list,
     plan_progress,
     portal_patient,
@@ -48,7 +49,6 @@ from practice.selectors import (
     safety_plan_current,
     safety_plan_list,
     screening_current,
-    screening_list,
     screening_problem,
     session_list,
 )
@@ -144,11 +144,34 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
             context["care_team_form"] = CareTeamForm(
                 staff_queryset=care_team_candidates(patient=self.object)
             )
-            # Every request that named this patient, newest first, the actor joined: one
-            # query whatever the number of entries.
-            context["audit_trail"] = audit_event_list(
-                clinic_id=self.actor.clinic_id, patient_id=self.object.pk
-            )[:50]
+        return context
+
+
+class PatientAccessView(RoleRequiredMixin, DetailView):
+    """Access history: the newest requests that named this patient (admins). Its own page
+    rather than a panel of the chart, which every view of the patient would otherwise pay
+    for; older entries are on the clinic's audit trail, filtered to the patient."""
+
+    allowed_roles = frozenset({ADMIN})
+    template_name = "practice/patient_access.html"
+    context_object_name = "patient"
+    limit = 100
+
+    def get_queryset(self):
+        return patient_list(user=self.request.user)
+
+    def get_object(self, queryset=None):
+        patient = super().get_object(queryset)
+        audit_access(patient)
+        return patient
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Newest first, the actor joined: one query whatever the number of entries.
+        context["audit_trail"] = audit_event_list(
+            clinic_id=self.actor.clinic_id, patient_id=self.object.pk
+        )[: self.limit]
+        context["limit"] = self.limit
         return context
 
 
@@ -157,32 +180,34 @@ OPEN_PLAN_STATUSES = frozenset({PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.
 
 
 def patient_clinical_context(*, user, patient) -> dict:
-    """Screenings, plans, sessions, measures and charts of a patient, for their page."""
+    """Screenings, plans, sessions, measures and charts of a patient, for their page.
 
-    sessions = session_list(user=user).filter(patient=patient).select_related("patient__clinic")
-    summaries = measure_summaries(patient=patient)
-    dose_times = [
-        s.dosing.administered_at
-        for s in sessions
-        if s.kind == "dosing" and getattr(s, "dosing", None) and s.dosing.administered_at
-    ]
+    Bounded whatever the patient's history: 10 sessions each side of now, the 5 newest
+    screenings (the current one among them, unless all 5 are dated later than today), the
+    dose times as bare timestamps for the charts."""
+
     today = patient.clinic.today()
-    current_screening = screening_current(patient=patient, on=today)
+    upcoming, past = patient_sessions_around(patient=patient, now=timezone.now())
+    doses = dose_times(patient=patient)
+    summaries = measure_summaries(patient=patient, doses=doses)
+    screenings = list(patient.screenings.all()[:5])
+    current_screening = next((s for s in screenings if s.screened_on <= today), None)
+    if current_screening is None and len(screenings) == 5:
+        current_screening = screening_current(patient=patient, on=today)
     # Read once: listed on the page, and the newest open one times the questionnaires due.
     plans = list(plan_list(user=user).filter(patient=patient))
     open_plan = next((p for p in plans if p.status in OPEN_PLAN_STATUSES), None)
     return {
-        "screenings": screening_list(user=user).filter(patient=patient)[:5],
+        "screenings": screenings,
         # The newest screening speaks for the patient; the problem says why it does not
         # clear them today (not cleared, awaiting sign-off, expired).
         "current_screening": current_screening,
         "screening_problem": screening_problem(current_screening, today),
         "plans": plans,
-        "upcoming_sessions": [s for s in sessions if s.starts_at >= timezone.now()][:10],
-        "past_sessions": [s for s in sessions if s.starts_at < timezone.now()][::-1][:10],
+        "upcoming_sessions": upcoming,
+        "past_sessions": past,
         "summaries": [
-            (summary, measure_trend_svg(summary, dose_times, patient.clinic))
-            for summary in summaries
+            (summary, measure_trend_svg(summary, doses, patient.clinic)) for summary in summaries
         ],
         "measures_due": measures_due(patient=patient, plan=open_plan),
         "open_alerts": alert_list(user=user).filter(patient=patient),
