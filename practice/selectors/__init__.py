@@ -8,6 +8,8 @@ from practice.selectors.clinical import (
     dose_times,
     kap_cycle_gap_count,
     kap_cycle_gaps,
+    patient_alerts_open,
+    patient_plan_rows,
     patient_sessions_around,
     plan_get,
     plan_list,
@@ -49,6 +51,7 @@ from practice.selectors.patients import (
     staff_list,
 )
 from practice.selectors.risk import (
+    patient_risk_assessment_rows,
     risk_assessment_latest,
     risk_assessment_list,
     risk_hold_reasons,
@@ -83,8 +86,11 @@ __all__ = [
     "measure_list",
     "measure_summaries",
     "measures_due",
+    "patient_alerts_open",
     "patient_get",
     "patient_list",
+    "patient_plan_rows",
+    "patient_risk_assessment_rows",
     "patient_sessions_around",
     "patients_with_measures_due",
     "plan_get",

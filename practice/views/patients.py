@@ -32,6 +32,7 @@ from practice.selectors import (
     care_team_candidates,
     clinic_overview,
     clinical_settings_for,
+    consent_gate,
     consent_hold_reasons,
     consents_of,
     document_list,
@@ -39,12 +40,14 @@ from practice.selectors import (
     kap_cycle_gap_count,
     measure_summaries,
     measures_due,
+    patient_alerts_open,
     patient_list,
+    patient_plan_rows,
+    patient_risk_assessment_rows,
     patient_sessions_around,
     plan_list,
     plan_progress,
     portal_patient,
-    risk_assessment_list,
     risk_hold_reasons,
     safety_plan_current,
     safety_plan_list,
@@ -131,7 +134,11 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
         context["is_clinician"] = self.actor.role in CLINICIAN_ROLES
         context["consents"] = list(consents_of(patient=self.object))
         context["consent_hold"] = consent_hold_reasons(
-            patient=self.object, kinds=DOSING_CONSENT_KINDS
+            patient=self.object,
+            kinds=DOSING_CONSENT_KINDS,
+            gate=consent_gate(
+                patient=self.object, kinds=DOSING_CONSENT_KINDS, consents=context["consents"]
+            ),
         )
         context["may_countersign"] = self.actor.role in (ADMIN, MEDICAL)
         context["documents"] = list(
@@ -195,7 +202,10 @@ def patient_clinical_context(*, user, patient) -> dict:
     if current_screening is None and len(screenings) == 5:
         current_screening = screening_current(patient=patient, on=today)
     # Read once: listed on the page, and the newest open one times the questionnaires due.
-    plans = list(plan_list(user=user).filter(patient=patient))
+    plans = list(patient_plan_rows(patient=patient))
+    # Read once: listed on the page, and the hold on dosing is decided from them.
+    open_alerts = list(patient_alerts_open(patient=patient))
+    risk_assessments = list(patient_risk_assessment_rows(patient=patient)[:5])
     open_plan = next((p for p in plans if p.status in OPEN_PLAN_STATUSES), None)
     return {
         "screenings": screenings,
@@ -210,10 +220,12 @@ def patient_clinical_context(*, user, patient) -> dict:
             (summary, measure_trend_svg(summary, doses, patient.clinic)) for summary in summaries
         ],
         "measures_due": measures_due(patient=patient, plan=open_plan),
-        "open_alerts": alert_list(user=user).filter(patient=patient),
-        "risk_assessments": risk_assessment_list(user=user).filter(patient=patient)[:5],
+        "open_alerts": open_alerts,
+        "risk_assessments": risk_assessments,
         "safety_plan": safety_plan_current(patient=patient),
-        "risk_hold": risk_hold_reasons(patient=patient),
+        "risk_hold": risk_hold_reasons(
+            patient=patient, open_alerts=open_alerts, assessments=risk_assessments
+        ),
     }
 
 
