@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -195,7 +196,8 @@ def patient_clinical_context(*, user, patient) -> dict:
 
     today = patient.clinic.today()
     upcoming, past = patient_sessions_around(patient=patient, now=timezone.now())
-    doses = dose_times(patient=patient)
+    # Read only when a chart needs them: a patient who answered no questionnaire has none.
+    doses = SimpleLazyObject(lambda: dose_times(patient=patient))
     summaries = measure_summaries(patient=patient, doses=doses)
     screenings = list(patient.screenings.all()[:5])
     current_screening = next((s for s in screenings if s.screened_on <= today), None)
@@ -441,7 +443,8 @@ def portal_clinical_context(*, patient, user) -> dict:
     questionnaires due now, and their current safety plan (never their risk assessments)."""
 
     settings = clinical_settings_for(patient.clinic_id)
-    doses = dose_times(patient=patient)
+    # Read only when a chart needs them: a patient who answered no questionnaire has none.
+    doses = SimpleLazyObject(lambda: dose_times(patient=patient))
     plan = plan_list(user=user).exclude(status__in=["completed", "discontinued"]).first()
     now = timezone.now()
     upcoming = (
