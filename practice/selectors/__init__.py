@@ -33,7 +33,12 @@ from practice.selectors.consents import (
     consents_missing,
     consents_of,
 )
-from practice.selectors.documents import document_get, document_list, documents_to_review
+from practice.selectors.documents import (
+    document_get,
+    document_list,
+    documents_to_review,
+    patient_document_rows,
+)
 from practice.selectors.measures import (
     DueMeasure,
     MeasureSummary,
@@ -87,6 +92,7 @@ __all__ = [
     "measure_summaries",
     "measures_due",
     "patient_alerts_open",
+    "patient_document_rows",
     "patient_get",
     "patient_list",
     "patient_plan_rows",

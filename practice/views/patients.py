@@ -36,12 +36,12 @@ from practice.selectors import (
     consent_gate,
     consent_hold_reasons,
     consents_of,
-    document_list,
     dose_times,
     kap_cycle_gap_count,
     measure_summaries,
     measures_due,
     patient_alerts_open,
+    patient_document_rows,
     patient_list,
     patient_plan_rows,
     patient_risk_assessment_rows,
@@ -142,9 +142,7 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
             ),
         )
         context["may_countersign"] = self.actor.role in (ADMIN, MEDICAL)
-        context["documents"] = list(
-            document_list(user=self.request.user).filter(patient=self.object)
-        )
+        context["documents"] = list(patient_document_rows(patient=self.object))
         audit_records(context["documents"])
         context["document_form"] = DocumentForm(limit=filesizeformat(settings.DOCUMENT_MAX_BYTES))
         context["may_review"] = self.actor.role in (ADMIN, MEDICAL)
