@@ -131,7 +131,7 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["diagnosis_form"] = DiagnosisForm()
-        context.update(patient_clinical_context(user=self.request.user, patient=self.object))
+        context.update(patient_clinical_context(patient=self.object))
         context["is_clinician"] = self.actor.role in CLINICIAN_ROLES
         context["consents"] = list(consents_of(patient=self.object))
         context["consent_hold"] = consent_hold_reasons(
@@ -164,7 +164,8 @@ class PatientAccessView(RoleRequiredMixin, DetailView):
     limit = 100
 
     def get_queryset(self):
-        return patient_list(user=self.request.user)
+        # Scoped as the patient page; the diagnoses and care team it shows are not needed.
+        return patient_list(user=self.request.user).prefetch_related(None)
 
     def get_object(self, queryset=None):
         patient = super().get_object(queryset)
@@ -185,8 +186,11 @@ class PatientAccessView(RoleRequiredMixin, DetailView):
 OPEN_PLAN_STATUSES = frozenset({PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.MAINTENANCE})
 
 
-def patient_clinical_context(*, user, patient) -> dict:
+def patient_clinical_context(*, patient) -> dict:
     """Screenings, plans, sessions, measures and charts of a patient, for their page.
+
+    `patient` was read through `patient_list(user=...)`, so the reader may see it and all
+    that belongs to it: these rows are read through the patient, not scoped again.
 
     Bounded whatever the patient's history: 10 sessions each side of now, the 5 newest
     screenings (the current one among them, unless all 5 are dated later than today), the
