@@ -73,6 +73,25 @@ def note_list(
     return note_search(qs, search)
 
 
+def patient_note_rows(*, user, patient_id: int) -> QuerySet[Note]:
+    """`note_list` of one patient narrowed to what the patient page's panel shows: the
+    session's day, the template's name, the status, the addenda count and the author."""
+    return (
+        note_list(user=user, patient_id=patient_id)
+        .select_related(None)
+        .select_related("session", "template", "author__user")
+        .only(
+            "status",
+            "session__starts_at",
+            "template__name",
+            "author__credentials",
+            "author__user__first_name",
+            "author__user__last_name",
+            "author__user__username",
+        )
+    )
+
+
 def patient_readable(qs: QuerySet[Note], *, user) -> QuerySet[Note]:
     """For a patient, only what the right of access gives them: signed notes a clinician
     has not withheld (never drafts). Staff are unaffected."""

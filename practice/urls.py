@@ -9,6 +9,7 @@ urlpatterns = [
     path("patients/search/", views.PatientSearchView.as_view(), name="patient-search"),
     path("patients/new/", views.PatientFormView.as_view(), name="patient-create"),
     path("patients/<int:pk>/", views.PatientDetailView.as_view(), name="patient-detail"),
+    path("patients/<int:pk>/access/", views.PatientAccessView.as_view(), name="patient-access"),
     path("patients/<int:pk>/edit/", views.PatientFormView.as_view(), name="patient-edit"),
     path("patients/<int:pk>/diagnoses/", views.DiagnosisAddView.as_view(), name="diagnosis-add"),
     path(

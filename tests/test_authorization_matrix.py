@@ -445,6 +445,7 @@ EXPECTED_TABLE = """
     practice:document-withdraw        POST   d dd dd ah ah
     practice:measure-enter            GET    d dd ah ah ah
     practice:measure-enter            POST   d dd ah ah ah
+    practice:patient-access           GET    d dd dd dd ah
     practice:patient-create           GET    d dd dd dd aa
     practice:patient-create           POST   d dd dd dd aa
     practice:patient-deactivate       POST   d dd dd dd ah

@@ -40,4 +40,6 @@ def portal_notes(context):
 @register.simple_tag(takes_context=True)
 def patient_notes(context, patient):
     """The latest notes of `patient` the viewer may see."""
-    return list(selectors.note_list(user=context["request"].user, patient_id=patient.pk)[:20])
+    return list(
+        selectors.patient_note_rows(user=context["request"].user, patient_id=patient.pk)[:20]
+    )

@@ -10,6 +10,9 @@ from practice.selectors.clinical import (
     dose_times,
     kap_cycle_gap_count,
     kap_cycle_gaps,
+    patient_alerts_open,
+    patient_plan_rows,
+    patient_sessions_around,
     plan_get,
     plan_list,
     plan_progress,
@@ -33,7 +36,12 @@ from practice.selectors.consents import (
     consents_missing,
     consents_of,
 )
-from practice.selectors.documents import document_get, document_list, documents_to_review
+from practice.selectors.documents import (
+    document_get,
+    document_list,
+    documents_to_review,
+    patient_document_rows,
+)
 from practice.selectors.measures import (
     DueMeasure,
     MeasureSummary,
@@ -52,6 +60,7 @@ from practice.selectors.patients import (
     staff_list,
 )
 from practice.selectors.risk import (
+    patient_risk_assessment_rows,
     risk_assessment_latest,
     risk_assessment_list,
     risk_hold_reasons,
@@ -88,9 +97,14 @@ __all__ = [
     "measure_list",
     "measure_summaries",
     "measures_due",
+    "patient_alerts_open",
+    "patient_document_rows",
     "patient_get",
     "patient_list",
     "patient_names",
+    "patient_plan_rows",
+    "patient_risk_assessment_rows",
+    "patient_sessions_around",
     "patients_with_measures_due",
     "plan_get",
     "plan_list",

@@ -105,25 +105,33 @@ def screening_problem(screening: Screening | None, on: datetime.date) -> str | N
     return None
 
 
+def _with_dose_counts(plans: QuerySet[TreatmentPlan]) -> QuerySet[TreatmentPlan]:
+    """`plans` with `doses_given` and `induction_doses` (those before maintenance) counted."""
+    return plans.annotate(
+        doses_given=Count("sessions__dosing", filter=~Q(sessions__status=SessionStatus.CANCELLED)),
+        induction_doses=Count(
+            "sessions__dosing",
+            filter=~Q(sessions__status=SessionStatus.CANCELLED)
+            & (
+                Q(maintenance_started_at__isnull=True)
+                | Q(sessions__dosing__administered_at__lt=F("maintenance_started_at"))
+            ),
+        ),
+    )
+
+
 def plan_list(*, user) -> QuerySet[TreatmentPlan]:
-    return (
+    return _with_dose_counts(
         TreatmentPlan.objects.visible_to(user)
         .select_related("patient", "created_by__user", "screening")
         .prefetch_related("diagnoses", "target_changes")
-        .annotate(
-            doses_given=Count(
-                "sessions__dosing", filter=~Q(sessions__status=SessionStatus.CANCELLED)
-            ),
-            induction_doses=Count(
-                "sessions__dosing",
-                filter=~Q(sessions__status=SessionStatus.CANCELLED)
-                & (
-                    Q(maintenance_started_at__isnull=True)
-                    | Q(sessions__dosing__administered_at__lt=F("maintenance_started_at"))
-                ),
-            ),
-        )
     )
+
+
+def patient_plan_rows(*, patient: Patient) -> QuerySet[TreatmentPlan]:
+    """The plans of `patient` (one the caller may see) as the patient page lists them,
+    newest first, doses counted: no joins, no prefetches (1 query)."""
+    return _with_dose_counts(patient.plans.all())
 
 
 def plan_get(*, user, pk) -> TreatmentPlan:
@@ -212,27 +220,46 @@ def session_rows(*, user) -> QuerySet[Session]:
     )
 
 
+# What a row of `practice/_session_table.html` shows: the session's time, kind and status,
+# the clinician's name and the dose (and the patient's name where the table lists several
+# patients). Each selected column costs compile time in the ordering.
+SESSION_TABLE_FIELDS = (
+    "starts_at",
+    "kind",
+    "status",
+    "clinician__credentials",
+    "clinician__user__first_name",
+    "clinician__user__last_name",
+    "clinician__user__username",
+    "dosing__dose_mg",
+)
+
+
 def session_table_rows(*, user) -> QuerySet[Session]:
-    """`session_list` narrowed to the columns `practice/_session_table.html` shows: when,
-    kind and status, the dose's mg, the patient's and clinician's names. The page passes
-    the clinic for the local time (`clinic_rows`). Each selected column costs compile time
-    in the ordering, and Today builds this list on every visit."""
+    """`session_list` narrowed to the session table's columns with the patient's name (Today
+    builds this list on every visit). The page passes the clinic for the local time
+    (`clinic_rows`)."""
     return (
         Session.objects.visible_to(user)
         .select_related("patient", "clinician__user", "dosing")
-        .only(
-            "starts_at",
-            "kind",
-            "status",
-            "patient__legal_first_name",
-            "patient__legal_last_name",
-            "clinician__credentials",
-            "clinician__user__first_name",
-            "clinician__user__last_name",
-            "clinician__user__username",
-            "dosing__dose_mg",
-        )
+        .only(*SESSION_TABLE_FIELDS, "patient__legal_first_name", "patient__legal_last_name")
     )
+
+
+def patient_sessions_around(
+    *, patient: Patient, now: datetime.datetime, limit: int = 10
+) -> tuple[list[Session], list[Session]]:
+    """The next `limit` sessions of `patient` from `now` (soonest first) and the last `limit`
+    before it (newest first), whatever their status: 2 queries of at most `limit` narrow
+    rows each, however long the patient's history. `patient` is one the caller may see
+    (its own scoping read), so its sessions are too; each row's patient is the page's own
+    (set by the related manager, not joined)."""
+    rows = patient.sessions.select_related("clinician__user", "dosing").only(
+        "patient", *SESSION_TABLE_FIELDS
+    )
+    upcoming = rows.filter(starts_at__gte=now).order_by("starts_at", "id")[:limit]
+    past = rows.filter(starts_at__lt=now).order_by("-starts_at", "-id")[:limit]
+    return list(upcoming), list(past)
 
 
 def video_session_for_participant(*, user, pk) -> Session:
@@ -299,6 +326,7 @@ SEVERITY_RANK = Case(
     default=Value(2),
     output_field=IntegerField(),
 )
+ALERT_ORDER = (SEVERITY_RANK, "-raised_at", "-pk")
 
 
 def alert_list(*, user, open_only: bool = True) -> QuerySet[SafetyAlert]:
@@ -308,7 +336,13 @@ def alert_list(*, user, open_only: bool = True) -> QuerySet[SafetyAlert]:
     )
     if open_only:
         alerts = alerts.filter(acknowledged_at__isnull=True)
-    return alerts.order_by(SEVERITY_RANK, "-raised_at", "-pk")
+    return alerts.order_by(*ALERT_ORDER)
+
+
+def patient_alerts_open(*, patient: Patient) -> QuerySet[SafetyAlert]:
+    """The open alerts of `patient` (one the caller may see), in `alert_list`'s order; each
+    row's patient is `patient` itself, not joined again (1 query)."""
+    return patient.safety_alerts.filter(acknowledged_at__isnull=True).order_by(*ALERT_ORDER)
 
 
 def alert_rows(*, user) -> QuerySet[SafetyAlert]:

@@ -46,9 +46,10 @@ class ConsentGate:
     to_sign: dict[str, int]
 
 
-def consent_gate(*, patient: Patient, kinds) -> ConsentGate:
+def consent_gate(*, patient: Patient, kinds, consents: list[Consent] | None = None) -> ConsentGate:
     """Two queries: the clinic's published and retired versions of `kinds`, and the
-    patient's unrevoked consents of `kinds`.
+    patient's unrevoked consents of `kinds` (one when the caller passes `consents`, all the
+    patient's consents with their templates, as `consents_of` reads them).
 
     A consent is current when it is not revoked and no version after the one it signed, up
     to the published one, `requires_new_signature`."""
@@ -58,10 +59,18 @@ def consent_gate(*, patient: Patient, kinds) -> ConsentGate:
         .exclude(status=ConsentTemplateStatus.DRAFT)
         .values_list("id", "kind", "version", "status", "requires_new_signature")
     )
+    if consents is None:
+        unrevoked = Consent.objects.filter(
+            patient=patient, kind__in=kinds, revoked_at__isnull=True
+        ).values_list("kind", "template__version")
+    else:
+        unrevoked = [
+            (c.kind, c.template.version)
+            for c in consents
+            if c.kind in kinds and c.revoked_at is None
+        ]
     signed: dict[str, int] = {}
-    for kind, version in Consent.objects.filter(
-        patient=patient, kind__in=kinds, revoked_at__isnull=True
-    ).values_list("kind", "template__version"):
+    for kind, version in unrevoked:
         signed[kind] = max(signed.get(kind, 0), version)
     missing, unpublished, to_sign = [], [], {}
     for kind in kinds:

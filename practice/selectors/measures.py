@@ -206,8 +206,11 @@ def measure_summaries(
     *, patient: Patient, doses: list[datetime.datetime] | None = None
 ) -> list[MeasureSummary]:
     """One summary per instrument the patient has answered or the clinic collects (2 queries;
-    1 when the caller passes `doses`, the patient's `dose_times`)."""
+    1 when the caller passes `doses`, the patient's `dose_times`, or when nothing was
+    answered; `doses` is not read then)."""
     responses = list(MeasureResponse.objects.filter(patient=patient).order_by("answered_at"))
+    if not responses:
+        return []
     if doses is not None:
         first_dose_at = doses[0] if doses else None
     else:

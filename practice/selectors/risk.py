@@ -36,7 +36,18 @@ def safety_plan_current(*, patient: Patient) -> SafetyPlan | None:
     )
 
 
-def risk_hold_reasons(*, patient: Patient) -> list[tuple[str, str]]:
+def patient_risk_assessment_rows(*, patient: Patient) -> QuerySet[RiskAssessment]:
+    """The assessments of `patient` (one the caller may see, never a patient), newest first,
+    with the assessor joined: what the patient page lists."""
+    return patient.risk_assessments.select_related("assessed_by__user")
+
+
+def risk_hold_reasons(
+    *,
+    patient: Patient,
+    open_alerts: list[SafetyAlert] | None = None,
+    assessments: list[RiskAssessment] | None = None,
+) -> list[tuple[str, str]]:
     """Why suicide risk holds dosing for `patient` now, as (code, message); empty when not.
 
     - `risk_alert`: an urgent safety alert is open. A suicidality alert (PHQ-9 item 9) is
@@ -48,13 +59,24 @@ def risk_hold_reasons(*, patient: Patient) -> list[tuple[str, str]]:
     The pre-dose gate lists these with its other reasons and check-in of a dosing session
     refuses on them (2–3 queries). Booking and rescheduling do not: moving a dose later is
     what a clinic does while the risk is assessed.
+
+    A page that has read them already passes `open_alerts` (all the patient's open alerts)
+    and `assessments` (the patient's newest assessments, newest first), which saves their
+    queries.
     """
     reasons: list[tuple[str, str]] = []
-    open_kinds = set(
-        SafetyAlert.objects.filter(
-            patient=patient, severity=AlertSeverity.URGENT, acknowledged_at__isnull=True
-        ).values_list("kind", flat=True)
-    )
+    if open_alerts is None:
+        open_kinds = set(
+            SafetyAlert.objects.filter(
+                patient=patient, severity=AlertSeverity.URGENT, acknowledged_at__isnull=True
+            ).values_list("kind", flat=True)
+        )
+    else:
+        open_kinds = {
+            a.kind
+            for a in open_alerts
+            if a.severity == AlertSeverity.URGENT and a.acknowledged_at is None
+        }
     if AlertKind.SUICIDAL_IDEATION in open_kinds:
         reasons.append(
             (
@@ -67,12 +89,15 @@ def risk_hold_reasons(*, patient: Patient) -> list[tuple[str, str]]:
         reasons.append(
             ("risk_alert", "An urgent safety alert is open: a clinician must acknowledge it first.")
         )
-    latest = (
-        RiskAssessment.objects.filter(patient=patient)
-        .order_by("-assessed_at", "-id")
-        .values_list("risk_level", "assessed_at")
-        .first()
-    )
+    if assessments is None:
+        latest = (
+            RiskAssessment.objects.filter(patient=patient)
+            .order_by("-assessed_at", "-id")
+            .values_list("risk_level", "assessed_at")
+            .first()
+        )
+    else:
+        latest = (assessments[0].risk_level, assessments[0].assessed_at) if assessments else None
     if latest is not None and latest[0] in cssrs.NEEDS_SAFETY_PLAN:
         level, assessed_at = latest
         if not SafetyPlan.objects.filter(patient=patient, written_at__gte=assessed_at).exists():

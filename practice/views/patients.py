@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -28,30 +29,32 @@ from practice.forms.patient_search import (
 from practice.instructions import plan_in_plain_language, preparation_instructions
 from practice.models import Diagnosis, Patient
 from practice.selectors import (
-    alert_list,
     alert_rows,
     care_team_candidates,
     clinic_overview,
     clinic_rows,
     clinical_settings_for,
+    consent_gate,
     consent_hold_reasons,
     consents_of,
-    document_list,
     dose_times,
     kap_cycle_gap_count,
     measure_summaries,
     measures_due,
+    patient_alerts_open,
+    patient_document_rows,
     patient_list,
     patient_names,
+    patient_plan_rows,
+    patient_risk_assessment_rows,
+    patient_sessions_around,
     plan_list,
     plan_progress,
     portal_patient,
-    risk_assessment_list,
     risk_hold_reasons,
     safety_plan_current,
     safety_plan_list,
     screening_current,
-    screening_list,
     screening_problem,
     session_list,
     session_table_rows,
@@ -131,16 +134,18 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["diagnosis_form"] = DiagnosisForm()
-        context.update(patient_clinical_context(user=self.request.user, patient=self.object))
+        context.update(patient_clinical_context(patient=self.object))
         context["is_clinician"] = self.actor.role in CLINICIAN_ROLES
         context["consents"] = list(consents_of(patient=self.object))
         context["consent_hold"] = consent_hold_reasons(
-            patient=self.object, kinds=DOSING_CONSENT_KINDS
+            patient=self.object,
+            kinds=DOSING_CONSENT_KINDS,
+            gate=consent_gate(
+                patient=self.object, kinds=DOSING_CONSENT_KINDS, consents=context["consents"]
+            ),
         )
         context["may_countersign"] = self.actor.role in (ADMIN, MEDICAL)
-        context["documents"] = list(
-            document_list(user=self.request.user).filter(patient=self.object)
-        )
+        context["documents"] = list(patient_document_rows(patient=self.object))
         audit_records(context["documents"])
         context["document_form"] = DocumentForm(limit=filesizeformat(settings.DOCUMENT_MAX_BYTES))
         context["may_review"] = self.actor.role in (ADMIN, MEDICAL)
@@ -148,11 +153,35 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
             context["care_team_form"] = CareTeamForm(
                 staff_queryset=care_team_candidates(patient=self.object)
             )
-            # Every request that named this patient, newest first, the actor joined: one
-            # query whatever the number of entries.
-            context["audit_trail"] = audit_event_list(
-                clinic_id=self.actor.clinic_id, patient_id=self.object.pk
-            )[:50]
+        return context
+
+
+class PatientAccessView(RoleRequiredMixin, DetailView):
+    """Access history: the newest requests that named this patient (admins). Its own page
+    rather than a panel of the chart, which every view of the patient would otherwise pay
+    for; older entries are on the clinic's audit trail, filtered to the patient."""
+
+    allowed_roles = frozenset({ADMIN})
+    template_name = "practice/patient_access.html"
+    context_object_name = "patient"
+    limit = 100
+
+    def get_queryset(self):
+        # Scoped as the patient page; the diagnoses and care team it shows are not needed.
+        return patient_list(user=self.request.user).prefetch_related(None)
+
+    def get_object(self, queryset=None):
+        patient = super().get_object(queryset)
+        audit_access(patient)
+        return patient
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Newest first, the actor joined: one query whatever the number of entries.
+        context["audit_trail"] = audit_event_list(
+            clinic_id=self.actor.clinic_id, patient_id=self.object.pk
+        )[: self.limit]
+        context["limit"] = self.limit
         return context
 
 
@@ -160,39 +189,50 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
 OPEN_PLAN_STATUSES = frozenset({PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.MAINTENANCE})
 
 
-def patient_clinical_context(*, user, patient) -> dict:
-    """Screenings, plans, sessions, measures and charts of a patient, for their page."""
+def patient_clinical_context(*, patient) -> dict:
+    """Screenings, plans, sessions, measures and charts of a patient, for their page.
 
-    sessions = session_list(user=user).filter(patient=patient).select_related("patient__clinic")
-    summaries = measure_summaries(patient=patient)
-    dose_times = [
-        s.dosing.administered_at
-        for s in sessions
-        if s.kind == "dosing" and getattr(s, "dosing", None) and s.dosing.administered_at
-    ]
+    `patient` was read through `patient_list(user=...)`, so the reader may see it and all
+    that belongs to it: these rows are read through the patient, not scoped again.
+
+    Bounded whatever the patient's history: 10 sessions each side of now, the 5 newest
+    screenings (the current one among them, unless all 5 are dated later than today), the
+    dose times as bare timestamps for the charts."""
+
     today = patient.clinic.today()
-    current_screening = screening_current(patient=patient, on=today)
+    upcoming, past = patient_sessions_around(patient=patient, now=timezone.now())
+    # Read only when a chart needs them: a patient who answered no questionnaire has none.
+    doses = SimpleLazyObject(lambda: dose_times(patient=patient))
+    summaries = measure_summaries(patient=patient, doses=doses)
+    screenings = list(patient.screenings.all()[:5])
+    current_screening = next((s for s in screenings if s.screened_on <= today), None)
+    if current_screening is None and len(screenings) == 5:
+        current_screening = screening_current(patient=patient, on=today)
     # Read once: listed on the page, and the newest open one times the questionnaires due.
-    plans = list(plan_list(user=user).filter(patient=patient))
+    plans = list(patient_plan_rows(patient=patient))
+    # Read once: listed on the page, and the hold on dosing is decided from them.
+    open_alerts = list(patient_alerts_open(patient=patient))
+    risk_assessments = list(patient_risk_assessment_rows(patient=patient)[:5])
     open_plan = next((p for p in plans if p.status in OPEN_PLAN_STATUSES), None)
     return {
-        "screenings": screening_list(user=user).filter(patient=patient)[:5],
+        "screenings": screenings,
         # The newest screening speaks for the patient; the problem says why it does not
         # clear them today (not cleared, awaiting sign-off, expired).
         "current_screening": current_screening,
         "screening_problem": screening_problem(current_screening, today),
         "plans": plans,
-        "upcoming_sessions": [s for s in sessions if s.starts_at >= timezone.now()][:10],
-        "past_sessions": [s for s in sessions if s.starts_at < timezone.now()][::-1][:10],
+        "upcoming_sessions": upcoming,
+        "past_sessions": past,
         "summaries": [
-            (summary, measure_trend_svg(summary, dose_times, patient.clinic))
-            for summary in summaries
+            (summary, measure_trend_svg(summary, doses, patient.clinic)) for summary in summaries
         ],
         "measures_due": measures_due(patient=patient, plan=open_plan),
-        "open_alerts": alert_list(user=user).filter(patient=patient),
-        "risk_assessments": risk_assessment_list(user=user).filter(patient=patient)[:5],
+        "open_alerts": open_alerts,
+        "risk_assessments": risk_assessments,
         "safety_plan": safety_plan_current(patient=patient),
-        "risk_hold": risk_hold_reasons(patient=patient),
+        "risk_hold": risk_hold_reasons(
+            patient=patient, open_alerts=open_alerts, assessments=risk_assessments
+        ),
     }
 
 
@@ -410,7 +450,8 @@ def portal_clinical_context(*, patient, user) -> dict:
     questionnaires due now, and their current safety plan (never their risk assessments)."""
 
     settings = clinical_settings_for(patient.clinic_id)
-    doses = dose_times(patient=patient)
+    # Read only when a chart needs them: a patient who answered no questionnaire has none.
+    doses = SimpleLazyObject(lambda: dose_times(patient=patient))
     plan = plan_list(user=user).exclude(status__in=["completed", "discontinued"]).first()
     now = timezone.now()
     upcoming = (

@@ -264,6 +264,7 @@ def test_the_admin_pages_fit_a_phone(people, journey, phone, phone_login):
     for path in (
         *ADMIN_PAGES,
         f"/patients/{people.patient.pk}/",
+        f"/patients/{people.patient.pk}/access/",
         f"/calendar/sessions/{journey['upcoming'].pk}/",
     ):
         response = page.goto(path)

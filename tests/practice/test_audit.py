@@ -1,5 +1,5 @@
 """Every view and every change of a patient's record leaves an audit entry: who, what, when,
-from where. Admins read the trail on the patient page; clinicians do not."""
+from where. Admins read a patient's trail on their Access history page; clinicians do not."""
 
 import pytest
 from auditlog.models import LogEntry
@@ -117,28 +117,62 @@ def test_a_bad_update_leaves_no_change_entry(people, api_as):
     assert entries_for(people.patient, LogEntry.Action.UPDATE) == []
 
 
-def test_admins_read_the_audit_trail_on_the_patient_page(people, web_as, api_as):
+def test_admins_read_a_patients_access_history_on_its_own_page(people, web_as, api_as):
     api_as(people.therapist).get(f"/api/v1/patients/{people.patient.pk}/", REMOTE_ADDR=ADDRESS)
     web_as(people.admin).get(f"/patients/{people.patient.pk}/")
-    response = web_as(people.admin).get(f"/patients/{people.patient.pk}/")
+    response = web_as(people.admin).get(f"/patients/{people.patient.pk}/access/")
+    assert response.status_code == 200
     page = response.content.decode()
     assert 'id="audit-trail"' in page
     trail = list(response.context["audit_trail"])
-    # Newest first: the admin's earlier view, then the therapist's API read (this request's
-    # own row is written after the page).
+    # Newest first: the admin's view of the chart, then the therapist's API read (this
+    # request's own row is written after the page).
     assert [(e.actor, e.route) for e in trail[:2]] == [
         (people.admin.user, "practice:patient-detail"),
         (people.therapist.user, "api:patient-detail"),
     ]
     assert "Bob Therapist" in page
     assert ADDRESS in page
+    assert f'href="/audit/?patient={people.patient.pk}"' in page
 
 
-def test_the_patient_pages_audit_panel_costs_the_same_whatever_its_length(people, web_as):
+def test_the_access_history_lists_the_100_newest_entries(people, web_as):
+    client = web_as(people.admin)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            clinic_id=people.clinic.pk,
+            actor=people.therapist.user,
+            method="GET",
+            route="practice:patient-detail",
+            status_code=200,
+            outcome="allowed",
+            patients=f" {people.patient.pk} ",
+        )
+        for _ in range(105)
+    )
+    response = client.get(f"/patients/{people.patient.pk}/access/")
+    assert len(response.context["audit_trail"]) == 100
+
+
+def test_reading_the_access_history_is_audited(people, web_as):
+    web_as(people.admin).get(f"/patients/{people.patient.pk}/access/")
+    [read] = reads_of(people.patient)
+    assert read.route == "practice:patient-access"
+    assert read.actor == people.admin.user
+
+
+def test_the_patient_page_links_to_the_access_history_for_admins(people, web_as):
+    page = web_as(people.admin).get(f"/patients/{people.patient.pk}/").content.decode()
+    assert f'href="/patients/{people.patient.pk}/access/"' in page
+    # The trail itself is no longer rendered on every view of the chart.
+    assert 'id="audit-trail"' not in page
+
+
+def test_the_access_history_costs_the_same_whatever_its_length(people, web_as):
     from tests.test_audit_trail import SqlLog
 
     client = web_as(people.admin)
-    url = f"/patients/{people.patient.pk}/"
+    url = f"/patients/{people.patient.pk}/access/"
     client.get(url)
     short = SqlLog()
     with connection.execute_wrapper(short):
@@ -152,8 +186,16 @@ def test_the_patient_pages_audit_panel_costs_the_same_whatever_its_length(people
 
 
 @pytest.mark.parametrize("who", ["therapist", "medical"])
-def test_clinicians_do_not_see_the_audit_trail(people, web_as, who):
-    response = web_as(getattr(people, who)).get(f"/patients/{people.patient.pk}/")
+def test_clinicians_do_not_see_the_access_history(people, web_as, who):
+    client = web_as(getattr(people, who))
+    response = client.get(f"/patients/{people.patient.pk}/")
     assert response.status_code == 200
-    assert "audit_trail" not in response.context
-    assert 'id="audit-trail"' not in response.content.decode()
+    page = response.content.decode()
+    assert 'id="access-history"' not in page
+    assert f"/patients/{people.patient.pk}/access/" not in page
+    assert client.get(f"/patients/{people.patient.pk}/access/").status_code == 403
+
+
+def test_another_clinics_patient_has_no_access_history_page(people, web_as):
+    response = web_as(people.admin).get(f"/patients/{people.foreign_patient.pk}/access/")
+    assert response.status_code == 404
