@@ -31,9 +31,8 @@ from practice.services._common import require_clinician, require_same_clinic
 from practice.video import new_room_name
 
 
-# Inside the caller's transaction without a savepoint of its own: it only reads, and a
-# refusal fails the caller's write anyway.
-@transaction.atomic(savepoint=False)
+# No transaction of its own: it only reads (a savepoint inside every booking's was two
+# queries for nothing).
 def session_rules_check(
     *,
     patient: Patient,
