@@ -66,9 +66,13 @@ class NoteListView(RoleRequiredMixin, ListView):
 class NoteObjectMixin(RoleRequiredMixin):
     allowed_roles = STAFF_ROLES
 
+    def note_queryset(self):
+        """The notes the user may see, read as this page needs them (with their addenda)."""
+        return selectors.note_get_queryset(user=self.request.user)
+
     def get_note(self) -> Note:
         try:
-            return selectors.note_get(user=self.request.user, pk=self.kwargs["pk"])
+            return self.note_queryset().get(pk=self.kwargs["pk"])
         except Note.DoesNotExist as exc:
             raise Http404 from exc
 
@@ -128,6 +132,10 @@ class NoteAutosaveView(NoteObjectMixin, View):
     page); answers JSON so the page can show the last-saved time and the word count."""
 
     allowed_roles = CLINICIAN_ROLES
+
+    def note_queryset(self):
+        # The note as the list reads it: the editor's answer needs no addenda.
+        return selectors.note_list(user=self.request.user)
 
     def post(self, request, pk):
         note = self.get_note()

@@ -4,7 +4,6 @@ and secure messaging (the portal's messages, the staff inbox, a thread with its 
 from django.contrib import messages as flash
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, ListView
 
@@ -76,12 +75,16 @@ class PreferencesView(RoleRequiredMixin, FormView):
     template_name = "messaging/preferences.html"
     form_class = PreferencesForm
 
-    @cached_property
+    @property
     def patient(self):
-        # Read once per request: the initial values, the context and the save all use it.
-        return Patient.objects.select_related("clinic").get(pk=self.actor.patient_id)
+        # The signed-in patient with their clinic, read once when their role was resolved
+        # (`actor_for`): the initial values, the context and the save all use it.
+        return self.request.user.patient
 
     def get_initial(self):
+        if self.request.method == "POST":
+            # A posted form shows and saves what was posted; its initial values go unused.
+            return {}
         patient = self.patient
         messaging = outbox.patient_messaging(patient)
         initial = {

@@ -43,16 +43,6 @@ def clinician_day(*, staff: StaffMember, start: dt.datetime, end: dt.datetime):
     )
 
 
-def patient_upcoming(*, patient: Patient, limit: int = 10) -> QuerySet[Session]:
-    return (
-        Session.objects.filter(
-            patient=patient, starts_at__gte=timezone.now(), status=SessionStatus.SCHEDULED
-        )
-        .select_related("room", "clinician__user")
-        .order_by("starts_at")[:limit]
-    )
-
-
 def patient_enrollments(*, patient: Patient) -> QuerySet[Enrollment]:
     """The patient's current retreats: not cancelled, and not over by the clinic's today."""
     return (

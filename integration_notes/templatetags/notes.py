@@ -33,8 +33,13 @@ def portal_summaries(context):
 
 @register.simple_tag(takes_context=True)
 def portal_notes(context):
-    """The patient's own signed, not withheld notes (the newest 50)."""
-    return list(selectors.portal_notes(user=context["request"].user)[:50])
+    """The patient's own signed, not withheld notes (the newest 50). The panel lists each
+    note's date, template name and author: the notes' content and their templates' fields
+    (JSON decoded per row) are left unread."""
+    notes = selectors.portal_notes(user=context["request"].user).defer(
+        "content", "search_text", "template__fields", "template__show_alongside"
+    )
+    return list(notes[:50])
 
 
 @register.simple_tag(takes_context=True)

@@ -57,21 +57,13 @@ def my_day(context):
 
 @register.simple_tag(takes_context=True)
 def my_schedule(context):
-    """The signed-in patient's upcoming sessions and retreats, and their calendar link."""
+    """The signed-in patient's retreats and their calendar link (the portal lists their
+    upcoming sessions itself)."""
     request = context["request"]
     patient = getattr(request.user, "patient", None)
     if patient is None:
         return None
-    zone = patient.clinic.zone
     return {
-        "sessions": [
-            {
-                "session": s,
-                "local_start": wall_clock(s.starts_at, zone),
-                "local_end": wall_clock(s.ends_at, zone),
-            }
-            for s in selectors.patient_upcoming(patient=patient)
-        ],
         "enrollments": list(selectors.patient_enrollments(patient=patient)),
         "feed_url": _feed_url(request, selectors.live_feed_token(patient=patient)),
     }

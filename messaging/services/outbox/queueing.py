@@ -20,7 +20,10 @@ from messaging.services.outbox.planning import (
 from messaging.services.outbox.publishing import publish_on_commit
 
 
-@transaction.atomic
+# Without a savepoint of their own (two queries per call): the callers queue and cancel
+# inside their own transaction, which a failure here fails as a whole; nobody carries on
+# after one.
+@transaction.atomic(savepoint=False)
 def message_enqueue(
     *,
     patient,
@@ -109,7 +112,7 @@ def _cancel_rows(rows, *, reason: str) -> int:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def messages_cancel(
     *, target_type: str, target_id, kinds=None, reason: str = "No longer needed."
 ) -> int:

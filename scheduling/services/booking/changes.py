@@ -154,7 +154,13 @@ def session_cancel(*, session: Session, reason: str = "", by: StaffMember | None
     as late. Bumps the calendar SEQUENCE (feeds then show STATUS:CANCELLED) and syncs
     reminders. Raises WrongState unless the session is still scheduled.
     """
-    locked = Session.objects.select_for_update().get(pk=session.pk)
+    # Locks the session row only; its clinic (the cancellation window) and patient (its
+    # change log's name) come along in the same read.
+    locked = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient")
+        .get(pk=session.pk)
+    )
     if locked.status != SessionStatus.SCHEDULED:
         raise WrongState(
             f"Only a scheduled session can be cancelled; this one is {locked.get_status_display()}."
