@@ -2,9 +2,10 @@
 
 `build(scale)` fills an empty, migrated database with CLINICS clinics; `scale=1.0` gives
 the service scale of issue 16 (20,000 patients, 500,000 sessions with dosing records and
-vitals, about 200,000 notes and 300,000 charges, 1,000,000 outbox messages), `scale=0.01`
-the 1 % version with the same clinics and staff and the same present (the three weeks
-around today fully booked, PRESENT_DAYS_*), so only the history differs. Everything is
+vitals, about 200,000 notes and 300,000 charges, 1,000,000 outbox messages). A smaller
+scale keeps the same clinics, staff and patients and the same present (every clinician
+fully booked from 91 days back to 30 ahead, PRESENT_DAYS_*) and that share of the history
+before it: at `scale=0.01`, 1 % of the history, about a third of the rows. Everything is
 deterministic: the same scale gives the same rows and ids.
 
 Clinic-level rows (clinic, staff and their users, rooms, service codes, note templates)
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.utils import timezone
@@ -31,12 +33,12 @@ PATIENTS_PER_CLINIC = 400  # × 50 = 20,000
 SESSIONS_PER_CLINIC = 10_000  # × 50 = 500,000
 ZONE = "America/Denver"
 SLOT_HOURS = (9, 12, 15)  # two-hour sessions, three a day per clinician
-FUTURE_SHARE = 0.08  # the last 8 % of each clinic's days are still to come
-# The present is the same at every scale: every clinician is booked three times a day for
-# the fortnight before today and the week after, so Today and the week pages show the same
-# day and week in both worlds; the history before that is what scales.
-PRESENT_DAYS_BEFORE = 14
-PRESENT_DAYS_AFTER = 7
+# The present is the same at every scale: every clinician is booked three times a day from
+# the longest window a page reads back (the KAP-cycle lookback, 90 days) to a month ahead,
+# so Today, the week pages and the worklists show the same days in both worlds. The
+# clinics, staff and patients are the same too; only the history before the present scales.
+PRESENT_DAYS_BEFORE = settings.CYCLE_GAP_LOOKBACK_DAYS + 1
+PRESENT_DAYS_AFTER = 30
 
 
 @dataclass
@@ -221,13 +223,15 @@ def build(scale: float, *, clinics: int = CLINICS, today: dt.date | None = None)
         clinic, staff, rooms = _clinic_rows(c, ids)
         world.clinic_ids.append(clinic.pk)
         clinicians = staff["therapist"] + staff["medical"]
-        # At least one patient per clinician, so every clinician works in parallel lanes
-        # (k below) at any scale, and at least the present's sessions (PRESENT_DAYS_*).
-        per_clinic_patients = max(len(clinicians), round(PATIENTS_PER_CLINIC * scale))
+        # The same patients at every scale; the present's sessions in full, and `scale` of
+        # the history before it.
+        per_clinic_patients = PATIENTS_PER_CLINIC
         present_sessions = (
             (PRESENT_DAYS_BEFORE + PRESENT_DAYS_AFTER) * len(SLOT_HOURS) * len(clinicians)
         )
-        per_clinic_sessions = max(present_sessions, round(SESSIONS_PER_CLINIC * scale))
+        per_clinic_sessions = present_sessions + round(
+            max(0, SESSIONS_PER_CLINIC - present_sessions) * scale
+        )
         codes = {
             code: (pk, description, fee)
             for pk, code, description, fee in ServiceCode.objects.filter(clinic=clinic).values_list(
@@ -282,7 +286,7 @@ def build(scale: float, *, clinics: int = CLINICS, today: dt.date | None = None)
         k = min(len(clinicians), len(patients))
         slots = math.ceil(per_clinic_sessions / k)
         days = math.ceil(slots / len(SLOT_HOURS))
-        future_days = max(PRESENT_DAYS_AFTER, round(days * FUTURE_SHARE))
+        future_days = PRESENT_DAYS_AFTER
         first_day = today - dt.timedelta(days=days - future_days)
         for i in range(per_clinic_sessions):
             slot, lane = divmod(i, k)
@@ -292,10 +296,11 @@ def build(scale: float, *, clinics: int = CLINICS, today: dt.date | None = None)
             )
             patient_id = patients[i % len(patients)]
             clinician = clinicians[lane]
-            # The kind turns with the slot and the lane, not with `i` alone: with an even
-            # number of patients, `i % 4` gave every integration session (so every note) to
-            # odd-numbered patients, and a therapist with even ones had no notes at all.
-            kind = ("dosing", "integration", "preparation", "integration")[(slot + lane) % 4]
+            # Each patient's own sessions turn through the kinds (their t-th session is
+            # KINDS[t % 4]): with the kind following `i`, its parity decided it, every
+            # integration session (so every note) fell to odd-numbered patients, and a
+            # therapist with even-numbered ones had no notes at all.
+            kind = ("dosing", "integration", "preparation", "integration")[(i // len(patients)) % 4]
             past = starts_at + dt.timedelta(hours=2) < now
             status = "completed" if past else "scheduled"
             session_id = ids.take(Session)

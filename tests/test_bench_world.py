@@ -24,16 +24,16 @@ pytestmark = [
 def test_a_small_world_builds_and_its_first_clinic_is_usable(client, django_user_model):
     world = build(0.01, clinics=2)
 
-    # One patient per clinician at least (9), and the present fully booked at any scale:
-    # 9 clinicians × 3 sessions a day × 21 days around today.
-    assert world.counts["practice.Patient"] == 18 == Patient.objects.count()
-    assert world.counts["practice.Session"] == 2 * 567 == Session.objects.count()
-    assert world.counts["messaging.Reminder"] == 2 * 2 * 567
+    # The same 400 patients a clinic at every scale; the present in full (9 clinicians ×
+    # 3 sessions a day × 121 days: 3,267) and 1 % of the 6,733 sessions of history before it.
+    assert world.counts["practice.Patient"] == 800 == Patient.objects.count()
+    assert world.counts["practice.Session"] == 2 * 3334 == Session.objects.count()
+    assert world.counts["messaging.Reminder"] == 2 * 2 * 3334
     assert world.counts["practice.DosingRecord"] > 0
     assert world.counts["integration_notes.Note"] > 0
     assert world.counts["billing.Charge"] > 0
     # A callable default is called per row: every session is its own booking.
-    assert Session.objects.values("booking_key").distinct().count() == 2 * 567
+    assert Session.objects.values("booking_key").distinct().count() == 2 * 3334
     first = Clinic.objects.get(pk=world.clinic_ids[0])
     today = first.today()
     on_today = [
