@@ -174,16 +174,7 @@ class NoteViewSet(
     def get_queryset(self):
         if self.action == "retrieve":
             return selectors.note_get_queryset(user=self.request.user)
-        # The list's rows read only the patient, session, template and author. Joining no
-        # more than that keeps the query under PostgreSQL's join_collapse_limit (8), so it
-        # orders the joins itself and walks the (clinic, -created_at, -id) index; with the
-        # notes page's joins it scanned every session instead (206 ms against 1.2 ms for a
-        # therapist's first page at 500,000 sessions, docs/benchmarks.md).
-        return (
-            selectors.note_list(user=self.request.user)
-            .select_related(None)
-            .select_related("patient", "session", "template", "author__user")
-        )
+        return selectors.note_rows(user=self.request.user)
 
     def get_serializer_class(self):
         if self.action == "retrieve":

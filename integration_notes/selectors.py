@@ -92,6 +92,19 @@ def patient_note_rows(*, user, patient_id: int) -> QuerySet[Note]:
     )
 
 
+def note_rows(**filters) -> QuerySet[Note]:
+    """`note_list` for a list of notes (the notes page, the API's list): joined only with
+    what a row shows, the patient, session, template and author. Kept under PostgreSQL's
+    join_collapse_limit (8 relations), the planner orders the joins itself and walks the
+    note index; with `note_list`'s joins and the care-team check it scanned every session
+    instead (206 ms against 1.2 ms for a therapist's first page at 500,000 sessions)."""
+    return (
+        note_list(**filters)
+        .select_related(None)
+        .select_related("patient", "session", "template", "author__user")
+    )
+
+
 def patient_readable(qs: QuerySet[Note], *, user) -> QuerySet[Note]:
     """For a patient, only what the right of access gives them: signed notes a clinician
     has not withheld (never drafts). Staff are unaffected."""

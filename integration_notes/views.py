@@ -52,7 +52,7 @@ class NoteListView(RoleRequiredMixin, ListView):
         status = self.request.GET.get("status") or None
         if status not in (None, *NoteStatus.values):
             status = None
-        return selectors.note_list(
+        return selectors.note_rows(
             user=self.request.user, search=self.request.GET.get("q", ""), status=status
         )
 
