@@ -391,6 +391,16 @@ def locust(classes, *, host: str, users: int, duration: int, config: Path, out: 
     }
 
 
+def server_errors(log: Path, *, lines: int = 80) -> str:
+    """The server's side of a failed request: the last tracebacks gunicorn's log holds (the
+    log goes with the temporary folder at the end of the run)."""
+    text = log.read_text(errors="replace").splitlines()
+    starts = [n for n, line in enumerate(text) if "Traceback" in line]
+    if not starts:
+        return "  (no traceback in the server's log)"
+    return "\n".join("  | " + line for line in text[starts[-1] : starts[-1] + lines])
+
+
 def _number(text: str) -> float:
     return float("nan") if text == "N/A" else float(text)
 
@@ -476,6 +486,8 @@ def main(argv: list[str]) -> None:
                             ),
                         )
                     )
+                    if runs[-1][1]["errors"]:
+                        print(server_errors(work / "gunicorn.log"))
             print()
             report(runs)
         finally:

@@ -6,6 +6,7 @@ backend.logging.redact: the calendar feed's and the confirm/cancel links' tokens
 secret-looking query parameter, never reach it.
 """
 
+import gc
 import os
 
 from gunicorn.glogging import Logger
@@ -35,3 +36,13 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def post_worker_init(worker):
+    """Once the worker has imported the application, move what it holds (Django, the models,
+    the app registry: a quarter of a million long-lived objects) out of the cyclic garbage
+    collector's scans (`gc.freeze`). A full collection then looks only at what requests
+    create. Measured in one process on the calendar's week view at service scale, a full
+    collection paused it for about 200 ms every ten or so requests; frozen, the CPU per
+    request fell by a fifth and p95 from 219 to about 70 ms (docs/benchmarks.md)."""
+    gc.freeze()

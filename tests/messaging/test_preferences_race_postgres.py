@@ -1,0 +1,71 @@
+"""A patient saving their message preferences while the front desk books and cancels their
+sessions: neither side fails (PostgreSQL, real concurrency)."""
+
+import datetime as dt
+import threading
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from messaging.choices import MessageKind
+from messaging.services.preferences import messaging_preferences_update
+from practice.models import Patient, StaffMember
+from scheduling.services.booking import session_book, session_cancel
+from tests.conftest import requires_postgres
+from tests.factories import ClinicFactory, PatientFactory, StaffFactory, working_hours_every_day
+from tests.scheduling.conftest import local
+
+pytestmark = [requires_postgres, pytest.mark.postgres]
+
+ROUNDS = 40
+START = local(2031, 6, 4, 10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saving_preferences_while_sessions_are_booked_and_cancelled_never_fails():
+    clinic = ClinicFactory()
+    clinician = StaffFactory(clinic=clinic)
+    working_hours_every_day(clinician)
+    patient = PatientFactory(clinic=clinic, email="p@example.org")
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def desk():
+        me = Patient.objects.get(pk=patient.pk)
+        staff = StaffMember.objects.get(pk=clinician.pk)
+        barrier.wait()
+        for n in range(ROUNDS):
+            starts = START + dt.timedelta(days=n)
+            session = session_book(
+                patient=me,
+                clinician=staff,
+                kind="integration",
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=1),
+            )
+            session_cancel(session=session, reason="race")
+
+    def portal():
+        me = Patient.objects.get(pk=patient.pk)
+        barrier.wait()
+        for n in range(ROUNDS * 2):
+            messaging_preferences_update(
+                patient=me,
+                channels=dict.fromkeys(MessageKind.values, "email"),
+                sms_consent=False,
+                share_session_type=bool(n % 2),
+            )
+
+    def run(work):
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - the test reports any failure
+            failures.append(traceback.format_exc())
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(run, [desk, portal]))
+    assert failures == []
