@@ -61,7 +61,7 @@ def test_saving_preferences_while_sessions_are_booked_and_cancelled_never_fails(
     def run(work):
         try:
             work()
-        except Exception:  # noqa: BLE001 - the test reports any failure
+        except Exception:
             failures.append(traceback.format_exc())
         finally:
             connection.close()
