@@ -323,8 +323,18 @@ def patient_session_reminders_resync(*, patient) -> None:
     transaction, through `settings.KAP_MESSAGE_REPLANNERS`."""
     from practice.models import Session
 
-    upcoming = Session.objects.filter(
-        patient=patient, status="scheduled", starts_at__gt=timezone.now()
-    ).select_related("patient__clinic")
+    # Each upcoming session is locked (in id order) before its reminders are re-planned, as
+    # cancelling or moving it locks it first: a change of the same session at this moment
+    # finishes first, and the re-plan reads its outcome. Without the lock the re-plan read
+    # a session as still scheduled, waited for the cancellation's reminder rows, and then
+    # queued them again: a reminder of a cancelled session (the race test in
+    # tests/messaging/test_preferences_race_postgres.py). PostgreSQL re-checks the filter
+    # on a row changed while it waited, so a session cancelled meanwhile drops out.
+    upcoming = (
+        Session.objects.select_for_update(of=("self",))
+        .filter(patient=patient, status="scheduled", starts_at__gt=timezone.now())
+        .select_related("patient__clinic")
+        .order_by("pk")
+    )
     for session in upcoming:
         session_reminders_sync(session=session)

@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from messaging.choices import MessageKind
+from messaging.choices import MessageKind, ReminderStatus
+from messaging.models import Reminder
 from messaging.services.preferences import messaging_preferences_update
 from practice.models import Patient, StaffMember
 from scheduling.services.booking import session_book, session_cancel
@@ -19,7 +20,7 @@ from tests.scheduling.conftest import local
 
 pytestmark = [requires_postgres, pytest.mark.postgres]
 
-ROUNDS = 40
+ROUNDS = 120
 START = local(2031, 6, 4, 10)
 
 
@@ -69,3 +70,7 @@ def test_saving_preferences_while_sessions_are_booked_and_cancelled_never_fails(
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(run, [desk, portal]))
     assert failures == []
+    # Every session was cancelled: none may have a reminder still waiting to go out.
+    assert not Reminder.objects.filter(
+        patient=patient, status=ReminderStatus.PENDING, session__status="cancelled"
+    ).exists()
