@@ -117,19 +117,25 @@ class PatientSearchView(RoleRequiredMixin, TemplateView):
         return context
 
 
-class PatientDetailView(RoleRequiredMixin, DetailView):
-    allowed_roles = STAFF_ROLES
-    template_name = "practice/patient_detail.html"
-    context_object_name = "patient"
+class AuditedPatientMixin:
+    """A page about one patient: the patient it reads (scoped by the view's queryset) is
+    recorded on the audit trail."""
 
-    def get_queryset(self):
-        # The clinic joined: its day and zone place the screenings, sessions and charts.
-        return patient_list(user=self.request.user).select_related("clinic")
+    context_object_name = "patient"
 
     def get_object(self, queryset=None):
         patient = super().get_object(queryset)
         audit_access(patient)
         return patient
+
+
+class PatientDetailView(RoleRequiredMixin, AuditedPatientMixin, DetailView):
+    allowed_roles = STAFF_ROLES
+    template_name = "practice/patient_detail.html"
+
+    def get_queryset(self):
+        # The clinic joined: its day and zone place the screenings, sessions and charts.
+        return patient_list(user=self.request.user).select_related("clinic")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -156,24 +162,18 @@ class PatientDetailView(RoleRequiredMixin, DetailView):
         return context
 
 
-class PatientAccessView(RoleRequiredMixin, DetailView):
+class PatientAccessView(RoleRequiredMixin, AuditedPatientMixin, DetailView):
     """Access history: the newest requests that named this patient (admins). Its own page
     rather than a panel of the chart, which every view of the patient would otherwise pay
     for; older entries are on the clinic's audit trail, filtered to the patient."""
 
     allowed_roles = frozenset({ADMIN})
     template_name = "practice/patient_access.html"
-    context_object_name = "patient"
     limit = 100
 
     def get_queryset(self):
         # Scoped as the patient page; the diagnoses and care team it shows are not needed.
         return patient_list(user=self.request.user).prefetch_related(None)
-
-    def get_object(self, queryset=None):
-        patient = super().get_object(queryset)
-        audit_access(patient)
-        return patient
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
