@@ -73,7 +73,7 @@ def run(report=None):
 def _private_redis():
     if not shutil.which("redis-server"):
         return None
-    from tests.scheduling.harness import RedisServer
+    from tests.messaging.harness import RedisServer
 
     server = RedisServer(Path(tempfile.mkdtemp(prefix="bench-redis-")))
     server.start()
@@ -149,7 +149,7 @@ def _claim_and_publish(report, app, clinic, patient):
 
 def _latency(report, redis, clinic, patient):
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
-    from tests.scheduling.harness import CeleryProcesses, wait_until
+    from tests.messaging.harness import CeleryProcesses, wait_until
 
     from messaging.models import Reminder
 
