@@ -149,9 +149,9 @@ def _claim_and_publish(report, app, clinic, patient):
 
 def _latency(report, redis, clinic, patient):
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
-    from tests.messaging.harness import CeleryProcesses, wait_until
 
     from messaging.models import Reminder
+    from tests.messaging.harness import CeleryProcesses, wait_until
 
     interval = int(os.environ.get("BENCH_SWEEP_SECONDS", "10"))
     count = int(os.environ.get("BENCH_LATENCY_REMINDERS", "300"))
