@@ -1,7 +1,8 @@
 """Run every benchmark module of this package against a throwaway test database.
 
 Uses the configured database engine (DATABASE_URL: PostgreSQL in CI, SQLite otherwise) but
-never its data: Django's test-database machinery creates and drops a separate database.
+never its data: Django's test-database machinery creates and drops a separate database for
+each benchmark.
 `python -m bench [name ...]` runs only the named modules. `python -m bench load [options]`
 is the load test (bench/load.py): it makes its own PostgreSQL database and servers, so it
 runs on its own and never with the others; so does `python -m bench profile` (bench/profile.py:
@@ -43,14 +44,19 @@ def main(argv: list[str]) -> None:
     )
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         for name in names:
-            module = importlib.import_module(f"bench.{name}")
-            print(f"== {name} ({connection.vendor})")
-            module.run()
+            # Each benchmark on a fresh database: they build their own worlds (the scale
+            # and ratio worlds have the same clinics and users, so one after the other in
+            # a database would collide).
+            connection.creation.create_test_db(verbosity=0, autoclobber=True)
+            try:
+                module = importlib.import_module(f"bench.{name}")
+                print(f"== {name} ({connection.vendor})")
+                module.run()
+            finally:
+                connection.creation.destroy_test_db(old_name, verbosity=0)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
 
 
