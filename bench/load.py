@@ -18,8 +18,10 @@
    the database unless `--keep`.
 
 With `--floor`, each round also runs the floor (bench/locustfile.py `Floor`: the mix's
-cheapest request, the sessions API, alone), so the report shows how far any mix of signed-in
-requests for patient data could go on this machine.
+cheapest request, the sessions API, alone) and the signed-in baseline (`SignedInFloor`:
+bench/signed_in_wsgi.py's "ok" behind the session, the second factor, the role and the audit
+row, no page at all), so the report shows how far any mix of signed-in requests for patient
+data could go on this machine.
 
 The hello-world is bench/hello_wsgi.py: the same settings and middleware, one view that
 answers "ok", served by its own gunicorn; the product's URLs never hold it.
@@ -52,6 +54,8 @@ LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 MIX = ["ClinicAdmin", "Therapist", "Patient"]
 HELLO = ["Hello"]
 FLOOR = ["Floor"]
+SIGNED_IN = ["SignedInFloor"]
+RUNS = {"hello": HELLO, "mix": MIX, "floor": FLOOR, "signed": SIGNED_IN}
 # Bench only, never a real deployment's: a fixed key the prepared notes are encrypted with.
 BENCH_FIELD_KEY = "q0Pn3Yw2bN0mJ9kSx7b3fT4cV8eR1uA6zL5hG2dK9pI="
 
@@ -431,6 +435,12 @@ def report(runs: list[tuple[str, dict]]) -> None:
             f"floor (the sessions API alone, signed in): {mean['floor']:.1f} req/s, "
             f"ratio {mean['floor'] / mean['hello']:.2f} to the hello-world"
         )
+    if "signed" in mean and mean["hello"]:
+        print(
+            f"signed-in baseline (session, user, second factor, role, audit row; no page): "
+            f"{mean['signed']:.1f} req/s, ratio {mean['signed'] / mean['hello']:.2f} to the "
+            "hello-world"
+        )
     last_mix = next(r for k, r in reversed(runs) if k == "mix")
     print("\nlast clinic-mix run by request (count, p95 ms):")
     for name, (count, p95) in sorted(last_mix["per_name"].items()):
@@ -459,13 +469,10 @@ def main(argv: list[str]) -> None:
             people = prepare(users=args.users)
             config.write_text(json.dumps(people))
             runs = []
-            kinds = ("hello", "mix", "floor") if args.floor else ("hello", "mix")
+            kinds = ("hello", "mix", "floor", "signed") if args.floor else ("hello", "mix")
+            apps = {"hello": "bench.hello_wsgi", "signed": "bench.signed_in_wsgi"}
             for kind in kinds * 2:
-                app = (
-                    "bench.hello_wsgi:application"
-                    if kind == "hello"
-                    else "backend.wsgi:application"
-                )
+                app = apps.get(kind, "backend.wsgi") + ":application"
                 with gunicorn(app, env, work / "gunicorn.log") as host:
                     if kind != "hello":
                         # Signed in before the clock starts: a sign-in is not in the mix.
@@ -477,7 +484,7 @@ def main(argv: list[str]) -> None:
                         (
                             kind,
                             locust(
-                                {"hello": HELLO, "mix": MIX, "floor": FLOOR}[kind],
+                                RUNS[kind],
                                 host=host,
                                 users=args.users,
                                 duration=args.duration,

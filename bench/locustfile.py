@@ -13,6 +13,7 @@ valid for the next turn:
 - Patient: the portal (reads); save their message preferences (a write).
 - Hello: `/` of bench/hello_wsgi.py, the baseline (run on its own).
 - Floor: the sessions API alone, as an admin (run on its own with `--floor`).
+- SignedInFloor: bench/signed_in_wsgi.py's signed-in "ok", as an admin (with `--floor`).
 
 Each simulated person has its own accounts, patient, clinician and note (made by
 `bench.load.prepare`, listed with their cookies in the JSON file named by
@@ -190,6 +191,18 @@ class Floor(SignedIn):
     @task
     def sessions_api(self):
         self.get("/api/v1/sessions/", name="/api/v1/sessions/")
+
+
+class SignedInFloor(SignedIn):
+    """The signed-in baseline (`--floor`, not in the mix): a signed-in admin asking for
+    bench/signed_in_wsgi.py's `/bench/signed-in/`, which pays what every request for patient
+    data pays (session, user, second factor, role, one audit row) and nothing else."""
+
+    role = "admins"
+
+    @task
+    def signed_in(self):
+        self.get("/bench/signed-in/", name="/bench/signed-in/")
 
 
 class Hello(HttpUser):
