@@ -9,7 +9,7 @@
    session, so no two simulated people ever book the same slot or save the same draft;
    their logins go to a JSON file that bench/locustfile.py reads;
 3. four times, alternating hello-world and clinic mix (hello, mix, hello, mix), starts
-   gunicorn with 2 workers (deploy/gunicorn.conf.py) on a free loopback port with
+   gunicorn with 2 workers (deploy/gunicorn.conf.py; BENCH_GUNICORN_WORKERS sets another number) on a free loopback port with
    production settings (DEBUG off, so CONN_MAX_AGE is the production default), runs locust
    headless for `--duration` seconds with `--users` people and no pause between requests,
    and stops gunicorn;
@@ -90,7 +90,7 @@ def server_env(database_url: str, var_dir: str) -> dict[str, str]:
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "LOG_LEVEL": "WARNING",
-        "GUNICORN_WORKERS": "2",
+        "GUNICORN_WORKERS": os.environ.get("BENCH_GUNICORN_WORKERS", "2"),
         # The filesystem broker's folders, media and static: the temporary folder's.
         "VAR_DIR": var_dir,
     }
