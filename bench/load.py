@@ -9,10 +9,10 @@
    session, so no two simulated people ever book the same slot or save the same draft;
    their logins go to a JSON file that bench/locustfile.py reads;
 3. four times, alternating hello-world and clinic mix (hello, mix, hello, mix), starts
-   gunicorn with 2 workers (deploy/gunicorn.conf.py; BENCH_GUNICORN_WORKERS sets another number) on a free loopback port with
-   production settings (DEBUG off, so CONN_MAX_AGE is the production default), runs locust
-   headless for `--duration` seconds with `--users` people and no pause between requests,
-   and stops gunicorn;
+   gunicorn with 2 workers (deploy/gunicorn.conf.py; the environment's BENCH_GUNICORN_WORKERS
+   sets another number) on a free loopback port with production settings (DEBUG off, so
+   CONN_MAX_AGE is the production default), runs locust headless for `--duration` seconds
+   with `--users` people and no pause between requests, and stops gunicorn;
 4. prints requests/s, p50, p95 and errors of each run, the mean of each kind, and the ratio
    mix ÷ hello-world (the issue's target: ≥ 0.15, p95 under 100 ms, 0 errors); then drops
    the database unless `--keep`.
