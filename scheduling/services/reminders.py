@@ -297,18 +297,31 @@ def enrollment_reminders_sync(*, enrollment) -> None:
 
 def retreat_welcomes_enqueue(*, now=None) -> int:
     """Make sure every enrollment in a retreat starting within the next eight days has its
-    welcome (idempotent). Returns how many enrollments were looked at."""
+    welcome (idempotent). Returns how many enrolled places it synced."""
     from scheduling.models import Enrollment
 
     now = now or timezone.now()
     soon = (now + datetime.timedelta(days=8)).date()
-    enrollments = Enrollment.objects.filter(
+    candidates = Enrollment.objects.filter(
         status="enrolled", retreat__starts_on__gte=now.date(), retreat__starts_on__lte=soon
-    ).select_related("retreat", "patient__clinic")
+    )
     count = 0
-    for enrollment in enrollments:
-        enrollment_reminders_sync(enrollment=enrollment)
-        count += 1
+    for pk in candidates.order_by("pk").values_list("pk", flat=True):
+        # Each enrollment locked and read again in its own transaction, as cancelling it
+        # locks it first: a cancellation at this moment finishes first and the enrollment
+        # drops out (PostgreSQL re-checks the filter on a row changed while it waited).
+        # Read once up front, a place cancelled meanwhile got its welcome queued again
+        # (tests/scheduling/test_retreat_welcome_race_postgres.py).
+        with transaction.atomic():
+            enrollment = (
+                Enrollment.objects.select_for_update(of=("self",))
+                .filter(pk=pk, status="enrolled")
+                .select_related("retreat", "patient__clinic")
+                .first()
+            )
+            if enrollment is not None:
+                enrollment_reminders_sync(enrollment=enrollment)
+                count += 1
     return count
 
 
