@@ -282,6 +282,53 @@ def _fail(card_payment: CardPayment, *, message: str, today, notify: bool = True
             notify_card_payment_failed(card_payment=card_payment)
 
 
+@transaction.atomic
+def _autopay_attempt(
+    *, plan: PaymentPlan, instalment: Instalment, today: datetime.date
+) -> CardPayment | None:
+    """The next attempt row of a due instalment, or None when nothing is to be charged now.
+
+    Decided under the patient's lock (every payment is recorded under it) from what is true
+    at this moment, not when the sweep read its list: the plan still active and on autopay,
+    its card not removed, the instalment still owed, and its next attempt due (the first on
+    the due date, a retry on its `retry_on` day after a decline). A patient who turned
+    autopay off or removed the card, or an instalment paid at the desk while the sweep was
+    charging the plans before it, is not charged."""
+    Patient.objects.select_for_update().filter(pk=plan.patient_id).first()
+    autopay = (
+        Autopay.objects.filter(
+            plan_id=plan.pk, plan__status=PlanStatus.ACTIVE, card__removed_at__isnull=True
+        )
+        .select_related("card")
+        .first()
+    )
+    if autopay is None:
+        return None
+    remaining = instalment.amount - instalment_paid(instalment)
+    if remaining <= 0:
+        return None
+    last = instalment.card_attempts.order_by("-attempt").first()
+    if last is None:
+        attempt = 1
+    elif (
+        last.status == CardPaymentStatus.FAILED
+        and last.retry_on is not None
+        and last.retry_on <= today
+    ):
+        attempt = last.attempt + 1
+    else:
+        return None
+    return CardPayment.objects.create(
+        clinic_id=plan.clinic_id,
+        patient_id=plan.patient_id,
+        kind=CardPaymentKind.AUTOPAY,
+        amount=remaining,
+        card=autopay.card,
+        instalment=instalment,
+        attempt=attempt,
+    )
+
+
 def autopay_charge_due(*, now: datetime.datetime | None = None) -> int:
     """Charge every due, unpaid instalment of a plan on autopay (each clinic's own today).
     Attempt 1 on the due date; after a decline, attempts 2 and 3 on RETRY_DAYS. Safe to run
@@ -297,36 +344,17 @@ def autopay_charge_due(*, now: datetime.datetime | None = None) -> int:
     for autopay in autopays:
         today = autopay.plan.clinic.date_of(now)
         for instalment in autopay.plan.instalments.filter(due_on__lte=today):
-            remaining = instalment.amount - instalment_paid(instalment)
-            if remaining <= 0:
-                continue
-            last = instalment.card_attempts.order_by("-attempt").first()
-            if last is None:
-                attempt = 1
-            elif (
-                last.status == CardPaymentStatus.FAILED
-                and last.retry_on is not None
-                and last.retry_on <= today
-            ):
-                attempt = last.attempt + 1
-            else:
-                continue
             try:
-                with transaction.atomic():
-                    card_payment = CardPayment.objects.create(
-                        clinic_id=autopay.plan.clinic_id,
-                        patient_id=autopay.plan.patient_id,
-                        kind=CardPaymentKind.AUTOPAY,
-                        amount=remaining,
-                        card=autopay.card,
-                        instalment=instalment,
-                        attempt=attempt,
-                    )
+                card_payment = _autopay_attempt(
+                    plan=autopay.plan, instalment=instalment, today=today
+                )
             except IntegrityError:
                 continue  # another sweep made this attempt
+            if card_payment is None:
+                continue
             _charge_saved_card(
                 card_payment,
-                idempotency_key=f"autopay-{instalment.pk}-{attempt}",
+                idempotency_key=f"autopay-{instalment.pk}-{card_payment.attempt}",
                 today=today,
             )
             attempted += 1

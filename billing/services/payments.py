@@ -79,6 +79,9 @@ def payment_record(
         raise InvalidCharge(f"Unknown payment method {method!r}.")
     if instalment is not None and instalment.plan.patient_id != patient.pk:
         raise InvalidCharge("That instalment belongs to another patient's plan.")
+    # Before the row exists, so the autopay sweep (which decides each charge under this
+    # lock) either sees this payment or finishes its charge first.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
     payment = Payment(
         clinic_id=patient.clinic_id,
         patient=patient,

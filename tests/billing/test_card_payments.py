@@ -438,3 +438,59 @@ def test_two_autopay_sweeps_racing_make_one_charge(plan_on_autopay, stripe_api):
     assert len(stripe_api.requests_to("/v1/payment_intents")) == 1
     assert CardPayment.objects.filter(kind="autopay").count() == 1
     assert Payment.objects.filter(instalment__sequence=1).count() == 1
+
+
+# The sweep reads every plan on autopay once, then charges their due instalments one by one
+# (each a call to the card service). What the patient or the desk does meanwhile counts:
+# each charge is decided again under the patient's lock from what is true at that moment.
+
+
+def _on_december_5():
+    # Both instalments due (November 5 and December 5): the sweep charges them in turn.
+    return time_machine.travel(datetime.datetime(2026, 12, 5, 16, tzinfo=datetime.UTC), tick=False)
+
+
+def _after_the_first_charge(monkeypatch, meanwhile):
+    charge = cards._charge_saved_card
+
+    def charge_then(card_payment, **kwargs):
+        done = charge(card_payment, **kwargs)
+        meanwhile()
+        return done
+
+    monkeypatch.setattr(cards, "_charge_saved_card", charge_then)
+
+
+def test_a_patient_who_turns_autopay_off_while_the_sweep_runs_is_charged_no_more(
+    plan_on_autopay, stripe_api, monkeypatch
+):
+    _after_the_first_charge(monkeypatch, lambda: cards.autopay_cancel(plan=plan_on_autopay))
+    with _on_december_5():
+        assert cards.autopay_charge_due() == 1
+    assert len(stripe_api.requests_to("/v1/payment_intents")) == 1
+    [attempt] = CardPayment.objects.filter(kind="autopay")
+    assert attempt.instalment.sequence == 1
+
+
+def test_an_instalment_the_desk_was_paid_while_the_sweep_runs_is_not_charged(
+    plan_on_autopay, stripe_api, monkeypatch
+):
+    from billing.services.payments import payment_record
+
+    second = plan_on_autopay.instalments.get(sequence=2)
+
+    def desk_takes_cash():
+        payment_record(
+            patient=plan_on_autopay.patient,
+            method="cash",
+            amount=Decimal("100.00"),
+            received_on=datetime.date(2026, 12, 5),
+            instalment=second,
+        )
+
+    _after_the_first_charge(monkeypatch, desk_takes_cash)
+    with _on_december_5():
+        assert cards.autopay_charge_due() == 1
+    assert len(stripe_api.requests_to("/v1/payment_intents")) == 1
+    assert not CardPayment.objects.filter(kind="autopay", instalment=second).exists()
+    assert Payment.objects.get(instalment=second).method == "cash"
