@@ -2,18 +2,15 @@
 sessions: neither side fails (PostgreSQL, real concurrency)."""
 
 import datetime as dt
-import threading
-import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 
 from messaging.choices import MessageKind, ReminderStatus
 from messaging.models import Reminder
 from messaging.services.preferences import messaging_preferences_update
 from practice.models import Patient, StaffMember
 from scheduling.services.booking import session_book, session_cancel
+from tests.concurrency import side_by_side
 from tests.conftest import requires_postgres
 from tests.factories import ClinicFactory, PatientFactory, StaffFactory, working_hours_every_day
 from tests.scheduling.conftest import local
@@ -30,13 +27,10 @@ def test_saving_preferences_while_sessions_are_booked_and_cancelled_never_fails(
     clinician = StaffFactory(clinic=clinic)
     working_hours_every_day(clinician)
     patient = PatientFactory(clinic=clinic, email="p@example.org")
-    barrier = threading.Barrier(2)
-    failures = []
 
     def desk():
         me = Patient.objects.get(pk=patient.pk)
         staff = StaffMember.objects.get(pk=clinician.pk)
-        barrier.wait()
         for n in range(ROUNDS):
             starts = START + dt.timedelta(days=n)
             session = session_book(
@@ -50,7 +44,6 @@ def test_saving_preferences_while_sessions_are_booked_and_cancelled_never_fails(
 
     def portal():
         me = Patient.objects.get(pk=patient.pk)
-        barrier.wait()
         for n in range(ROUNDS * 2):
             messaging_preferences_update(
                 patient=me,
@@ -59,17 +52,7 @@ def test_saving_preferences_while_sessions_are_booked_and_cancelled_never_fails(
                 share_session_type=bool(n % 2),
             )
 
-    def run(work):
-        try:
-            work()
-        except Exception:
-            failures.append(traceback.format_exc())
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(run, [desk, portal]))
-    assert failures == []
+    assert side_by_side(desk, portal) == []
     # Every session was cancelled: none may have a reminder still waiting to go out.
     assert not Reminder.objects.filter(
         patient=patient, status=ReminderStatus.PENDING, session__status="cancelled"

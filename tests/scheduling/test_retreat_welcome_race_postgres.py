@@ -2,13 +2,9 @@
 welcome is left waiting for a cancelled enrollment (PostgreSQL, real concurrency)."""
 
 import datetime as dt
-import threading
-import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
-from django.db import connection
 
 from messaging.choices import MessageKind, ReminderStatus
 from messaging.models import Reminder
@@ -16,6 +12,7 @@ from practice.models import Patient
 from scheduling.models import Enrollment, Retreat
 from scheduling.services.reminders import retreat_welcomes_enqueue
 from scheduling.services.retreats import enrollment_cancel, enrollment_create
+from tests.concurrency import side_by_side
 from tests.conftest import requires_postgres
 from tests.factories import RetreatFactory
 from tests.scheduling.conftest import clear_for_retreat, local
@@ -31,35 +28,22 @@ def test_the_welcome_sweep_never_queues_a_welcome_for_a_cancelled_enrollment(peo
         clinic=people.clinic, starts_on=dt.date(2027, 3, 1), ends_on=dt.date(2027, 3, 5)
     )
     clear_for_retreat(people.patient, people.medical)
-    barrier = threading.Barrier(2)
-    failures = []
 
     def desk():
         me = Patient.objects.get(pk=people.patient.pk)
         place = Retreat.objects.get(pk=retreat.pk)
-        barrier.wait()
         for _ in range(ROUNDS):
             enrollment = enrollment_create(retreat=place, patient=me)
             enrollment_cancel(enrollment=enrollment, reason="race")
 
     def sweep():
-        barrier.wait()
         for _ in range(ROUNDS * 4):
             retreat_welcomes_enqueue()
 
-    def run(work):
-        try:
-            work()
-        except Exception:
-            failures.append(traceback.format_exc())
-        finally:
-            connection.close()
-
     # Four days before the retreat: inside the sweep's eight days, past the welcome's time
     # (a week ahead), so every welcome is due at once and waits in the outbox.
-    with time_machine.travel(local(2027, 2, 25, 8), tick=False), ThreadPoolExecutor(2) as pool:
-        list(pool.map(run, [desk, sweep]))
-    assert failures == []
+    with time_machine.travel(local(2027, 2, 25, 8), tick=False):
+        assert side_by_side(desk, sweep) == []
     assert Enrollment.objects.filter(retreat=retreat).count() == ROUNDS
     assert not Enrollment.objects.filter(retreat=retreat).exclude(status="cancelled").exists()
     waiting = Reminder.objects.filter(
