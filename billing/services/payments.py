@@ -169,8 +169,10 @@ REMINDER_DAYS_AHEAD = 3
 
 def instalment_reminders_queue(*, today: datetime.date | None = None) -> int:
     """Queue one reminder through the outbox for each unpaid instalment of an active plan
-    due within the next days. Each instalment is claimed by a conditional UPDATE of
-    `reminder_queued_at`, so two workers never remind twice. Returns how many were queued."""
+    due within the next days. Each is decided in its own transaction under the patient's
+    lock (every payment is recorded under it) from what is true then, and claimed by a
+    conditional UPDATE of `reminder_queued_at`, so two workers never remind twice and an
+    instalment paid while the sweep runs is not reminded of. Returns how many were queued."""
 
     today = today or timezone.localdate()
     due = Instalment.objects.filter(
@@ -178,12 +180,17 @@ def instalment_reminders_queue(*, today: datetime.date | None = None) -> int:
         reminder_queued_at__isnull=True,
         due_on__gte=today,
         due_on__lte=today + datetime.timedelta(days=REMINDER_DAYS_AHEAD),
-    ).select_related("plan__patient__clinic")
+    )
     queued = 0
-    for instalment in due:
-        if instalment_paid(instalment) >= instalment.amount:
-            continue
+    for pk, patient_id in due.order_by("pk").values_list("pk", "plan__patient_id"):
         with transaction.atomic():
+            # Read once up front and checked outside the lock, an instalment paid at the
+            # desk meanwhile was still reminded of
+            # (tests/billing/test_instalment_reminder_race_postgres.py).
+            Patient.objects.select_for_update().filter(pk=patient_id).first()
+            instalment = due.filter(pk=pk).select_related("plan__patient__clinic").first()
+            if instalment is None or instalment_paid(instalment) >= instalment.amount:
+                continue
             claimed = Instalment.objects.filter(
                 pk=instalment.pk, reminder_queued_at__isnull=True
             ).update(reminder_queued_at=timezone.now())
