@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from messaging.choices import ChannelChoice, MessageKind, ReminderStatus
 from messaging.errors import InvalidPreference
 from messaging.models import MessagePreference, PatientMessaging, Reminder
+from messaging.services.hooks import settings_hooks
 
 
 def _replanners():
@@ -19,7 +18,7 @@ def _replanners():
     changed (`settings.KAP_MESSAGE_REPLANNERS`, dotted paths): each app that queues messages
     about its own things (scheduling: sessions) names one, so messaging calls it without
     importing the app above it."""
-    return [import_string(path) for path in getattr(settings, "KAP_MESSAGE_REPLANNERS", [])]
+    return settings_hooks("KAP_MESSAGE_REPLANNERS")
 
 
 @transaction.atomic

@@ -295,6 +295,20 @@ def enrollment_reminders_sync(*, enrollment) -> None:
     )
 
 
+def enrollment_message_why_not(*, reminder) -> str:
+    """Why a due message about an enrollment must not go out any more ('' when it may): the
+    patient is no longer enrolled. The outbox asks at send time
+    (`settings.KAP_MESSAGE_RELEVANCE`), so a welcome queued while its place was being
+    cancelled is skipped, not sent. Messages about anything else: ''."""
+    from scheduling.models import Enrollment
+
+    if reminder.target_type != "enrollment":
+        return ""
+    if Enrollment.objects.filter(pk=reminder.target_id, status="enrolled").exists():
+        return ""
+    return "The patient is no longer enrolled in the retreat."
+
+
 def retreat_welcomes_enqueue(*, now=None) -> int:
     """Make sure every enrollment in a retreat starting within the next eight days has its
     welcome (idempotent). Returns how many enrolled places it synced."""

@@ -448,6 +448,48 @@ def test_an_enrolled_patient_gets_the_retreat_welcome_a_week_ahead_with_the_time
     assert welcome.status == "cancelled"
 
 
+def test_a_retreat_welcome_of_a_cancelled_enrollment_is_not_sent(people, frozen):
+    from scheduling.models import Enrollment
+    from scheduling.services.reminders import enrollment_reminders_sync
+    from tests.factories import RetreatFactory
+
+    retreat = RetreatFactory(
+        clinic=people.clinic,
+        starts_on=datetime.date(2026, 12, 5),
+        ends_on=datetime.date(2026, 12, 7),
+    )
+    enrollment = Enrollment.objects.create(
+        clinic=people.clinic, retreat=retreat, patient=people.patient, status="enrolled"
+    )
+    enrollment_reminders_sync(enrollment=enrollment)
+    [welcome] = Reminder.objects.filter(kind="retreat_welcome")
+    # The place is cancelled behind the outbox's back (no sync): the send still refuses.
+    Enrollment.objects.filter(pk=enrollment.pk).update(status="cancelled")
+    assert reminder_send(welcome.pk) == "skipped"
+    assert mail.outbox == []
+    welcome.refresh_from_db()
+    assert welcome.last_error == "The patient is no longer enrolled in the retreat."
+
+
+def test_a_retreat_welcome_of_an_enrolled_patient_is_sent(people, frozen):
+    from scheduling.models import Enrollment
+    from scheduling.services.reminders import enrollment_reminders_sync
+    from tests.factories import RetreatFactory
+
+    retreat = RetreatFactory(
+        clinic=people.clinic,
+        starts_on=datetime.date(2026, 12, 5),
+        ends_on=datetime.date(2026, 12, 7),
+    )
+    enrollment = Enrollment.objects.create(
+        clinic=people.clinic, retreat=retreat, patient=people.patient, status="enrolled"
+    )
+    enrollment_reminders_sync(enrollment=enrollment)
+    [welcome] = Reminder.objects.filter(kind="retreat_welcome")
+    assert reminder_send(welcome.pk) == "sent"
+    assert len(mail.outbox) == 1
+
+
 def test_every_message_kind_renders_on_both_channels(people, frozen):
     consent_to_sms(people.patient)
     for kind in MessageKind.values:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from messaging import sms
 from messaging.choices import Channel, MessageKind, ReminderStatus
 from messaging.models import Reminder
+from messaging.services.hooks import settings_hooks
 from messaging.services.outbox.planning import QuietHours, patient_messaging
 from messaging.services.outbox.queueing import message_skip
 
@@ -91,14 +92,19 @@ def _deliver_sms(reminder: Reminder) -> str:
 
 
 def _still_relevant(reminder: Reminder, now: datetime.datetime) -> str:
-    """Why a due message must not go out any more ('' when it may)."""
+    """Why a due message must not go out any more ('' when it may). A message about an
+    app's own things (a retreat enrollment) is asked about of the apps that queued it
+    (`settings.KAP_MESSAGE_RELEVANCE`): its cancellation may have raced its queuing."""
     session = reminder.session
-    if session is None:
-        return ""
-    if session.status in ("cancelled", "no_show"):
-        return "The session was cancelled."
-    if reminder.send_at <= session.starts_at and now >= session.starts_at:
-        return "The session has already started."
+    if session is not None:
+        if session.status in ("cancelled", "no_show"):
+            return "The session was cancelled."
+        if reminder.send_at <= session.starts_at and now >= session.starts_at:
+            return "The session has already started."
+    for why_not in settings_hooks("KAP_MESSAGE_RELEVANCE"):
+        reason = why_not(reminder=reminder)
+        if reason:
+            return reason
     return ""
 
 
