@@ -391,6 +391,40 @@ def test_questionnaire_invitations_go_once_a_week_to_patients_in_induction(peopl
     assert Reminder.objects.first().status == ReminderStatus.PENDING
 
 
+def test_a_patient_who_opts_out_while_the_invitations_sweep_runs_is_not_invited(
+    people, frozen, monkeypatch
+):
+    from messaging.services.preferences import messaging_preferences_update
+    from messaging.services.questionnaires import questionnaire_invitations_enqueue
+    from tests.factories import TreatmentPlanFactory
+
+    TreatmentPlanFactory(patient=people.patient, status="active")
+    render = outbox.queueing.render_message
+    opted_out = []
+
+    def opt_out_then_render(**kwargs):
+        # The sweep has read the patient's channel; they opt out before its row is written.
+        if not opted_out:
+            opted_out.append(
+                messaging_preferences_update(
+                    patient=people.patient,
+                    channels={MessageKind.QUESTIONNAIRE_INVITATION: "none"},
+                    sms_consent=False,
+                    share_session_type=False,
+                )
+            )
+        return render(**kwargs)
+
+    monkeypatch.setattr(outbox.queueing, "render_message", opt_out_then_render)
+    questionnaire_invitations_enqueue()
+    assert opted_out
+    for invitation in Reminder.objects.filter(kind=MessageKind.QUESTIONNAIRE_INVITATION):
+        assert reminder_send(invitation.pk) in ("skipped", "noop")
+        invitation.refresh_from_db()
+        assert invitation.status != ReminderStatus.SENT
+    assert mail.outbox == []
+
+
 def test_booked_a_day_ahead_the_passed_48h_reminder_goes_out_now(people, frozen):
     session = book(people, kind="integration", starts_at=at(2, 15))  # in 27 hours
     found = rows(session)

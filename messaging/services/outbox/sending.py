@@ -12,8 +12,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from messaging import sms
-from messaging.choices import Channel, MessageKind, ReminderStatus
-from messaging.models import Reminder
+from messaging.choices import Channel, ChannelChoice, MessageKind, ReminderStatus
+from messaging.models import MessagePreference, Reminder
 from messaging.services.hooks import settings_hooks
 from messaging.services.outbox.planning import QuietHours, patient_messaging
 from messaging.services.outbox.queueing import message_skip
@@ -92,15 +92,23 @@ def _deliver_sms(reminder: Reminder) -> str:
 
 
 def _still_relevant(reminder: Reminder, now: datetime.datetime) -> str:
-    """Why a due message must not go out any more ('' when it may). A message about an
-    app's own things (a retreat enrollment) is asked about of the apps that queued it
-    (`settings.KAP_MESSAGE_RELEVANCE`): its cancellation may have raced its queuing."""
+    """Why a due message must not go out any more ('' when it may): its session cancelled
+    or started, or its kind opted out of since it was queued. The apps that queue messages
+    about their own things (scheduling: a retreat enrollment) are asked too
+    (`settings.KAP_MESSAGE_RELEVANCE`): a cancellation may have raced the queuing."""
     session = reminder.session
     if session is not None:
         if session.status in ("cancelled", "no_show"):
             return "The session was cancelled."
         if reminder.send_at <= session.starts_at and now >= session.starts_at:
             return "The session has already started."
+    # Queuing reads the patient's choice without their messaging lock, so an opt-out saved
+    # meanwhile could not cancel a row not written yet: the send reads the choice again.
+    opted_out = MessagePreference.objects.filter(
+        patient_id=reminder.patient_id, kind=reminder.kind, channel=ChannelChoice.NONE
+    )
+    if opted_out.exists():
+        return "The patient opted out."
     for why_not in settings_hooks("KAP_MESSAGE_RELEVANCE"):
         reason = why_not(reminder=reminder)
         if reason:
