@@ -44,6 +44,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "billing.tasks.charge_autopay_instalments",
         "every_seconds": 3600,
     },
+    # Care-team emails of safety alerts the broker or the mail server missed (each is
+    # enqueued when the alert is raised).
+    "safety-alert-emails-missed": {
+        "task": "practice.tasks.safety_alerts_notify_missed",
+        "every_seconds": 120,
+    },
     "controlled-discrepancy-alerts": {
         "task": "controlled.tasks.discrepancy_alerts_sweep",
         "every_seconds": 600,

@@ -63,7 +63,7 @@ def discrepancy_alert_send(count_id: int) -> bool:
                     f"{count.counted_mg} mg where the ledger holds {count.ledger_balance_mg} mg "
                     f"(difference {count.discrepancy_mg} mg).\n\n"
                     "It stays open until someone explains it:\n"
-                    f"{reverse('controlled:count-detail', args=[count.pk])}\n"
+                    f"{settings.SITE_URL}{reverse('controlled:count-detail', args=[count.pk])}\n"
                 ),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=recipients,
@@ -134,7 +134,8 @@ def loss_notice_send(notice_id: int) -> bool:
                     "A theft or significant loss must be reported to the DEA on Form 106 "
                     "within one business day of its discovery; the ledger's log (CSV) holds "
                     "what the form asks for.\n\n"
-                    f"Open the lot: {reverse('controlled:lot-detail', args=[lot.pk])}\n"
+                    "Open the lot: "
+                    f"{settings.SITE_URL}{reverse('controlled:lot-detail', args=[lot.pk])}\n"
                     "Acknowledge the notice on your home page once you have seen it.\n"
                 ),
                 from_email=settings.DEFAULT_FROM_EMAIL,

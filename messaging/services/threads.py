@@ -221,9 +221,10 @@ MISSED_EMAIL_GRACE = timedelta(minutes=2)
 
 def thread_staff_emails_missed() -> int:
     """Send the care-team emails whose task never ran (the broker was down when the patient
-    wrote): for each thread written in within the lookback whose newest patient message,
-    older than the grace, is newer than the last one emailed. One email per thread covers
-    the messages before it. Returns the number of emails."""
+    wrote) or whose send failed (the claim was given back): for each thread written in
+    within the lookback whose newest patient message, older than the grace, is newer than
+    the last one emailed. One email per thread covers the messages before it. Returns the
+    number of emails."""
     now = timezone.now()
     newest_from_patient = (
         ThreadMessage.objects.filter(
@@ -238,7 +239,14 @@ def thread_staff_emails_missed() -> int:
         .filter(newest__gt=F("staff_notified_message_id"))
         .values_list("newest", flat=True)
     )
-    return sum(thread_staff_emails(message_id=pk) for pk in list(missed[:200]))
+    sent = 0
+    for pk in list(missed[:200]):
+        try:
+            sent += thread_staff_emails(message_id=pk)
+        except Exception:
+            # Tried again on the next run (the claim was given back); the others still go.
+            log.exception("Could not email the care team about secure message %s", pk)
+    return sent
 
 
 def thread_staff_emails(*, message_id: int) -> int:
@@ -266,13 +274,21 @@ def thread_staff_emails(*, message_id: int) -> int:
     if not recipients:
         return 0
     flagged = " It was flagged for prompt review." if message.flagged else ""
-    send_mail(
-        subject="New secure message from a patient on your care team",
-        message=(
-            f"A patient on your care team sent a secure message.{flagged}\n"
-            f"Sign in and open your inbox to read it: {settings.SITE_URL}/inbox/\n"
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=recipients,
-    )
+    try:
+        send_mail(
+            subject="New secure message from a patient on your care team",
+            message=(
+                f"A patient on your care team sent a secure message.{flagged}\n"
+                f"Sign in and open your inbox to read it: {settings.SITE_URL}/inbox/\n"
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=recipients,
+        )
+    except Exception:
+        # Not sent: give the claim back, so `thread_staff_emails_missed` sends it (a flagged
+        # message's email must not be lost to a mail server that was down for a minute).
+        Thread.objects.filter(pk=message.thread_id, staff_notified_message_id=message.pk).update(
+            staff_notified_message_id=message.thread.staff_notified_message_id
+        )
+        raise
     return len(recipients)

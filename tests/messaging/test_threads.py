@@ -356,6 +356,37 @@ def test_a_care_team_email_the_broker_missed_goes_out_with_the_sweep_once(people
     assert thread.staff_notified_message_id == thread.messages.latest("id").pk
 
 
+def test_a_flagged_message_whose_email_failed_is_emailed_by_the_next_sweep(
+    people, clock, monkeypatch
+):
+    from smtplib import SMTPServerDisconnected
+
+    from messaging.services.threads import thread_staff_emails_missed
+
+    people.therapist.user.email = "bob@clinic.test"
+    people.therapist.user.save()
+    thread = start(people, body="I want to end my life")
+    message = thread.messages.get()
+
+    def mail_server_down(**kwargs):
+        raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr("django.core.mail.send_mail", mail_server_down)
+    with pytest.raises(SMTPServerDisconnected):
+        thread_staff_emails(message_id=message.pk)
+    thread.refresh_from_db()
+    assert thread.staff_notified_message_id == 0  # the claim was given back
+    clock.shift(datetime.timedelta(minutes=3))
+    assert thread_staff_emails_missed() == 0  # still down: logged, tried again next run
+
+    monkeypatch.undo()
+    sent = thread_staff_emails_missed()
+    (email,) = mail.outbox
+    assert sent == len(email.to) and "bob@clinic.test" in email.to
+    assert "flagged" in email.body
+    assert thread_staff_emails_missed() == 0
+
+
 def test_the_sweep_leaves_threads_already_emailed_or_answered_only_by_staff(people, clock):
     from messaging.services.threads import thread_staff_emails_missed
 
