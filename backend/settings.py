@@ -586,8 +586,12 @@ KAP_MESSAGE_REPLANNERS = ["scheduling.services.reminders.patient_session_reminde
 
 # When a queued message about an app's own things comes due, messaging asks these whether
 # it may still go out: each takes `reminder=` and returns why not ('' when it may).
-# Scheduling refuses a retreat welcome whose enrollment is no longer enrolled.
-KAP_MESSAGE_RELEVANCE = ["scheduling.services.reminders.enrollment_message_why_not"]
+# Scheduling refuses a retreat welcome whose enrollment is no longer enrolled; billing an
+# instalment reminder whose instalment was paid or whose plan stopped.
+KAP_MESSAGE_RELEVANCE = [
+    "scheduling.services.reminders.enrollment_message_why_not",
+    "billing.notifications.instalment_message_why_not",
+]
 
 # After a session booking commits, scheduling calls each of these with `session_id=` (it
 # imports no app above it): billing gives a self-pay patient's Good Faith Estimate at

@@ -52,6 +52,25 @@ def notify_instalment_due(*, instalment) -> None:
     )
 
 
+def instalment_message_why_not(*, reminder) -> str:
+    """Why a due instalment reminder must not go out any more ('' when it may): since it was
+    queued, the instalment was paid or its plan stopped (a reminder held back by the
+    patient's quiet hours, a payment taken at the desk meanwhile). The outbox asks at send
+    time (`settings.KAP_MESSAGE_RELEVANCE`). Messages about anything else: ''."""
+    from billing.choices import PlanStatus
+    from billing.models import Instalment
+    from billing.selectors import instalment_paid
+
+    if reminder.target_type != "instalment":
+        return ""
+    instalment = Instalment.objects.select_related("plan").filter(pk=reminder.target_id).first()
+    if instalment is None or instalment.plan.status != PlanStatus.ACTIVE:
+        return "The payment plan is no longer active."
+    if instalment_paid(instalment) >= instalment.amount:
+        return "The instalment was paid."
+    return ""
+
+
 def notify_card_payment_failed(*, card_payment) -> None:
     """Queue "a payment could not be taken — sign in to update your card" (one message per
     failed attempt; no card details)."""

@@ -77,6 +77,38 @@ def test_a_payment_plan_splits_the_total_to_the_cent_monthly(codes):
     ]
 
 
+@pytest.mark.parametrize("paid_meanwhile", [False, True])
+def test_an_instalment_reminder_paid_before_it_goes_out_is_skipped(codes, paid_meanwhile):
+    from billing.services.payments import instalment_reminders_queue
+    from messaging.models import Reminder
+    from messaging.services.outbox.sending import reminder_deliver
+
+    plan = payment_plan_create(
+        patient=codes.patient,
+        total=Decimal("100"),
+        instalments=1,
+        first_due_on=DAY + datetime.timedelta(days=2),
+    )
+    [instalment] = plan.instalments.all()
+    assert instalment_reminders_queue(today=DAY) == 1
+    [reminder] = Reminder.objects.filter(kind="payment_plan_instalment")
+    if paid_meanwhile:  # e.g. at the desk while the reminder waited for quiet hours to end
+        payment_record(
+            patient=codes.patient,
+            method="cash",
+            amount=Decimal("100"),
+            received_on=DAY,
+            instalment=instalment,
+        )
+    outcome = reminder_deliver(reminder_id=reminder.pk, now=reminder.send_at)
+    reminder.refresh_from_db()
+    if paid_meanwhile:
+        assert (outcome, reminder.status) == ("skipped", "skipped")
+        assert reminder.last_error == "The instalment was paid."
+    else:
+        assert (outcome, reminder.status) == ("sent", "sent")
+
+
 def test_an_instalment_reminder_is_queued_once_and_not_for_a_paid_one(
     codes, django_capture_on_commit_callbacks
 ):
