@@ -1,13 +1,23 @@
 """The demo clinic's reminders: every upcoming session has them, some were sent, one
 failed, one patient opted out of text messages; seeding twice changes nothing."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.utils import timezone
 
 from backend.demo import seed_demo
 from messaging.models import PatientMessaging, Reminder
 from messaging.services import outbox
 from practice.models import Session
+from scheduling.services.reminders import MIN_LEAD
+
+# Wednesday 4 November 2026, 10:00 in Denver: the demo seeds relative to now (today's
+# sessions at fixed local times, others hours or days ahead), so the test picks its moment
+# instead of reading the wall clock, at which a session starting within minutes rightly has
+# no reminder (the last one must go out MIN_LEAD before the start).
+SEEDED_AT = datetime.datetime(2026, 11, 4, 17, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -15,9 +25,10 @@ def _no_broker(monkeypatch):
     monkeypatch.setattr(outbox.publishing, "publish", lambda ids, queue=None: len(ids))
 
 
+@time_machine.travel(SEEDED_AT, tick=False)
 def test_the_demo_has_reminders_for_every_upcoming_session(db):
     ctx = seed_demo()
-    upcoming = Session.objects.filter(status="scheduled", starts_at__gt=timezone.now())
+    upcoming = Session.objects.filter(status="scheduled", starts_at__gt=timezone.now() + MIN_LEAD)
     assert upcoming.exists()
     for session in upcoming:
         assert Reminder.objects.filter(session=session).exists(), session
