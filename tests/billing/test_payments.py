@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from billing.errors import InvalidCharge, OverAllocation
 from billing.models import Instalment, PaymentAllocation
@@ -78,6 +79,8 @@ def test_a_payment_plan_splits_the_total_to_the_cent_monthly(codes):
 
 
 @pytest.mark.parametrize("paid_meanwhile", [False, True])
+# 11:00 in Denver on DAY: outside the patient's quiet hours, so the reminder may go out.
+@time_machine.travel(datetime.datetime(2026, 10, 5, 17, 0, tzinfo=datetime.UTC), tick=False)
 def test_an_instalment_reminder_paid_before_it_goes_out_is_skipped(codes, paid_meanwhile):
     from billing.services.payments import instalment_reminders_queue
     from messaging.models import Reminder
