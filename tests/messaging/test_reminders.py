@@ -482,7 +482,8 @@ def test_an_enrolled_patient_gets_the_retreat_welcome_a_week_ahead_with_the_time
     assert welcome.status == "cancelled"
 
 
-def test_a_retreat_welcome_of_a_cancelled_enrollment_is_not_sent(people, frozen):
+def _queued_welcome(people):
+    """The patient enrolled in a retreat in December, with its welcome queued."""
     from scheduling.models import Enrollment
     from scheduling.services.reminders import enrollment_reminders_sync
     from tests.factories import RetreatFactory
@@ -497,6 +498,13 @@ def test_a_retreat_welcome_of_a_cancelled_enrollment_is_not_sent(people, frozen)
     )
     enrollment_reminders_sync(enrollment=enrollment)
     [welcome] = Reminder.objects.filter(kind="retreat_welcome")
+    return enrollment, welcome
+
+
+def test_a_retreat_welcome_of_a_cancelled_enrollment_is_not_sent(people, frozen):
+    from scheduling.models import Enrollment
+
+    enrollment, welcome = _queued_welcome(people)
     # The place is cancelled behind the outbox's back (no sync): the send still refuses.
     Enrollment.objects.filter(pk=enrollment.pk).update(status="cancelled")
     assert reminder_send(welcome.pk) == "skipped"
@@ -506,20 +514,7 @@ def test_a_retreat_welcome_of_a_cancelled_enrollment_is_not_sent(people, frozen)
 
 
 def test_a_retreat_welcome_of_an_enrolled_patient_is_sent(people, frozen):
-    from scheduling.models import Enrollment
-    from scheduling.services.reminders import enrollment_reminders_sync
-    from tests.factories import RetreatFactory
-
-    retreat = RetreatFactory(
-        clinic=people.clinic,
-        starts_on=datetime.date(2026, 12, 5),
-        ends_on=datetime.date(2026, 12, 7),
-    )
-    enrollment = Enrollment.objects.create(
-        clinic=people.clinic, retreat=retreat, patient=people.patient, status="enrolled"
-    )
-    enrollment_reminders_sync(enrollment=enrollment)
-    [welcome] = Reminder.objects.filter(kind="retreat_welcome")
+    _, welcome = _queued_welcome(people)
     assert reminder_send(welcome.pk) == "sent"
     assert len(mail.outbox) == 1
 
